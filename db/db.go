@@ -1,0 +1,203 @@
+// Package db is sixfold's door to PostgreSQL: connection settings, the pgx
+// pool, transactions, migrations, and the translation of driver errors into
+// the few sentinels the rest of the code branches on. The queries themselves
+// are sqlc-generated in package dbq from db/queries/*.sql.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"sixfold/db/dbq"
+)
+
+// ErrNotFound is returned (wrapped) when a query that must find a row finds none.
+var ErrNotFound = errors.New("db: not found")
+
+// ErrConflict is returned (wrapped) when a write violates a unique constraint.
+var ErrConflict = errors.New("db: conflict")
+
+// ErrUnavailable is returned (wrapped) when PostgreSQL cannot be reached, so
+// callers can answer 503 rather than 500.
+var ErrUnavailable = errors.New("db: unavailable")
+
+// Config says how to reach PostgreSQL. URL, when set, wins over the parts.
+type Config struct {
+	URL      string `yaml:"url"`
+	Host     string `yaml:"host"`     // default 127.0.0.1
+	Port     int    `yaml:"port"`     // default 5432
+	User     string `yaml:"user"`     // default sixfold
+	Password string `yaml:"password"` // never logged
+	Name     string `yaml:"name"`     // database name, default sixfold
+	SSLMode  string `yaml:"sslmode"`  // disable, require, verify-ca, verify-full; default disable
+	// MaxConns caps the pool; 0 means pgxpool's default.
+	MaxConns int32 `yaml:"max_conns"`
+}
+
+// ApplyEnv overrides fields from DATABASE_URL, DATABASE_HOST, DATABASE_PORT,
+// DATABASE_USER, DATABASE_PASSWORD, DATABASE_NAME and DATABASE_SSLMODE.
+func (c *Config) ApplyEnv() error {
+	setString := func(dst *string, key string) {
+		if v, ok := os.LookupEnv(key); ok {
+			*dst = v
+		}
+	}
+	setString(&c.URL, "DATABASE_URL")
+	setString(&c.Host, "DATABASE_HOST")
+	setString(&c.User, "DATABASE_USER")
+	setString(&c.Password, "DATABASE_PASSWORD")
+	setString(&c.Name, "DATABASE_NAME")
+	setString(&c.SSLMode, "DATABASE_SSLMODE")
+	if v, ok := os.LookupEnv("DATABASE_PORT"); ok {
+		port, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("DATABASE_PORT: %q is not a port number", v)
+		}
+		c.Port = port
+	}
+	return nil
+}
+
+// Validate reports the first bad field by its config key.
+func (c *Config) Validate() error {
+	if c.URL != "" {
+		if _, err := pgxpool.ParseConfig(c.URL); err != nil {
+			return fmt.Errorf("database.url: %v", redact(err))
+		}
+		return nil
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("database.port: %d is out of range", c.Port)
+	}
+	switch c.SSLMode {
+	case "", "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
+	default:
+		return fmt.Errorf("database.sslmode: %q is not a PostgreSQL sslmode", c.SSLMode)
+	}
+	return nil
+}
+
+// DSN renders the connection string, filling defaults for empty parts.
+func (c Config) DSN() string {
+	if c.URL != "" {
+		return c.URL
+	}
+	host, port, user, name, ssl := c.Host, c.Port, c.User, c.Name, c.SSLMode
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == 0 {
+		port = 5432
+	}
+	if user == "" {
+		user = "sixfold"
+	}
+	if name == "" {
+		name = "sixfold"
+	}
+	if ssl == "" {
+		ssl = "disable"
+	}
+	u := url.URL{
+		Scheme:   "postgres",
+		User:     url.UserPassword(user, c.Password),
+		Host:     net.JoinHostPort(host, strconv.Itoa(port)),
+		Path:     "/" + name,
+		RawQuery: "sslmode=" + url.QueryEscape(ssl),
+	}
+	if c.Password == "" {
+		u.User = url.User(user)
+	}
+	return u.String()
+}
+
+// Open creates a pool and checks that PostgreSQL answers. Connection and
+// statement timeouts are short so that an outage turns into fast errors,
+// not hung requests.
+func Open(ctx context.Context, c Config) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(c.DSN())
+	if err != nil {
+		return nil, fmt.Errorf("database config: %v", redact(err))
+	}
+	if c.MaxConns > 0 {
+		pc.MaxConns = c.MaxConns
+	}
+	pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	pc.HealthCheckPeriod = 5 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database: %w: %v", ErrUnavailable, redact(err))
+	}
+	return pool, nil
+}
+
+// WithTx runs fn in one transaction: committed when fn returns nil, rolled
+// back otherwise (and when ctx ends).
+func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return Translate(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
+	if err := fn(dbq.New(tx)); err != nil {
+		return err
+	}
+	return Translate(tx.Commit(ctx))
+}
+
+// Translate maps driver errors onto ErrNotFound, ErrConflict and
+// ErrUnavailable, keeping the original in the chain for logs.
+func Translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "23505":
+			return fmt.Errorf("%w: %w", ErrConflict, err)
+		case len(pgErr.Code) >= 2 && (pgErr.Code[:2] == "08" || pgErr.Code[:2] == "57"):
+			// Connection exceptions and operator intervention (shutdown).
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		return err
+	}
+	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || isNetError(err) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}
+
+func isNetError(err error) bool {
+	var netErr net.Error
+	var connectErr *pgconn.ConnectError
+	return errors.As(err, &netErr) || errors.As(err, &connectErr)
+}
+
+// redact keeps passwords out of errors that quote the connection string.
+func redact(err error) string {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return "cannot parse connection string"
+	}
+	return err.Error()
+}

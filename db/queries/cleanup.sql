@@ -1,0 +1,37 @@
+-- name: EnqueueFileChunkDeletions :execrows
+-- Queues every chunk of a file for removal on its node. Run in the same
+-- transaction that deletes the file row.
+INSERT INTO chunk_deletions (chunk_id, storage_server_id)
+SELECT id, storage_server_id FROM chunks WHERE file_id = $1
+ON CONFLICT (chunk_id) DO NOTHING;
+
+-- name: ClaimDueChunkDeletions :many
+-- SKIP LOCKED lets several gateways work the queue at once without taking
+-- the same rows; the claim holds only for the claiming transaction.
+SELECT d.chunk_id, d.storage_server_id, d.attempts, s.address AS server_address
+FROM chunk_deletions d
+JOIN storage_servers s ON s.id = d.storage_server_id
+WHERE d.next_attempt_at <= now()
+ORDER BY d.next_attempt_at
+LIMIT $1
+FOR UPDATE OF d SKIP LOCKED;
+
+-- name: FinishChunkDeletion :exec
+DELETE FROM chunk_deletions WHERE chunk_id = $1;
+
+-- name: PostponeChunkDeletion :exec
+UPDATE chunk_deletions
+SET attempts = attempts + 1,
+    last_error = $2,
+    next_attempt_at = now() + make_interval(secs => sqlc.arg(retry_after_seconds)::float8)
+WHERE chunk_id = $1;
+
+-- name: ClaimExpiredUploadSessions :many
+SELECT id, file_id FROM upload_sessions
+WHERE status = 'active' AND expires_at <= now()
+ORDER BY expires_at
+LIMIT $1
+FOR UPDATE SKIP LOCKED;
+
+-- name: CountPendingChunkDeletions :one
+SELECT count(*) FROM chunk_deletions;

@@ -1,0 +1,58 @@
+-- name: InsertFile :exec
+INSERT INTO files (id, filename, content_type, size, status, metadata)
+VALUES ($1, $2, $3, $4, 'uploading', $5);
+
+-- name: InsertChunk :exec
+INSERT INTO chunks (id, file_id, chunk_number, byte_offset, size, storage_server_id, status)
+VALUES ($1, $2, $3, $4, $5, $6, 'pending');
+
+-- name: InsertUploadSession :exec
+INSERT INTO upload_sessions (id, file_id, status, started_at, last_activity, expires_at)
+VALUES ($1, $2, 'active', now(), now(), now() + make_interval(secs => sqlc.arg(timeout_seconds)::float8));
+
+-- name: TouchUploadSession :exec
+UPDATE upload_sessions SET bytes_received = $2, last_activity = now()
+WHERE id = $1 AND status = 'active';
+
+-- name: CompleteChunk :execrows
+UPDATE chunks SET byte_offset = $2, size = $3, hash = $4, storage_server_id = $5, status = 'stored'
+WHERE id = $1 AND status = 'pending';
+
+-- name: CompleteFile :execrows
+UPDATE files SET size = $2, checksum = $3, status = 'completed', updated_at = now()
+WHERE id = $1 AND status = 'uploading';
+
+-- name: CompleteUploadSession :exec
+UPDATE upload_sessions SET status = 'completed', bytes_received = $2, last_activity = now()
+WHERE file_id = $1;
+
+-- name: GetFile :one
+SELECT * FROM files WHERE id = $1;
+
+-- name: GetCompletedFileForUpdate :one
+SELECT * FROM files WHERE id = $1 AND status = 'completed' FOR UPDATE;
+
+-- name: ListChunks :many
+SELECT c.*, s.address AS server_address
+FROM chunks c
+JOIN storage_servers s ON s.id = c.storage_server_id
+WHERE c.file_id = $1
+ORDER BY c.chunk_number;
+
+-- name: ListCompletedFiles :many
+-- Keyset pagination, newest first: (created_at, id) of the last row seen.
+SELECT * FROM files
+WHERE status = 'completed'
+  AND (sqlc.narg(after_created_at)::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg(after_created_at)::timestamptz, sqlc.narg(after_id)::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $1;
+
+-- name: DeleteFile :execrows
+DELETE FROM files WHERE id = $1;
+
+-- name: MarkChunkCorrupt :exec
+UPDATE chunks SET status = 'corrupt' WHERE id = $1;
+
+-- name: CountActiveUploads :one
+SELECT count(*) FROM upload_sessions WHERE status = 'active' AND expires_at > now();

@@ -1,0 +1,63 @@
+-- name: UpsertStorageServer :one
+-- Registration is idempotent by address: a node that restarts keeps its id,
+-- and with it its ring points and the chunks recorded against it.
+INSERT INTO storage_servers (id, name, address, status, capacity_bytes, available_bytes, chunk_count, last_heartbeat)
+VALUES ($1, $2, $3, 'active', $4, $5, $6, now())
+ON CONFLICT (address) DO UPDATE
+SET name            = EXCLUDED.name,
+    status          = CASE WHEN storage_servers.status = 'maintenance' THEN 'maintenance' ELSE 'active' END,
+    capacity_bytes  = EXCLUDED.capacity_bytes,
+    available_bytes = EXCLUDED.available_bytes,
+    chunk_count     = EXCLUDED.chunk_count,
+    last_heartbeat  = now(),
+    updated_at      = now()
+RETURNING *;
+
+-- name: InsertRingNode :exec
+INSERT INTO hash_ring_nodes (server_id, virtual_index, hash_value)
+VALUES ($1, $2, $3)
+ON CONFLICT (server_id, virtual_index) DO UPDATE SET hash_value = EXCLUDED.hash_value;
+
+-- name: DeleteRingNodesAbove :exec
+-- Drops virtual nodes beyond the configured count after a config change.
+DELETE FROM hash_ring_nodes WHERE server_id = $1 AND virtual_index >= $2;
+
+-- name: Heartbeat :execrows
+UPDATE storage_servers
+SET last_heartbeat  = now(),
+    status          = CASE WHEN status = 'inactive' THEN 'active' ELSE status END,
+    capacity_bytes  = $2,
+    available_bytes = $3,
+    chunk_count     = $4,
+    updated_at      = now()
+WHERE id = $1;
+
+-- name: SetServerStatus :execrows
+UPDATE storage_servers SET status = $2, updated_at = now() WHERE id = $1;
+
+-- name: ListStorageServers :many
+SELECT * FROM storage_servers ORDER BY address;
+
+-- name: GetStorageServer :one
+SELECT * FROM storage_servers WHERE id = $1;
+
+-- name: ListPlacementRingNodes :many
+-- The ring new chunks are placed on: active servers whose heartbeat is fresh.
+SELECT r.server_id, r.virtual_index, r.hash_value, s.address
+FROM hash_ring_nodes r
+JOIN storage_servers s ON s.id = r.server_id
+WHERE s.status = 'active'
+  AND s.last_heartbeat > now() - make_interval(secs => sqlc.arg(stale_after_seconds)::float8)
+ORDER BY r.hash_value, r.server_id;
+
+-- name: MarkStaleServersInactive :many
+UPDATE storage_servers
+SET status = 'inactive', updated_at = now()
+WHERE status = 'active'
+  AND last_heartbeat <= now() - make_interval(secs => sqlc.arg(stale_after_seconds)::float8)
+RETURNING id, address;
+
+-- name: CountActiveServers :one
+SELECT count(*) FROM storage_servers
+WHERE status = 'active'
+  AND last_heartbeat > now() - make_interval(secs => sqlc.arg(stale_after_seconds)::float8);

@@ -1,0 +1,3 @@
+module sixfold/migrations
+
+go 1.26.0
