@@ -100,6 +100,24 @@ func (q *Queries) CountPendingChunkDeletions(ctx context.Context) (int64, error)
 	return count, err
 }
 
+const enqueueChunkDeletion = `-- name: EnqueueChunkDeletion :exec
+INSERT INTO chunk_deletions (chunk_id, storage_server_id)
+VALUES ($1, $2)
+ON CONFLICT (chunk_id) DO UPDATE SET next_attempt_at = now()
+`
+
+type EnqueueChunkDeletionParams struct {
+	ChunkID         uuid.UUID
+	StorageServerID uuid.UUID
+}
+
+// Queues one chunk by id, for uploads that fail: their file row may already
+// be gone (an expired session), but the chunk ids are known in memory.
+func (q *Queries) EnqueueChunkDeletion(ctx context.Context, arg EnqueueChunkDeletionParams) error {
+	_, err := q.db.Exec(ctx, enqueueChunkDeletion, arg.ChunkID, arg.StorageServerID)
+	return err
+}
+
 const enqueueFileChunkDeletions = `-- name: EnqueueFileChunkDeletions :execrows
 INSERT INTO chunk_deletions (chunk_id, storage_server_id)
 SELECT id, storage_server_id FROM chunks WHERE file_id = $1

@@ -314,16 +314,39 @@ func (q *Queries) MarkChunkCorrupt(ctx context.Context, id uuid.UUID) error {
 }
 
 const touchUploadSession = `-- name: TouchUploadSession :exec
-UPDATE upload_sessions SET bytes_received = $2, last_activity = now()
+UPDATE upload_sessions
+SET bytes_received = $2,
+    last_activity  = now(),
+    expires_at     = greatest(expires_at, now() + make_interval(secs => $3::float8))
 WHERE id = $1 AND status = 'active'
 `
 
 type TouchUploadSessionParams struct {
-	ID            uuid.UUID
-	BytesReceived int64
+	ID             uuid.UUID
+	BytesReceived  int64
+	TimeoutSeconds float64
 }
 
+// Progress pushes the expiry forward: only an upload that stops moving
+// for a whole session timeout expires, however large it is.
 func (q *Queries) TouchUploadSession(ctx context.Context, arg TouchUploadSessionParams) error {
-	_, err := q.db.Exec(ctx, touchUploadSession, arg.ID, arg.BytesReceived)
+	_, err := q.db.Exec(ctx, touchUploadSession, arg.ID, arg.BytesReceived, arg.TimeoutSeconds)
 	return err
+}
+
+const updateFileMetadata = `-- name: UpdateFileMetadata :execrows
+UPDATE files SET metadata = $2, updated_at = now() WHERE id = $1 AND status = 'completed'
+`
+
+type UpdateFileMetadataParams struct {
+	ID       uuid.UUID
+	Metadata json.RawMessage
+}
+
+func (q *Queries) UpdateFileMetadata(ctx context.Context, arg UpdateFileMetadataParams) (int64, error) {
+	result, err := q.db.Exec(ctx, updateFileMetadata, arg.ID, arg.Metadata)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

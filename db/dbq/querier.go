@@ -24,6 +24,9 @@ type Querier interface {
 	DeleteFile(ctx context.Context, id uuid.UUID) (int64, error)
 	// Drops virtual nodes beyond the configured count after a config change.
 	DeleteRingNodesAbove(ctx context.Context, arg DeleteRingNodesAboveParams) error
+	// Queues one chunk by id, for uploads that fail: their file row may already
+	// be gone (an expired session), but the chunk ids are known in memory.
+	EnqueueChunkDeletion(ctx context.Context, arg EnqueueChunkDeletionParams) error
 	// Queues every chunk of a file for removal on its node. Run in the same
 	// transaction that deletes the file row.
 	EnqueueFileChunkDeletions(ctx context.Context, fileID uuid.UUID) (int64, error)
@@ -46,7 +49,10 @@ type Querier interface {
 	MarkStaleServersInactive(ctx context.Context, staleAfterSeconds float64) ([]MarkStaleServersInactiveRow, error)
 	PostponeChunkDeletion(ctx context.Context, arg PostponeChunkDeletionParams) error
 	SetServerStatus(ctx context.Context, arg SetServerStatusParams) (int64, error)
+	// Progress pushes the expiry forward: only an upload that stops moving
+	// for a whole session timeout expires, however large it is.
 	TouchUploadSession(ctx context.Context, arg TouchUploadSessionParams) error
+	UpdateFileMetadata(ctx context.Context, arg UpdateFileMetadataParams) (int64, error)
 	// Registration is idempotent by address: a node that restarts keeps its id,
 	// and with it its ring points and the chunks recorded against it.
 	UpsertStorageServer(ctx context.Context, arg UpsertStorageServerParams) (StorageServer, error)

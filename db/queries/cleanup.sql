@@ -5,6 +5,13 @@ INSERT INTO chunk_deletions (chunk_id, storage_server_id)
 SELECT id, storage_server_id FROM chunks WHERE file_id = $1
 ON CONFLICT (chunk_id) DO NOTHING;
 
+-- name: EnqueueChunkDeletion :exec
+-- Queues one chunk by id, for uploads that fail: their file row may already
+-- be gone (an expired session), but the chunk ids are known in memory.
+INSERT INTO chunk_deletions (chunk_id, storage_server_id)
+VALUES ($1, $2)
+ON CONFLICT (chunk_id) DO UPDATE SET next_attempt_at = now();
+
 -- name: ClaimDueChunkDeletions :many
 -- SKIP LOCKED lets several gateways work the queue at once without taking
 -- the same rows; the claim holds only for the claiming transaction.

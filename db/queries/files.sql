@@ -11,7 +11,12 @@ INSERT INTO upload_sessions (id, file_id, status, started_at, last_activity, exp
 VALUES ($1, $2, 'active', now(), now(), now() + make_interval(secs => sqlc.arg(timeout_seconds)::float8));
 
 -- name: TouchUploadSession :exec
-UPDATE upload_sessions SET bytes_received = $2, last_activity = now()
+-- Progress pushes the expiry forward: only an upload that stops moving
+-- for a whole session timeout expires, however large it is.
+UPDATE upload_sessions
+SET bytes_received = $2,
+    last_activity  = now(),
+    expires_at     = greatest(expires_at, now() + make_interval(secs => sqlc.arg(timeout_seconds)::float8))
 WHERE id = $1 AND status = 'active';
 
 -- name: CompleteChunk :execrows
@@ -56,3 +61,6 @@ UPDATE chunks SET status = 'corrupt' WHERE id = $1;
 
 -- name: CountActiveUploads :one
 SELECT count(*) FROM upload_sessions WHERE status = 'active' AND expires_at > now();
+
+-- name: UpdateFileMetadata :execrows
+UPDATE files SET metadata = $2, updated_at = now() WHERE id = $1 AND status = 'completed';

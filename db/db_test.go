@@ -1,0 +1,162 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"sixfold/db"
+	"sixfold/db/dbq"
+	"sixfold/db/dbtest"
+)
+
+func TestMigrateConcurrentlyThenDown(t *testing.T) {
+	dsn := dbtest.NewDatabase(t)
+	// Two gateways starting at once must both succeed, applying each
+	// migration once (golang-migrate holds an advisory lock).
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = db.Migrate(dsn) }()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("migrate #%d: %v", i, err)
+		}
+	}
+	ctx := context.Background()
+	pool, err := db.Open(ctx, db.Config{URL: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if got := countTables(t, pool); got != 7 { // 6 tables + schema_migrations
+		t.Errorf("tables after up = %d; want 7", got)
+	}
+	if err := db.MigrateDown(dsn); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if got := countTables(t, pool); got != 1 {
+		t.Errorf("tables after down = %d; want 1 (schema_migrations)", got)
+	}
+}
+
+func countTables(t *testing.T, pool *pgxpool.Pool) int {
+	t.Helper()
+	var n int
+	err := pool.QueryRow(context.Background(), `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'`).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestSchemaRejectsBadRows(t *testing.T) {
+	pool, _ := dbtest.NewPool(t)
+	ctx := context.Background()
+	q := dbq.New(pool)
+	fileID := uuid.New()
+	if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "a", ContentType: "x", Size: 11 << 30, Metadata: []byte("{}")}); err == nil {
+		t.Error("a file over 10 GiB was accepted")
+	}
+	if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "a", ContentType: "x", Size: 1, Metadata: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	// A completed file must have a checksum.
+	if _, err := pool.Exec(ctx, `UPDATE files SET status = 'completed' WHERE id = $1`, fileID); err == nil {
+		t.Error("a completed file without checksum was accepted")
+	}
+	_, err := q.GetFile(ctx, uuid.New())
+	if !errors.Is(db.Translate(err), db.ErrNotFound) {
+		t.Errorf("GetFile(missing) = %v; want ErrNotFound", err)
+	}
+	err = q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "b", ContentType: "x", Size: 1, Metadata: []byte("{}")})
+	if !errors.Is(db.Translate(err), db.ErrConflict) {
+		t.Errorf("duplicate InsertFile = %v; want ErrConflict", err)
+	}
+}
+
+func TestPlacementRingExcludesStaleAndInactive(t *testing.T) {
+	pool, _ := dbtest.NewPool(t)
+	ctx := context.Background()
+	q := dbq.New(pool)
+	addrs := []string{"127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"}
+	ids := make([]uuid.UUID, len(addrs))
+	for i, a := range addrs {
+		s, err := q.UpsertStorageServer(ctx, dbq.UpsertStorageServerParams{ID: uuid.New(), Name: a, Address: a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = s.ID
+		if err := q.InsertRingNode(ctx, dbq.InsertRingNodeParams{ServerID: s.ID, VirtualIndex: 0, HashValue: int64(i) * 1000}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Re-registering by address keeps the id.
+	again, err := q.UpsertStorageServer(ctx, dbq.UpsertStorageServerParams{ID: uuid.New(), Name: "x", Address: addrs[0]})
+	if err != nil || again.ID != ids[0] {
+		t.Fatalf("re-register = %v, %v; want id %v", again.ID, err, ids[0])
+	}
+	if _, err := pool.Exec(ctx, `UPDATE storage_servers SET last_heartbeat = now() - interval '1 hour' WHERE id = $1`, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.SetServerStatus(ctx, dbq.SetServerStatusParams{ID: ids[2], Status: "maintenance"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := q.ListPlacementRingNodes(ctx, (30 * time.Second).Seconds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].ServerID != ids[0] {
+		t.Fatalf("ring = %+v; want only server %v", rows, ids[0])
+	}
+	stale, err := q.MarkStaleServersInactive(ctx, 30)
+	if err != nil || len(stale) != 1 || stale[0].ID != ids[1] {
+		t.Fatalf("MarkStaleServersInactive = %+v, %v; want server %v", stale, err, ids[1])
+	}
+}
+
+func TestClaimsSkipLockedRows(t *testing.T) {
+	pool, _ := dbtest.NewPool(t)
+	ctx := context.Background()
+	q := dbq.New(pool)
+	s, err := q.UpsertStorageServer(ctx, dbq.UpsertStorageServerParams{ID: uuid.New(), Name: "n", Address: "127.0.0.1:9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := q.EnqueueChunkDeletion(ctx, dbq.EnqueueChunkDeletionParams{ChunkID: uuid.New(), StorageServerID: s.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx1, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx1.Rollback(ctx)
+	first, err := dbq.New(tx1).ClaimDueChunkDeletions(ctx, 2)
+	if err != nil || len(first) != 2 {
+		t.Fatalf("first claim = %d rows, %v; want 2", len(first), err)
+	}
+	tx2, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx2.Rollback(ctx)
+	second, err := dbq.New(tx2).ClaimDueChunkDeletions(ctx, 10)
+	if err != nil || len(second) != 1 {
+		t.Fatalf("second claim = %d rows, %v; want the 1 unlocked row", len(second), err)
+	}
+	for _, r := range first {
+		if r.ChunkID == second[0].ChunkID {
+			t.Fatalf("row %v claimed twice", r.ChunkID)
+		}
+	}
+}

@@ -1,0 +1,215 @@
+// Package cluster is the gateway's view of the storage nodes: a cached
+// placement ring built from the points nodes registered in PostgreSQL, and
+// one pooled gRPC connection per node address.
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"sixfold/db"
+	"sixfold/db/dbq"
+	"sixfold/gateway/placement"
+	"sixfold/proto/storagepb"
+)
+
+// Options configures a Cluster.
+type Options struct {
+	// HeartbeatTimeout: nodes silent this long leave the placement ring.
+	HeartbeatTimeout time.Duration
+	// RefreshInterval is the period of the background ring rebuild.
+	RefreshInterval time.Duration
+	// ConnectTimeout bounds waiting for a node connection to become ready.
+	ConnectTimeout time.Duration
+}
+
+// Node is a storage server as the ring knows it.
+type Node struct {
+	ID      uuid.UUID
+	Address string
+}
+
+// Cluster is safe for concurrent use.
+type Cluster struct {
+	pool *pgxpool.Pool
+	opts Options
+	log  zerolog.Logger
+
+	refreshNow chan struct{}
+
+	mu    sync.RWMutex // protects ring and nodes
+	ring  *placement.Ring
+	nodes map[placement.NodeID]Node
+
+	connMu sync.Mutex // protects conns
+	conns  map[string]*grpc.ClientConn
+}
+
+// New returns a Cluster with an empty ring; call Refresh (or Run) to fill it.
+func New(pool *pgxpool.Pool, opts Options, log zerolog.Logger) *Cluster {
+	return &Cluster{
+		pool:       pool,
+		opts:       opts,
+		log:        log,
+		refreshNow: make(chan struct{}, 1),
+		ring:       placement.FromPoints(nil, nil),
+		nodes:      map[placement.NodeID]Node{},
+		conns:      map[string]*grpc.ClientConn{},
+	}
+}
+
+// Refresh rebuilds the ring from the active, fresh servers' points and marks
+// servers with a stale heartbeat inactive.
+func (c *Cluster) Refresh(ctx context.Context) error {
+	q := dbq.New(c.pool)
+	staleAfter := c.opts.HeartbeatTimeout.Seconds()
+	stale, err := q.MarkStaleServersInactive(ctx, staleAfter)
+	if err != nil {
+		return fmt.Errorf("ring refresh: %w", db.Translate(err))
+	}
+	for _, s := range stale {
+		c.log.Warn().Str("server_id", s.ID.String()).Str("address", s.Address).Msg("storage node heartbeat is stale; marked inactive")
+	}
+	rows, err := q.ListPlacementRingNodes(ctx, staleAfter)
+	if err != nil {
+		return fmt.Errorf("ring refresh: %w", db.Translate(err))
+	}
+	points := make([]placement.Point, len(rows))
+	nodes := map[placement.NodeID]Node{}
+	for i, r := range rows {
+		id := placement.NodeID(r.ServerID.String())
+		points[i] = placement.Point{Hash: uint32(r.HashValue), Node: id}
+		nodes[id] = Node{ID: r.ServerID, Address: r.Address}
+	}
+	ring := placement.FromPoints(points, nil)
+	c.mu.Lock()
+	changed := len(nodes) != len(c.nodes)
+	c.ring, c.nodes = ring, nodes
+	c.mu.Unlock()
+	if changed {
+		c.log.Info().Int("nodes", len(nodes)).Int("points", len(points)).Msg("placement ring rebuilt")
+	}
+	return nil
+}
+
+// RequestRefresh asks Run to rebuild the ring soon; it never blocks. Called
+// when a node call fails, so a dead node leaves the ring without waiting for
+// the next period.
+func (c *Cluster) RequestRefresh() {
+	select {
+	case c.refreshNow <- struct{}{}:
+	default:
+	}
+}
+
+// Run refreshes the ring every RefreshInterval and on request until ctx ends.
+func (c *Cluster) Run(ctx context.Context) {
+	ticker := time.NewTicker(c.opts.RefreshInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		case <-c.refreshNow:
+		}
+		refreshCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := c.Refresh(refreshCtx); err != nil && ctx.Err() == nil {
+			c.log.Warn().Err(err).Msg("ring refresh failed; keeping the cached ring")
+		}
+		cancel()
+	}
+}
+
+// Snapshot returns the current ring and its nodes. Both are immutable.
+func (c *Cluster) Snapshot() (*placement.Ring, map[placement.NodeID]Node) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.ring, c.nodes
+}
+
+// ActiveNodes is the number of servers on the placement ring.
+func (c *Cluster) ActiveNodes() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.nodes)
+}
+
+// Client returns a storage client over the pooled connection to address.
+func (c *Cluster) Client(address string) (storagepb.StorageServiceClient, error) {
+	conn, err := c.conn(address)
+	if err != nil {
+		return nil, err
+	}
+	return storagepb.NewStorageServiceClient(conn), nil
+}
+
+// WaitReady reports whether the connection to address is (or becomes,
+// within ConnectTimeout) ready to carry a stream.
+func (c *Cluster) WaitReady(ctx context.Context, address string) bool {
+	conn, err := c.conn(address)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.ConnectTimeout)
+	defer cancel()
+	for {
+		state := conn.GetState()
+		switch state {
+		case connectivity.Ready:
+			return true
+		case connectivity.Idle:
+			conn.Connect()
+		case connectivity.TransientFailure, connectivity.Shutdown:
+			// A node that refused us recently: one fresh attempt, not a
+			// wait through grpc's reconnect backoff.
+			if state == connectivity.Shutdown {
+				return false
+			}
+			conn.ResetConnectBackoff()
+		}
+		if !conn.WaitForStateChange(ctx, state) {
+			return false
+		}
+	}
+}
+
+func (c *Cluster) conn(address string) (*grpc.ClientConn, error) {
+	c.connMu.Lock()
+	defer c.connMu.Unlock()
+	if conn, ok := c.conns[address]; ok {
+		return conn, nil
+	}
+	conn, err := grpc.NewClient(address,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		// Fixed windows instead of BDP growth keep the memory a download
+		// can pin in gRPC buffers bounded.
+		grpc.WithInitialWindowSize(4<<20),
+		grpc.WithInitialConnWindowSize(16<<20),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(4<<20)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("storage node %s: %w", address, err)
+	}
+	c.conns[address] = conn
+	return conn, nil
+}
+
+// Close closes every pooled connection.
+func (c *Cluster) Close() {
+	c.connMu.Lock()
+	defer c.connMu.Unlock()
+	for addr, conn := range c.conns {
+		_ = conn.Close()
+		delete(c.conns, addr)
+	}
+}

@@ -1,0 +1,114 @@
+// Command gateway is sixfold's stateless HTTP gateway: it applies the
+// metadata migrations, caches the placement ring, serves /files and
+// /health, and runs the background jobs, until SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"sixfold/db"
+	"sixfold/gateway/auth"
+	"sixfold/gateway/cluster"
+	"sixfold/gateway/config"
+	"sixfold/gateway/health"
+	"sixfold/gateway/httpapi"
+	"sixfold/gateway/objects"
+)
+
+func main() {
+	log := zerolog.New(os.Stderr).With().Timestamp().Str("service", "gateway").Logger()
+	cfg, err := config.Load(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gateway: invalid configuration:", err)
+		os.Exit(2)
+	}
+	level, _ := zerolog.ParseLevel(cfg.Log.Level)
+	log = log.Level(level)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, log); err != nil {
+		log.Error().Err(err).Msg("gateway stopped with an error")
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
+	if err := db.Migrate(cfg.Database.DSN()); err != nil {
+		return err
+	}
+	pool, err := db.Open(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	nodes := cluster.New(pool, cluster.Options{
+		HeartbeatTimeout: cfg.Storage.HeartbeatTimeout,
+		RefreshInterval:  cfg.ConsistentHashing.RefreshInterval,
+		ConnectTimeout:   cfg.Storage.NodeTimeout,
+	}, log)
+	defer nodes.Close()
+	if err := nodes.Refresh(ctx); err != nil {
+		return err
+	}
+	svc := objects.New(pool, nodes, objects.Options{MaxSize: cfg.Upload.MaxFileSize, SessionTimeout: cfg.Upload.SessionTimeout}, log)
+
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	go nodes.Run(jobsCtx)
+	go svc.RunJobs(jobsCtx, cfg.Upload.CleanupInterval)
+
+	e := httpapi.New(httpapi.Deps{
+		Objects:  svc,
+		Cluster:  nodes,
+		Keys:     auth.NewKeyStore(keyPairs(cfg)),
+		Health:   &health.Checker{Pool: pool, Cluster: nodes, HeartbeatTimeout: cfg.Storage.HeartbeatTimeout},
+		Log:      log,
+		MaxSize:  cfg.Upload.MaxFileSize,
+		SpoolDir: cfg.Upload.SpoolDir,
+	})
+	srv := &http.Server{
+		Addr:              cfg.Server.Addr,
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.ListenAndServe() }()
+	log.Info().Str("addr", cfg.Server.Addr).Int("storage_nodes", nodes.ActiveNodes()).Msg("gateway listening")
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop accepting, let in-flight transfers finish up to the deadline,
+	// then stop jobs; deferred calls close node connections and the pool.
+	log.Info().Dur("deadline", cfg.Server.ShutdownTimeout).Msg("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn().Err(err).Msg("in-flight requests cut off at the shutdown deadline")
+	}
+	stopJobs()
+	return nil
+}
+
+func keyPairs(cfg *config.Config) map[string]string {
+	pairs := map[string]string{}
+	for _, k := range cfg.Auth.Keys {
+		pairs[k.AccessKey] = k.SecretKey
+	}
+	pairs[cfg.Auth.RootUser] = cfg.Auth.RootPassword
+	return pairs
+}

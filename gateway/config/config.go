@@ -1,0 +1,245 @@
+// Package config defines the gateway's one Config: read from a YAML file,
+// then overridden by environment variables, then by flags, and validated
+// once at start so that a bad value stops the binary with the key it names.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"gopkg.in/yaml.v3"
+
+	"sixfold/db"
+)
+
+// MaxObjectSize is the largest object sixfold stores: 10 GiB.
+const MaxObjectSize int64 = 10 << 30
+
+// Config is everything the gateway needs. Zero values are replaced by the
+// defaults noted on each field.
+type Config struct {
+	Server struct {
+		// Addr is the HTTP listen address; default 127.0.0.1:8080. Env SIXFOLD_ADDR.
+		Addr string `yaml:"addr"`
+		// ShutdownTimeout bounds how long in-flight transfers may finish after
+		// SIGTERM; default 30s.
+		ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	} `yaml:"server"`
+
+	Database db.Config `yaml:"database"`
+
+	ConsistentHashing struct {
+		// VirtualNodes per server; default 150. Nodes register their own
+		// points, so this only documents what the cluster expects.
+		VirtualNodes int `yaml:"virtual_nodes"`
+		// RefreshInterval is how often the ring cache is rebuilt; default 30s.
+		// Env RING_REFRESH_INTERVAL.
+		RefreshInterval time.Duration `yaml:"refresh_interval"`
+	} `yaml:"consistent_hashing"`
+
+	Upload struct {
+		// MaxFileSize is the largest accepted object; default and maximum 10 GiB.
+		MaxFileSize int64 `yaml:"max_file_size"`
+		// SessionTimeout is how long an upload may go without progress
+		// before its session expires; default 1h. Env SESSION_TIMEOUT.
+		SessionTimeout time.Duration `yaml:"session_timeout"`
+		// CleanupInterval is the period of the expired-session and
+		// chunk-deletion jobs; default 5m. Env CLEANUP_INTERVAL.
+		CleanupInterval time.Duration `yaml:"cleanup_interval"`
+		// SpoolDir holds bodies of unknown length while they are measured;
+		// default the OS temp dir. Env SPOOL_DIR.
+		SpoolDir string `yaml:"spool_dir"`
+	} `yaml:"upload"`
+
+	Storage struct {
+		// HeartbeatTimeout: a node silent this long takes no new chunks;
+		// default 30s. Env HEARTBEAT_TIMEOUT.
+		HeartbeatTimeout time.Duration `yaml:"heartbeat_timeout"`
+		// NodeTimeout bounds connecting to a node before data flows; default 2s.
+		NodeTimeout time.Duration `yaml:"node_timeout"`
+	} `yaml:"storage"`
+
+	Auth struct {
+		// RootUser and RootPassword are the root key pair. Env
+		// SIXFOLD_ROOT_USER / SIXFOLD_ROOT_PASSWORD. Required.
+		RootUser     string `yaml:"root_user"`
+		RootPassword string `yaml:"root_password"`
+		// Keys are further access key pairs. Env SIXFOLD_KEYS=ak:sk,ak:sk adds more.
+		Keys []KeyPair `yaml:"keys"`
+	} `yaml:"auth"`
+
+	Log struct {
+		// Level is a zerolog level name; default info. Env LOG_LEVEL.
+		Level string `yaml:"level"`
+	} `yaml:"log"`
+}
+
+// KeyPair is one access key and its secret.
+type KeyPair struct {
+	AccessKey string `yaml:"access_key"`
+	SecretKey string `yaml:"secret_key"`
+}
+
+// Load reads the file named by -config (or SIXFOLD_CONFIG), applies env and
+// flag overrides, fills defaults and validates.
+func Load(args []string) (*Config, error) {
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	path := fs.String("config", os.Getenv("SIXFOLD_CONFIG"), "path to a YAML config file")
+	addr := fs.String("addr", "", "HTTP listen address (overrides server.addr)")
+	dsn := fs.String("database-url", "", "PostgreSQL URL (overrides database.*)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	cfg := &Config{}
+	if *path != "" {
+		if err := cfg.readFile(*path); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.applyEnv(); err != nil {
+		return nil, err
+	}
+	if *addr != "" {
+		cfg.Server.Addr = *addr
+	}
+	if *dsn != "" {
+		cfg.Database.URL = *dsn
+	}
+	cfg.fillDefaults()
+	return cfg, cfg.Validate()
+}
+
+func (c *Config) readFile(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+func (c *Config) applyEnv() error {
+	str := map[string]*string{
+		"SIXFOLD_ADDR":          &c.Server.Addr,
+		"SIXFOLD_ROOT_USER":     &c.Auth.RootUser,
+		"SIXFOLD_ROOT_PASSWORD": &c.Auth.RootPassword,
+		"SPOOL_DIR":             &c.Upload.SpoolDir,
+		"LOG_LEVEL":             &c.Log.Level,
+	}
+	for key, dst := range str {
+		if v, ok := os.LookupEnv(key); ok {
+			*dst = v
+		}
+	}
+	durations := map[string]*time.Duration{
+		"RING_REFRESH_INTERVAL": &c.ConsistentHashing.RefreshInterval,
+		"SESSION_TIMEOUT":       &c.Upload.SessionTimeout,
+		"CLEANUP_INTERVAL":      &c.Upload.CleanupInterval,
+		"HEARTBEAT_TIMEOUT":     &c.Storage.HeartbeatTimeout,
+		"SHUTDOWN_TIMEOUT":      &c.Server.ShutdownTimeout,
+	}
+	for key, dst := range durations {
+		if v, ok := os.LookupEnv(key); ok {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a duration (e.g. 30s)", key, v)
+			}
+			*dst = d
+		}
+	}
+	if v, ok := os.LookupEnv("SIXFOLD_KEYS"); ok && v != "" {
+		keys, err := parseKeyList(v)
+		if err != nil {
+			return err
+		}
+		c.Auth.Keys = append(c.Auth.Keys, keys...)
+	}
+	return c.Database.ApplyEnv()
+}
+
+func parseKeyList(v string) ([]KeyPair, error) {
+	var keys []KeyPair
+	for _, pair := range strings.Split(v, ",") {
+		ak, sk, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		if !ok || ak == "" || sk == "" {
+			return nil, errors.New("SIXFOLD_KEYS: want access:secret pairs separated by commas")
+		}
+		keys = append(keys, KeyPair{AccessKey: ak, SecretKey: sk})
+	}
+	return keys, nil
+}
+
+func (c *Config) fillDefaults() {
+	setDuration := func(d *time.Duration, def time.Duration) {
+		if *d == 0 {
+			*d = def
+		}
+	}
+	if c.Server.Addr == "" {
+		c.Server.Addr = "127.0.0.1:8080"
+	}
+	setDuration(&c.Server.ShutdownTimeout, 30*time.Second)
+	if c.ConsistentHashing.VirtualNodes == 0 {
+		c.ConsistentHashing.VirtualNodes = 150
+	}
+	setDuration(&c.ConsistentHashing.RefreshInterval, 30*time.Second)
+	if c.Upload.MaxFileSize == 0 {
+		c.Upload.MaxFileSize = MaxObjectSize
+	}
+	setDuration(&c.Upload.SessionTimeout, time.Hour)
+	setDuration(&c.Upload.CleanupInterval, 5*time.Minute)
+	if c.Upload.SpoolDir == "" {
+		c.Upload.SpoolDir = os.TempDir()
+	}
+	setDuration(&c.Storage.HeartbeatTimeout, 30*time.Second)
+	setDuration(&c.Storage.NodeTimeout, 2*time.Second)
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+}
+
+// Validate reports the first bad value by its config key.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
+		return fmt.Errorf("server.addr: %q is not host:port", c.Server.Addr)
+	}
+	positive := map[string]time.Duration{
+		"server.shutdown_timeout":             c.Server.ShutdownTimeout,
+		"consistent_hashing.refresh_interval": c.ConsistentHashing.RefreshInterval,
+		"upload.session_timeout":              c.Upload.SessionTimeout,
+		"upload.cleanup_interval":             c.Upload.CleanupInterval,
+		"storage.heartbeat_timeout":           c.Storage.HeartbeatTimeout,
+		"storage.node_timeout":                c.Storage.NodeTimeout,
+	}
+	for key, d := range positive {
+		if d <= 0 {
+			return fmt.Errorf("%s: must be > 0, got %s", key, d)
+		}
+	}
+	if c.ConsistentHashing.VirtualNodes < 1 {
+		return fmt.Errorf("consistent_hashing.virtual_nodes: must be >= 1, got %d", c.ConsistentHashing.VirtualNodes)
+	}
+	if c.Upload.MaxFileSize < 0 || c.Upload.MaxFileSize > MaxObjectSize {
+		return fmt.Errorf("upload.max_file_size: must be between 0 and %d, got %d", MaxObjectSize, c.Upload.MaxFileSize)
+	}
+	if c.Auth.RootUser == "" || c.Auth.RootPassword == "" {
+		return errors.New("auth.root_user / auth.root_password: required (or SIXFOLD_ROOT_USER / SIXFOLD_ROOT_PASSWORD)")
+	}
+	if len(c.Auth.RootPassword) < 8 {
+		return errors.New("auth.root_password: must be at least 8 characters")
+	}
+	if _, err := zerolog.ParseLevel(c.Log.Level); err != nil {
+		return fmt.Errorf("log.level: %q is not one of trace, debug, info, warn, error", c.Log.Level)
+	}
+	return c.Database.Validate()
+}

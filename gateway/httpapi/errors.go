@@ -1,0 +1,75 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+
+	"sixfold/gateway/objects"
+)
+
+// apiError is the one error shape of the JSON door:
+// {"error": {"code": "...", "message": "..."}}.
+type apiError struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func newError(status int, code, message string) *apiError {
+	return &apiError{Status: status, Code: code, Message: message}
+}
+
+// classify maps service errors to statuses in one place; anything it does
+// not know is a 500 and is logged with its cause.
+func classify(err error) *apiError {
+	var ae *apiError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &he):
+		return newError(he.Code, http.StatusText(he.Code), http.StatusText(he.Code))
+	case errors.Is(err, objects.ErrNotFound):
+		return newError(http.StatusNotFound, "NotFound", "no such file")
+	case errors.Is(err, objects.ErrIncompleteBody):
+		return newError(http.StatusBadRequest, "IncompleteBody", "the request body ended before its declared size; nothing was stored")
+	case errors.Is(err, objects.ErrTooLarge):
+		return newError(http.StatusRequestEntityTooLarge, "TooLarge", "the file exceeds the maximum size")
+	case errors.Is(err, objects.ErrNoNodes), errors.Is(err, objects.ErrNodeUnavailable):
+		return newError(http.StatusServiceUnavailable, "StorageUnavailable", "a storage node is unavailable; retry later")
+	case errors.Is(err, objects.ErrUnavailable):
+		return newError(http.StatusServiceUnavailable, "MetadataUnavailable", "the metadata store is unavailable; retry later")
+	case errors.Is(err, objects.ErrCorruptChunk):
+		return newError(http.StatusInternalServerError, "CorruptData", "stored data failed verification")
+	case errors.Is(err, context.DeadlineExceeded):
+		return newError(http.StatusServiceUnavailable, "Timeout", "the request timed out; retry later")
+	case errors.Is(err, context.Canceled):
+		return newError(499, "ClientClosedRequest", "the client went away")
+	}
+	return newError(http.StatusInternalServerError, "InternalError", "internal error")
+}
+
+// ErrorHandler renders errors as JSON. Once a response has started, the
+// status is already sent: the connection is aborted instead, so the client
+// sees a failed transfer rather than a short body that looks whole.
+func ErrorHandler(err error, c echo.Context) {
+	log := zerolog.Ctx(c.Request().Context())
+	ae := classify(err)
+	if ae.Status >= 500 || ae.Status == 499 {
+		log.Error().Err(err).Int("status", ae.Status).Msg("request failed")
+	}
+	if c.Response().Committed {
+		panic(http.ErrAbortHandler)
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(ae.Status)
+		return
+	}
+	_ = c.JSON(ae.Status, map[string]*apiError{"error": ae})
+}

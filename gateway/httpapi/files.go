@@ -1,0 +1,215 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"sixfold/gateway/objects"
+)
+
+type filesHandler struct {
+	objects  *objects.Service
+	maxSize  int64
+	spoolDir string
+}
+
+// fileJSON is a file as /files shows it.
+type fileJSON struct {
+	FileID      string          `json:"file_id"`
+	Filename    string          `json:"filename"`
+	Size        int64           `json:"size"`
+	Checksum    string          `json:"checksum"`
+	ContentType string          `json:"content_type"`
+	CreatedAt   time.Time       `json:"created_at"`
+	Status      string          `json:"status,omitempty"`
+	Metadata    json.RawMessage `json:"metadata,omitempty"`
+	Chunks      []chunkJSON     `json:"chunks,omitempty"`
+}
+
+type chunkJSON struct {
+	Number        int    `json:"number"`
+	Offset        int64  `json:"offset"`
+	Size          int64  `json:"size"`
+	Hash          string `json:"hash"`
+	Status        string `json:"status"`
+	ServerID      string `json:"server_id"`
+	ServerAddress string `json:"server_address"`
+}
+
+func toJSON(b objects.Blob) fileJSON {
+	return fileJSON{FileID: b.ID.String(), Filename: b.Filename, Size: b.Size, Checksum: b.Checksum,
+		ContentType: b.ContentType, CreatedAt: b.CreatedAt.UTC()}
+}
+
+func parseID(c echo.Context) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil || len(c.Param("id")) != 36 {
+		return uuid.UUID{}, newError(http.StatusBadRequest, "InvalidID", "file id must be a UUID")
+	}
+	return id, nil
+}
+
+// completed looks up a file that can be read; one still uploading (or
+// failed) does not exist as far as readers are concerned.
+func (h *filesHandler) completed(c echo.Context) (objects.Blob, error) {
+	id, err := parseID(c)
+	if err != nil {
+		return objects.Blob{}, err
+	}
+	b, err := h.objects.Stat(c.Request().Context(), id)
+	if err != nil {
+		return objects.Blob{}, err
+	}
+	if b.Status != "completed" {
+		return objects.Blob{}, objects.ErrNotFound
+	}
+	return b, nil
+}
+
+func (h *filesHandler) download(c echo.Context) error {
+	b, err := h.completed(c)
+	if err != nil {
+		return err
+	}
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentType, b.ContentType)
+	hdr.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": b.Filename}))
+	hdr.Set("ETag", `"`+b.Checksum+`"`)
+	hdr.Set("Accept-Ranges", "bytes")
+	hdr.Set(echo.HeaderLastModified, b.CreatedAt.UTC().Format(http.TimeFormat))
+	status, rng, err := rangeOf(c.Request(), b.Size)
+	if err != nil {
+		hdr.Set("Content-Range", "bytes */"+strconv.FormatInt(b.Size, 10))
+		return newError(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "the range selects no byte of the file")
+	}
+	if status == http.StatusPartialContent {
+		hdr.Set("Content-Range", "bytes "+strconv.FormatInt(rng.start, 10)+"-"+strconv.FormatInt(rng.start+rng.length-1, 10)+"/"+strconv.FormatInt(b.Size, 10))
+	}
+	hdr.Set(echo.HeaderContentLength, strconv.FormatInt(rng.length, 10))
+	if c.Request().Method == http.MethodHead {
+		c.Response().WriteHeader(status)
+		return nil
+	}
+	body, err := h.objects.Open(c.Request().Context(), b, rng.start, rng.length)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	c.Response().WriteHeader(status)
+	_, err = io.Copy(c.Response(), body)
+	return err
+}
+
+// rangeOf picks 200 with the whole file or 206 with one range.
+func rangeOf(r *http.Request, size int64) (int, byteRange, error) {
+	whole := byteRange{start: 0, length: size}
+	header := r.Header.Get("Range")
+	if header == "" {
+		return http.StatusOK, whole, nil
+	}
+	rng, ok, err := parseRange(header, size)
+	if err != nil {
+		return 0, byteRange{}, err
+	}
+	if !ok {
+		return http.StatusOK, whole, nil
+	}
+	return http.StatusPartialContent, rng, nil
+}
+
+func (h *filesHandler) info(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	b, err := h.objects.Stat(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	out := toJSON(b)
+	out.Status, out.Metadata = b.Status, b.Metadata
+	for _, ch := range b.Chunks {
+		out.Chunks = append(out.Chunks, chunkJSON{Number: ch.Number, Offset: ch.Offset, Size: ch.Size, Hash: ch.Hash,
+			Status: ch.Status, ServerID: ch.ServerID.String(), ServerAddress: ch.ServerAddress})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (h *filesHandler) delete(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	if err := h.objects.Delete(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+const (
+	defaultPageSize = 100
+	maxPageSize     = 1000
+)
+
+func (h *filesHandler) list(c echo.Context) error {
+	limit := defaultPageSize
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPageSize {
+			return newError(http.StatusBadRequest, "InvalidArgument", "limit must be between 1 and 1000")
+		}
+		limit = n
+	}
+	after, err := decodeCursor(c.QueryParam("cursor"))
+	if err != nil {
+		return err
+	}
+	blobs, next, err := h.objects.List(c.Request().Context(), limit, after)
+	if err != nil {
+		return err
+	}
+	page := struct {
+		Files      []fileJSON `json:"files"`
+		NextCursor string     `json:"next_cursor,omitempty"`
+	}{Files: make([]fileJSON, len(blobs))}
+	for i, b := range blobs {
+		page.Files[i] = toJSON(b)
+	}
+	if next != nil {
+		page.NextCursor = encodeCursor(*next)
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+// Cursors are opaque to clients: base64 of "<unix nanos>.<uuid>".
+func encodeCursor(cur objects.Cursor) string {
+	raw := strconv.FormatInt(cur.CreatedAt.UnixNano(), 10) + "." + cur.ID.String()
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func decodeCursor(s string) (*objects.Cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := newError(http.StatusBadRequest, "InvalidArgument", "cursor is not one this server issued")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(raw) > 80 {
+		return nil, bad
+	}
+	nanos, id, ok := strings.Cut(string(raw), ".")
+	n, err1 := strconv.ParseInt(nanos, 10, 64)
+	u, err2 := uuid.Parse(id)
+	if !ok || err1 != nil || err2 != nil {
+		return nil, bad
+	}
+	return &objects.Cursor{CreatedAt: time.Unix(0, n), ID: u}, nil
+}

@@ -1,0 +1,99 @@
+// Package httpapi is the gateway's JSON door: /files (upload, download,
+// info, list, delete) behind HTTP Basic auth, and the open /health. It
+// also owns the Echo instance both doors share: request ids, the
+// per-request log line and error rendering.
+package httpapi
+
+import (
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/rs/zerolog"
+
+	"sixfold/gateway/auth"
+	"sixfold/gateway/cluster"
+	"sixfold/gateway/health"
+	"sixfold/gateway/objects"
+)
+
+// Deps are the services the handlers call.
+type Deps struct {
+	Objects *objects.Service
+	Cluster *cluster.Cluster
+	Keys    *auth.KeyStore
+	Health  *health.Checker
+	Log     zerolog.Logger
+	// MaxSize is the largest accepted file.
+	MaxSize int64
+	// SpoolDir holds bodies of unknown length while they are measured.
+	SpoolDir string
+}
+
+// New builds the Echo instance with the /files and /health routes.
+func New(d Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = ErrorHandler
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+		TargetHeader: echo.HeaderXRequestID,
+	}))
+	e.Use(requestLogger(d.Log))
+
+	h := &filesHandler{objects: d.Objects, maxSize: d.MaxSize, spoolDir: d.SpoolDir}
+	files := e.Group("/files", basicAuth(d.Keys))
+	files.POST("", h.upload)
+	files.GET("", h.list)
+	files.GET("/:id", h.download)
+	files.HEAD("/:id", h.download)
+	files.GET("/:id/info", h.info)
+	files.DELETE("/:id", h.delete)
+
+	e.GET("/health", healthHandler(d.Health))
+	return e
+}
+
+// requestLogger writes one line per request and puts a logger carrying the
+// request id into the request's context for everything below.
+func requestLogger(base zerolog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			req := c.Request()
+			id := c.Response().Header().Get(echo.HeaderXRequestID)
+			log := base.With().Str("request_id", id).Logger()
+			c.SetRequest(req.WithContext(log.WithContext(req.Context())))
+			// Deferred so that the line is written even when an error
+			// after the response started aborts the connection by panic.
+			defer func() {
+				res := c.Response()
+				log.Info().
+					Str("method", req.Method).
+					Str("route", c.Path()).
+					Str("uri", req.RequestURI).
+					Int("status", res.Status).
+					Int64("bytes_in", req.ContentLength).
+					Int64("bytes_out", res.Size).
+					Dur("duration", time.Since(start)).
+					Msg("request")
+			}()
+			if err := next(c); err != nil {
+				c.Error(err)
+			}
+			return nil
+		}
+	}
+}
+
+func basicAuth(keys *auth.KeyStore) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			user, pass, ok := c.Request().BasicAuth()
+			if !ok || !keys.Check(user, pass) {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="sixfold"`)
+				return newError(401, "Unauthorized", "valid credentials are required (curl -u ACCESS_KEY:SECRET)")
+			}
+			return next(c)
+		}
+	}
+}

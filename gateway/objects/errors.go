@@ -1,0 +1,59 @@
+package objects
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgtype"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"sixfold/db"
+)
+
+// metadataError turns PostgreSQL trouble into ErrUnavailable so callers can
+// answer 503, keeping the cause in the chain.
+func metadataError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, db.ErrNotFound):
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.Is(err, db.ErrUnavailable):
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}
+
+// nodeError maps a failed node call to ErrNodeUnavailable (a retryable
+// condition for the client) unless the caller's own context ended, and
+// asks for a ring refresh so a dead node drops out quickly.
+func (s *Service) nodeError(ctx context.Context, address string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	switch status.Code(err) {
+	case codes.NotFound:
+		return fmt.Errorf("%w: node %s: %v", ErrCorruptChunk, address, err)
+	case codes.DataLoss:
+		return fmt.Errorf("%w: node %s: %v", ErrCorruptChunk, address, err)
+	}
+	s.cluster.RequestRefresh()
+	return fmt.Errorf("%w: node %s: %v", ErrNodeUnavailable, address, err)
+}
+
+// bodyError classifies a failure reading the client's body.
+func bodyError(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrIncompleteBody) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrIncompleteBody, err)
+}
+
+func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }

@@ -1,0 +1,332 @@
+package objects
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
+
+	"sixfold/db"
+	"sixfold/db/dbq"
+	"sixfold/gateway/cluster"
+	"sixfold/gateway/placement"
+	"sixfold/proto/storagepb"
+)
+
+// PutInput describes one blob to store.
+type PutInput struct {
+	Filename    string
+	ContentType string
+	Metadata    json.RawMessage // a JSON object, or nil
+	// Size is the exact body length when Exact, else a planning hint: the
+	// chunk layout follows it and the last chunk takes whatever the body
+	// holds beyond it (a multipart form's file part, whose length is only
+	// known once its closing boundary is seen).
+	Size  int64
+	Exact bool
+	Body  io.Reader
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, messageSize); return &b }}
+
+// Put streams in.Body once to six storage nodes and records the blob. The
+// blob is visible only after every chunk is durable and the metadata
+// transaction has committed; on any failure everything written is queued
+// for deletion and the error is returned.
+func (s *Service) Put(ctx context.Context, in PutInput) (Blob, error) {
+	if in.Size < 0 || in.Size > s.opts.MaxSize {
+		return Blob{}, ErrTooLarge
+	}
+	blob := Blob{ID: uuid.New(), Filename: in.Filename, ContentType: in.ContentType, Metadata: in.Metadata, Status: "uploading"}
+	if len(blob.Metadata) == 0 {
+		blob.Metadata = json.RawMessage("{}")
+	}
+	nodes, err := s.place(ctx, blob.ID)
+	if err != nil {
+		return Blob{}, err
+	}
+	blob.Chunks = planChunks(in.Size, nodes)
+	sessionID := uuid.New()
+	if err := s.beginUpload(ctx, &blob, in.Size, sessionID); err != nil {
+		return Blob{}, err
+	}
+	if err := s.streamChunks(ctx, &blob, in, sessionID); err != nil {
+		s.abandon(ctx, blob)
+		return Blob{}, err
+	}
+	if err := s.finishUpload(ctx, &blob); err != nil {
+		s.abandon(ctx, blob)
+		return Blob{}, err
+	}
+	return blob, nil
+}
+
+// place picks six nodes for a blob, skipping (and re-placing around) nodes
+// that cannot be connected to before any data flows.
+func (s *Service) place(ctx context.Context, blobID uuid.UUID) ([]cluster.Node, error) {
+	ring, nodes := s.cluster.Snapshot()
+	unreachable := map[placement.NodeID]bool{}
+	for range len(nodes) + 1 {
+		ids := ring.PlaceBlob(blobID.String(), ChunkCount, func(n placement.NodeID) bool { return unreachable[n] })
+		if ids == nil {
+			break
+		}
+		if bad := s.firstUnreachable(ctx, ids, nodes); bad != "" {
+			unreachable[bad] = true
+			s.cluster.RequestRefresh()
+			continue
+		}
+		placed := make([]cluster.Node, len(ids))
+		for i, id := range ids {
+			placed[i] = nodes[id]
+		}
+		return placed, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return nil, ErrNoNodes
+}
+
+func (s *Service) firstUnreachable(ctx context.Context, ids []placement.NodeID, nodes map[placement.NodeID]cluster.Node) placement.NodeID {
+	for _, id := range ids {
+		if !s.cluster.WaitReady(ctx, nodes[id].Address) {
+			s.log.Warn().Str("server_id", string(id)).Str("address", nodes[id].Address).Msg("storage node unreachable; placing around it")
+			return id
+		}
+	}
+	return ""
+}
+
+func planChunks(size int64, nodes []cluster.Node) []Chunk {
+	sizes := plannedSizes(size)
+	chunks := make([]Chunk, ChunkCount)
+	var offset int64
+	for i := range chunks {
+		chunks[i] = Chunk{ID: uuid.New(), Number: i, Offset: offset, Size: sizes[i], Status: "pending",
+			ServerID: nodes[i].ID, ServerAddress: nodes[i].Address}
+		offset += sizes[i]
+	}
+	return chunks
+}
+
+func (s *Service) beginUpload(ctx context.Context, b *Blob, size int64, sessionID uuid.UUID) error {
+	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
+		if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: b.ID, Filename: b.Filename, ContentType: b.ContentType, Size: size, Metadata: b.Metadata}); err != nil {
+			return err
+		}
+		if err := q.InsertUploadSession(ctx, dbq.InsertUploadSessionParams{ID: sessionID, FileID: b.ID, TimeoutSeconds: s.opts.SessionTimeout.Seconds()}); err != nil {
+			return err
+		}
+		for _, c := range b.Chunks {
+			err := q.InsertChunk(ctx, dbq.InsertChunkParams{ID: c.ID, FileID: b.ID, ChunkNumber: int16(c.Number), ByteOffset: c.Offset, Size: c.Size, StorageServerID: c.ServerID})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return metadataError(err)
+}
+
+// streamChunks sends the body's bytes to the chunks' nodes in order. While
+// chunk i+1 streams, chunk i's node is still fsyncing: its answer is awaited
+// in the background so the two overlap.
+func (s *Service) streamChunks(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID) error {
+	bufp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bufp)
+	body := &hashingReader{r: in.Body, h: sha256.New()}
+	g, gctx := errgroup.WithContext(ctx)
+	var offset int64
+	for i := range b.Chunks {
+		c := &b.Chunks[i]
+		unbounded := !in.Exact && i == len(b.Chunks)-1
+		stream, n, err := s.sendChunk(gctx, c, body, *bufp, unbounded)
+		if err != nil {
+			_ = g.Wait()
+			return err
+		}
+		if in.Exact && n < c.Size {
+			_ = g.Wait()
+			return ErrIncompleteBody
+		}
+		c.Offset, c.Size = offset, n
+		offset += n
+		g.Go(func() error { return s.awaitChunk(stream, c) })
+		s.touchSession(gctx, sessionID, offset)
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if offset > s.opts.MaxSize {
+		return ErrTooLarge
+	}
+	b.Size, b.Checksum = offset, hex.EncodeToString(body.h.Sum(nil))
+	return nil
+}
+
+// sendChunk opens a PutChunk stream and sends up to c.Size bytes of body
+// (everything left when unbounded). It returns the open stream for
+// awaitChunk and the number of bytes sent.
+func (s *Service) sendChunk(ctx context.Context, c *Chunk, body io.Reader, buf []byte, unbounded bool) (storagepb.StorageService_PutChunkClient, int64, error) {
+	client, err := s.cluster.Client(c.ServerAddress)
+	if err != nil {
+		return nil, 0, err
+	}
+	stream, err := client.PutChunk(ctx)
+	if err != nil {
+		return nil, 0, s.nodeError(ctx, c.ServerAddress, err)
+	}
+	expected := c.Size
+	if unbounded {
+		expected = -1
+	}
+	if err := stream.Send(&storagepb.PutChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: c.ID.String(), ExpectedSize: expected}}); err != nil {
+		return nil, 0, s.sendError(ctx, c, stream, err)
+	}
+	var sent int64
+	for unbounded || sent < c.Size {
+		want := int64(len(buf))
+		if !unbounded {
+			want = min(want, c.Size-sent)
+		}
+		n, readErr := fill(body, buf[:want])
+		if n > 0 {
+			if err := stream.Send(&storagepb.PutChunkRequest{Data: buf[:n]}); err != nil {
+				return nil, 0, s.sendError(ctx, c, stream, err)
+			}
+			sent += int64(n)
+		}
+		if readErr == io.EOF {
+			break
+		}
+		if readErr != nil {
+			return nil, 0, bodyError(ctx, readErr)
+		}
+		if unbounded && sent > s.opts.MaxSize {
+			return nil, 0, ErrTooLarge
+		}
+	}
+	return stream, sent, nil
+}
+
+// awaitChunk closes the send side and checks the node's account of what
+// it made durable against what was sent.
+func (s *Service) awaitChunk(stream storagepb.StorageService_PutChunkClient, c *Chunk) error {
+	resp, err := stream.CloseAndRecv()
+	if err != nil {
+		return s.nodeError(stream.Context(), c.ServerAddress, err)
+	}
+	if resp.GetSize() != c.Size {
+		return fmt.Errorf("%w: node %s stored %d bytes of chunk %s, sent %d", ErrNodeUnavailable, c.ServerAddress, resp.GetSize(), c.ID, c.Size)
+	}
+	c.Hash, c.Status = resp.GetSha256(), "stored"
+	return nil
+}
+
+// sendError fetches the stream's real status: Send reports only io.EOF
+// when the node has aborted the stream.
+func (s *Service) sendError(ctx context.Context, c *Chunk, stream storagepb.StorageService_PutChunkClient, err error) error {
+	if errors.Is(err, io.EOF) {
+		_, err = stream.CloseAndRecv()
+	}
+	return s.nodeError(ctx, c.ServerAddress, err)
+}
+
+func (s *Service) touchSession(ctx context.Context, sessionID uuid.UUID, received int64) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := dbq.New(s.pool).TouchUploadSession(ctx, dbq.TouchUploadSessionParams{ID: sessionID, BytesReceived: received, TimeoutSeconds: s.opts.SessionTimeout.Seconds()})
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn().Err(err).Str("session_id", sessionID.String()).Msg("upload session progress not recorded")
+	}
+}
+
+func (s *Service) finishUpload(ctx context.Context, b *Blob) error {
+	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
+		for _, c := range b.Chunks {
+			n, err := q.CompleteChunk(ctx, dbq.CompleteChunkParams{ID: c.ID, ByteOffset: c.Offset, Size: c.Size, Hash: text(c.Hash), StorageServerID: c.ServerID})
+			if err != nil {
+				return err
+			}
+			if n != 1 {
+				return fmt.Errorf("%w: chunk %s vanished during upload (session expired?)", db.ErrNotFound, c.ID)
+			}
+		}
+		n, err := q.CompleteFile(ctx, dbq.CompleteFileParams{ID: b.ID, Size: b.Size, Checksum: text(b.Checksum)})
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return fmt.Errorf("%w: file %s vanished during upload (session expired?)", db.ErrNotFound, b.ID)
+		}
+		return q.CompleteUploadSession(ctx, dbq.CompleteUploadSessionParams{FileID: b.ID, BytesReceived: b.Size})
+	})
+	if err != nil {
+		return metadataError(err)
+	}
+	b.Status = "completed"
+	row, err := dbq.New(s.pool).GetFile(ctx, b.ID)
+	if err == nil {
+		b.CreatedAt = row.CreatedAt
+	}
+	return nil
+}
+
+// abandon queues every chunk of a failed upload for deletion and removes
+// its rows. It runs even when the client's context is gone; if PostgreSQL
+// is unreachable too, the upload session expires and the cleanup job
+// finishes the work.
+func (s *Service) abandon(ctx context.Context, b Blob) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
+		for _, c := range b.Chunks {
+			if err := q.EnqueueChunkDeletion(ctx, dbq.EnqueueChunkDeletionParams{ChunkID: c.ID, StorageServerID: c.ServerID}); err != nil {
+				return err
+			}
+		}
+		_, err := q.DeleteFile(ctx, b.ID)
+		return err
+	})
+	if err != nil {
+		s.log.Warn().Err(err).Str("file_id", b.ID.String()).Msg("failed upload not cleaned up now; its session will expire")
+		return
+	}
+	s.deleteChunksNow(ctx, b.Chunks)
+}
+
+// fill reads until buf is full or r fails. Unlike io.ReadFull it passes
+// r's own error through, so a clean io.EOF is never confused with a body
+// cut short (io.ErrUnexpectedEOF from net/http or mime/multipart).
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+}
+
+func (hr *hashingReader) Read(p []byte) (int, error) {
+	n, err := hr.r.Read(p)
+	hr.h.Write(p[:n])
+	return n, err
+}
