@@ -54,13 +54,21 @@ func NewDatabase(t testing.TB) string {
 	return u.String()
 }
 
-// NewPool creates a migrated database and returns a pool on it.
-func NewPool(t testing.TB) (*pgxpool.Pool, string) {
+// NewMigratedDatabase creates a database with the schema applied and
+// returns its URL.
+func NewMigratedDatabase(t testing.TB) string {
 	t.Helper()
 	dsn := NewDatabase(t)
 	if err := db.Migrate(dsn); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	return dsn
+}
+
+// NewPool creates a migrated database and returns a pool on it.
+func NewPool(t testing.TB) (*pgxpool.Pool, string) {
+	t.Helper()
+	dsn := NewMigratedDatabase(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	pool, err := db.Open(ctx, db.Config{URL: dsn})

@@ -52,13 +52,17 @@ func (c *Checker) Check(ctx context.Context) (Report, bool) {
 	if r.ActiveUploads, err = q.CountActiveUploads(ctx); err != nil {
 		return r, false
 	}
-	// A node PostgreSQL knows but the cached ring does not: rebuild now
-	// rather than at the next period.
+	// Nodes PostgreSQL knows but the cached ring does not (a node that
+	// joined since the last refresh): rebuild now, so that "ok" means this
+	// gateway can place chunks on them.
 	if r.StorageServers.Active != c.Cluster.ActiveNodes() {
-		c.Cluster.RequestRefresh()
+		if err := c.Cluster.Refresh(ctx); err != nil {
+			return r, false
+		}
 	}
-	if r.StorageServers.Active > 0 {
+	healthy := r.StorageServers.Active > 0 && c.Cluster.ActiveNodes() > 0
+	if healthy {
 		r.Status = "ok"
 	}
-	return r, r.StorageServers.Active > 0
+	return r, healthy
 }

@@ -64,8 +64,11 @@ func (h *filesHandler) uploadForm(c echo.Context, boundary string) error {
 	form := multipart.NewReader(counted, boundary)
 	var metadata json.RawMessage
 	var stored *fileJSON
-	for {
+	for parts := 0; ; parts++ {
 		part, err := form.NextPart()
+		if errors.Is(err, io.EOF) && parts == 0 {
+			return newError(http.StatusBadRequest, "MalformedForm", "the body holds no multipart/form-data part")
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}

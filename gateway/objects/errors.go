@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/jackc/pgx/v5/pgtype"
 	"google.golang.org/grpc/codes"
@@ -46,12 +47,17 @@ func (s *Service) nodeError(ctx context.Context, address string, err error) erro
 }
 
 // bodyError classifies a failure reading the client's body.
+// A body cut short is reported as such even when the client has gone too
+// (its context is then cancelled as well): that is what happened.
 func bodyError(ctx context.Context, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return ctxErr
-	}
 	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrIncompleteBody) {
 		return err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: %v", ErrIncompleteBody, err)
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
 	}
 	return fmt.Errorf("%w: %v", ErrIncompleteBody, err)
 }

@@ -74,6 +74,13 @@ func (s *Service) Put(ctx context.Context, in PutInput) (Blob, error) {
 // that cannot be connected to before any data flows.
 func (s *Service) place(ctx context.Context, blobID uuid.UUID) ([]cluster.Node, error) {
 	ring, nodes := s.cluster.Snapshot()
+	if len(nodes) == 0 {
+		// Nodes may have registered since the last refresh.
+		if err := s.cluster.Refresh(ctx); err != nil {
+			return nil, metadataError(err)
+		}
+		ring, nodes = s.cluster.Snapshot()
+	}
 	unreachable := map[placement.NodeID]bool{}
 	for range len(nodes) + 1 {
 		ids := ring.PlaceBlob(blobID.String(), ChunkCount, func(n placement.NodeID) bool { return unreachable[n] })

@@ -1,0 +1,177 @@
+// Package chunkstore keeps chunk bytes on a storage node's local disk.
+//
+// Layout under the data directory:
+//
+//	chunks/<first two hex digits of id>/<id>   one file per chunk
+//	tmp/                                       chunks being written
+//
+// A chunk becomes visible only after its bytes are fsynced and it has been
+// renamed into chunks/ and that directory fsynced, so a crash leaves either
+// the whole chunk or nothing but debris in tmp/, which Open removes.
+//
+// Chunk ids are canonical lowercase UUIDs; anything else is rejected with an
+// *InvalidIDError before any path is built from it. Errors match ErrInvalidID,
+// ErrNotFound, ErrSizeMismatch, ErrTooLarge and ErrInvalidRange with
+// errors.Is; any other error is a disk error. A Store is safe for concurrent
+// use.
+package chunkstore
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+)
+
+// Store is a directory of chunk files.
+type Store struct {
+	chunksDir string
+	tmpDir    string
+	cleaned   int
+
+	mu    sync.Mutex // serialises renames and removals with count and used
+	count int64      // chunk files present
+	used  int64      // bytes in those files
+}
+
+// Stats describes what the store holds and the filesystem it lives on.
+type Stats struct {
+	Chunks         int64
+	UsedBytes      int64
+	CapacityBytes  int64
+	AvailableBytes int64
+}
+
+// Open prepares dir (creating it if needed), removes temp files left by a
+// crash, and counts the chunks already there.
+func Open(dir string) (*Store, error) {
+	s := &Store{
+		chunksDir: filepath.Join(dir, "chunks"),
+		tmpDir:    filepath.Join(dir, "tmp"),
+	}
+	if err := s.makeDirs(dir); err != nil {
+		return nil, err
+	}
+	cleaned, err := removeAll(s.tmpDir)
+	if err != nil {
+		return nil, err
+	}
+	s.cleaned = cleaned
+	if err := s.countChunks(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// CleanedTempFiles reports how many leftover temp files Open removed.
+func (s *Store) CleanedTempFiles() int {
+	return s.cleaned
+}
+
+// Stats reports the chunk counters and the filesystem's size and free space
+// (space available to this unprivileged process).
+func (s *Store) Stats() (Stats, error) {
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(s.chunksDir, &fs); err != nil {
+		return Stats{}, fmt.Errorf("chunkstore: statfs: %w", err)
+	}
+	s.mu.Lock()
+	st := Stats{Chunks: s.count, UsedBytes: s.used}
+	s.mu.Unlock()
+	st.CapacityBytes = int64(fs.Blocks) * int64(fs.Bsize)
+	st.AvailableBytes = int64(fs.Bavail) * int64(fs.Bsize)
+	return st, nil
+}
+
+// makeDirs creates tmp/ and the 256 shard directories of chunks/ once, so
+// that a put never has to create (and fsync) a directory.
+func (s *Store) makeDirs(dir string) error {
+	if err := os.MkdirAll(s.tmpDir, 0o755); err != nil {
+		return fmt.Errorf("chunkstore: %w", err)
+	}
+	for i := range 256 {
+		if err := os.MkdirAll(filepath.Join(s.chunksDir, fmt.Sprintf("%02x", i)), 0o755); err != nil {
+			return fmt.Errorf("chunkstore: %w", err)
+		}
+	}
+	for _, d := range []string{s.chunksDir, dir} {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countChunks initialises the in-memory counters from what is on disk.
+// Files whose names are not chunk ids are ignored.
+func (s *Store) countChunks() error {
+	shards, err := os.ReadDir(s.chunksDir)
+	if err != nil {
+		return fmt.Errorf("chunkstore: %w", err)
+	}
+	for _, shard := range shards {
+		if !shard.IsDir() {
+			continue
+		}
+		if err := s.countShard(filepath.Join(s.chunksDir, shard.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) countShard(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("chunkstore: %w", err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || ValidateID(e.Name()) != nil {
+			continue
+		}
+		info, err := e.Info()
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("chunkstore: %w", err)
+		}
+		s.count++
+		s.used += info.Size()
+	}
+	return nil
+}
+
+// path is where chunk id lives. id must have passed ValidateID.
+func (s *Store) path(id string) string {
+	return filepath.Join(s.chunksDir, id[:2], id)
+}
+
+// removeAll empties dir and reports how many entries it removed.
+func removeAll(dir string) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("chunkstore: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return 0, fmt.Errorf("chunkstore: remove temp file: %w", err)
+		}
+	}
+	return len(entries), nil
+}
+
+// syncDir fsyncs a directory so that renames and removals in it are durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("chunkstore: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("chunkstore: fsync %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+// Package config loads a storage node's settings: defaults, then an optional
+// YAML file, then environment variables, then command-line flags, each
+// overriding the one before. The result is validated once, with errors that
+// name the offending key.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"sixfold/db"
+)
+
+// Config is everything a storage node is told.
+type Config struct {
+	Server    Server    `yaml:"server"`
+	Database  db.Config `yaml:"database"` // how to reach PostgreSQL; see db.Config
+	Heartbeat Heartbeat `yaml:"heartbeat"`
+	Storage   Storage   `yaml:"storage"`
+}
+
+// Server says where the node listens and how it is known to the cluster.
+type Server struct {
+	// Host is the address the gRPC server listens on. Default 127.0.0.1;
+	// env GRPC_HOST, flag -host.
+	Host string `yaml:"host"`
+	// GRPCPort is the port the gRPC server listens on. Default 9001;
+	// env GRPC_PORT, flag -grpc-port.
+	GRPCPort int `yaml:"grpc_port"`
+	// Name is a label for humans. Default storage-<grpc_port>;
+	// env NODE_NAME, flag -name.
+	Name string `yaml:"name"`
+	// Address is the host:port gateways dial, registered in PostgreSQL; it
+	// identifies the node across restarts. Default host:grpc_port, and
+	// required when host is a wildcard such as 0.0.0.0.
+	// env NODE_ADDRESS, flag -address.
+	Address string `yaml:"address"`
+}
+
+// Heartbeat says how often the node reports itself alive.
+type Heartbeat struct {
+	// Interval between heartbeats. Default 10s; env HEARTBEAT_INTERVAL (a Go
+	// duration), flag -heartbeat-interval.
+	Interval time.Duration `yaml:"interval"`
+}
+
+// Storage says where chunks live and how the node sits on the ring.
+type Storage struct {
+	// DataDir holds chunks/, tmp/ and node-id. Default ./data;
+	// env DATA_DIR, flag -data-dir.
+	DataDir string `yaml:"data_dir"`
+	// VirtualNodes is the number of ring points the node registers.
+	// Default 150; env VIRTUAL_NODES, flag -virtual-nodes.
+	VirtualNodes int `yaml:"virtual_nodes"`
+}
+
+// Default returns the settings used where nothing overrides them. Name and
+// Address are derived in Load once the host and port are final.
+func Default() Config {
+	return Config{
+		Server:    Server{Host: "127.0.0.1", GRPCPort: 9001},
+		Heartbeat: Heartbeat{Interval: 10 * time.Second},
+		Storage:   Storage{DataDir: "./data", VirtualNodes: 150},
+	}
+}
+
+// ListenAddress is the host:port the gRPC server binds.
+func (c Config) ListenAddress() string {
+	return net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.GRPCPort))
+}
+
+// fillDerived sets Name and Address from the final host and port when they
+// were not given.
+func (c *Config) fillDerived() {
+	if c.Server.Name == "" {
+		c.Server.Name = "storage-" + strconv.Itoa(c.Server.GRPCPort)
+	}
+	if c.Server.Address == "" {
+		c.Server.Address = c.ListenAddress()
+	}
+}
+
+// Validate reports the first bad setting by its key.
+func (c Config) Validate() error {
+	if c.Server.GRPCPort < 1 || c.Server.GRPCPort > 65535 {
+		return fmt.Errorf("server.grpc_port: %d is not a port number", c.Server.GRPCPort)
+	}
+	if err := validateAddress(c.Server.Address); err != nil {
+		return fmt.Errorf("server.address: %w", err)
+	}
+	if c.Server.Name == "" {
+		return errors.New("server.name: must not be empty")
+	}
+	if c.Heartbeat.Interval <= 0 {
+		return errors.New("heartbeat.interval: must be > 0")
+	}
+	if c.Storage.DataDir == "" {
+		return errors.New("storage.data_dir: must not be empty")
+	}
+	if c.Storage.VirtualNodes < 1 || c.Storage.VirtualNodes > 10000 {
+		return fmt.Errorf("storage.virtual_nodes: %d is not in 1..10000", c.Storage.VirtualNodes)
+	}
+	return c.Database.Validate()
+}
+
+// validateAddress accepts a host:port that another machine could dial.
+func validateAddress(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", addr)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+		return fmt.Errorf("%q has no valid port", addr)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return fmt.Errorf("%q is not dialable; set it when server.host is a wildcard", addr)
+	}
+	return nil
+}

@@ -1,0 +1,149 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var envKeys = []string{
+	"GRPC_HOST", "GRPC_PORT", "NODE_NAME", "NODE_ADDRESS", "DATA_DIR", "HEARTBEAT_INTERVAL", "VIRTUAL_NODES",
+	"DATABASE_URL", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_USER", "DATABASE_PASSWORD", "DATABASE_NAME", "DATABASE_SSLMODE",
+}
+
+// clearEnv unsets every variable Load reads, restoring them after the test.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	for _, k := range envKeys {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+}
+
+func writeFile(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "storagenode.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaults(t *testing.T) {
+	clearEnv(t)
+	cfg, err := Load(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Default()
+	want.Server.Name = "storage-9001"
+	want.Server.Address = "127.0.0.1:9001"
+	if cfg != want {
+		t.Fatalf("Load() = %+v; want %+v", cfg, want)
+	}
+}
+
+func TestExampleFileIsTheDefaults(t *testing.T) {
+	clearEnv(t)
+	cfg, err := Load([]string{"-config", "../config.example.yaml"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _ := Load(nil, io.Discard)
+	cfg.Database = def.Database
+	if cfg != def {
+		t.Fatalf("example file = %+v; want the defaults %+v", cfg, def)
+	}
+}
+
+func TestLayering(t *testing.T) {
+	clearEnv(t)
+	path := writeFile(t, `
+server: {host: 10.0.0.5, grpc_port: 9100, name: from-file}
+database: {url: "postgres://file@db:5432/sixfold"}
+heartbeat: {interval: 3s}
+storage: {data_dir: /file, virtual_nodes: 10}
+`)
+	t.Setenv("GRPC_PORT", "9200")
+	t.Setenv("DATA_DIR", "/env")
+	t.Setenv("HEARTBEAT_INTERVAL", "4s")
+	t.Setenv("DATABASE_URL", "postgres://env@db:5432/sixfold")
+	cfg, err := Load([]string{"-config", path, "-data-dir", "/flag", "-virtual-nodes", "20"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		Server:    Server{Host: "10.0.0.5", GRPCPort: 9200, Name: "from-file", Address: "10.0.0.5:9200"},
+		Heartbeat: Heartbeat{Interval: 4 * time.Second},
+		Storage:   Storage{DataDir: "/flag", VirtualNodes: 20},
+	}
+	want.Database.URL = "postgres://env@db:5432/sixfold"
+	if cfg != want {
+		t.Fatalf("Load = %+v; want %+v", cfg, want)
+	}
+}
+
+func TestDerivedFromFinalPort(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("GRPC_PORT", "9004")
+	cfg, err := Load([]string{"-host", "localhost"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.Name != "storage-9004" || cfg.Server.Address != "localhost:9004" {
+		t.Fatalf("name %q, address %q; want storage-9004, localhost:9004", cfg.Server.Name, cfg.Server.Address)
+	}
+}
+
+func TestErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		file string
+		want string
+	}{
+		{"zero heartbeat", nil, []string{"-heartbeat-interval", "0s"}, "", "heartbeat.interval: must be > 0"},
+		{"bad heartbeat env", map[string]string{"HEARTBEAT_INTERVAL": "10"}, nil, "", "HEARTBEAT_INTERVAL"},
+		{"bad port env", map[string]string{"GRPC_PORT": "x"}, nil, "", "GRPC_PORT"},
+		{"port out of range", nil, []string{"-grpc-port", "70000"}, "", "server.grpc_port"},
+		{"wildcard host without address", map[string]string{"GRPC_HOST": "0.0.0.0"}, nil, "", "server.address"},
+		{"address without port", nil, []string{"-address", "node1"}, "", "server.address"},
+		{"no virtual nodes", map[string]string{"VIRTUAL_NODES": "0"}, nil, "", "storage.virtual_nodes"},
+		{"empty data dir", nil, []string{"-data-dir", ""}, "", "storage.data_dir"},
+		{"bad sslmode", map[string]string{"DATABASE_SSLMODE": "sometimes"}, nil, "", "database.sslmode"},
+		{"unknown file key", nil, nil, "storage: {data_dri: /x}\n", "data_dri"},
+		{"missing file", nil, []string{"-config", "/nonexistent/x.yaml"}, "", "config file"},
+		{"stray argument", nil, []string{"extra"}, "", "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			args := tt.args
+			if tt.file != "" {
+				args = append(args, "-config", writeFile(t, tt.file))
+			}
+			_, err := Load(args, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load error = %v; want one naming %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	clearEnv(t)
+	var out strings.Builder
+	_, err := Load([]string{"-h"}, &out)
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-grpc-port") {
+		t.Fatalf("Load(-h) = %v, output %q", err, out.String())
+	}
+}

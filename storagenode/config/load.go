@@ -1,0 +1,94 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Load builds the Config from args (the command line without the program
+// name): defaults, the YAML file named by -config if any, the environment,
+// then the other flags. It validates the result. -h answers flag.ErrHelp.
+func Load(args []string, output io.Writer) (Config, error) {
+	cfg := Default()
+	fs, path, apply := newFlagSet(output)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *path != "" {
+		if err := readFile(*path, &cfg); err != nil {
+			return Config{}, err
+		}
+	}
+	if err := applyEnv(&cfg); err != nil {
+		return Config{}, err
+	}
+	apply(&cfg)
+	cfg.fillDerived()
+	return cfg, cfg.Validate()
+}
+
+// readFile decodes a YAML file over cfg. Unknown keys are errors, so that a
+// misspelt setting does not silently keep its default.
+func readFile(path string, cfg *Config) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// applyEnv overrides cfg from the environment variables that are set.
+func applyEnv(cfg *Config) error {
+	envString(&cfg.Server.Host, "GRPC_HOST")
+	envString(&cfg.Server.Name, "NODE_NAME")
+	envString(&cfg.Server.Address, "NODE_ADDRESS")
+	envString(&cfg.Storage.DataDir, "DATA_DIR")
+	if err := envInt(&cfg.Server.GRPCPort, "GRPC_PORT"); err != nil {
+		return err
+	}
+	if err := envInt(&cfg.Storage.VirtualNodes, "VIRTUAL_NODES"); err != nil {
+		return err
+	}
+	if v, ok := os.LookupEnv("HEARTBEAT_INTERVAL"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("HEARTBEAT_INTERVAL: %q is not a duration such as 10s", v)
+		}
+		cfg.Heartbeat.Interval = d
+	}
+	return cfg.Database.ApplyEnv()
+}
+
+func envString(dst *string, key string) {
+	if v, ok := os.LookupEnv(key); ok {
+		*dst = v
+	}
+}
+
+func envInt(dst *int, key string) error {
+	v, ok := os.LookupEnv(key)
+	if !ok {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("%s: %q is not a number", key, v)
+	}
+	*dst = n
+	return nil
+}

@@ -1,0 +1,97 @@
+package grpcserver
+
+import (
+	"errors"
+	"io"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"sixfold/proto/storagepb"
+	"sixfold/storagenode/internal/bufpool"
+)
+
+// PutChunk streams a chunk into the store. The first message must carry the
+// header; data may follow in it and in every later message. The answer is
+// sent only once the chunk is durable. A stream cancelled by the client
+// leaves nothing behind.
+func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error {
+	first, err := stream.Recv()
+	if errors.Is(err, io.EOF) {
+		return status.Error(codes.InvalidArgument, "empty PutChunk stream: the first message must carry the header")
+	}
+	if err != nil {
+		return toStatus(err)
+	}
+	h := first.GetHeader()
+	if h == nil {
+		return status.Error(codes.InvalidArgument, "the first PutChunk message must carry the header")
+	}
+	if h.GetExpectedSize() < -1 {
+		return status.Errorf(codes.InvalidArgument, "expected_size %d: want -1 (unknown) or a size", h.GetExpectedSize())
+	}
+	r := &recvReader{stream: stream, pending: first.GetData()}
+	res, err := s.store.Put(stream.Context(), h.GetChunkId(), r, h.GetExpectedSize())
+	if err != nil {
+		return toStatus(err)
+	}
+	return stream.SendAndClose(&storagepb.PutChunkResponse{ChunkId: h.GetChunkId(), Size: res.Size, Sha256: res.SHA256})
+}
+
+// recvReader turns the data of a PutChunk stream into an io.Reader. It holds
+// at most one message; io.EOF means the client closed its side cleanly.
+type recvReader struct {
+	stream  storagepb.StorageService_PutChunkServer
+	pending []byte
+}
+
+func (r *recvReader) Read(p []byte) (int, error) {
+	for len(r.pending) == 0 {
+		msg, err := r.stream.Recv()
+		if err != nil {
+			return 0, err
+		}
+		if msg.GetHeader() != nil {
+			return 0, status.Error(codes.InvalidArgument, "PutChunk header repeated after the first message")
+		}
+		r.pending = msg.GetData()
+	}
+	n := copy(p, r.pending)
+	r.pending = r.pending[n:]
+	return n, nil
+}
+
+// GetChunk streams a byte range of a chunk in messages of at most
+// bufpool.Size bytes. An empty range sends no message.
+func (s *Service) GetChunk(req *storagepb.GetChunkRequest, stream storagepb.StorageService_GetChunkServer) error {
+	r, err := s.store.Open(req.GetChunkId(), req.GetOffset(), req.GetLength())
+	if err != nil {
+		return toStatus(err)
+	}
+	defer r.Close()
+	return sendAll(stream, r)
+}
+
+// sendAll sends r through one pooled buffer and one reused message. That is
+// safe because Send marshals the message before it returns; a stats handler
+// that keeps messages after Send would need a copy instead.
+func sendAll(stream storagepb.StorageService_GetChunkServer, r io.Reader) error {
+	buf := bufpool.Get()
+	defer bufpool.Put(buf)
+	msg := &storagepb.GetChunkResponse{}
+	for {
+		n, err := io.ReadFull(r, *buf)
+		if n > 0 {
+			msg.Data = (*buf)[:n]
+			if serr := stream.Send(msg); serr != nil {
+				return toStatus(serr)
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil
+		}
+		if err != nil {
+			return toStatus(err)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+// Package grpcserver serves a storage node's chunk store over gRPC: the
+// sixfold.storage.v1.StorageService the gateway streams chunks through, and
+// the standard grpc.health.v1 service. It translates chunk store errors into
+// gRPC status codes and knows nothing of PostgreSQL.
+package grpcserver
+
+import (
+	"context"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+
+	"sixfold/proto/storagepb"
+	"sixfold/storagenode/chunkstore"
+)
+
+// MaxRecvMsgSize admits one PutChunk message of 1 MiB of data plus its
+// header and framing, with room to spare.
+const MaxRecvMsgSize = 2 << 20
+
+// ChunkPutter stores a chunk; see chunkstore.Store.Put for the contract.
+type ChunkPutter interface {
+	Put(ctx context.Context, id string, r io.Reader, expectedSize int64) (chunkstore.PutResult, error)
+}
+
+// ChunkOpener reads a byte range of a chunk; see chunkstore.Store.Open.
+type ChunkOpener interface {
+	Open(id string, offset, length int64) (*chunkstore.Reader, error)
+}
+
+// ChunkDeleter removes a chunk; see chunkstore.Store.Delete.
+type ChunkDeleter interface {
+	Delete(id string) (bool, error)
+}
+
+// StatsReporter reports usage; see chunkstore.Store.Stats.
+type StatsReporter interface {
+	Stats() (chunkstore.Stats, error)
+}
+
+// ChunkStore is everything the service needs from the disk.
+type ChunkStore interface {
+	ChunkPutter
+	ChunkOpener
+	ChunkDeleter
+	StatsReporter
+}
+
+var _ ChunkStore = (*chunkstore.Store)(nil)
+
+// Service implements storagepb.StorageServiceServer over a ChunkStore. It
+// starts out not serving; the caller flips it with SetServing once the node
+// is registered, and back while draining.
+type Service struct {
+	storagepb.UnimplementedStorageServiceServer
+	store   ChunkStore
+	log     zerolog.Logger
+	health  *health.Server
+	serving atomic.Bool
+	nodeID  atomic.Pointer[string]
+}
+
+var _ storagepb.StorageServiceServer = (*Service)(nil)
+
+// New returns a Service over store that logs to log.
+func New(store ChunkStore, log zerolog.Logger) *Service {
+	s := &Service{store: store, log: log, health: health.NewServer()}
+	s.SetNodeID("")
+	s.SetServing(false)
+	return s
+}
+
+// NewServer returns a gRPC server with the Service and the standard health
+// service registered, the receive limit raised to MaxRecvMsgSize, and RPCs
+// logged. extra options are appended.
+func NewServer(s *Service, extra ...grpc.ServerOption) *grpc.Server {
+	opts := append([]grpc.ServerOption{
+		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
+		// Gateways may keep idle connections alive with pings every 10 s or more.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.ChainUnaryInterceptor(logUnary(s.log)),
+		grpc.ChainStreamInterceptor(logStream(s.log)),
+	}, extra...)
+	gs := grpc.NewServer(opts...)
+	storagepb.RegisterStorageServiceServer(gs, s)
+	healthpb.RegisterHealthServer(gs, s.health)
+	return gs
+}
+
+// SetNodeID sets the id HealthCheck and GetStats report: the node's
+// storage_servers.id, known once it has registered.
+func (s *Service) SetNodeID(id string) {
+	s.nodeID.Store(&id)
+}
+
+// SetServing switches both health services between SERVING and NOT_SERVING.
+func (s *Service) SetServing(serving bool) {
+	s.serving.Store(serving)
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if serving {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	s.health.SetServingStatus("", st)
+	s.health.SetServingStatus(storagepb.StorageService_ServiceDesc.ServiceName, st)
+}
+
+// HealthCheck reports whether the node takes traffic, and its id.
+func (s *Service) HealthCheck(context.Context, *storagepb.HealthCheckRequest) (*storagepb.HealthCheckResponse, error) {
+	st := storagepb.HealthCheckResponse_STATUS_NOT_SERVING
+	if s.serving.Load() {
+		st = storagepb.HealthCheckResponse_STATUS_SERVING
+	}
+	return &storagepb.HealthCheckResponse{Status: st, ServerId: *s.nodeID.Load()}, nil
+}
+
+// GetStats reports the chunk counters and disk space.
+func (s *Service) GetStats(context.Context, *storagepb.GetStatsRequest) (*storagepb.GetStatsResponse, error) {
+	st, err := s.store.Stats()
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &storagepb.GetStatsResponse{
+		ServerId:       *s.nodeID.Load(),
+		ChunkCount:     st.Chunks,
+		UsedBytes:      st.UsedBytes,
+		AvailableBytes: st.AvailableBytes,
+		CapacityBytes:  st.CapacityBytes,
+	}, nil
+}
+
+// DeleteChunk removes a chunk; a missing chunk answers existed=false.
+func (s *Service) DeleteChunk(_ context.Context, req *storagepb.DeleteChunkRequest) (*storagepb.DeleteChunkResponse, error) {
+	existed, err := s.store.Delete(req.GetChunkId())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &storagepb.DeleteChunkResponse{Existed: existed}, nil
+}

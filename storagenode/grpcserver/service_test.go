@@ -1,0 +1,318 @@
+package grpcserver
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	"sixfold/proto/storagepb"
+	"sixfold/storagenode/chunkstore"
+)
+
+const msgSize = 1 << 20
+
+type harness struct {
+	svc    *Service
+	client storagepb.StorageServiceClient
+	conn   *grpc.ClientConn
+	dir    string
+}
+
+// start serves a Service over a real chunk store in a temp dir, through an
+// in-memory listener.
+func start(t *testing.T) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := chunkstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := New(store, zerolog.New(zerolog.NewTestWriter(t)))
+	gs := NewServer(svc)
+	lis := bufconn.Listen(4 << 20)
+	go gs.Serve(lis)
+	t.Cleanup(gs.Stop)
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &harness{svc: svc, client: storagepb.NewStorageServiceClient(conn), conn: conn, dir: dir}
+}
+
+func randomBytes(t *testing.T, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// put sends data in messages of msgSize, the header riding on the first.
+func (h *harness) put(ctx context.Context, id string, expected int64, data []byte) (*storagepb.PutChunkResponse, error) {
+	stream, err := h.client.PutChunk(ctx)
+	if err != nil {
+		return nil, err
+	}
+	msg := &storagepb.PutChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: id, ExpectedSize: expected}}
+	for first := true; first || len(data) > 0; first = false {
+		n := min(len(data), msgSize)
+		msg.Data, data = data[:n], data[n:]
+		if err := stream.Send(msg); err != nil {
+			break // the server has answered; CloseAndRecv reports why
+		}
+		msg = &storagepb.PutChunkRequest{}
+	}
+	return stream.CloseAndRecv()
+}
+
+func (h *harness) get(t *testing.T, id string, offset, length int64) ([]byte, error) {
+	t.Helper()
+	stream, err := h.client.GetChunk(context.Background(), &storagepb.GetChunkRequest{ChunkId: id, Offset: offset, Length: length})
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		if len(msg.GetData()) == 0 || len(msg.GetData()) > msgSize {
+			t.Fatalf("GetChunk message of %d bytes; want 1..%d", len(msg.GetData()), msgSize)
+		}
+		out = append(out, msg.GetData()...)
+	}
+}
+
+func wantCode(t *testing.T, err error, want codes.Code) {
+	t.Helper()
+	if got := status.Code(err); got != want {
+		t.Fatalf("code = %v (%v); want %v", got, err, want)
+	}
+}
+
+// chunkFiles lists the files under the store's data dir (chunks and temp).
+func (h *harness) chunkFiles(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(h.dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			out = append(out, p)
+		}
+		return err
+	})
+	return out
+}
+
+func TestPutThenGet(t *testing.T) {
+	h := start(t)
+	id := uuid.NewString()
+	data := randomBytes(t, 3<<20+1)
+	sum := sha256.Sum256(data)
+	for _, expected := range []int64{int64(len(data)), -1} {
+		res, err := h.put(context.Background(), id, expected, data)
+		if err != nil {
+			t.Fatalf("PutChunk(expected %d): %v", expected, err)
+		}
+		if res.GetChunkId() != id || res.GetSize() != int64(len(data)) || res.GetSha256() != hex.EncodeToString(sum[:]) {
+			t.Fatalf("PutChunk = %v; want id %s, size %d, sha256 %x", res, id, len(data), sum)
+		}
+	}
+	tests := []struct {
+		name           string
+		offset, length int64
+		want           []byte
+	}{
+		{"whole", 0, 0, data},
+		{"first byte", 0, 1, data[:1]},
+		{"across a message boundary", 1<<20 - 3, 1<<20 + 6, data[1<<20-3 : 2<<20+3]},
+		{"to the exact end", 1<<20 - 3, 2<<20 + 4, data[1<<20-3:]},
+		{"last byte", 3 << 20, 0, data[3<<20:]},
+		{"length clamped", 3<<20 - 1, 10, data[3<<20-1:]},
+		{"empty at end", 3<<20 + 1, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := h.get(t, id, tt.offset, tt.length)
+			if err != nil {
+				t.Fatalf("GetChunk: %v", err)
+			}
+			if !bytes.Equal(got, tt.want) {
+				t.Fatalf("got %d bytes; want %d", len(got), len(tt.want))
+			}
+		})
+	}
+}
+
+func TestPutErrors(t *testing.T) {
+	h := start(t)
+	tests := []struct {
+		name     string
+		send     []*storagepb.PutChunkRequest
+		wantCode codes.Code
+	}{
+		{"empty stream", nil, codes.InvalidArgument},
+		{"missing header", []*storagepb.PutChunkRequest{{Data: []byte("abc")}}, codes.InvalidArgument},
+		{"invalid id", []*storagepb.PutChunkRequest{header("../x", 1), {Data: []byte("a")}}, codes.InvalidArgument},
+		{"uppercase id", []*storagepb.PutChunkRequest{header("0B7E5B0A-6C1E-4C39-9F0F-3C1A7F4B2D10", 1)}, codes.InvalidArgument},
+		{"bad expected size", []*storagepb.PutChunkRequest{header(uuid.NewString(), -2)}, codes.InvalidArgument},
+		{"short stream", []*storagepb.PutChunkRequest{header(uuid.NewString(), 10), {Data: []byte("abc")}}, codes.InvalidArgument},
+		{"long stream", []*storagepb.PutChunkRequest{header(uuid.NewString(), 2), {Data: []byte("abc")}}, codes.InvalidArgument},
+		{"header repeated", []*storagepb.PutChunkRequest{header(uuid.NewString(), -1), header(uuid.NewString(), -1)}, codes.InvalidArgument},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stream, err := h.client.PutChunk(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range tt.send {
+				if stream.Send(m) != nil {
+					break
+				}
+			}
+			_, err = stream.CloseAndRecv()
+			wantCode(t, err, tt.wantCode)
+			if files := h.chunkFiles(t); len(files) != 0 {
+				t.Fatalf("files after failed put: %v", files)
+			}
+		})
+	}
+}
+
+func header(id string, size int64) *storagepb.PutChunkRequest {
+	return &storagepb.PutChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: id, ExpectedSize: size}}
+}
+
+func TestCancelledPutLeavesNothing(t *testing.T) {
+	h := start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	stream, err := h.client.PutChunk(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.NewString()
+	msg := header(id, 3<<20)
+	msg.Data = randomBytes(t, 1<<20)
+	if err := stream.Send(msg); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return len(h.chunkFiles(t)) == 1 }) // the temp file exists
+	cancel()
+	_, err = stream.CloseAndRecv()
+	wantCode(t, err, codes.Canceled)
+	waitFor(t, func() bool { return len(h.chunkFiles(t)) == 0 })
+	_, err = h.get(t, id, 0, 0)
+	wantCode(t, err, codes.NotFound)
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestGetErrors(t *testing.T) {
+	h := start(t)
+	id := uuid.NewString()
+	if _, err := h.put(context.Background(), id, 5, []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name           string
+		id             string
+		offset, length int64
+		want           codes.Code
+	}{
+		{"missing", uuid.NewString(), 0, 0, codes.NotFound},
+		{"invalid id", "..%2f..%2fetc", 0, 0, codes.InvalidArgument},
+		{"offset past end", id, 6, 0, codes.InvalidArgument},
+		{"negative offset", id, -1, 0, codes.InvalidArgument},
+		{"negative length", id, 0, -5, codes.InvalidArgument},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := h.get(t, tt.id, tt.offset, tt.length)
+			wantCode(t, err, tt.want)
+		})
+	}
+}
+
+func TestDeleteAndStats(t *testing.T) {
+	h := start(t)
+	h.svc.SetNodeID("node-1")
+	ctx := context.Background()
+	id := uuid.NewString()
+	if _, err := h.put(ctx, id, 3, []byte("abc")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := h.client.GetStats(ctx, &storagepb.GetStatsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.GetServerId() != "node-1" || st.GetChunkCount() != 1 || st.GetUsedBytes() != 3 || st.GetCapacityBytes() <= 0 {
+		t.Fatalf("GetStats = %v", st)
+	}
+	for i, want := range []bool{true, false} {
+		res, err := h.client.DeleteChunk(ctx, &storagepb.DeleteChunkRequest{ChunkId: id})
+		if err != nil || res.GetExisted() != want {
+			t.Fatalf("DeleteChunk #%d = %v, %v; want existed=%v", i+1, res, err, want)
+		}
+	}
+	_, err = h.client.DeleteChunk(ctx, &storagepb.DeleteChunkRequest{ChunkId: "x/../y"})
+	wantCode(t, err, codes.InvalidArgument)
+}
+
+func TestHealth(t *testing.T) {
+	h := start(t)
+	ctx := context.Background()
+	std := healthpb.NewHealthClient(h.conn)
+	for _, serving := range []bool{false, true, false} {
+		h.svc.SetServing(serving)
+		h.svc.SetNodeID("node-7")
+		want, wantStd := storagepb.HealthCheckResponse_STATUS_NOT_SERVING, healthpb.HealthCheckResponse_NOT_SERVING
+		if serving {
+			want, wantStd = storagepb.HealthCheckResponse_STATUS_SERVING, healthpb.HealthCheckResponse_SERVING
+		}
+		res, err := h.client.HealthCheck(ctx, &storagepb.HealthCheckRequest{})
+		if err != nil || res.GetStatus() != want || res.GetServerId() != "node-7" {
+			t.Fatalf("HealthCheck = %v, %v; want %v", res, err, want)
+		}
+		for _, svc := range []string{"", storagepb.StorageService_ServiceDesc.ServiceName} {
+			res, err := std.Check(ctx, &healthpb.HealthCheckRequest{Service: svc})
+			if err != nil || res.GetStatus() != wantStd {
+				t.Fatalf("grpc.health.v1 Check(%q) = %v, %v; want %v", svc, res, err, wantStd)
+			}
+		}
+	}
+}

@@ -1,0 +1,101 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+
+	"sixfold/db"
+	"sixfold/db/dbq"
+)
+
+// Run heartbeats every HeartbeatInterval until ctx ends. A failed heartbeat
+// is logged and tried again at the next tick. Register must have succeeded.
+func (r *Registry) Run(ctx context.Context) {
+	t := time.NewTicker(r.opts.HeartbeatInterval)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := r.Heartbeat(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			r.log.Warn().Err(err).Msg("heartbeat failed; retrying at the next tick")
+			failing = true
+		case err == nil && failing:
+			r.log.Info().Msg("heartbeat restored")
+			failing = false
+		}
+	}
+}
+
+// Heartbeat reports the node alive with its current capacity and chunk
+// count, once. If the node's row has gone, it registers again.
+func (r *Registry) Heartbeat(ctx context.Context) error {
+	st, err := r.stats.Stats()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.opts.HeartbeatInterval)
+	defer cancel()
+	n, err := dbq.New(r.pool).Heartbeat(ctx, dbq.HeartbeatParams{
+		ID: r.ID(), CapacityBytes: st.CapacityBytes, AvailableBytes: st.AvailableBytes, ChunkCount: st.Chunks,
+	})
+	if err != nil {
+		return fmt.Errorf("heartbeat: %w", db.Translate(err))
+	}
+	if n == 0 {
+		r.log.Warn().Str("node_id", r.ID().String()).Msg("node row is gone; registering again")
+		_, err = r.Register(ctx)
+	}
+	return err
+}
+
+// RegisterWithRetry calls Register until it succeeds or ctx ends, backing
+// off from one second to thirty.
+func (r *Registry) RegisterWithRetry(ctx context.Context) error {
+	return retry(ctx, r.log, "registration", func(ctx context.Context) error {
+		_, err := r.Register(ctx)
+		return err
+	})
+}
+
+// Connect opens a pool to PostgreSQL, retrying until it answers or ctx ends.
+func Connect(ctx context.Context, cfg db.Config, log zerolog.Logger) (*pgxpool.Pool, error) {
+	var pool *pgxpool.Pool
+	err := retry(ctx, log, "database connection", func(ctx context.Context) error {
+		var err error
+		pool, err = db.Open(ctx, cfg)
+		return err
+	})
+	return pool, err
+}
+
+// retry runs fn until it succeeds or ctx ends, doubling the pause between
+// attempts from 1 s up to 30 s and logging each failure.
+func retry(ctx context.Context, log zerolog.Logger, what string, fn func(context.Context) error) error {
+	delay := time.Second
+	for {
+		err := fn(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		log.Warn().Err(err).Dur("retry_in", delay).Msg(what + " failed")
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 30*time.Second)
+	}
+}

@@ -1,0 +1,138 @@
+// Package registry makes a storage node a member of the cluster. At start it
+// records the node and its ring points in PostgreSQL, retrying until
+// PostgreSQL answers; while the node runs it heartbeats its capacity and
+// chunk count; at shutdown it marks the node inactive. A PostgreSQL outage
+// never stops the node: failed heartbeats are logged and retried.
+package registry
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+
+	"sixfold/db"
+	"sixfold/db/dbq"
+	"sixfold/storagenode/chunkstore"
+)
+
+// StatsSource reports what the node stores; *chunkstore.Store is one.
+type StatsSource interface {
+	Stats() (chunkstore.Stats, error)
+}
+
+// Options describe the node to the cluster.
+type Options struct {
+	Name              string        // label for humans
+	Address           string        // host:port gateways dial; the node's identity
+	VirtualNodes      int           // ring points to register
+	HeartbeatInterval time.Duration // period of Run
+	// DataDir, when set, receives a node-id file for humans; the id itself
+	// always comes from PostgreSQL.
+	DataDir string
+}
+
+// Registry registers one node and keeps its row fresh.
+type Registry struct {
+	pool  *pgxpool.Pool
+	opts  Options
+	stats StatsSource
+	log   zerolog.Logger
+
+	mu sync.Mutex // protects id
+	id uuid.UUID  // the node's storage_servers.id; uuid.Nil until registered
+}
+
+// New returns a Registry that is not yet registered.
+func New(pool *pgxpool.Pool, opts Options, stats StatsSource, log zerolog.Logger) *Registry {
+	return &Registry{pool: pool, opts: opts, stats: stats, log: log}
+}
+
+// ID is the node's id, or uuid.Nil before the first registration.
+func (r *Registry) ID() uuid.UUID {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.id
+}
+
+// Register upserts the node by address and writes its ring points, in one
+// transaction. A node already known by its address keeps its id. The first
+// registration proposes a fresh UUID; later ones propose the id already
+// held, so a row deleted behind the node's back comes back with the same id.
+func (r *Registry) Register(ctx context.Context) (uuid.UUID, error) {
+	st, err := r.stats.Stats()
+	if err != nil {
+		return uuid.Nil, err
+	}
+	candidate := r.ID()
+	if candidate == uuid.Nil {
+		candidate = uuid.New()
+	}
+	var id uuid.UUID
+	err = db.WithTx(ctx, r.pool, func(q *dbq.Queries) error {
+		row, err := q.UpsertStorageServer(ctx, dbq.UpsertStorageServerParams{
+			ID: candidate, Name: r.opts.Name, Address: r.opts.Address,
+			CapacityBytes: st.CapacityBytes, AvailableBytes: st.AvailableBytes, ChunkCount: st.Chunks,
+		})
+		if err != nil {
+			return db.Translate(err)
+		}
+		id = row.ID
+		return writeRing(ctx, q, id, r.opts.VirtualNodes)
+	})
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("register %s: %w", r.opts.Address, err)
+	}
+	r.setID(id)
+	return id, nil
+}
+
+// writeRing stores the server's virtual nodes 0..n-1 and drops any above.
+func writeRing(ctx context.Context, q *dbq.Queries, id uuid.UUID, n int) error {
+	for i, h := range RingPoints(id.String(), n) {
+		err := q.InsertRingNode(ctx, dbq.InsertRingNodeParams{ServerID: id, VirtualIndex: int32(i), HashValue: int64(h)})
+		if err != nil {
+			return db.Translate(err)
+		}
+	}
+	err := q.DeleteRingNodesAbove(ctx, dbq.DeleteRingNodesAboveParams{ServerID: id, VirtualIndex: int32(n)})
+	return db.Translate(err)
+}
+
+func (r *Registry) setID(id uuid.UUID) {
+	r.mu.Lock()
+	changed := r.id != id
+	r.id = id
+	r.mu.Unlock()
+	if changed && r.opts.DataDir != "" {
+		if err := writeNodeID(r.opts.DataDir, id); err != nil {
+			r.log.Warn().Err(err).Msg("cannot write node-id file")
+		}
+	}
+}
+
+// writeNodeID replaces <dir>/node-id atomically.
+func writeNodeID(dir string, id uuid.UUID) error {
+	tmp := filepath.Join(dir, "node-id.tmp")
+	if err := os.WriteFile(tmp, []byte(id.String()+"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, "node-id"))
+}
+
+// Deactivate marks the node inactive so gateways stop placing chunks on it.
+// Stop Run first: a heartbeat turns an inactive node active again.
+func (r *Registry) Deactivate(ctx context.Context) error {
+	id := r.ID()
+	if id == uuid.Nil {
+		return nil
+	}
+	_, err := dbq.New(r.pool).SetServerStatus(ctx, dbq.SetServerStatusParams{ID: id, Status: "inactive"})
+	return db.Translate(err)
+}
