@@ -100,6 +100,29 @@ func (q *Queries) CountPendingChunkDeletions(ctx context.Context) (int64, error)
 	return count, err
 }
 
+const deleteFilesLater = `-- name: DeleteFilesLater :exec
+WITH queued AS (
+    INSERT INTO chunk_deletions (chunk_id, storage_server_id, next_attempt_at)
+    SELECT id, storage_server_id, now() + make_interval(secs => $2::float8)
+    FROM chunks WHERE file_id = ANY($1::uuid[])
+    ON CONFLICT (chunk_id) DO NOTHING
+)
+DELETE FROM files WHERE id = ANY($1::uuid[])
+`
+
+type DeleteFilesLaterParams struct {
+	FileIds      []uuid.UUID
+	GraceSeconds float64
+}
+
+// Retires blobs that readers may still be streaming (an overwritten or
+// deleted S3 object): their chunks are queued with a grace delay so that
+// reads which began before the swap can finish, and their rows go now.
+func (q *Queries) DeleteFilesLater(ctx context.Context, arg DeleteFilesLaterParams) error {
+	_, err := q.db.Exec(ctx, deleteFilesLater, arg.FileIds, arg.GraceSeconds)
+	return err
+}
+
 const enqueueChunkDeletion = `-- name: EnqueueChunkDeletion :exec
 INSERT INTO chunk_deletions (chunk_id, storage_server_id)
 VALUES ($1, $2)

@@ -99,7 +99,7 @@ func (q *Queries) DeleteFile(ctx context.Context, id uuid.UUID) (int64, error) {
 }
 
 const getCompletedFileForUpdate = `-- name: GetCompletedFileForUpdate :one
-SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at FROM files WHERE id = $1 AND status = 'completed' FOR UPDATE
+SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner FROM files WHERE id = $1 AND status = 'completed' AND owner = 'files' FOR UPDATE
 `
 
 func (q *Queries) GetCompletedFileForUpdate(ctx context.Context, id uuid.UUID) (File, error) {
@@ -115,12 +115,13 @@ func (q *Queries) GetCompletedFileForUpdate(ctx context.Context, id uuid.UUID) (
 		&i.Metadata,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Owner,
 	)
 	return i, err
 }
 
 const getFile = `-- name: GetFile :one
-SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at FROM files WHERE id = $1
+SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner FROM files WHERE id = $1
 `
 
 func (q *Queries) GetFile(ctx context.Context, id uuid.UUID) (File, error) {
@@ -136,6 +137,7 @@ func (q *Queries) GetFile(ctx context.Context, id uuid.UUID) (File, error) {
 		&i.Metadata,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Owner,
 	)
 	return i, err
 }
@@ -167,8 +169,8 @@ func (q *Queries) InsertChunk(ctx context.Context, arg InsertChunkParams) error 
 }
 
 const insertFile = `-- name: InsertFile :exec
-INSERT INTO files (id, filename, content_type, size, status, metadata)
-VALUES ($1, $2, $3, $4, 'uploading', $5)
+INSERT INTO files (id, filename, content_type, size, status, metadata, owner)
+VALUES ($1, $2, $3, $4, 'uploading', $5, $6)
 `
 
 type InsertFileParams struct {
@@ -177,6 +179,7 @@ type InsertFileParams struct {
 	ContentType string
 	Size        int64
 	Metadata    json.RawMessage
+	Owner       string
 }
 
 func (q *Queries) InsertFile(ctx context.Context, arg InsertFileParams) error {
@@ -186,6 +189,7 @@ func (q *Queries) InsertFile(ctx context.Context, arg InsertFileParams) error {
 		arg.ContentType,
 		arg.Size,
 		arg.Metadata,
+		arg.Owner,
 	)
 	return err
 }
@@ -259,8 +263,8 @@ func (q *Queries) ListChunks(ctx context.Context, fileID uuid.UUID) ([]ListChunk
 }
 
 const listCompletedFiles = `-- name: ListCompletedFiles :many
-SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at FROM files
-WHERE status = 'completed'
+SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner FROM files
+WHERE status = 'completed' AND owner = 'files'
   AND ($2::timestamptz IS NULL
        OR (created_at, id) < ($2::timestamptz, $3::uuid))
 ORDER BY created_at DESC, id DESC
@@ -274,6 +278,7 @@ type ListCompletedFilesParams struct {
 }
 
 // Keyset pagination, newest first: (created_at, id) of the last row seen.
+// Only the /files door's own blobs: S3 objects are listed through S3.
 func (q *Queries) ListCompletedFiles(ctx context.Context, arg ListCompletedFilesParams) ([]File, error) {
 	rows, err := q.db.Query(ctx, listCompletedFiles, arg.Limit, arg.AfterCreatedAt, arg.AfterID)
 	if err != nil {
@@ -293,6 +298,7 @@ func (q *Queries) ListCompletedFiles(ctx context.Context, arg ListCompletedFiles
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Owner,
 		); err != nil {
 			return nil, err
 		}

@@ -12,6 +12,11 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type Bucket struct {
+	Name      string
+	CreatedAt time.Time
+}
+
 type Chunk struct {
 	ID              uuid.UUID
 	FileID          uuid.UUID
@@ -43,12 +48,53 @@ type File struct {
 	Metadata    json.RawMessage
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	Owner       string
 }
 
 type HashRingNode struct {
 	ServerID     uuid.UUID
 	VirtualIndex int32
 	HashValue    int64
+}
+
+type MultipartPart struct {
+	UploadID   uuid.UUID
+	PartNumber int32
+	FileID     uuid.UUID
+	Size       int64
+	Etag       string
+	Checksums  json.RawMessage
+	CreatedAt  time.Time
+}
+
+type MultipartUpload struct {
+	ID          uuid.UUID
+	Bucket      string
+	Key         string
+	Meta        json.RawMessage
+	InitiatedAt time.Time
+}
+
+type Object struct {
+	ID        uuid.UUID
+	Bucket    string
+	Key       string
+	Size      int64
+	Etag      string
+	Meta      json.RawMessage
+	Checksums json.RawMessage
+	PartCount int32
+	CreatedAt time.Time
+}
+
+type ObjectPart struct {
+	ObjectID   uuid.UUID
+	PartNumber int32
+	FileID     uuid.UUID
+	ByteOffset int64
+	Size       int64
+	Etag       string
+	Checksums  json.RawMessage
 }
 
 type StorageServer struct {

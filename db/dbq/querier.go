@@ -11,6 +11,7 @@ import (
 )
 
 type Querier interface {
+	BucketHasContents(ctx context.Context, name string) (bool, error)
 	// SKIP LOCKED lets several gateways work the queue at once without taking
 	// the same rows; the claim holds only for the claiming transaction.
 	ClaimDueChunkDeletions(ctx context.Context, limit int32) ([]ClaimDueChunkDeletionsRow, error)
@@ -21,9 +22,21 @@ type Querier interface {
 	CountActiveServers(ctx context.Context, staleAfterSeconds float64) (int64, error)
 	CountActiveUploads(ctx context.Context) (int64, error)
 	CountPendingChunkDeletions(ctx context.Context) (int64, error)
+	CreateBucket(ctx context.Context, name string) (int64, error)
+	DeleteBucket(ctx context.Context, name string) error
 	DeleteFile(ctx context.Context, id uuid.UUID) (int64, error)
+	// Retires blobs that readers may still be streaming (an overwritten or
+	// deleted S3 object): their chunks are queued with a grace delay so that
+	// reads which began before the swap can finish, and their rows go now.
+	DeleteFilesLater(ctx context.Context, arg DeleteFilesLaterParams) error
+	// Removes an object and returns the blobs it pointed at, for retirement.
+	DeleteObjectReturningFiles(ctx context.Context, id uuid.UUID) ([]uuid.UUID, error)
 	// Drops virtual nodes beyond the configured count after a config change.
 	DeleteRingNodesAbove(ctx context.Context, arg DeleteRingNodesAboveParams) error
+	DeleteUpload(ctx context.Context, id uuid.UUID) error
+	// Removes a part that is being replaced, returning its blob for retirement.
+	DeleteUploadPart(ctx context.Context, arg DeleteUploadPartParams) ([]uuid.UUID, error)
+	DeleteUploadParts(ctx context.Context, uploadID uuid.UUID) error
 	// Queues one chunk by id, for uploads that fail: their file row may already
 	// be gone (an expired session), but the chunk ids are known in memory.
 	EnqueueChunkDeletion(ctx context.Context, arg EnqueueChunkDeletionParams) error
@@ -31,20 +44,44 @@ type Querier interface {
 	// transaction that deletes the file row.
 	EnqueueFileChunkDeletions(ctx context.Context, fileID uuid.UUID) (int64, error)
 	FinishChunkDeletion(ctx context.Context, chunkID uuid.UUID) error
+	GetBucket(ctx context.Context, name string) (Bucket, error)
 	GetCompletedFileForUpdate(ctx context.Context, id uuid.UUID) (File, error)
 	GetFile(ctx context.Context, id uuid.UUID) (File, error)
+	GetObject(ctx context.Context, arg GetObjectParams) (Object, error)
+	GetObjectByID(ctx context.Context, id uuid.UUID) (Object, error)
 	GetStorageServer(ctx context.Context, id uuid.UUID) (StorageServer, error)
+	GetUpload(ctx context.Context, id uuid.UUID) (MultipartUpload, error)
 	Heartbeat(ctx context.Context, arg HeartbeatParams) (int64, error)
 	InsertChunk(ctx context.Context, arg InsertChunkParams) error
 	InsertFile(ctx context.Context, arg InsertFileParams) error
+	InsertObject(ctx context.Context, arg InsertObjectParams) error
+	InsertObjectPart(ctx context.Context, arg InsertObjectPartParams) error
 	InsertRingNode(ctx context.Context, arg InsertRingNodeParams) error
+	InsertUpload(ctx context.Context, arg InsertUploadParams) error
+	InsertUploadPart(ctx context.Context, arg InsertUploadPartParams) error
 	InsertUploadSession(ctx context.Context, arg InsertUploadSessionParams) error
+	ListBuckets(ctx context.Context) ([]Bucket, error)
 	ListChunks(ctx context.Context, fileID uuid.UUID) ([]ListChunksRow, error)
 	// Keyset pagination, newest first: (created_at, id) of the last row seen.
+	// Only the /files door's own blobs: S3 objects are listed through S3.
 	ListCompletedFiles(ctx context.Context, arg ListCompletedFilesParams) ([]File, error)
+	// Every chunk of an object in byte order, with the base offset of the
+	// part (blob) it belongs to.
+	ListObjectChunks(ctx context.Context, objectID uuid.UUID) ([]ListObjectChunksRow, error)
+	ListObjectParts(ctx context.Context, objectID uuid.UUID) ([]ObjectPart, error)
+	ListObjectsPage(ctx context.Context, arg ListObjectsPageParams) ([]Object, error)
 	// The ring new chunks are placed on: active servers whose heartbeat is fresh.
 	ListPlacementRingNodes(ctx context.Context, staleAfterSeconds float64) ([]ListPlacementRingNodesRow, error)
 	ListStorageServers(ctx context.Context) ([]StorageServer, error)
+	ListUploadParts(ctx context.Context, uploadID uuid.UUID) ([]MultipartPart, error)
+	ListUploadPartsPage(ctx context.Context, arg ListUploadPartsPageParams) ([]MultipartPart, error)
+	ListUploadsPage(ctx context.Context, arg ListUploadsPageParams) ([]MultipartUpload, error)
+	LockBucket(ctx context.Context, name string) (Bucket, error)
+	LockObject(ctx context.Context, arg LockObjectParams) (Object, error)
+	// Serialises writers of one key (put, complete, delete) for the rest of
+	// the transaction, so concurrent overwrites apply one after the other.
+	LockObjectName(ctx context.Context, arg LockObjectNameParams) error
+	LockUpload(ctx context.Context, id uuid.UUID) (MultipartUpload, error)
 	MarkChunkCorrupt(ctx context.Context, id uuid.UUID) error
 	MarkStaleServersInactive(ctx context.Context, staleAfterSeconds float64) ([]MarkStaleServersInactiveRow, error)
 	PostponeChunkDeletion(ctx context.Context, arg PostponeChunkDeletionParams) error

@@ -5,6 +5,18 @@ INSERT INTO chunk_deletions (chunk_id, storage_server_id)
 SELECT id, storage_server_id FROM chunks WHERE file_id = $1
 ON CONFLICT (chunk_id) DO NOTHING;
 
+-- name: DeleteFilesLater :exec
+-- Retires blobs that readers may still be streaming (an overwritten or
+-- deleted S3 object): their chunks are queued with a grace delay so that
+-- reads which began before the swap can finish, and their rows go now.
+WITH queued AS (
+    INSERT INTO chunk_deletions (chunk_id, storage_server_id, next_attempt_at)
+    SELECT id, storage_server_id, now() + make_interval(secs => sqlc.arg(grace_seconds)::float8)
+    FROM chunks WHERE file_id = ANY(sqlc.arg(file_ids)::uuid[])
+    ON CONFLICT (chunk_id) DO NOTHING
+)
+DELETE FROM files WHERE id = ANY(sqlc.arg(file_ids)::uuid[]);
+
 -- name: EnqueueChunkDeletion :exec
 -- Queues one chunk by id, for uploads that fail: their file row may already
 -- be gone (an expired session), but the chunk ids are known in memory.

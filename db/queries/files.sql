@@ -1,6 +1,6 @@
 -- name: InsertFile :exec
-INSERT INTO files (id, filename, content_type, size, status, metadata)
-VALUES ($1, $2, $3, $4, 'uploading', $5);
+INSERT INTO files (id, filename, content_type, size, status, metadata, owner)
+VALUES ($1, $2, $3, $4, 'uploading', $5, $6);
 
 -- name: InsertChunk :exec
 INSERT INTO chunks (id, file_id, chunk_number, byte_offset, size, storage_server_id, status)
@@ -35,7 +35,7 @@ WHERE file_id = $1;
 SELECT * FROM files WHERE id = $1;
 
 -- name: GetCompletedFileForUpdate :one
-SELECT * FROM files WHERE id = $1 AND status = 'completed' FOR UPDATE;
+SELECT * FROM files WHERE id = $1 AND status = 'completed' AND owner = 'files' FOR UPDATE;
 
 -- name: ListChunks :many
 SELECT c.*, s.address AS server_address
@@ -46,8 +46,9 @@ ORDER BY c.chunk_number;
 
 -- name: ListCompletedFiles :many
 -- Keyset pagination, newest first: (created_at, id) of the last row seen.
+-- Only the /files door's own blobs: S3 objects are listed through S3.
 SELECT * FROM files
-WHERE status = 'completed'
+WHERE status = 'completed' AND owner = 'files'
   AND (sqlc.narg(after_created_at)::timestamptz IS NULL
        OR (created_at, id) < (sqlc.narg(after_created_at)::timestamptz, sqlc.narg(after_id)::uuid))
 ORDER BY created_at DESC, id DESC

@@ -83,7 +83,9 @@ func (h *filesHandler) download(c echo.Context) error {
 	hdr := c.Response().Header()
 	hdr.Set(echo.HeaderContentType, b.ContentType)
 	hdr.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": b.Filename}))
-	hdr.Set("ETag", `"`+b.Checksum+`"`)
+	if b.Checksum != "" {
+		hdr.Set("ETag", `"`+b.Checksum+`"`)
+	}
 	hdr.Set("Accept-Ranges", "bytes")
 	hdr.Set(echo.HeaderLastModified, b.CreatedAt.UTC().Format(http.TimeFormat))
 	status, rng, err := rangeOf(c.Request(), b.Size)

@@ -19,6 +19,8 @@ func metadataError(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrUnavailable):
+		return err
 	case errors.Is(err, db.ErrNotFound):
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -54,12 +56,14 @@ func bodyError(ctx context.Context, err error) error {
 		return err
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: %v", ErrIncompleteBody, err)
+		return fmt.Errorf("%w: %w", ErrIncompleteBody, err)
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return ctxErr
 	}
-	return fmt.Errorf("%w: %v", ErrIncompleteBody, err)
+	// Keep err in the chain: a verifying reader's own error (a bad
+	// signature or checksum) says more than "incomplete".
+	return fmt.Errorf("%w: %w", ErrIncompleteBody, err)
 }
 
 func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
+	"path"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,6 +30,9 @@ const fetchBuffer = 4
 func (s *Service) Stat(ctx context.Context, id uuid.UUID) (Blob, error) {
 	q := dbq.New(s.pool)
 	f, err := q.GetFile(ctx, id)
+	if errors.Is(db.Translate(err), db.ErrNotFound) {
+		return s.statObject(ctx, q, id)
+	}
 	if err != nil {
 		return Blob{}, metadataError(db.Translate(err))
 	}
@@ -39,6 +44,31 @@ func (s *Service) Stat(ctx context.Context, id uuid.UUID) (Blob, error) {
 	for _, r := range rows {
 		b.Chunks = append(b.Chunks, Chunk{ID: r.ID, Number: int(r.ChunkNumber), Offset: r.ByteOffset, Size: r.Size,
 			Hash: r.Hash.String, Status: r.Status, ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
+	}
+	return b, nil
+}
+
+// statObject presents a multipart S3 object, which spans several blobs, as
+// one blob under the object's id, so GET /files/{id} serves it too.
+func (s *Service) statObject(ctx context.Context, q *dbq.Queries, id uuid.UUID) (Blob, error) {
+	obj, err := q.GetObjectByID(ctx, id)
+	if err != nil {
+		return Blob{}, metadataError(db.Translate(err))
+	}
+	rows, err := q.ListObjectChunks(ctx, id)
+	if err != nil {
+		return Blob{}, metadataError(db.Translate(err))
+	}
+	var meta struct{ ContentType string }
+	_ = json.Unmarshal(obj.Meta, &meta)
+	b := Blob{ID: obj.ID, Filename: path.Base(obj.Key), ContentType: meta.ContentType, Size: obj.Size,
+		Status: "completed", Metadata: json.RawMessage("{}"), CreatedAt: obj.CreatedAt}
+	if b.ContentType == "" {
+		b.ContentType = "application/octet-stream"
+	}
+	for _, r := range rows {
+		b.Chunks = append(b.Chunks, Chunk{ID: r.ID, Number: int(r.ChunkNumber), Offset: r.PartOffset + r.ByteOffset,
+			Size: r.Size, Hash: r.Hash.String, Status: r.Status, ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
 	}
 	return b, nil
 }
@@ -65,12 +95,25 @@ func (s *Service) Open(ctx context.Context, b Blob, offset, length int64) (io.Re
 	if offset < 0 || length < 0 || offset+length > b.Size {
 		return nil, fmt.Errorf("range %d+%d outside blob of %d bytes", offset, length, b.Size)
 	}
-	spans := spansFor(b.Chunks, offset, length)
+	return s.OpenChunks(ctx, b.Chunks, offset, length)
+}
+
+// OpenChunks streams length bytes from offset of the byte sequence the
+// chunks make up; each chunk's Offset is absolute in that sequence (an S3
+// multipart object is its parts' chunks, one blob after another).
+func (s *Service) OpenChunks(ctx context.Context, chunks []Chunk, offset, length int64) (io.ReadCloser, error) {
+	spans := spansFor(chunks, offset, length)
+	checked := map[string]bool{}
 	for _, sp := range spans {
-		if !s.cluster.WaitReady(ctx, sp.chunk.ServerAddress) {
-			s.cluster.RequestRefresh()
-			return nil, fmt.Errorf("%w: chunk %d of %s is on %s", ErrNodeUnavailable, sp.chunk.Number, b.ID, sp.chunk.ServerAddress)
+		addr := sp.chunk.ServerAddress
+		if checked[addr] {
+			continue
 		}
+		if !s.cluster.WaitReady(ctx, addr) {
+			s.cluster.RequestRefresh()
+			return nil, fmt.Errorf("%w: chunk %s is on %s", ErrNodeUnavailable, sp.chunk.ID, addr)
+		}
+		checked[addr] = true
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &blobReader{ctx: ctx, cancel: cancel, s: s, spans: spans}

@@ -33,7 +33,16 @@ type PutInput struct {
 	// known once its closing boundary is seen).
 	Size  int64
 	Exact bool
-	Body  io.Reader
+	// Body is read to its end: a reader that verifies its content (the S3
+	// door's signature and checksum checks) reports a mismatch there, and
+	// then nothing is stored.
+	Body io.Reader
+	// Owner is the door the blob belongs to: "files" (default) or "s3".
+	Owner string
+	// OnCommit, when set, runs inside the transaction that completes the
+	// blob, so whatever it records (an S3 object or part pointing at the
+	// blob) becomes visible atomically with it. An error aborts the put.
+	OnCommit func(ctx context.Context, q *dbq.Queries, b Blob) error
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, messageSize); return &b }}
@@ -56,14 +65,17 @@ func (s *Service) Put(ctx context.Context, in PutInput) (Blob, error) {
 	}
 	blob.Chunks = planChunks(in.Size, nodes)
 	sessionID := uuid.New()
-	if err := s.beginUpload(ctx, &blob, in.Size, sessionID); err != nil {
+	if in.Owner == "" {
+		in.Owner = "files"
+	}
+	if err := s.beginUpload(ctx, &blob, in, sessionID); err != nil {
 		return Blob{}, err
 	}
 	if err := s.streamChunks(ctx, &blob, in, sessionID); err != nil {
 		s.abandon(ctx, blob)
 		return Blob{}, err
 	}
-	if err := s.finishUpload(ctx, &blob); err != nil {
+	if err := s.finishUpload(ctx, &blob, in.OnCommit); err != nil {
 		s.abandon(ctx, blob)
 		return Blob{}, err
 	}
@@ -126,9 +138,11 @@ func planChunks(size int64, nodes []cluster.Node) []Chunk {
 	return chunks
 }
 
-func (s *Service) beginUpload(ctx context.Context, b *Blob, size int64, sessionID uuid.UUID) error {
+func (s *Service) beginUpload(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID) error {
 	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: b.ID, Filename: b.Filename, ContentType: b.ContentType, Size: size, Metadata: b.Metadata}); err != nil {
+		err := q.InsertFile(ctx, dbq.InsertFileParams{ID: b.ID, Filename: b.Filename, ContentType: b.ContentType,
+			Size: in.Size, Metadata: b.Metadata, Owner: in.Owner})
+		if err != nil {
 			return err
 		}
 		if err := q.InsertUploadSession(ctx, dbq.InsertUploadSessionParams{ID: sessionID, FileID: b.ID, TimeoutSeconds: s.opts.SessionTimeout.Seconds()}); err != nil {
@@ -173,6 +187,11 @@ func (s *Service) streamChunks(ctx context.Context, b *Blob, in PutInput, sessio
 	}
 	if err := g.Wait(); err != nil {
 		return err
+	}
+	if in.Exact {
+		if err := expectEOF(ctx, body); err != nil {
+			return err
+		}
 	}
 	if offset > s.opts.MaxSize {
 		return ErrTooLarge
@@ -258,7 +277,25 @@ func (s *Service) touchSession(ctx context.Context, sessionID uuid.UUID, receive
 	}
 }
 
-func (s *Service) finishUpload(ctx context.Context, b *Blob) error {
+// expectEOF reads past a body's declared end: a verifying reader checks
+// its digests only when it reaches EOF, and a body longer than declared
+// must not be stored cut short.
+func expectEOF(ctx context.Context, body io.Reader) error {
+	var probe [1]byte
+	n, err := body.Read(probe[:])
+	for n == 0 && err == nil {
+		n, err = body.Read(probe[:])
+	}
+	if n > 0 {
+		return fmt.Errorf("%w: the body is longer than its declared size", ErrIncompleteBody)
+	}
+	if err != io.EOF {
+		return bodyError(ctx, err)
+	}
+	return nil
+}
+
+func (s *Service) finishUpload(ctx context.Context, b *Blob, onCommit func(context.Context, *dbq.Queries, Blob) error) error {
 	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
 		for _, c := range b.Chunks {
 			n, err := q.CompleteChunk(ctx, dbq.CompleteChunkParams{ID: c.ID, ByteOffset: c.Offset, Size: c.Size, Hash: text(c.Hash), StorageServerID: c.ServerID})
@@ -276,7 +313,14 @@ func (s *Service) finishUpload(ctx context.Context, b *Blob) error {
 		if n != 1 {
 			return fmt.Errorf("%w: file %s vanished during upload (session expired?)", db.ErrNotFound, b.ID)
 		}
-		return q.CompleteUploadSession(ctx, dbq.CompleteUploadSessionParams{FileID: b.ID, BytesReceived: b.Size})
+		if err := q.CompleteUploadSession(ctx, dbq.CompleteUploadSessionParams{FileID: b.ID, BytesReceived: b.Size}); err != nil {
+			return err
+		}
+		if onCommit == nil {
+			return nil
+		}
+		b.Status = "completed"
+		return onCommit(ctx, q, *b)
 	})
 	if err != nil {
 		return metadataError(err)

@@ -1,0 +1,108 @@
+-- name: CreateBucket :execrows
+INSERT INTO buckets (name) VALUES ($1) ON CONFLICT (name) DO NOTHING;
+
+-- name: GetBucket :one
+SELECT * FROM buckets WHERE name = $1;
+
+-- name: LockBucket :one
+SELECT * FROM buckets WHERE name = $1 FOR UPDATE;
+
+-- name: ListBuckets :many
+SELECT * FROM buckets ORDER BY name;
+
+-- name: BucketHasContents :one
+SELECT (EXISTS (SELECT 1 FROM objects o WHERE o.bucket = sqlc.arg(name)::text)
+    OR EXISTS (SELECT 1 FROM multipart_uploads u WHERE u.bucket = sqlc.arg(name)::text))::boolean AS busy;
+
+-- name: DeleteBucket :exec
+DELETE FROM buckets WHERE name = $1;
+
+-- name: GetObject :one
+SELECT * FROM objects WHERE bucket = $1 AND key = $2;
+
+-- name: GetObjectByID :one
+SELECT * FROM objects WHERE id = $1;
+
+-- name: LockObject :one
+SELECT * FROM objects WHERE bucket = $1 AND key = $2 FOR UPDATE;
+
+-- name: InsertObject :exec
+INSERT INTO objects (id, bucket, key, size, etag, meta, checksums, part_count)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- name: InsertObjectPart :exec
+INSERT INTO object_parts (object_id, part_number, file_id, byte_offset, size, etag, checksums)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: DeleteObjectReturningFiles :many
+-- Removes an object and returns the blobs it pointed at, for retirement.
+WITH gone AS (
+    DELETE FROM objects WHERE objects.id = $1 RETURNING objects.id
+)
+SELECT p.file_id FROM object_parts p WHERE p.object_id IN (SELECT id FROM gone);
+
+-- name: ListObjectParts :many
+SELECT * FROM object_parts WHERE object_id = $1 ORDER BY part_number;
+
+-- name: ListObjectChunks :many
+-- Every chunk of an object in byte order, with the base offset of the
+-- part (blob) it belongs to.
+SELECT p.part_number, p.byte_offset AS part_offset, c.id, c.chunk_number, c.byte_offset,
+       c.size, c.hash, c.status, c.storage_server_id, s.address AS server_address
+FROM object_parts p
+JOIN chunks c ON c.file_id = p.file_id
+JOIN storage_servers s ON s.id = c.storage_server_id
+WHERE p.object_id = $1
+ORDER BY p.part_number, c.chunk_number;
+
+-- name: ListObjectsPage :many
+SELECT * FROM objects
+WHERE bucket = sqlc.arg(bucket)
+  AND key >= sqlc.arg(prefix)::text
+  AND key > sqlc.arg(after)::text
+  AND starts_with(key, sqlc.arg(prefix)::text)
+ORDER BY key
+LIMIT sqlc.arg(max_rows);
+
+-- name: InsertUpload :exec
+INSERT INTO multipart_uploads (id, bucket, key, meta) VALUES ($1, $2, $3, $4);
+
+-- name: GetUpload :one
+SELECT * FROM multipart_uploads WHERE id = $1;
+
+-- name: LockUpload :one
+SELECT * FROM multipart_uploads WHERE id = $1 FOR UPDATE;
+
+-- name: DeleteUpload :exec
+DELETE FROM multipart_uploads WHERE id = $1;
+
+-- name: DeleteUploadPart :many
+-- Removes a part that is being replaced, returning its blob for retirement.
+DELETE FROM multipart_parts WHERE upload_id = $1 AND part_number = $2 RETURNING file_id;
+
+-- name: InsertUploadPart :exec
+INSERT INTO multipart_parts (upload_id, part_number, file_id, size, etag, checksums)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: ListUploadParts :many
+SELECT * FROM multipart_parts WHERE upload_id = $1 ORDER BY part_number;
+
+-- name: ListUploadPartsPage :many
+SELECT * FROM multipart_parts WHERE upload_id = $1 AND part_number > $2
+ORDER BY part_number LIMIT $3;
+
+-- name: DeleteUploadParts :exec
+DELETE FROM multipart_parts WHERE upload_id = $1;
+
+-- name: ListUploadsPage :many
+SELECT * FROM multipart_uploads
+WHERE bucket = sqlc.arg(bucket)
+  AND starts_with(key, sqlc.arg(prefix)::text)
+  AND (key, id) > (sqlc.arg(after_key)::text, sqlc.arg(after_id)::uuid)
+ORDER BY key, id
+LIMIT sqlc.arg(max_rows);
+
+-- name: LockObjectName :exec
+-- Serialises writers of one key (put, complete, delete) for the rest of
+-- the transaction, so concurrent overwrites apply one after the other.
+SELECT pg_advisory_xact_lock(hashtextextended(sqlc.arg(bucket)::text || '/' || sqlc.arg(key)::text, 0));

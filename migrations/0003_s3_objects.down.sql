@@ -1,0 +1,6 @@
+DROP TABLE IF EXISTS multipart_parts;
+DROP TABLE IF EXISTS multipart_uploads;
+DROP TABLE IF EXISTS object_parts;
+DROP TABLE IF EXISTS objects;
+DROP TABLE IF EXISTS buckets;
+ALTER TABLE files DROP COLUMN IF EXISTS owner;
