@@ -1,0 +1,148 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"sixfold/e2e/harness"
+)
+
+const (
+	defaultGatewayAddr = "127.0.0.1:8080"
+	devNodes           = 6
+	firstDevNodePort   = 9001
+)
+
+// devCluster is what run starts and must stop: the cluster, then PostgreSQL.
+type devCluster struct {
+	dir     string
+	pg      *harness.Postgres
+	cluster *harness.Cluster
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	dir := fs.String("dir", ".data", "directory for PostgreSQL data, node data, binaries and logs")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dev, err := startDev(ctx, *dir)
+	if err != nil {
+		return errors.Join(err, dev.close())
+	}
+	printBanner(os.Stdout, dev)
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(os.Stderr, "\nsixfold-dev: stopping")
+	case crash := <-dev.cluster.Crashes():
+		fmt.Fprintln(os.Stderr, "sixfold-dev:", crash, "\nsixfold-dev: stopping")
+	}
+	return dev.close()
+}
+
+// startDev brings the cluster up step by step; on error the returned
+// devCluster holds whatever did start, for close.
+func startDev(ctx context.Context, dir string) (*devCluster, error) {
+	dev := &devCluster{}
+	addr := cmp.Or(os.Getenv("SIXFOLD_ADDR"), defaultGatewayAddr)
+	// Checked first: the gateway's own bind error would only show up in its
+	// log, after the build and the start of everything else.
+	if !harness.PortFree(addr) {
+		return dev, fmt.Errorf("%s is in use (another sixfold-dev?); set SIXFOLD_ADDR to another host:port", addr)
+	}
+	var err error
+	if dev.dir, err = filepath.Abs(dir); err != nil {
+		return dev, err
+	}
+	if err := os.MkdirAll(dev.dir, 0o755); err != nil {
+		return dev, err
+	}
+	bins, err := buildBinaries(ctx, dev.dir)
+	if err != nil {
+		return dev, err
+	}
+	if dev.pg, err = harness.StartPostgres(ctx, filepath.Join(dev.dir, "pg"), os.Stderr); err != nil {
+		return dev, err
+	}
+	dbURL, err := dev.pg.CreateDatabase(ctx, "sixfold")
+	if err != nil {
+		return dev, err
+	}
+	dev.cluster, err = startCluster(ctx, addr, dev.dir, dbURL, bins)
+	return dev, err
+}
+
+func buildBinaries(ctx context.Context, dir string) (harness.Binaries, error) {
+	root, err := harness.FindRepoRoot()
+	if err != nil && os.Getenv(harness.EnvBinDir) == "" {
+		return harness.Binaries{}, err
+	}
+	fmt.Fprintln(os.Stderr, "sixfold-dev: building storagenode and gateway")
+	return harness.BuildBinaries(ctx, root, filepath.Join(dir, "bin"))
+}
+
+func startCluster(ctx context.Context, addr, dir, dbURL string, bins harness.Binaries) (*harness.Cluster, error) {
+	return harness.StartCluster(ctx, harness.Options{
+		Dir:         dir,
+		Nodes:       devNodes,
+		NodePorts:   devNodePorts(),
+		GatewayAddr: addr,
+		DatabaseURL: dbURL,
+		Binaries:    &bins,
+		Log:         os.Stderr,
+	})
+}
+
+// devNodePorts are 9001…9006 where free; a busy one is left to the harness,
+// which picks a free port instead.
+func devNodePorts() []int {
+	ports := make([]int, devNodes)
+	for i := range ports {
+		if p := firstDevNodePort + i; harness.PortFree(fmt.Sprintf("127.0.0.1:%d", p)) {
+			ports[i] = p
+		}
+	}
+	return ports
+}
+
+// close stops the cluster first, so no node or gateway sees its database
+// vanish, then PostgreSQL.
+func (d *devCluster) close() error {
+	var errs []error
+	if d.cluster != nil {
+		errs = append(errs, d.cluster.Close())
+	}
+	if d.pg != nil {
+		errs = append(errs, d.pg.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+func printBanner(w io.Writer, d *devCluster) {
+	key, secret := d.cluster.Credentials()
+	url := d.cluster.GatewayURL()
+	fmt.Fprintf(w, `
+sixfold is running at %[1]s  (REST /files and S3)
+  access key / user:  %[2]s
+  secret / password:  %[3]s
+  data:               %[4]s
+  logs:               %[4]s/gateway.log, node-1…%[5]d.log, pg.log
+  database:           %[6]s
+
+try:
+  curl -u %[2]s:%[3]s -F file=@README.md %[1]s/files
+  AWS_ACCESS_KEY_ID=%[2]s AWS_SECRET_ACCESS_KEY=%[3]s aws --endpoint-url %[1]s s3 ls
+
+Ctrl-C stops everything; the next run keeps the data.
+`, url, key, secret, d.dir, d.cluster.NumNodes(), d.cluster.DatabaseURL())
+}

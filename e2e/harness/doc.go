@@ -1,0 +1,39 @@
+// Package harness starts a real sixfold cluster — a private PostgreSQL, storage
+// nodes and a gateway — as operating-system processes on one machine. The
+// end-to-end tests drive it, and so does the dev command behind `make run`, so
+// what developers poke at by hand is exactly what the tests exercise.
+//
+// The binaries are configured only through their documented environment
+// variables; the harness never imports gateway or storagenode code.
+//
+// # Environment
+//
+//   - SIXFOLD_TEST_DATABASE_URL: a PostgreSQL server to use instead of starting
+//     a private one. Each cluster creates a fresh, uniquely named database there
+//     and drops it on Close.
+//   - SIXFOLD_BIN_DIR: a directory holding prebuilt storagenode and gateway
+//     binaries; without it they are built from the workspace.
+//   - SIXFOLD_ROOT_USER, SIXFOLD_ROOT_PASSWORD: the gateway's root credentials
+//     (default sixfoldadmin / sixfoldadmin-secret).
+//
+// # Process lifetime
+//
+// Every child is started with a parent-death signal on Linux, so a test binary
+// that crashes or is killed does not leave servers behind, and in its own
+// process group, so a Ctrl-C at the terminal reaches only the harness, which
+// then shuts the children down in order.
+package harness
+
+// Environment variables the harness reads.
+const (
+	EnvTestDatabaseURL = "SIXFOLD_TEST_DATABASE_URL"
+	EnvBinDir          = "SIXFOLD_BIN_DIR"
+	EnvRootUser        = "SIXFOLD_ROOT_USER"
+	EnvRootPassword    = "SIXFOLD_ROOT_PASSWORD"
+)
+
+// Default gateway root credentials, used unless the environment overrides them.
+const (
+	DefaultRootUser     = "sixfoldadmin"
+	DefaultRootPassword = "sixfoldadmin-secret"
+)

@@ -1,0 +1,11 @@
+//go:build !linux
+
+package harness
+
+import "syscall"
+
+// sysProcAttr: outside Linux there is no parent-death signal, so a crashed
+// harness can leave children behind; Close still stops them normally.
+func sysProcAttr(cred *syscall.Credential, _ syscall.Signal) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Credential: cred, Setpgid: true}
+}
