@@ -37,8 +37,8 @@ func TestMigrateConcurrentlyThenDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if got := countTables(t, pool); got != 7 { // 6 tables + schema_migrations
-		t.Errorf("tables after up = %d; want 7", got)
+	if got := countTables(t, pool); got != 12 { // 11 tables + schema_migrations
+		t.Errorf("tables after up = %d; want 12", got)
 	}
 	if err := db.MigrateDown(dsn); err != nil {
 		t.Fatalf("down: %v", err)
@@ -63,10 +63,10 @@ func TestSchemaRejectsBadRows(t *testing.T) {
 	ctx := context.Background()
 	q := dbq.New(pool)
 	fileID := uuid.New()
-	if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "a", ContentType: "x", Size: 11 << 30, Metadata: []byte("{}")}); err == nil {
+	if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "a", ContentType: "x", Size: 11 << 30, Metadata: []byte("{}"), Owner: "files"}); err == nil {
 		t.Error("a file over 10 GiB was accepted")
 	}
-	if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "a", ContentType: "x", Size: 1, Metadata: []byte("{}")}); err != nil {
+	if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "a", ContentType: "x", Size: 1, Metadata: []byte("{}"), Owner: "files"}); err != nil {
 		t.Fatal(err)
 	}
 	// A completed file must have a checksum.
@@ -77,7 +77,7 @@ func TestSchemaRejectsBadRows(t *testing.T) {
 	if !errors.Is(db.Translate(err), db.ErrNotFound) {
 		t.Errorf("GetFile(missing) = %v; want ErrNotFound", err)
 	}
-	err = q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "b", ContentType: "x", Size: 1, Metadata: []byte("{}")})
+	err = q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "b", ContentType: "x", Size: 1, Metadata: []byte("{}"), Owner: "files"})
 	if !errors.Is(db.Translate(err), db.ErrConflict) {
 		t.Errorf("duplicate InsertFile = %v; want ErrConflict", err)
 	}
