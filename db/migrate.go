@@ -15,23 +15,15 @@ import (
 // driver of golang-migrate holds a PostgreSQL advisory lock while it works,
 // so several gateways starting at once apply each migration exactly once.
 func Migrate(dsn string) error {
-	src, err := iofs.New(migrations.FS, ".")
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	m, err := migrate.NewWithSourceInstance("iofs", src, pgx5URL(dsn))
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	defer m.Close()
-	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	return nil
+	return withMigrator(dsn, (*migrate.Migrate).Up)
 }
 
-// MigrateDown reverts every migration; used by tests of the down files.
+// MigrateDown reverts every migration; tests use it to check the down files.
 func MigrateDown(dsn string) error {
+	return withMigrator(dsn, (*migrate.Migrate).Down)
+}
+
+func withMigrator(dsn string, step func(*migrate.Migrate) error) error {
 	src, err := iofs.New(migrations.FS, ".")
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
@@ -41,7 +33,7 @@ func MigrateDown(dsn string) error {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	defer m.Close()
-	if err := m.Down(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+	if err := step(m); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	return nil
