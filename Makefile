@@ -5,7 +5,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := $(CURDIR)/bin
 TOOLS := $(CURDIR)/.data/tools
-MODULES := proto migrations db storagenode gateway e2e
+MODULES := proto migrations db s3api storagenode gateway e2e
 PKGS := $(addprefix ./,$(addsuffix /...,$(MODULES)))
 
 SQLC_VERSION := v1.31.1

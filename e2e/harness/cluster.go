@@ -12,6 +12,9 @@ import (
 	"time"
 )
 
+// TLSFiles names a PEM certificate and its key.
+type TLSFiles struct{ CertFile, KeyFile string }
+
 // Options configure StartCluster. Only Dir is required.
 type Options struct {
 	// Dir holds everything the cluster writes: node data (node-N), logs
@@ -44,6 +47,9 @@ type Options struct {
 	// CleanupInterval set the gateway variables of the same (upper-case)
 	// names. Zero leaves the gateway's own default.
 	RingRefreshInterval, HeartbeatTimeout, SessionTimeout, CleanupInterval time.Duration
+	// GatewayTLS, when set, makes the gateway serve HTTPS with this
+	// certificate and key (PEM files); GatewayURL then says https.
+	GatewayTLS *TLSFiles
 	// GatewayEnv and NodeEnv are extra KEY=VALUE entries for those
 	// processes; they win over what the harness sets.
 	GatewayEnv, NodeEnv []string
@@ -255,7 +261,12 @@ func (c *Cluster) watch(p *process) {
 func (c *Cluster) Crashes() <-chan error { return c.crashes }
 
 // GatewayURL is the gateway's base URL, e.g. http://127.0.0.1:8080.
-func (c *Cluster) GatewayURL() string { return "http://" + c.opts.GatewayAddr }
+func (c *Cluster) GatewayURL() string {
+	if c.opts.GatewayTLS != nil {
+		return "https://" + c.opts.GatewayAddr
+	}
+	return "http://" + c.opts.GatewayAddr
+}
 
 // GatewayAddr is the gateway's host:port.
 func (c *Cluster) GatewayAddr() string { return c.opts.GatewayAddr }

@@ -27,6 +27,10 @@ type Config struct {
 	Server struct {
 		// Addr is the HTTP listen address; default 127.0.0.1:8080. Env SIXFOLD_ADDR.
 		Addr string `yaml:"addr"`
+		// TLSCertFile and TLSKeyFile, when both set, make the port speak
+		// HTTPS (HTTP/1.1 and HTTP/2). Env SIXFOLD_TLS_CERT / SIXFOLD_TLS_KEY.
+		TLSCertFile string `yaml:"tls_cert_file"`
+		TLSKeyFile  string `yaml:"tls_key_file"`
 		// ShutdownTimeout bounds how long in-flight transfers may finish after
 		// SIGTERM; default 30s.
 		ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
@@ -73,6 +77,15 @@ type Config struct {
 		// Keys are further access key pairs. Env SIXFOLD_KEYS=ak:sk,ak:sk adds more.
 		Keys []KeyPair `yaml:"keys"`
 	} `yaml:"auth"`
+
+	S3 struct {
+		// Region is reported by GetBucketLocation; default us-east-1.
+		// Env S3_REGION.
+		Region string `yaml:"region"`
+		// Domain enables virtual-host style addressing for
+		// <bucket>.<domain>; empty means path style only. Env S3_DOMAIN.
+		Domain string `yaml:"domain"`
+	} `yaml:"s3"`
 
 	Log struct {
 		// Level is a zerolog level name; default info. Env LOG_LEVEL.
@@ -131,10 +144,14 @@ func (c *Config) readFile(path string) error {
 func (c *Config) applyEnv() error {
 	str := map[string]*string{
 		"SIXFOLD_ADDR":          &c.Server.Addr,
+		"SIXFOLD_TLS_CERT":      &c.Server.TLSCertFile,
+		"SIXFOLD_TLS_KEY":       &c.Server.TLSKeyFile,
 		"SIXFOLD_ROOT_USER":     &c.Auth.RootUser,
 		"SIXFOLD_ROOT_PASSWORD": &c.Auth.RootPassword,
 		"SPOOL_DIR":             &c.Upload.SpoolDir,
 		"LOG_LEVEL":             &c.Log.Level,
+		"S3_REGION":             &c.S3.Region,
+		"S3_DOMAIN":             &c.S3.Domain,
 	}
 	for key, dst := range str {
 		if v, ok := os.LookupEnv(key); ok {
@@ -203,6 +220,9 @@ func (c *Config) fillDefaults() {
 	}
 	setDuration(&c.Storage.HeartbeatTimeout, 30*time.Second)
 	setDuration(&c.Storage.NodeTimeout, 2*time.Second)
+	if c.S3.Region == "" {
+		c.S3.Region = "us-east-1"
+	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -212,6 +232,9 @@ func (c *Config) fillDefaults() {
 func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
 		return fmt.Errorf("server.addr: %q is not host:port", c.Server.Addr)
+	}
+	if (c.Server.TLSCertFile == "") != (c.Server.TLSKeyFile == "") {
+		return errors.New("server.tls_cert_file / server.tls_key_file: set both or neither")
 	}
 	positive := map[string]time.Duration{
 		"server.shutdown_timeout":             c.Server.ShutdownTimeout,

@@ -5,6 +5,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -28,7 +29,13 @@ type Deps struct {
 	MaxSize int64
 	// SpoolDir holds bodies of unknown length while they are measured.
 	SpoolDir string
+	// S3 serves every path the JSON door does not: the S3 API. Optional.
+	S3 http.Handler
 }
+
+// ReservedNames are the first path segments the JSON door serves; the S3
+// door must not let a bucket take them.
+var ReservedNames = []string{"files", "health", "metrics", "admin"}
 
 // New builds the Echo instance with the /files and /health routes.
 func New(d Deps) *echo.Echo {
@@ -50,6 +57,13 @@ func New(d Deps) *echo.Echo {
 	files.DELETE("/:id", h.delete)
 
 	e.GET("/health", healthHandler(d.Health))
+	if d.S3 != nil {
+		// Echo matches static routes before wildcards, so /files and
+		// /health keep their handlers and every other path is S3's.
+		s3 := echo.WrapHandler(d.S3)
+		e.Any("/", s3)
+		e.Any("/*", s3)
+	}
 	return e
 }
 

@@ -22,6 +22,8 @@ import (
 	"sixfold/gateway/health"
 	"sixfold/gateway/httpapi"
 	"sixfold/gateway/objects"
+	"sixfold/gateway/s3backend"
+	"sixfold/s3api"
 )
 
 func main() {
@@ -67,10 +69,21 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	go nodes.Run(jobsCtx)
 	go svc.RunJobs(jobsCtx, cfg.Upload.CleanupInterval)
 
+	keys := auth.NewKeyStore(keyPairs(cfg))
+	s3 := s3api.New(s3api.Options{
+		Backend:         s3backend.New(pool, svc, s3backend.Options{MaxSize: cfg.Upload.MaxFileSize, SpoolDir: cfg.Upload.SpoolDir}),
+		Credentials:     keys,
+		Region:          cfg.S3.Region,
+		Domain:          cfg.S3.Domain,
+		ReservedBuckets: httpapi.ReservedNames,
+		Logger:          log,
+		MaxObjectSize:   cfg.Upload.MaxFileSize,
+	})
 	e := httpapi.New(httpapi.Deps{
 		Objects:  svc,
 		Cluster:  nodes,
-		Keys:     auth.NewKeyStore(keyPairs(cfg)),
+		Keys:     keys,
+		S3:       s3,
 		Health:   &health.Checker{Pool: pool, Cluster: nodes, HeartbeatTimeout: cfg.Storage.HeartbeatTimeout},
 		Log:      log,
 		MaxSize:  cfg.Upload.MaxFileSize,
@@ -84,8 +97,15 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.ListenAndServe() }()
-	log.Info().Str("addr", cfg.Server.Addr).Int("storage_nodes", nodes.ActiveNodes()).Msg("gateway listening")
+	tls := cfg.Server.TLSCertFile != ""
+	go func() {
+		if tls {
+			serveErr <- srv.ListenAndServeTLS(cfg.Server.TLSCertFile, cfg.Server.TLSKeyFile)
+			return
+		}
+		serveErr <- srv.ListenAndServe()
+	}()
+	log.Info().Str("addr", cfg.Server.Addr).Bool("tls", tls).Int("storage_nodes", nodes.ActiveNodes()).Msg("gateway listening")
 
 	select {
 	case err := <-serveErr:

@@ -1,0 +1,210 @@
+// Package s3backend adapts the gateway's object service to the S3 door:
+// it implements s3api.Backend on PostgreSQL (buckets, objects, multipart
+// uploads) and the six-chunk blobs of package objects. Every S3 object is
+// an ordered list of blobs: one for a single PUT, one per part for a
+// multipart upload, so completing an upload copies no bytes.
+package s3backend
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"sixfold/db"
+	"sixfold/db/dbq"
+	"sixfold/gateway/objects"
+	"sixfold/s3api"
+)
+
+// minPartSize is S3's smallest part other than the last.
+const minPartSize = 5 << 20
+
+// retireGrace is how long the blobs of an overwritten or deleted object
+// survive, so that reads which began before the swap can finish.
+const retireGrace = 60 * time.Second
+
+// Options configures a Backend.
+type Options struct {
+	// MaxSize is the largest object.
+	MaxSize int64
+	// SpoolDir holds payloads of unknown length while they are measured.
+	SpoolDir string
+}
+
+// Backend implements s3api.Backend. It is safe for concurrent use.
+type Backend struct {
+	pool    *pgxpool.Pool
+	objects *objects.Service
+	opts    Options
+}
+
+var _ s3api.Backend = (*Backend)(nil)
+
+// New wires a Backend.
+func New(pool *pgxpool.Pool, svc *objects.Service, opts Options) *Backend {
+	return &Backend{pool: pool, objects: svc, opts: opts}
+}
+
+// CreateBucket implements s3api.BucketBackend.
+func (b *Backend) CreateBucket(ctx context.Context, bucket string) error {
+	n, err := dbq.New(b.pool).CreateBucket(ctx, bucket)
+	if err != nil {
+		return storeError(err)
+	}
+	if n == 0 {
+		return s3api.ErrBucketAlreadyOwnedByYou
+	}
+	return nil
+}
+
+// HeadBucket implements s3api.BucketBackend.
+func (b *Backend) HeadBucket(ctx context.Context, bucket string) (s3api.Bucket, error) {
+	row, err := dbq.New(b.pool).GetBucket(ctx, bucket)
+	if err != nil {
+		return s3api.Bucket{}, notFoundAs(err, s3api.ErrNoSuchBucket)
+	}
+	return s3api.Bucket{Name: row.Name, CreatedAt: row.CreatedAt}, nil
+}
+
+// DeleteBucket implements s3api.BucketBackend.
+func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
+	return b.tx(ctx, func(q *dbq.Queries) error {
+		if _, err := q.LockBucket(ctx, bucket); err != nil {
+			return notFoundAs(err, s3api.ErrNoSuchBucket)
+		}
+		busy, err := q.BucketHasContents(ctx, bucket)
+		if err != nil {
+			return err
+		}
+		if busy {
+			return s3api.ErrBucketNotEmpty
+		}
+		return q.DeleteBucket(ctx, bucket)
+	})
+}
+
+// ListBuckets implements s3api.BucketBackend.
+func (b *Backend) ListBuckets(ctx context.Context) ([]s3api.Bucket, error) {
+	rows, err := dbq.New(b.pool).ListBuckets(ctx)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	out := make([]s3api.Bucket, len(rows))
+	for i, r := range rows {
+		out[i] = s3api.Bucket{Name: r.Name, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}
+
+// tx runs fn in a transaction and maps what fails to s3api errors.
+func (b *Backend) tx(ctx context.Context, fn func(q *dbq.Queries) error) error {
+	return storeError(db.WithTx(ctx, b.pool, fn))
+}
+
+// storeBlob stores one payload as an S3-owned blob. commit runs inside the
+// transaction that completes the blob. A payload of unknown length is
+// spooled to disk first: the blob layout needs the size up front.
+func (b *Backend) storeBlob(ctx context.Context, name, contentType string, size int64, body io.Reader, commit func(context.Context, *dbq.Queries, objects.Blob) error) error {
+	if size > b.opts.MaxSize {
+		return s3api.ErrEntityTooLarge
+	}
+	if size < 0 {
+		spool, n, err := b.spool(body)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(spool.Name())
+		defer spool.Close()
+		body, size = spool, n
+	}
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	_, err := b.objects.Put(ctx, objects.PutInput{
+		Filename: name, ContentType: contentType, Size: size, Exact: true,
+		Body: body, Owner: "s3", OnCommit: commit,
+	})
+	return blobError(err)
+}
+
+func (b *Backend) spool(body io.Reader) (*os.File, int64, error) {
+	f, err := os.CreateTemp(b.opts.SpoolDir, "sixfold-s3-spool-*")
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := io.Copy(f, io.LimitReader(body, b.opts.MaxSize+1))
+	if err == nil && n > b.opts.MaxSize {
+		err = s3api.ErrEntityTooLarge
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, 0, blobError(err)
+	}
+	return f, n, nil
+}
+
+// storeError maps PostgreSQL failures; s3api sentinels pass through.
+func storeError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, db.ErrUnavailable):
+		return fmt.Errorf("%w: %w", s3api.ErrServiceUnavailable, err)
+	}
+	return err
+}
+
+func notFoundAs(err, sentinel error) error {
+	if errors.Is(db.Translate(err), db.ErrNotFound) {
+		return sentinel
+	}
+	return storeError(db.Translate(err))
+}
+
+// blobError maps the object service's errors, keeping the cause (a
+// payload's signature or checksum failure) in the chain for the S3 layer.
+func blobError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, objects.ErrTooLarge):
+		return fmt.Errorf("%w: %w", s3api.ErrEntityTooLarge, err)
+	case errors.Is(err, objects.ErrIncompleteBody):
+		return fmt.Errorf("%w: %w", s3api.ErrIncompleteBody, err)
+	case errors.Is(err, objects.ErrNoNodes), errors.Is(err, objects.ErrNodeUnavailable), errors.Is(err, objects.ErrUnavailable):
+		return fmt.Errorf("%w: %w", s3api.ErrServiceUnavailable, err)
+	case errors.Is(err, objects.ErrNotFound):
+		return fmt.Errorf("%w: %w", s3api.ErrNoSuchKey, err)
+	}
+	return storeError(err)
+}
+
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503"
+}
+
+func mustJSON(v any) json.RawMessage {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only maps and structs of strings are marshalled here
+	}
+	return raw
+}
+
+func parseID(id string) (uuid.UUID, bool) {
+	u, err := uuid.Parse(id)
+	return u, err == nil
+}

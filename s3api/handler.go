@@ -1,0 +1,173 @@
+package s3api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+
+	"github.com/rs/zerolog"
+
+	"sixfold/s3api/sigv4"
+)
+
+// Options configures the S3 handler. Only Backend and Credentials are
+// required.
+type Options struct {
+	// Backend stores buckets and objects. Required.
+	Backend Backend
+	// Credentials resolves access keys to secrets for SigV4. Required.
+	Credentials sigv4.Credentials
+	// Region is the region GetBucketLocation and HeadBucket report.
+	// Default "us-east-1". Signatures are accepted whatever region their
+	// credential scope names (a client configured for eu-west-1 signs with
+	// it), since sixfold is one region under any name.
+	Region string
+	// Domain, when set, enables virtual-host style: a request whose Host is
+	// <bucket>.<Domain> (any port) names that bucket. Path style always
+	// works.
+	Domain string
+	// ReservedBuckets are names served by other doors on the same port
+	// ("files", "health", "metrics", "admin"); CreateBucket refuses them
+	// with InvalidBucketName.
+	ReservedBuckets []string
+	// Logger receives every InternalError with its cause, and aborted
+	// downloads. The zero value discards.
+	Logger zerolog.Logger
+	// RequestID names a request; the value is sent as x-amz-request-id and
+	// in error documents. Default: the X-Request-Id header already set on
+	// the response (by a middleware) or sent by the client, else a random
+	// id.
+	RequestID func(r *http.Request) string
+	// MaxObjectSize bounds a single PUT (and the declared size of a part).
+	// Default 10 GiB, sixfold's object limit.
+	MaxObjectSize int64
+}
+
+// defaultMaxObjectSize is sixfold's object size limit.
+const defaultMaxObjectSize = 10 << 30
+
+// handler serves the S3 API. It holds no mutable state.
+type handler struct {
+	backend       Backend
+	auth          authenticator
+	region        string
+	domain        string
+	reserved      map[string]bool
+	log           zerolog.Logger
+	requestID     func(r *http.Request) string
+	maxObjectSize int64
+}
+
+// New returns the S3 API as an http.Handler. Every request is
+// authenticated with SigV4 (header or presigned) before it is routed. It
+// panics when Backend or Credentials is missing, a wiring mistake that
+// would otherwise surface on the first request.
+func New(opts Options) http.Handler {
+	if opts.Backend == nil || opts.Credentials == nil {
+		panic("s3api.New: Options.Backend and Options.Credentials are required")
+	}
+	return newHandler(opts)
+}
+
+// newHandler applies the defaults of opts.
+func newHandler(opts Options) *handler {
+	h := &handler{
+		backend:       opts.Backend,
+		region:        opts.Region,
+		domain:        opts.Domain,
+		reserved:      map[string]bool{},
+		log:           opts.Logger,
+		requestID:     opts.RequestID,
+		maxObjectSize: opts.MaxObjectSize,
+	}
+	if h.region == "" {
+		h.region = "us-east-1"
+	}
+	if h.maxObjectSize <= 0 {
+		h.maxObjectSize = defaultMaxObjectSize
+	}
+	for _, name := range opts.ReservedBuckets {
+		h.reserved[name] = true
+	}
+	h.auth = newSigV4Authenticator(opts.Credentials)
+	return h
+}
+
+// request is one S3 request as the operations see it.
+type request struct {
+	r      *http.Request
+	id     string
+	query  url.Values
+	target target
+	// openBody opens the verified body; set once authenticated.
+	openBody bodyOpener
+}
+
+// opFunc is one S3 operation.
+type opFunc func(h *handler, q *request) (*response, error)
+
+// operations holds the operations the table in router.go can name.
+var operations = map[string]opFunc{
+	"ListBuckets":             (*handler).listBuckets,
+	"CreateBucket":            (*handler).createBucket,
+	"HeadBucket":              (*handler).headBucket,
+	"DeleteBucket":            (*handler).deleteBucket,
+	"GetBucketLocation":       (*handler).getBucketLocation,
+	"ListObjectsV2":           (*handler).listObjectsV2,
+	"ListObjects":             (*handler).listObjectsV1,
+	"DeleteObjects":           (*handler).deleteObjects,
+	"PutObject":               (*handler).putObject,
+	"CopyObject":              (*handler).copyObject,
+	"GetObject":               (*handler).getObject,
+	"HeadObject":              (*handler).headObject,
+	"DeleteObject":            (*handler).deleteObject,
+	"CreateMultipartUpload":   (*handler).createMultipartUpload,
+	"UploadPart":              (*handler).uploadPart,
+	"CompleteMultipartUpload": (*handler).completeMultipartUpload,
+	"AbortMultipartUpload":    (*handler).abortMultipartUpload,
+	"ListParts":               (*handler).listParts,
+	"ListMultipartUploads":    (*handler).listMultipartUploads,
+}
+
+// ServeHTTP authenticates, routes and runs one request, then writes its
+// answer.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := &request{r: r, id: h.newRequestID(w, r), query: r.URL.Query()}
+	w.Header().Set("x-amz-request-id", q.id)
+	resp, err := h.serve(q)
+	h.write(w, q, resp, err)
+}
+
+// serve runs the steps that can fail before an operation answers.
+func (h *handler) serve(q *request) (*response, error) {
+	open, err := h.auth(q.r)
+	if err != nil {
+		return nil, err
+	}
+	q.openBody = open
+	if q.target, err = resolveTarget(q.r, h.domain); err != nil {
+		return nil, err
+	}
+	op := operations[dispatch(q.r.Method, q.target.level(), q.query, q.r.Header)]
+	if op == nil {
+		return nil, s3Error(codeNotImplemented)
+	}
+	return op(h, q)
+}
+
+// newRequestID applies Options.RequestID or its default.
+func (h *handler) newRequestID(w http.ResponseWriter, r *http.Request) string {
+	if h.requestID != nil {
+		return h.requestID(r)
+	}
+	if id := w.Header().Get("X-Request-Id"); id != "" {
+		return id
+	}
+	if id := r.Header.Get("X-Request-Id"); id != "" {
+		return id
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

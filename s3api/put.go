@@ -1,0 +1,109 @@
+package s3api
+
+import (
+	"io"
+	"net/http"
+)
+
+// upload is a verified request body on its way to the Backend.
+type upload struct {
+	body    io.Reader
+	size    int64 // decoded size, or -1
+	digests func() Digests
+}
+
+// putObject answers PUT /b/k.
+func (h *handler) putObject(q *request) (*response, error) {
+	meta, ifNoneMatch, err := putHeaders(q.r.Header)
+	if err != nil {
+		return nil, err
+	}
+	up, err := h.openUpload(q, h.maxObjectSize)
+	if err != nil {
+		return nil, err
+	}
+	info, err := h.backend.PutObject(q.r.Context(), PutObjectInput{
+		Bucket: q.target.bucket, Key: q.target.key, Size: up.size, Body: up.body,
+		Digests: up.digests, Meta: meta, IfNoneMatch: ifNoneMatch,
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := newResponse(http.StatusOK)
+	resp.header.Set("ETag", quoteETag(info.ETag))
+	setChecksums(resp.header, up.digests().Checksums)
+	return resp, nil
+}
+
+// putHeaders reads what a PutObject's headers ask for besides the body.
+func putHeaders(hdr http.Header) (meta ObjectMeta, ifNoneMatch bool, err error) {
+	if meta, err = parseMeta(hdr); err != nil {
+		return meta, false, err
+	}
+	if meta.ChecksumAlgorithm, err = declaredAlgorithm(hdr); err != nil {
+		return meta, false, err
+	}
+	ifNoneMatch, err = writeCondition(hdr)
+	return meta, ifNoneMatch, err
+}
+
+// writeCondition reads the conditional headers of a write. Only
+// If-None-Match: * (create only if absent) is supported; anything else is
+// NotImplemented rather than silently ignored.
+func writeCondition(hdr http.Header) (ifNoneMatch bool, err error) {
+	if hdr.Get("If-Match") != "" {
+		return false, errorf(codeNotImplemented, "If-Match on writes is not implemented")
+	}
+	switch hdr.Get("If-None-Match") {
+	case "":
+		return false, nil
+	case "*":
+		return true, nil
+	default:
+		return false, errorf(codeNotImplemented, "If-None-Match on writes supports only *")
+	}
+}
+
+// openUpload opens an object or part body of at most limit bytes. The body
+// must be framed: Content-Length, HTTP/1.1 chunked, or HTTP/2 (whose DATA
+// frames frame it); else MissingContentLength. A declared size over limit
+// is refused at once; an undeclared one is cut off when it passes limit.
+func (h *handler) openUpload(q *request, limit int64) (upload, error) {
+	if unframed(q.r) {
+		return upload{}, s3Error(codeMissingContentLength)
+	}
+	p, err := q.openBody()
+	if err != nil {
+		return upload{}, err
+	}
+	if p.Size() > limit {
+		return upload{}, s3Error(codeEntityTooLarge)
+	}
+	digests := func() Digests {
+		md5, checksums := p.Digests()
+		return Digests{MD5: md5, Checksums: checksums}
+	}
+	return upload{body: &sizeGuard{r: p, left: limit}, size: p.Size(), digests: digests}, nil
+}
+
+// unframed reports an HTTP/1.x request body with neither Content-Length
+// nor chunked transfer coding (net/http reads it as empty).
+func unframed(r *http.Request) bool {
+	return r.ProtoMajor < 2 && len(r.TransferEncoding) == 0 &&
+		r.Header.Get("Content-Length") == "" && r.Header.Get("X-Amz-Decoded-Content-Length") == ""
+}
+
+// sizeGuard fails a body that grows past the object size limit.
+type sizeGuard struct {
+	r    io.Reader
+	left int64
+}
+
+// Read passes bytes through until more than the limit has been read.
+func (g *sizeGuard) Read(b []byte) (int, error) {
+	n, err := g.r.Read(b)
+	if g.left -= int64(n); g.left < 0 {
+		return n, s3Error(codeEntityTooLarge)
+	}
+	return n, err
+}

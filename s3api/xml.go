@@ -1,0 +1,261 @@
+package s3api
+
+import (
+	"encoding/xml"
+	"io"
+	"time"
+)
+
+// s3NS is the namespace of every S3 document.
+const s3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+// Limits on XML request bodies; a longer body is refused unparsed.
+const (
+	maxBucketConfigXML = 64 << 10 // CreateBucketConfiguration
+	maxRequestXML      = 1 << 20  // CompleteMultipartUpload, Delete
+)
+
+// xmlTime formats a time as S3 does in documents.
+func xmlTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// readXML reads a request document through the verified body, refusing
+// more than limit bytes, and decodes it into v. Errors of the body itself
+// (signature, digest) pass through unchanged; a document that does not
+// parse is MalformedXML.
+func readXML(open bodyOpener, limit int64, v any) error {
+	body, err := readAllLimited(open, limit)
+	if err != nil {
+		return err
+	}
+	return unmarshalXML(body, v)
+}
+
+// unmarshalXML decodes a request document; failure is MalformedXML.
+func unmarshalXML(body []byte, v any) error {
+	if err := xml.Unmarshal(body, v); err != nil {
+		return s3Error(codeMalformedXML)
+	}
+	return nil
+}
+
+// readAllLimited reads the whole verified body, at most limit bytes.
+func readAllLimited(open bodyOpener, limit int64) ([]byte, error) {
+	p, err := open()
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(io.LimitReader(p, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > limit {
+		return nil, s3Error(codeMaxMessageLength)
+	}
+	return body, nil
+}
+
+// owner is the single owner of everything in the store.
+type owner struct {
+	ID          string `xml:"ID"`
+	DisplayName string `xml:"DisplayName"`
+}
+
+// storeOwner is reported wherever S3 names an owner or initiator.
+var storeOwner = owner{ID: "sixfold", DisplayName: "sixfold"}
+
+// listAllMyBucketsResult answers ListBuckets.
+type listAllMyBucketsResult struct {
+	XMLName xml.Name      `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListAllMyBucketsResult"`
+	Owner   owner         `xml:"Owner"`
+	Buckets []bucketEntry `xml:"Buckets>Bucket"`
+}
+
+// bucketEntry is one bucket of ListBuckets.
+type bucketEntry struct {
+	Name         string `xml:"Name"`
+	CreationDate string `xml:"CreationDate"`
+}
+
+// locationConstraint answers GetBucketLocation; empty means us-east-1.
+type locationConstraint struct {
+	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ LocationConstraint"`
+	Region  string   `xml:",chardata"`
+}
+
+// createBucketConfiguration is CreateBucket's optional body.
+type createBucketConfiguration struct {
+	LocationConstraint string `xml:"LocationConstraint"`
+}
+
+// objectEntry is one object of a listing.
+type objectEntry struct {
+	Key          string `xml:"Key"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
+	Size         int64  `xml:"Size"`
+	Owner        *owner `xml:"Owner,omitempty"`
+	StorageClass string `xml:"StorageClass"`
+}
+
+// commonPrefix is one rolled-up prefix of a delimited listing.
+type commonPrefix struct {
+	Prefix string `xml:"Prefix"`
+}
+
+// listBucketResultV2 answers ListObjectsV2.
+type listBucketResultV2 struct {
+	XMLName               xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListBucketResult"`
+	Name                  string         `xml:"Name"`
+	Prefix                string         `xml:"Prefix"`
+	Delimiter             string         `xml:"Delimiter,omitempty"`
+	MaxKeys               int            `xml:"MaxKeys"`
+	KeyCount              int            `xml:"KeyCount"`
+	IsTruncated           bool           `xml:"IsTruncated"`
+	EncodingType          string         `xml:"EncodingType,omitempty"`
+	ContinuationToken     string         `xml:"ContinuationToken,omitempty"`
+	NextContinuationToken string         `xml:"NextContinuationToken,omitempty"`
+	StartAfter            string         `xml:"StartAfter,omitempty"`
+	Contents              []objectEntry  `xml:"Contents"`
+	CommonPrefixes        []commonPrefix `xml:"CommonPrefixes"`
+}
+
+// listBucketResultV1 answers ListObjects (version 1).
+type listBucketResultV1 struct {
+	XMLName        xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListBucketResult"`
+	Name           string         `xml:"Name"`
+	Prefix         string         `xml:"Prefix"`
+	Marker         string         `xml:"Marker"`
+	NextMarker     string         `xml:"NextMarker,omitempty"`
+	Delimiter      string         `xml:"Delimiter,omitempty"`
+	MaxKeys        int            `xml:"MaxKeys"`
+	IsTruncated    bool           `xml:"IsTruncated"`
+	EncodingType   string         `xml:"EncodingType,omitempty"`
+	Contents       []objectEntry  `xml:"Contents"`
+	CommonPrefixes []commonPrefix `xml:"CommonPrefixes"`
+}
+
+// copyObjectResult answers CopyObject.
+type copyObjectResult struct {
+	XMLName      xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CopyObjectResult"`
+	ETag         string   `xml:"ETag"`
+	LastModified string   `xml:"LastModified"`
+}
+
+// deleteRequest is DeleteObjects' body.
+type deleteRequest struct {
+	Quiet   bool           `xml:"Quiet"`
+	Objects []deleteObject `xml:"Object"`
+}
+
+// deleteObject is one <Object> to delete.
+type deleteObject struct {
+	Key       string `xml:"Key"`
+	VersionID string `xml:"VersionId"`
+}
+
+// deleteResult answers DeleteObjects.
+type deleteResult struct {
+	XMLName xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ DeleteResult"`
+	Deleted []deletedEntry `xml:"Deleted"`
+	Errors  []deleteError  `xml:"Error"`
+}
+
+// deletedEntry is one key DeleteObjects removed.
+type deletedEntry struct {
+	Key string `xml:"Key"`
+}
+
+// deleteError is one key DeleteObjects could not remove.
+type deleteError struct {
+	Key     string `xml:"Key"`
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+// initiateMultipartUploadResult answers CreateMultipartUpload.
+type initiateMultipartUploadResult struct {
+	XMLName  xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ InitiateMultipartUploadResult"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	UploadID string   `xml:"UploadId"`
+}
+
+// completeRequest is CompleteMultipartUpload's body. Part checksums are
+// accepted and ignored: each part's checksum was verified on upload.
+type completeRequest struct {
+	Parts []completeRequestPart `xml:"Part"`
+}
+
+// completeRequestPart is one <Part>; ETag may arrive quoted, entity-quoted
+// or bare.
+type completeRequestPart struct {
+	PartNumber int    `xml:"PartNumber"`
+	ETag       string `xml:"ETag"`
+}
+
+// completeMultipartUploadResult answers CompleteMultipartUpload; minio-go
+// needs Bucket.
+type completeMultipartUploadResult struct {
+	XMLName  xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CompleteMultipartUploadResult"`
+	Location string   `xml:"Location"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	ETag     string   `xml:"ETag"`
+}
+
+// listPartsResult answers ListParts.
+type listPartsResult struct {
+	XMLName              xml.Name    `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListPartsResult"`
+	Bucket               string      `xml:"Bucket"`
+	Key                  string      `xml:"Key"`
+	UploadID             string      `xml:"UploadId"`
+	Initiator            owner       `xml:"Initiator"`
+	Owner                owner       `xml:"Owner"`
+	StorageClass         string      `xml:"StorageClass"`
+	PartNumberMarker     int         `xml:"PartNumberMarker"`
+	NextPartNumberMarker int         `xml:"NextPartNumberMarker"`
+	MaxParts             int         `xml:"MaxParts"`
+	IsTruncated          bool        `xml:"IsTruncated"`
+	Parts                []partEntry `xml:"Part"`
+}
+
+// partEntry is one part of ListParts, with the checksums it was uploaded
+// with.
+type partEntry struct {
+	PartNumber        int    `xml:"PartNumber"`
+	LastModified      string `xml:"LastModified"`
+	ETag              string `xml:"ETag"`
+	Size              int64  `xml:"Size"`
+	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
+	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
+	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
+	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
+	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+}
+
+// listMultipartUploadsResult answers ListMultipartUploads.
+type listMultipartUploadsResult struct {
+	XMLName            xml.Name      `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListMultipartUploadsResult"`
+	Bucket             string        `xml:"Bucket"`
+	KeyMarker          string        `xml:"KeyMarker"`
+	UploadIDMarker     string        `xml:"UploadIdMarker"`
+	NextKeyMarker      string        `xml:"NextKeyMarker"`
+	NextUploadIDMarker string        `xml:"NextUploadIdMarker"`
+	Prefix             string        `xml:"Prefix"`
+	MaxUploads         int           `xml:"MaxUploads"`
+	IsTruncated        bool          `xml:"IsTruncated"`
+	EncodingType       string        `xml:"EncodingType,omitempty"`
+	Uploads            []uploadEntry `xml:"Upload"`
+}
+
+// uploadEntry is one upload of ListMultipartUploads.
+type uploadEntry struct {
+	Key          string `xml:"Key"`
+	UploadID     string `xml:"UploadId"`
+	Initiator    owner  `xml:"Initiator"`
+	Owner        owner  `xml:"Owner"`
+	StorageClass string `xml:"StorageClass"`
+	Initiated    string `xml:"Initiated"`
+}
