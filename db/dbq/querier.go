@@ -12,6 +12,9 @@ import (
 
 type Querier interface {
 	BucketHasContents(ctx context.Context, name string) (bool, error)
+	// Multipart uploads started before the cutoff and never completed or
+	// aborted; SKIP LOCKED lets several gateways expire them at once.
+	ClaimAbandonedUploads(ctx context.Context, arg ClaimAbandonedUploadsParams) ([]uuid.UUID, error)
 	// SKIP LOCKED lets several gateways work the queue at once without taking
 	// the same rows; the claim holds only for the claiming transaction.
 	ClaimDueChunkDeletions(ctx context.Context, limit int32) ([]ClaimDueChunkDeletionsRow, error)

@@ -25,6 +25,41 @@ func (q *Queries) BucketHasContents(ctx context.Context, name string) (bool, err
 	return busy, err
 }
 
+const claimAbandonedUploads = `-- name: ClaimAbandonedUploads :many
+SELECT id FROM multipart_uploads
+WHERE initiated_at < now() - make_interval(secs => $1::float8)
+ORDER BY initiated_at
+LIMIT $2
+FOR UPDATE SKIP LOCKED
+`
+
+type ClaimAbandonedUploadsParams struct {
+	MaxAgeSeconds float64
+	MaxRows       int32
+}
+
+// Multipart uploads started before the cutoff and never completed or
+// aborted; SKIP LOCKED lets several gateways expire them at once.
+func (q *Queries) ClaimAbandonedUploads(ctx context.Context, arg ClaimAbandonedUploadsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, claimAbandonedUploads, arg.MaxAgeSeconds, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createBucket = `-- name: CreateBucket :execrows
 INSERT INTO buckets (name) VALUES ($1) ON CONFLICT (name) DO NOTHING
 `

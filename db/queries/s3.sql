@@ -106,3 +106,12 @@ LIMIT sqlc.arg(max_rows);
 -- Serialises writers of one key (put, complete, delete) for the rest of
 -- the transaction, so concurrent overwrites apply one after the other.
 SELECT pg_advisory_xact_lock(hashtextextended(sqlc.arg(bucket)::text || '/' || sqlc.arg(key)::text, 0));
+
+-- name: ClaimAbandonedUploads :many
+-- Multipart uploads started before the cutoff and never completed or
+-- aborted; SKIP LOCKED lets several gateways expire them at once.
+SELECT id FROM multipart_uploads
+WHERE initiated_at < now() - make_interval(secs => sqlc.arg(max_age_seconds)::float8)
+ORDER BY initiated_at
+LIMIT sqlc.arg(max_rows)
+FOR UPDATE SKIP LOCKED;

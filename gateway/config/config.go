@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -56,6 +57,10 @@ type Config struct {
 		// CleanupInterval is the period of the expired-session and
 		// chunk-deletion jobs; default 5m. Env CLEANUP_INTERVAL.
 		CleanupInterval time.Duration `yaml:"cleanup_interval"`
+		// MultipartMaxAge: S3 multipart uploads neither completed nor
+		// aborted this long after they began are aborted; default 24h.
+		// Env MULTIPART_MAX_AGE.
+		MultipartMaxAge time.Duration `yaml:"multipart_max_age"`
 		// SpoolDir holds bodies of unknown length while they are measured;
 		// default the OS temp dir. Env SPOOL_DIR.
 		SpoolDir string `yaml:"spool_dir"`
@@ -135,7 +140,7 @@ func (c *Config) readFile(path string) error {
 	}
 	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
 	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file means all defaults
 		return fmt.Errorf("config %s: %w", path, err)
 	}
 	return nil
@@ -162,6 +167,7 @@ func (c *Config) applyEnv() error {
 		"RING_REFRESH_INTERVAL": &c.ConsistentHashing.RefreshInterval,
 		"SESSION_TIMEOUT":       &c.Upload.SessionTimeout,
 		"CLEANUP_INTERVAL":      &c.Upload.CleanupInterval,
+		"MULTIPART_MAX_AGE":     &c.Upload.MultipartMaxAge,
 		"HEARTBEAT_TIMEOUT":     &c.Storage.HeartbeatTimeout,
 		"SHUTDOWN_TIMEOUT":      &c.Server.ShutdownTimeout,
 	}
@@ -215,6 +221,7 @@ func (c *Config) fillDefaults() {
 	}
 	setDuration(&c.Upload.SessionTimeout, time.Hour)
 	setDuration(&c.Upload.CleanupInterval, 5*time.Minute)
+	setDuration(&c.Upload.MultipartMaxAge, 24*time.Hour)
 	if c.Upload.SpoolDir == "" {
 		c.Upload.SpoolDir = os.TempDir()
 	}
@@ -241,6 +248,7 @@ func (c *Config) Validate() error {
 		"consistent_hashing.refresh_interval": c.ConsistentHashing.RefreshInterval,
 		"upload.session_timeout":              c.Upload.SessionTimeout,
 		"upload.cleanup_interval":             c.Upload.CleanupInterval,
+		"upload.multipart_max_age":            c.Upload.MultipartMaxAge,
 		"storage.heartbeat_timeout":           c.Storage.HeartbeatTimeout,
 		"storage.node_timeout":                c.Storage.NodeTimeout,
 	}

@@ -206,15 +206,20 @@ func (b *Backend) AbortMultipartUpload(ctx context.Context, bucket, key, uploadI
 		if err != nil {
 			return err
 		}
-		stored, err := q.ListUploadParts(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		if err := q.DeleteUpload(ctx, u.ID); err != nil {
-			return err
-		}
-		return q.DeleteFilesLater(ctx, dbq.DeleteFilesLaterParams{FileIds: unlisted(stored, nil)})
+		return dropUpload(ctx, q, u.ID)
 	})
+}
+
+// dropUpload deletes an upload in progress and retires its parts' blobs.
+func dropUpload(ctx context.Context, q *dbq.Queries, id uuid.UUID) error {
+	stored, err := q.ListUploadParts(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := q.DeleteUpload(ctx, id); err != nil {
+		return err
+	}
+	return q.DeleteFilesLater(ctx, dbq.DeleteFilesLaterParams{FileIds: unlisted(stored, nil)})
 }
 
 // ListParts implements s3api.MultipartBackend.
@@ -263,4 +268,24 @@ func (b *Backend) ListMultipartUploads(ctx context.Context, bucket, prefix, afte
 		out[i] = s3api.Upload{Key: r.Key, UploadID: r.ID.String(), Initiated: r.InitiatedAt}
 	}
 	return out, truncated, nil
+}
+
+// ExpireUploads aborts multipart uploads older than maxAge, as if the
+// client had sent AbortMultipartUpload, and returns how many it aborted.
+func (b *Backend) ExpireUploads(ctx context.Context, maxAge time.Duration) (int, error) {
+	var n int
+	err := b.tx(ctx, func(q *dbq.Queries) error {
+		ids, err := q.ClaimAbandonedUploads(ctx, dbq.ClaimAbandonedUploadsParams{MaxAgeSeconds: maxAge.Seconds(), MaxRows: 100})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := dropUpload(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	return n, err
 }
