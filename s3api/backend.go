@@ -79,6 +79,11 @@ type MultipartBackend interface {
 	ListMultipartUploads(ctx context.Context, bucket, prefix, afterKey, afterUploadID string, limit int) (uploads []Upload, truncated bool, err error)
 }
 
+// HeaderObjectID carries ObjectInfo.ID on PUT, GET, HEAD and
+// CompleteMultipartUpload answers, so a client can reach the same bytes
+// through the store's other door (GET /files/{id}).
+const HeaderObjectID = "x-sixfold-object-id"
+
 // Bucket is a bucket's name and creation time.
 type Bucket struct {
 	Name      string

@@ -125,6 +125,7 @@ func objectHeaders(q *request, info ObjectInfo, view objectView) *response {
 	hdr.Set("ETag", quoteETag(info.ETag))
 	hdr.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
 	hdr.Set("Accept-Ranges", "bytes")
+	setIf(hdr, HeaderObjectID, info.ID)
 	setIf(hdr, "Content-Range", view.contentRange)
 	if view.part != nil {
 		hdr.Set("x-amz-mp-parts-count", strconv.Itoa(view.partsCount))

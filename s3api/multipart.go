@@ -75,9 +75,11 @@ func (h *handler) completeMultipartUpload(q *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse(completeMultipartUploadResult{
+	resp := xmlResponse(completeMultipartUploadResult{
 		Location: objectLocation(q), Bucket: q.target.bucket, Key: q.target.key, ETag: quoteETag(info.ETag),
-	}), nil
+	})
+	setIf(resp.header, HeaderObjectID, info.ID)
+	return resp, nil
 }
 
 // parseCompleteRequest reads a CompleteMultipartUpload document: at least

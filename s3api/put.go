@@ -31,6 +31,7 @@ func (h *handler) putObject(q *request) (*response, error) {
 	}
 	resp := newResponse(http.StatusOK)
 	resp.header.Set("ETag", quoteETag(info.ETag))
+	setIf(resp.header, HeaderObjectID, info.ID)
 	setChecksums(resp.header, up.digests().Checksums)
 	return resp, nil
 }

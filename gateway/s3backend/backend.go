@@ -155,12 +155,13 @@ func (b *Backend) spool(body io.Reader) (*os.File, int64, error) {
 	return f, n, nil
 }
 
-// storeError maps PostgreSQL failures; s3api sentinels pass through.
+// storeError maps PostgreSQL failures (an unreachable database is a
+// retryable 503); s3api sentinels pass through.
 func storeError(err error) error {
-	switch {
-	case err == nil:
+	if err == nil {
 		return nil
-	case errors.Is(err, db.ErrUnavailable):
+	}
+	if err = db.Translate(err); errors.Is(err, db.ErrUnavailable) {
 		return fmt.Errorf("%w: %w", s3api.ErrServiceUnavailable, err)
 	}
 	return err

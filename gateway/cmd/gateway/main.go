@@ -67,6 +67,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
 	go nodes.Run(jobsCtx)
+	go nodes.Listen(jobsCtx)
 	go svc.RunJobs(jobsCtx, cfg.Upload.CleanupInterval)
 
 	keys := auth.NewKeyStore(keyPairs(cfg))

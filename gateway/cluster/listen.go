@@ -1,0 +1,53 @@
+package cluster
+
+import (
+	"context"
+	"time"
+)
+
+// ringChannel is the PostgreSQL channel a trigger on storage_servers
+// notifies when a server joins or changes status (migration 0004).
+const ringChannel = "sixfold_ring"
+
+// Listen holds one pooled connection in LISTEN on the ring channel and asks
+// for a ring refresh on every notification, until ctx ends. A lost
+// connection (PostgreSQL restarting) is re-established with backoff; the
+// periodic refresh covers any notification missed meanwhile.
+func (c *Cluster) Listen(ctx context.Context) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		err := c.listenOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		c.log.Warn().Err(err).Dur("retry_in", backoff).Msg("ring notifications lost; listening again")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+func (c *Cluster) listenOnce(ctx context.Context) error {
+	conn, err := c.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// The connection leaves the pool for good: a LISTENing session must
+	// not be handed to queries.
+	pgConn := conn.Hijack()
+	defer pgConn.Close(context.WithoutCancel(ctx))
+	if _, err := pgConn.Exec(ctx, "LISTEN "+ringChannel); err != nil {
+		return err
+	}
+	// Anything that changed while we were not listening.
+	c.RequestRefresh()
+	for {
+		if _, err := pgConn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		c.RequestRefresh()
+	}
+}
