@@ -32,6 +32,11 @@ type Config struct {
 		// HTTPS (HTTP/1.1 and HTTP/2). Env SIXFOLD_TLS_CERT / SIXFOLD_TLS_KEY.
 		TLSCertFile string `yaml:"tls_cert_file"`
 		TLSKeyFile  string `yaml:"tls_key_file"`
+		// BodyReadTimeout and BodyMinBytes bound slow uploads: a request
+		// body must deliver BodyMinBytes every BodyReadTimeout or the
+		// request fails; defaults 30s and 64 KiB (about 2 KiB/s).
+		BodyReadTimeout time.Duration `yaml:"body_read_timeout"`
+		BodyMinBytes    int64         `yaml:"body_min_bytes"`
 		// ShutdownTimeout bounds how long in-flight transfers may finish after
 		// SIGTERM; default 30s.
 		ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
@@ -170,6 +175,7 @@ func (c *Config) applyEnv() error {
 		"MULTIPART_MAX_AGE":     &c.Upload.MultipartMaxAge,
 		"HEARTBEAT_TIMEOUT":     &c.Storage.HeartbeatTimeout,
 		"SHUTDOWN_TIMEOUT":      &c.Server.ShutdownTimeout,
+		"BODY_READ_TIMEOUT":     &c.Server.BodyReadTimeout,
 	}
 	for key, dst := range durations {
 		if v, ok := os.LookupEnv(key); ok {
@@ -212,6 +218,10 @@ func (c *Config) fillDefaults() {
 		c.Server.Addr = "127.0.0.1:8080"
 	}
 	setDuration(&c.Server.ShutdownTimeout, 30*time.Second)
+	setDuration(&c.Server.BodyReadTimeout, 30*time.Second)
+	if c.Server.BodyMinBytes == 0 {
+		c.Server.BodyMinBytes = 64 << 10
+	}
 	if c.ConsistentHashing.VirtualNodes == 0 {
 		c.ConsistentHashing.VirtualNodes = 150
 	}
@@ -245,6 +255,7 @@ func (c *Config) Validate() error {
 	}
 	positive := map[string]time.Duration{
 		"server.shutdown_timeout":             c.Server.ShutdownTimeout,
+		"server.body_read_timeout":            c.Server.BodyReadTimeout,
 		"consistent_hashing.refresh_interval": c.ConsistentHashing.RefreshInterval,
 		"upload.session_timeout":              c.Upload.SessionTimeout,
 		"upload.cleanup_interval":             c.Upload.CleanupInterval,
@@ -256,6 +267,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			return fmt.Errorf("%s: must be > 0, got %s", key, d)
 		}
+	}
+	if c.Server.BodyMinBytes < 1 {
+		return fmt.Errorf("server.body_min_bytes: must be >= 1, got %d", c.Server.BodyMinBytes)
 	}
 	if c.ConsistentHashing.VirtualNodes < 1 {
 		return fmt.Errorf("consistent_hashing.virtual_nodes: must be >= 1, got %d", c.ConsistentHashing.VirtualNodes)

@@ -29,6 +29,8 @@ type Deps struct {
 	MaxSize int64
 	// SpoolDir holds bodies of unknown length while they are measured.
 	SpoolDir string
+	// Pace bounds slow request bodies on both doors.
+	Pace BodyPace
 	// S3 serves every path the JSON door does not: the S3 API. Optional.
 	S3 http.Handler
 }
@@ -46,6 +48,7 @@ func New(d Deps) *echo.Echo {
 		TargetHeader: echo.HeaderXRequestID,
 	}))
 	e.Use(requestLogger(d.Log))
+	e.Use(paceBodies(d.Pace))
 
 	h := &filesHandler{objects: d.Objects, maxSize: d.MaxSize, spoolDir: d.SpoolDir}
 	files := e.Group("/files", basicAuth(d.Keys))

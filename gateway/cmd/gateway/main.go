@@ -91,13 +91,17 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Log:      log,
 		MaxSize:  cfg.Upload.MaxFileSize,
 		SpoolDir: cfg.Upload.SpoolDir,
+		Pace:     httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
 	})
 	srv := &http.Server{
 		Addr:              cfg.Server.Addr,
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		// net/http allows 4 KiB beyond this, so the request line and
+		// headers together are capped at 8 KiB; SigV4 requests with 2 KiB
+		// of user metadata fit well within it.
+		MaxHeaderBytes: 4 << 10,
 	}
 	serveErr := make(chan error, 1)
 	tls := cfg.Server.TLSCertFile != ""
