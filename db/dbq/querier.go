@@ -68,6 +68,11 @@ type Querier interface {
 	// Keyset pagination, newest first: (created_at, id) of the last row seen.
 	// Only the /files door's own blobs: S3 objects are listed through S3.
 	ListCompletedFiles(ctx context.Context, arg ListCompletedFilesParams) ([]File, error)
+	// The ids among the given ones that metadata still knows: a chunks row on any
+	// server (a row exists from the start of an upload, and names its final
+	// server only once the upload completes), or a deletion queued for this
+	// server (the queue removes the file itself, after its grace period).
+	ListKnownChunkIDs(ctx context.Context, arg ListKnownChunkIDsParams) ([]uuid.UUID, error)
 	// Every chunk of an object in byte order, with the base offset of the
 	// part (blob) it belongs to.
 	ListObjectChunks(ctx context.Context, objectID uuid.UUID) ([]ListObjectChunksRow, error)
@@ -76,6 +81,11 @@ type Querier interface {
 	// The ring new chunks are placed on: active servers whose heartbeat is fresh.
 	ListPlacementRingNodes(ctx context.Context, staleAfterSeconds float64) ([]ListPlacementRingNodesRow, error)
 	ListStorageServers(ctx context.Context) ([]StorageServer, error)
+	// A storage node's scrub and sweep page through its stored chunks by id,
+	// skipping rows younger than min_age_seconds (an upload may still be
+	// finishing). A stored row always has a hash (a CHECK constraint says so).
+	// Like every query here it is batched, never one statement per chunk.
+	ListStoredChunksOnServer(ctx context.Context, arg ListStoredChunksOnServerParams) ([]ListStoredChunksOnServerRow, error)
 	ListUploadParts(ctx context.Context, uploadID uuid.UUID) ([]MultipartPart, error)
 	ListUploadPartsPage(ctx context.Context, arg ListUploadPartsPageParams) ([]MultipartPart, error)
 	ListUploadsPage(ctx context.Context, arg ListUploadsPageParams) ([]MultipartUpload, error)
@@ -86,6 +96,12 @@ type Querier interface {
 	LockObjectName(ctx context.Context, arg LockObjectNameParams) error
 	LockUpload(ctx context.Context, id uuid.UUID) (MultipartUpload, error)
 	MarkChunkCorrupt(ctx context.Context, id uuid.UUID) error
+	// Flags chunks whose file no longer hashes to chunks.hash. Only stored rows
+	// of the server change, so a row deleted or re-flagged meanwhile is left be.
+	MarkChunksCorruptOnServer(ctx context.Context, arg MarkChunksCorruptOnServerParams) (int64, error)
+	// Flags stored chunks of the server whose file is gone, returning those it
+	// flagged (a row deleted meanwhile, with its file, is not).
+	MarkChunksMissingOnServer(ctx context.Context, arg MarkChunksMissingOnServerParams) ([]uuid.UUID, error)
 	MarkStaleServersInactive(ctx context.Context, staleAfterSeconds float64) ([]MarkStaleServersInactiveRow, error)
 	PostponeChunkDeletion(ctx context.Context, arg PostponeChunkDeletionParams) error
 	SetServerStatus(ctx context.Context, arg SetServerStatusParams) (int64, error)

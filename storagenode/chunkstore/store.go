@@ -17,7 +17,6 @@
 package chunkstore
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -107,39 +106,12 @@ func (s *Store) makeDirs(dir string) error {
 // countChunks initialises the in-memory counters from what is on disk.
 // Files whose names are not chunk ids are ignored.
 func (s *Store) countChunks() error {
-	shards, err := os.ReadDir(s.chunksDir)
-	if err != nil {
-		return fmt.Errorf("chunkstore: %w", err)
-	}
-	for _, shard := range shards {
-		if !shard.IsDir() {
-			continue
-		}
-		if err := s.countShard(filepath.Join(s.chunksDir, shard.Name())); err != nil {
+	for info, err := range s.All() {
+		if err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func (s *Store) countShard(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("chunkstore: %w", err)
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() || ValidateID(e.Name()) != nil {
-			continue
-		}
-		info, err := e.Info()
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("chunkstore: %w", err)
-		}
 		s.count++
-		s.used += info.Size()
+		s.used += info.Size
 	}
 	return nil
 }

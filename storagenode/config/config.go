@@ -20,6 +20,8 @@ type Config struct {
 	Database  db.Config `yaml:"database"` // how to reach PostgreSQL; see db.Config
 	Heartbeat Heartbeat `yaml:"heartbeat"`
 	Storage   Storage   `yaml:"storage"`
+	Scrub     Scrub     `yaml:"scrub"`
+	Sweep     Sweep     `yaml:"sweep"`
 }
 
 // Server says where the node listens and how it is known to the cluster.
@@ -38,6 +40,10 @@ type Server struct {
 	// required when host is a wildcard such as 0.0.0.0.
 	// env NODE_ADDRESS, flag -address.
 	Address string `yaml:"address"`
+	// MetricsPort is the port of the HTTP server that serves Prometheus
+	// metrics at /metrics, on Host. Default 0: no metrics server;
+	// env METRICS_PORT, flag -metrics-port.
+	MetricsPort int `yaml:"metrics_port"`
 }
 
 // Heartbeat says how often the node reports itself alive.
@@ -57,6 +63,29 @@ type Storage struct {
 	VirtualNodes int `yaml:"virtual_nodes"`
 }
 
+// Scrub says how often and how fast the node re-hashes its chunk files
+// against the SHA-256 recorded in PostgreSQL.
+type Scrub struct {
+	// Interval is the pause between the end of one pass and the start of
+	// the next. Default 24h; 0 turns the scrub off. env SCRUB_INTERVAL.
+	Interval time.Duration `yaml:"interval"`
+	// BytesPerSecond caps how fast a pass reads chunk files. Default
+	// 52428800 (50 MiB/s); 0 means no cap. env SCRUB_BYTES_PER_SECOND.
+	BytesPerSecond int64 `yaml:"bytes_per_second"`
+}
+
+// Sweep says how often the node reconciles its chunk files with the chunks
+// rows: it removes files no row knows and flags rows whose file is gone.
+type Sweep struct {
+	// Interval is the pause between passes. Default 1h; 0 turns the sweep
+	// off. env SWEEP_INTERVAL.
+	Interval time.Duration `yaml:"interval"`
+	// MinAge is how old a file without a row must be before it is removed.
+	// Keep it above the gateway's upload.session_timeout. Default 2h, at
+	// least 1m. env SWEEP_MIN_AGE.
+	MinAge time.Duration `yaml:"min_age"`
+}
+
 // Default returns the settings used where nothing overrides them. Name and
 // Address are derived in Load once the host and port are final.
 func Default() Config {
@@ -64,12 +93,23 @@ func Default() Config {
 		Server:    Server{Host: "127.0.0.1", GRPCPort: 9001},
 		Heartbeat: Heartbeat{Interval: 10 * time.Second},
 		Storage:   Storage{DataDir: "./data", VirtualNodes: 150},
+		Scrub:     Scrub{Interval: 24 * time.Hour, BytesPerSecond: 50 << 20},
+		Sweep:     Sweep{Interval: time.Hour, MinAge: 2 * time.Hour},
 	}
 }
 
 // ListenAddress is the host:port the gRPC server binds.
 func (c Config) ListenAddress() string {
 	return net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.GRPCPort))
+}
+
+// MetricsAddress is the host:port the metrics server binds, or "" when it
+// is off.
+func (c Config) MetricsAddress() string {
+	if c.Server.MetricsPort == 0 {
+		return ""
+	}
+	return net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.MetricsPort))
 }
 
 // fillDerived sets Name and Address from the final host and port when they
@@ -103,7 +143,40 @@ func (c Config) Validate() error {
 	if c.Storage.VirtualNodes < 1 || c.Storage.VirtualNodes > 10000 {
 		return fmt.Errorf("storage.virtual_nodes: %d is not in 1..10000", c.Storage.VirtualNodes)
 	}
+	if err := c.validateMetricsPort(); err != nil {
+		return err
+	}
+	if err := c.validateJobs(); err != nil {
+		return err
+	}
 	return c.Database.Validate()
+}
+
+// validateMetricsPort accepts 0 (off) or a port other than the gRPC one.
+func (c Config) validateMetricsPort() error {
+	p := c.Server.MetricsPort
+	if p < 0 || p > 65535 {
+		return fmt.Errorf("server.metrics_port: %d is not a port number (0 turns metrics off)", p)
+	}
+	if p != 0 && p == c.Server.GRPCPort {
+		return fmt.Errorf("server.metrics_port: %d is already server.grpc_port", p)
+	}
+	return nil
+}
+
+// validateJobs checks the scrub and sweep settings.
+func (c Config) validateJobs() error {
+	switch {
+	case c.Scrub.Interval < 0:
+		return errors.New("scrub.interval: must be >= 0 (0 turns the scrub off)")
+	case c.Scrub.BytesPerSecond < 0:
+		return errors.New("scrub.bytes_per_second: must be >= 0 (0 means no cap)")
+	case c.Sweep.Interval < 0:
+		return errors.New("sweep.interval: must be >= 0 (0 turns the sweep off)")
+	case c.Sweep.MinAge < time.Minute:
+		return fmt.Errorf("sweep.min_age: %v is below 1m; keep it above the longest upload session", c.Sweep.MinAge)
+	}
+	return nil
 }
 
 // validateAddress accepts a host:port that another machine could dial.

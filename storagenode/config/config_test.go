@@ -13,6 +13,7 @@ import (
 
 var envKeys = []string{
 	"GRPC_HOST", "GRPC_PORT", "NODE_NAME", "NODE_ADDRESS", "DATA_DIR", "HEARTBEAT_INTERVAL", "VIRTUAL_NODES",
+	"METRICS_PORT", "SCRUB_INTERVAL", "SCRUB_BYTES_PER_SECOND", "SWEEP_INTERVAL", "SWEEP_MIN_AGE",
 	"DATABASE_URL", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_USER", "DATABASE_PASSWORD", "DATABASE_NAME", "DATABASE_SSLMODE",
 }
 
@@ -68,23 +69,45 @@ server: {host: 10.0.0.5, grpc_port: 9100, name: from-file}
 database: {url: "postgres://file@db:5432/sixfold"}
 heartbeat: {interval: 3s}
 storage: {data_dir: /file, virtual_nodes: 10}
+scrub: {interval: 1h, bytes_per_second: 1000}
+sweep: {interval: 5m, min_age: 3h}
 `)
 	t.Setenv("GRPC_PORT", "9200")
 	t.Setenv("DATA_DIR", "/env")
 	t.Setenv("HEARTBEAT_INTERVAL", "4s")
 	t.Setenv("DATABASE_URL", "postgres://env@db:5432/sixfold")
-	cfg, err := Load([]string{"-config", path, "-data-dir", "/flag", "-virtual-nodes", "20"}, io.Discard)
+	t.Setenv("METRICS_PORT", "9300")
+	t.Setenv("SCRUB_BYTES_PER_SECOND", "2000")
+	t.Setenv("SWEEP_MIN_AGE", "90m")
+	t.Setenv("SCRUB_INTERVAL", "0s")
+	cfg, err := Load([]string{"-config", path, "-data-dir", "/flag", "-virtual-nodes", "20", "-metrics-port", "9400"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Config{
-		Server:    Server{Host: "10.0.0.5", GRPCPort: 9200, Name: "from-file", Address: "10.0.0.5:9200"},
+		Server:    Server{Host: "10.0.0.5", GRPCPort: 9200, Name: "from-file", Address: "10.0.0.5:9200", MetricsPort: 9400},
 		Heartbeat: Heartbeat{Interval: 4 * time.Second},
 		Storage:   Storage{DataDir: "/flag", VirtualNodes: 20},
+		Scrub:     Scrub{Interval: 0, BytesPerSecond: 2000},
+		Sweep:     Sweep{Interval: 5 * time.Minute, MinAge: 90 * time.Minute},
 	}
 	want.Database.URL = "postgres://env@db:5432/sixfold"
 	if cfg != want {
 		t.Fatalf("Load = %+v; want %+v", cfg, want)
+	}
+	if got := cfg.MetricsAddress(); got != "10.0.0.5:9400" {
+		t.Fatalf("MetricsAddress = %q; want 10.0.0.5:9400", got)
+	}
+}
+
+func TestMetricsOffByDefault(t *testing.T) {
+	clearEnv(t)
+	cfg, err := Load(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.MetricsAddress(); got != "" {
+		t.Fatalf("MetricsAddress = %q; want \"\" (off)", got)
 	}
 }
 
@@ -116,6 +139,16 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"address without port", nil, []string{"-address", "node1"}, "", "server.address"},
 		{"no virtual nodes", map[string]string{"VIRTUAL_NODES": "0"}, nil, "", "storage.virtual_nodes"},
 		{"empty data dir", nil, []string{"-data-dir", ""}, "", "storage.data_dir"},
+		{"metrics port out of range", map[string]string{"METRICS_PORT": "-1"}, nil, "", "server.metrics_port"},
+		{"metrics port is the grpc port", nil, []string{"-metrics-port", "9001"}, "", "server.metrics_port"},
+		{"bad metrics port env", map[string]string{"METRICS_PORT": "x"}, nil, "", "METRICS_PORT"},
+		{"negative scrub interval", map[string]string{"SCRUB_INTERVAL": "-1s"}, nil, "", "scrub.interval"},
+		{"bad scrub interval env", map[string]string{"SCRUB_INTERVAL": "daily"}, nil, "", "SCRUB_INTERVAL"},
+		{"negative scrub rate", map[string]string{"SCRUB_BYTES_PER_SECOND": "-5"}, nil, "", "scrub.bytes_per_second"},
+		{"bad scrub rate env", map[string]string{"SCRUB_BYTES_PER_SECOND": "50MiB"}, nil, "", "SCRUB_BYTES_PER_SECOND"},
+		{"negative sweep interval", nil, nil, "sweep: {interval: -1h}\n", "sweep.interval"},
+		{"sweep min age too small", map[string]string{"SWEEP_MIN_AGE": "30s"}, nil, "", "sweep.min_age"},
+		{"bad sweep min age env", map[string]string{"SWEEP_MIN_AGE": "2"}, nil, "", "SWEEP_MIN_AGE"},
 		{"bad sslmode", map[string]string{"DATABASE_SSLMODE": "sometimes"}, nil, "", "database.sslmode"},
 		{"unknown file key", nil, nil, "storage: {data_dri: /x}\n", "data_dri"},
 		{"missing file", nil, []string{"-config", "/nonexistent/x.yaml"}, "", "config file"},

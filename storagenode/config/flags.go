@@ -10,7 +10,7 @@ import (
 // override the file and the environment.
 type flagValues struct {
 	host, name, address, dataDir, databaseURL string
-	port, virtualNodes                        int
+	port, metricsPort, virtualNodes           int
 	heartbeat                                 time.Duration
 }
 
@@ -23,6 +23,7 @@ func newFlagSet(output io.Writer) (*flag.FlagSet, *string, func(*Config)) {
 	path := fs.String("config", "", "YAML config file (optional)")
 	fs.StringVar(&v.host, "host", "", "listen host (server.host)")
 	fs.IntVar(&v.port, "grpc-port", 0, "listen port (server.grpc_port)")
+	fs.IntVar(&v.metricsPort, "metrics-port", 0, "metrics HTTP port, 0 = off (server.metrics_port)")
 	fs.StringVar(&v.name, "name", "", "node name (server.name)")
 	fs.StringVar(&v.address, "address", "", "advertised host:port (server.address)")
 	fs.StringVar(&v.dataDir, "data-dir", "", "chunk directory (storage.data_dir)")
@@ -38,6 +39,8 @@ func (v *flagValues) apply(name string, c *Config) {
 		c.Server.Host = v.host
 	case "grpc-port":
 		c.Server.GRPCPort = v.port
+	case "metrics-port":
+		c.Server.MetricsPort = v.metricsPort
 	case "name":
 		c.Server.Name = v.name
 	case "address":

@@ -58,20 +58,45 @@ func applyEnv(cfg *Config) error {
 	envString(&cfg.Server.Name, "NODE_NAME")
 	envString(&cfg.Server.Address, "NODE_ADDRESS")
 	envString(&cfg.Storage.DataDir, "DATA_DIR")
-	if err := envInt(&cfg.Server.GRPCPort, "GRPC_PORT"); err != nil {
-		return err
+	ints := []struct {
+		dst *int
+		key string
+	}{
+		{&cfg.Server.GRPCPort, "GRPC_PORT"},
+		{&cfg.Server.MetricsPort, "METRICS_PORT"},
+		{&cfg.Storage.VirtualNodes, "VIRTUAL_NODES"},
 	}
-	if err := envInt(&cfg.Storage.VirtualNodes, "VIRTUAL_NODES"); err != nil {
-		return err
-	}
-	if v, ok := os.LookupEnv("HEARTBEAT_INTERVAL"); ok {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("HEARTBEAT_INTERVAL: %q is not a duration such as 10s", v)
+	for _, e := range ints {
+		if err := envInt(e.dst, e.key); err != nil {
+			return err
 		}
-		cfg.Heartbeat.Interval = d
+	}
+	if err := envInt64(&cfg.Scrub.BytesPerSecond, "SCRUB_BYTES_PER_SECOND"); err != nil {
+		return err
+	}
+	if err := applyEnvDurations(cfg); err != nil {
+		return err
 	}
 	return cfg.Database.ApplyEnv()
+}
+
+// applyEnvDurations overrides the durations, given as Go durations (10s, 2h).
+func applyEnvDurations(cfg *Config) error {
+	durations := []struct {
+		dst *time.Duration
+		key string
+	}{
+		{&cfg.Heartbeat.Interval, "HEARTBEAT_INTERVAL"},
+		{&cfg.Scrub.Interval, "SCRUB_INTERVAL"},
+		{&cfg.Sweep.Interval, "SWEEP_INTERVAL"},
+		{&cfg.Sweep.MinAge, "SWEEP_MIN_AGE"},
+	}
+	for _, e := range durations {
+		if err := envDuration(e.dst, e.key); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func envString(dst *string, key string) {
@@ -81,14 +106,36 @@ func envString(dst *string, key string) {
 }
 
 func envInt(dst *int, key string) error {
+	n := int64(*dst)
+	if err := envInt64(&n, key); err != nil {
+		return err
+	}
+	*dst = int(n)
+	return nil
+}
+
+func envInt64(dst *int64, key string) error {
 	v, ok := os.LookupEnv(key)
 	if !ok {
 		return nil
 	}
-	n, err := strconv.Atoi(v)
+	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
 		return fmt.Errorf("%s: %q is not a number", key, v)
 	}
 	*dst = n
+	return nil
+}
+
+func envDuration(dst *time.Duration, key string) error {
+	v, ok := os.LookupEnv(key)
+	if !ok {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%s: %q is not a duration such as 10s", key, v)
+	}
+	*dst = d
 	return nil
 }

@@ -33,8 +33,9 @@ func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error
 	r := &recvReader{stream: stream, pending: first.GetData()}
 	res, err := s.store.Put(stream.Context(), h.GetChunkId(), r, h.GetExpectedSize())
 	if err != nil {
-		return toStatus(err)
+		return s.fail("put", err)
 	}
+	s.obs.ChunkWritten(res.Size)
 	return stream.SendAndClose(&storagepb.PutChunkResponse{ChunkId: h.GetChunkId(), Size: res.Size, Sha256: res.SHA256})
 }
 
@@ -66,32 +67,37 @@ func (r *recvReader) Read(p []byte) (int, error) {
 func (s *Service) GetChunk(req *storagepb.GetChunkRequest, stream storagepb.StorageService_GetChunkServer) error {
 	r, err := s.store.Open(req.GetChunkId(), req.GetOffset(), req.GetLength())
 	if err != nil {
-		return toStatus(err)
+		return s.fail("get", err)
 	}
 	defer r.Close()
-	return sendAll(stream, r)
+	sent, err := s.sendAll(stream, r)
+	s.obs.ChunkRead(sent)
+	return err
 }
 
-// sendAll sends r through one pooled buffer and one reused message. That is
-// safe because Send marshals the message before it returns; a stats handler
-// that keeps messages after Send would need a copy instead.
-func sendAll(stream storagepb.StorageService_GetChunkServer, r io.Reader) error {
+// sendAll sends r through one pooled buffer and one reused message, and
+// returns the bytes sent. Reusing the message is safe because Send marshals
+// it before it returns; a stats handler that keeps messages after Send would
+// need a copy instead. Only a failed read is the node's own (disk) failure.
+func (s *Service) sendAll(stream storagepb.StorageService_GetChunkServer, r io.Reader) (int64, error) {
 	buf := bufpool.Get()
 	defer bufpool.Put(buf)
 	msg := &storagepb.GetChunkResponse{}
+	var sent int64
 	for {
 		n, err := io.ReadFull(r, *buf)
 		if n > 0 {
 			msg.Data = (*buf)[:n]
 			if serr := stream.Send(msg); serr != nil {
-				return toStatus(serr)
+				return sent, toStatus(serr)
 			}
+			sent += int64(n)
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil
+			return sent, nil
 		}
 		if err != nil {
-			return toStatus(err)
+			return sent, s.fail("get", err)
 		}
 	}
 }

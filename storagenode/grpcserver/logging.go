@@ -7,14 +7,22 @@ import (
 	"github.com/rs/zerolog"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
+
+// RequestIDKey is the gRPC metadata key under which a caller (the gateway)
+// passes the id of the request a call serves; the call's log line carries it.
+const RequestIDKey = "x-request-id"
+
+// maxRequestIDLen bounds the caller-supplied id that reaches a log line.
+const maxRequestIDLen = 128
 
 func logUnary(log zerolog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		start := time.Now()
 		resp, err := handler(ctx, req)
-		logRPC(log, info.FullMethod, start, err)
+		logRPC(log, requestID(ctx), info.FullMethod, start, err)
 		return resp, err
 	}
 }
@@ -23,15 +31,15 @@ func logStream(log zerolog.Logger) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		start := time.Now()
 		err := handler(srv, ss)
-		logRPC(log, info.FullMethod, start, err)
+		logRPC(log, requestID(ss.Context()), info.FullMethod, start, err)
 		return err
 	}
 }
 
 // logRPC logs one finished call: failures of the node itself at error
 // level, other failures (the caller's or the network's) at info, and
-// successes at debug.
-func logRPC(log zerolog.Logger, method string, start time.Time, err error) {
+// successes at debug. A request id, when the caller sent one, is included.
+func logRPC(log zerolog.Logger, reqID, method string, start time.Time, err error) {
 	code := status.Code(err)
 	ev := log.Debug()
 	switch code {
@@ -41,5 +49,22 @@ func logRPC(log zerolog.Logger, method string, start time.Time, err error) {
 	default:
 		ev = log.Info().Err(err)
 	}
+	if reqID != "" {
+		ev = ev.Str("request_id", reqID)
+	}
 	ev.Str("method", method).Str("code", code.String()).Dur("took", time.Since(start)).Msg("rpc")
+}
+
+// requestID returns the caller's x-request-id (the first, if repeated), cut
+// to maxRequestIDLen bytes, or "" when there is none.
+func requestID(ctx context.Context) string {
+	vals := metadata.ValueFromIncomingContext(ctx, RequestIDKey)
+	if len(vals) == 0 {
+		return ""
+	}
+	id := vals[0]
+	if len(id) > maxRequestIDLen {
+		id = id[:maxRequestIDLen]
+	}
+	return id
 }

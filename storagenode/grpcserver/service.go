@@ -62,6 +62,7 @@ type Service struct {
 	store   ChunkStore
 	log     zerolog.Logger
 	health  *health.Server
+	obs     Observer
 	serving atomic.Bool
 	nodeID  atomic.Pointer[string]
 }
@@ -69,8 +70,11 @@ type Service struct {
 var _ storagepb.StorageServiceServer = (*Service)(nil)
 
 // New returns a Service over store that logs to log.
-func New(store ChunkStore, log zerolog.Logger) *Service {
-	s := &Service{store: store, log: log, health: health.NewServer()}
+func New(store ChunkStore, log zerolog.Logger, opts ...Option) *Service {
+	s := &Service{store: store, log: log, health: health.NewServer(), obs: nopObserver{}}
+	for _, o := range opts {
+		o(s)
+	}
 	s.SetNodeID("")
 	s.SetServing(false)
 	return s
@@ -123,7 +127,7 @@ func (s *Service) HealthCheck(context.Context, *storagepb.HealthCheckRequest) (*
 func (s *Service) GetStats(context.Context, *storagepb.GetStatsRequest) (*storagepb.GetStatsResponse, error) {
 	st, err := s.store.Stats()
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, s.fail("stats", err)
 	}
 	return &storagepb.GetStatsResponse{
 		ServerId:       *s.nodeID.Load(),
@@ -138,7 +142,7 @@ func (s *Service) GetStats(context.Context, *storagepb.GetStatsRequest) (*storag
 func (s *Service) DeleteChunk(_ context.Context, req *storagepb.DeleteChunkRequest) (*storagepb.DeleteChunkResponse, error) {
 	existed, err := s.store.Delete(req.GetChunkId())
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, s.fail("delete", err)
 	}
 	return &storagepb.DeleteChunkResponse{Existed: existed}, nil
 }

@@ -40,12 +40,23 @@ type harness struct {
 // in-memory listener.
 func start(t *testing.T) *harness {
 	t.Helper()
+	return startWith(t, zerolog.New(zerolog.NewTestWriter(t)), nil)
+}
+
+// startWith is start with a chosen logger and, if wrap is not nil, the
+// store wrapped by it.
+func startWith(t *testing.T, log zerolog.Logger, wrap func(*chunkstore.Store) ChunkStore, opts ...Option) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	store, err := chunkstore.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := New(store, zerolog.New(zerolog.NewTestWriter(t)))
+	var cs ChunkStore = store
+	if wrap != nil {
+		cs = wrap(store)
+	}
+	svc := New(cs, log, opts...)
 	gs := NewServer(svc)
 	lis := bufconn.Listen(4 << 20)
 	go gs.Serve(lis)

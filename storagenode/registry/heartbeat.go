@@ -25,6 +25,9 @@ func (r *Registry) Run(ctx context.Context) {
 		case <-t.C:
 		}
 		err := r.Heartbeat(ctx)
+		if ctx.Err() == nil {
+			r.observe(err)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			r.log.Warn().Err(err).Msg("heartbeat failed; retrying at the next tick")
@@ -63,8 +66,18 @@ func (r *Registry) Heartbeat(ctx context.Context) error {
 func (r *Registry) RegisterWithRetry(ctx context.Context) error {
 	return retry(ctx, r.log, "registration", func(ctx context.Context) error {
 		_, err := r.Register(ctx)
+		if ctx.Err() == nil {
+			r.observe(err)
+		}
 		return err
 	})
+}
+
+// observe tells the observer, if any, how a heartbeat or registration went.
+func (r *Registry) observe(err error) {
+	if r.opts.Observer != nil {
+		r.opts.Observer.HeartbeatDone(time.Now(), err)
+	}
 }
 
 // Connect opens a pool to PostgreSQL, retrying until it answers or ctx ends.

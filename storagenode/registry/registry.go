@@ -36,6 +36,17 @@ type Options struct {
 	// DataDir, when set, receives a node-id file for humans; the id itself
 	// always comes from PostgreSQL.
 	DataDir string
+	// Observer, when set, hears the outcome of every registration attempt
+	// and heartbeat.
+	Observer HeartbeatObserver
+}
+
+// HeartbeatObserver hears whether the node's row in PostgreSQL is being
+// kept fresh; the metrics package is one. It must be safe for concurrent use.
+type HeartbeatObserver interface {
+	// HeartbeatDone reports one registration or heartbeat that finished at
+	// at, with err nil on success.
+	HeartbeatDone(at time.Time, err error)
 }
 
 // Registry registers one node and keeps its row fresh.

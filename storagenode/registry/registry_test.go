@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -246,5 +247,71 @@ func TestRingPointsGolden(t *testing.T) {
 	want := []uint32{3053007176, 1326016987, 2263518304}
 	if !equalPoints(got, want) {
 		t.Fatalf("RingPoints = %v; want %v", got, want)
+	}
+}
+
+// beats is a HeartbeatObserver that keeps what it hears.
+type beats struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (b *beats) HeartbeatDone(_ time.Time, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.errs = append(b.errs, err)
+}
+
+func (b *beats) heard() (ok, failed int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, err := range b.errs {
+		if err == nil {
+			ok++
+		} else {
+			failed++
+		}
+	}
+	return ok, failed
+}
+
+func TestObserverHearsRegistrationAndHeartbeats(t *testing.T) {
+	pool := testDB(t)
+	obs := &beats{}
+	r, _ := newRegistry(t, pool, Options{HeartbeatInterval: 20 * time.Millisecond, Observer: obs})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := r.RegisterWithRetry(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for ok, _ := obs.heard(); ok < 3; ok, _ = obs.heard() {
+		if time.Now().After(deadline) {
+			t.Fatalf("observer heard %d successes; want 3 (registration and two heartbeats)", ok)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if _, failed := obs.heard(); failed != 0 {
+		t.Fatalf("observer heard %d failures; want none", failed)
+	}
+}
+
+func TestObserverHearsFailures(t *testing.T) {
+	pool, err := pgxpool.New(context.Background(), "postgres://sixfold@127.0.0.1:1/sixfold?connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	obs := &beats{}
+	r, _ := newRegistry(t, pool, Options{Observer: obs})
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	r.RegisterWithRetry(ctx)
+	if ok, failed := obs.heard(); ok != 0 || failed < 1 {
+		t.Fatalf("observer heard %d successes, %d failures; want 0 and at least 1", ok, failed)
 	}
 }

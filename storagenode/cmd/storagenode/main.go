@@ -1,10 +1,14 @@
 // Command storagenode is one sixfold storage node: it keeps chunk bytes in
 // its data directory, serves them to gateways over gRPC, and registers and
-// heartbeats itself in PostgreSQL. See config.example.yaml for its settings.
+// heartbeats itself in PostgreSQL. Once registered it also runs the scrub
+// (re-hashing chunk files) and the sweep (reconciling files with rows), and,
+// when server.metrics_port is set, serves Prometheus metrics at /metrics.
+// See config.example.yaml for its settings.
 //
-// On SIGINT or SIGTERM it stops taking traffic (health NOT_SERVING), marks
-// itself inactive in PostgreSQL, lets in-flight streams finish for up to 30
-// seconds, closes its pool and exits 0.
+// On SIGINT or SIGTERM it stops the heartbeat, scrub and sweep, stops taking
+// traffic (health NOT_SERVING), marks itself inactive in PostgreSQL, lets
+// in-flight streams finish for up to 30 seconds, stops the metrics server,
+// closes its pool and exits 0.
 package main
 
 import (
@@ -13,19 +17,34 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"google.golang.org/grpc"
 
+	"sixfold/db/dbq"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/config"
 	"sixfold/storagenode/grpcserver"
+	"sixfold/storagenode/metrics"
 	"sixfold/storagenode/registry"
+	"sixfold/storagenode/scrub"
+	"sixfold/storagenode/sweep"
+)
+
+// *metrics.Metrics hears every component that reports.
+var (
+	_ grpcserver.Observer        = (*metrics.Metrics)(nil)
+	_ registry.HeartbeatObserver = (*metrics.Metrics)(nil)
+	_ scrub.Observer             = (*metrics.Metrics)(nil)
+	_ sweep.Observer             = (*metrics.Metrics)(nil)
 )
 
 // drainTimeout bounds how long in-flight streams may run after a signal.
@@ -47,14 +66,16 @@ func main() {
 
 // node is the running process: what shutdown must undo, in reverse order.
 type node struct {
-	cfg    config.Config
-	log    zerolog.Logger
-	store  *chunkstore.Store
-	svc    *grpcserver.Service
-	grpc   *grpc.Server
-	served chan error // receives Serve's result
-	pool   *pgxpool.Pool
-	reg    *registry.Registry
+	cfg        config.Config
+	log        zerolog.Logger
+	store      *chunkstore.Store
+	metrics    *metrics.Metrics
+	metricsSrv *http.Server // nil when server.metrics_port is 0
+	svc        *grpcserver.Service
+	grpc       *grpc.Server
+	served     chan error // receives Serve's result
+	pool       *pgxpool.Pool
+	reg        *registry.Registry
 }
 
 // run serves until ctx ends (a signal: nil) or serving fails (the error).
@@ -74,10 +95,11 @@ func run(ctx context.Context, args []string, log zerolog.Logger) error {
 		}
 		return err
 	}
-	return n.heartbeatUntilDone(ctx)
+	return n.runUntilDone(ctx)
 }
 
-// serve opens the chunk store and starts the gRPC server, not yet serving
+// serve opens the chunk store (removing a crash's temp files), starts the
+// metrics server if configured, and starts the gRPC server, not yet serving
 // health-wise.
 func (n *node) serve() error {
 	store, err := chunkstore.Open(n.cfg.Storage.DataDir)
@@ -87,15 +109,42 @@ func (n *node) serve() error {
 	n.store = store
 	n.log.Info().Str("data_dir", n.cfg.Storage.DataDir).Int("temp_files_removed", store.CleanedTempFiles()).
 		Msg("chunk store opened")
+	reg := prometheus.NewRegistry()
+	n.metrics = metrics.New(reg, store)
+	if err := n.serveMetrics(reg); err != nil {
+		return err
+	}
 	lis, err := net.Listen("tcp", n.cfg.ListenAddress())
 	if err != nil {
+		n.stopMetrics()
 		return fmt.Errorf("listen: %w", err)
 	}
-	n.svc = grpcserver.New(store, n.log)
-	n.grpc = grpcserver.NewServer(n.svc)
+	n.svc = grpcserver.New(store, n.log, grpcserver.WithObserver(n.metrics))
+	n.grpc = grpcserver.NewServer(n.svc, n.metrics.ServerOptions()...)
 	n.served = make(chan error, 1)
 	go func() { n.served <- n.grpc.Serve(lis) }()
 	n.log.Info().Str("listen", lis.Addr().String()).Str("address", n.cfg.Server.Address).Msg("gRPC server listening")
+	return nil
+}
+
+// serveMetrics serves reg at /metrics on server.metrics_port, if set. A
+// port that cannot be bound fails the start; a later failure is logged.
+func (n *node) serveMetrics(reg *prometheus.Registry) error {
+	addr := n.cfg.MetricsAddress()
+	if addr == "" {
+		return nil
+	}
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics listen: %w", err)
+	}
+	n.metricsSrv = &http.Server{Handler: metrics.Handler(reg), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := n.metricsSrv.Serve(lis); !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error().Err(err).Msg("metrics server failed")
+		}
+	}()
+	n.log.Info().Str("listen", lis.Addr().String()).Msg("metrics server listening")
 	return nil
 }
 
@@ -113,6 +162,7 @@ func (n *node) join(ctx context.Context) error {
 		VirtualNodes:      n.cfg.Storage.VirtualNodes,
 		HeartbeatInterval: n.cfg.Heartbeat.Interval,
 		DataDir:           n.cfg.Storage.DataDir,
+		Observer:          n.metrics,
 	}, n.store, n.log)
 	if err := n.reg.RegisterWithRetry(ctx); err != nil {
 		return err
@@ -125,12 +175,15 @@ func (n *node) join(ctx context.Context) error {
 	return nil
 }
 
-// heartbeatUntilDone heartbeats until ctx ends or the gRPC server fails, and
-// returns only after the heartbeat loop has stopped.
-func (n *node) heartbeatUntilDone(ctx context.Context) error {
-	hbCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { n.reg.Run(hbCtx); close(done) }()
+// runUntilDone runs the background jobs (heartbeat, scrub, sweep) until
+// ctx ends or the gRPC server fails, and returns only after all have
+// stopped.
+func (n *node) runUntilDone(ctx context.Context) error {
+	jobCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, job := range n.jobs() {
+		wg.Go(func() { job(jobCtx) })
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -139,8 +192,22 @@ func (n *node) heartbeatUntilDone(ctx context.Context) error {
 		err = fmt.Errorf("gRPC server: %w", err)
 	}
 	cancel()
-	<-done
+	wg.Wait()
 	return err
+}
+
+// jobs returns the loops that run while the node is registered. A scrub or
+// sweep with interval 0 returns at once.
+func (n *node) jobs() []func(context.Context) {
+	q := dbq.New(n.pool)
+	id := n.reg.ID()
+	scr := scrub.New(q, n.store, scrub.Options{
+		NodeID: id, Interval: n.cfg.Scrub.Interval, BytesPerSecond: n.cfg.Scrub.BytesPerSecond, Observer: n.metrics,
+	}, n.log)
+	sw := sweep.New(q, n.store, sweep.Options{
+		NodeID: id, Interval: n.cfg.Sweep.Interval, MinAge: n.cfg.Sweep.MinAge, Observer: n.metrics,
+	}, n.log)
+	return []func(context.Context){n.reg.Run, scr.Run, sw.Run}
 }
 
 // shutdown stops taking traffic, marks the node inactive (heartbeats have
@@ -157,10 +224,23 @@ func (n *node) shutdown() {
 		cancel()
 	}
 	stopGRPC(n.grpc, drainTimeout, n.log)
+	n.stopMetrics()
 	if n.pool != nil {
 		n.pool.Close()
 	}
 	n.log.Info().Msg("stopped")
+}
+
+// stopMetrics stops the metrics server, if any, after its current scrapes.
+func (n *node) stopMetrics() {
+	if n.metricsSrv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := n.metricsSrv.Shutdown(ctx); err != nil {
+		n.log.Warn().Err(err).Msg("metrics server shutdown")
+	}
 }
 
 // stopGRPC lets in-flight RPCs finish, cutting them off after timeout.

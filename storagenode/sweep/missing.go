@@ -1,0 +1,80 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"sixfold/db"
+	"sixfold/db/dbq"
+	"sixfold/storagenode/chunkstore"
+)
+
+// flagMissing pages through the stored rows of this node and flags those
+// whose file is gone, one UPDATE per page. A row is read as stored only
+// after its file was made durable, so a file found absent afterwards is
+// really gone (or deleted together with its row, which the UPDATE skips).
+func (s *Sweeper) flagMissing(ctx context.Context, res *Result) error {
+	after := uuid.Nil
+	for {
+		rows, err := s.page(ctx, after)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		gone, err := s.absent(rows)
+		if err != nil {
+			return err
+		}
+		if err := s.markMissing(ctx, gone, res); err != nil {
+			return err
+		}
+		after = rows[len(rows)-1].ID
+	}
+}
+
+// page reads the next BatchSize stored rows of this node after id after,
+// leaving out rows younger than missingMinAge.
+func (s *Sweeper) page(ctx context.Context, after uuid.UUID) ([]dbq.ListStoredChunksOnServerRow, error) {
+	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	rows, err := s.q.ListStoredChunksOnServer(ctx, dbq.ListStoredChunksOnServerParams{
+		ServerID: s.opts.NodeID, AfterID: after, MinAgeSeconds: missingMinAge.Seconds(), BatchSize: int32(s.opts.BatchSize),
+	})
+	return rows, db.Translate(err)
+}
+
+// absent returns the ids of rows whose chunk file does not exist.
+func (s *Sweeper) absent(rows []dbq.ListStoredChunksOnServerRow) ([]uuid.UUID, error) {
+	var gone []uuid.UUID
+	for _, row := range rows {
+		_, err := s.store.Stat(row.ID.String())
+		if errors.Is(err, chunkstore.ErrNotFound) {
+			gone = append(gone, row.ID)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return gone, nil
+}
+
+// markMissing flags ids status = 'missing' in one statement.
+func (s *Sweeper) markMissing(ctx context.Context, ids []uuid.UUID, res *Result) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	flagged, err := s.q.MarkChunksMissingOnServer(ctx, dbq.MarkChunksMissingOnServerParams{Ids: ids, ServerID: s.opts.NodeID})
+	if err != nil {
+		return db.Translate(err)
+	}
+	res.MissingFlagged += len(flagged)
+	s.opts.Observer.SweepMissingFlagged(len(flagged))
+	for _, id := range flagged {
+		s.log.Error().Str("chunk_id", id.String()).Msg("chunk file is missing; flagged")
+	}
+	return nil
+}
