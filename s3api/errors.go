@@ -33,6 +33,7 @@ const (
 	codeMaxMessageLength        = "MaxMessageLengthExceeded"
 	codeMetadataTooLarge        = "MetadataTooLarge"
 	codeMissingContentLength    = "MissingContentLength"
+	codeHeadersTooLarge         = "RequestHeaderSectionTooLarge"
 	codeNoSuchBucket            = "NoSuchBucket"
 	codeNoSuchKey               = "NoSuchKey"
 	codeNoSuchUpload            = "NoSuchUpload"
@@ -76,6 +77,7 @@ var errorTable = map[string]errorSpec{
 	codeMaxMessageLength:        {http.StatusBadRequest, "Your request was too big."},
 	codeMetadataTooLarge:        {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
 	codeMissingContentLength:    {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
+	codeHeadersTooLarge:         {http.StatusBadRequest, "Your request header section exceeds the maximum allowed size (8 KiB)."},
 	codeNoSuchBucket:            {http.StatusNotFound, "The specified bucket does not exist"},
 	codeNoSuchKey:               {http.StatusNotFound, "The specified key does not exist."},
 	codeNoSuchUpload:            {http.StatusNotFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},

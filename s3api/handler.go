@@ -141,6 +141,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve runs the steps that can fail before an operation answers.
 func (h *handler) serve(q *request) (*response, error) {
+	if headerBytes(q.r.Header) > maxHeaderBytes {
+		return nil, s3Error(codeHeadersTooLarge)
+	}
 	open, err := h.auth(q.r)
 	if err != nil {
 		return nil, err
@@ -154,6 +157,21 @@ func (h *handler) serve(q *request) (*response, error) {
 		return nil, s3Error(codeNotImplemented)
 	}
 	return op(h, q)
+}
+
+// maxHeaderBytes bounds a request's header fields (names and values, not
+// the request line, which carries keys of up to 1024 bytes): S3's own
+// limit, and plenty for SigV4 plus 2 KiB of user metadata.
+const maxHeaderBytes = 8 << 10
+
+func headerBytes(h http.Header) int {
+	n := 0
+	for name, values := range h {
+		for _, v := range values {
+			n += len(name) + len(v) + 4 // ": " and CRLF
+		}
+	}
+	return n
 }
 
 // newRequestID applies Options.RequestID or its default.

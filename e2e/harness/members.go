@@ -268,6 +268,9 @@ func (c *Cluster) gatewayEnv() []string {
 		EnvRootUser + "=" + c.user,
 		EnvRootPassword + "=" + c.password,
 	}
+	if t := c.opts.GatewayTLS; t != nil {
+		env = append(env, "SIXFOLD_TLS_CERT="+t.CertFile, "SIXFOLD_TLS_KEY="+t.KeyFile)
+	}
 	for name, d := range map[string]time.Duration{
 		"RING_REFRESH_INTERVAL": c.opts.RingRefreshInterval,
 		"HEARTBEAT_TIMEOUT":     c.opts.HeartbeatTimeout,

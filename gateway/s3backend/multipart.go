@@ -126,12 +126,14 @@ func (b *Backend) assemble(u dbq.MultipartUpload, stored []dbq.MultipartPart, li
 	obj := dbq.InsertObjectParams{ID: uuid.New(), Bucket: u.Bucket, Key: u.Key, Meta: u.Meta, PartCount: int32(len(listed))}
 	var md5s bytes.Buffer
 	composite := newComposite(meta.ChecksumAlgorithm)
-	parts := make([]dbq.InsertObjectPartParams, len(listed))
-	for i, l := range listed {
-		p, ok := byNumber[int32(l.PartNumber)]
-		if !ok || p.Etag != l.ETag {
+	for _, l := range listed {
+		if p, ok := byNumber[int32(l.PartNumber)]; !ok || p.Etag != l.ETag {
 			return obj, nil, s3api.ErrInvalidPart
 		}
+	}
+	parts := make([]dbq.InsertObjectPartParams, len(listed))
+	for i, l := range listed {
+		p := byNumber[int32(l.PartNumber)]
 		if i < len(listed)-1 && p.Size < minPartSize {
 			return obj, nil, s3api.ErrEntityTooSmall
 		}

@@ -63,3 +63,22 @@ func (b *pacedBody) extend() {
 	// then the server's idle and header timeouts are what bound it.
 	_ = b.rc.SetReadDeadline(time.Now().Add(b.pace.Window))
 }
+
+// maxHeaderBytes bounds a /files request's header fields (the S3 door has
+// the same limit with its own error).
+const maxHeaderBytes = 8 << 10
+
+func limitHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		n := 0
+		for name, values := range c.Request().Header {
+			for _, v := range values {
+				n += len(name) + len(v) + 4 // ": " and CRLF
+			}
+		}
+		if n > maxHeaderBytes {
+			return newError(http.StatusRequestHeaderFieldsTooLarge, "HeadersTooLarge", "the request's header fields exceed 8 KiB")
+		}
+		return next(c)
+	}
+}
