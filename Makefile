@@ -12,15 +12,19 @@ SQLC_VERSION := v1.31.1
 PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: run test build vet unit generate check-generated tools postgres-binaries protoc fmt
+.PHONY: run test build vet unit generate check-generated tools postgres-binaries protoc fmt fuzz compose-check
 
 ## run: start a dev cluster (private PostgreSQL, six nodes, gateway on 127.0.0.1:8080)
 run: postgres-binaries build
 	$(BIN)/sixfold-dev run -dir .data
 
 ## test: vet, unit, integration (real PostgreSQL) and end-to-end tests
-test: postgres-binaries build vet
+test: postgres-binaries build vet compose-check
 	SIXFOLD_BIN_DIR=$(BIN) $(BIN)/sixfold-dev with-postgres -- $(GO) test -count=1 -timeout 40m $(PKGS)
+
+## compose-check: validate docker-compose.yml against the binaries' config loaders, without Docker
+compose-check:
+	$(GO) run ./e2e/cmd/composecheck -f docker-compose.yml
 
 build:
 	@mkdir -p $(BIN)
@@ -32,6 +36,17 @@ vet:
 
 fmt:
 	gofmt -w $(MODULES)
+
+## fuzz: run every fuzz target of the parsers of untrusted input for FUZZTIME (default 60s) each
+FUZZTIME ?= 60s
+fuzz:
+	@set -e; grep -rl --include='*_test.go' '^func Fuzz' $(MODULES) | while read -r file; do \
+		dir=$$(dirname "$$file"); \
+		for name in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$file"); do \
+			echo "== $$dir $$name ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) "./$$dir"; \
+		done; \
+	done
 
 ## generate: regenerate sqlc and protobuf code (committed; CI checks it has not drifted)
 generate: tools protoc

@@ -11,6 +11,21 @@ import (
 )
 
 type Querier interface {
+	// Every storage server for the operator's view, its heartbeat age measured
+	// by PostgreSQL's clock (so gateway clock skew does not show), and the
+	// stored chunks metadata records on it. The chunk count is one grouped
+	// scan of chunks: an operator's query, not a hot path.
+	AdminListServers(ctx context.Context) ([]AdminListServersRow, error)
+	// An operator puts a server into maintenance (it keeps serving reads but
+	// leaves the placement ring) or takes it out again. Leaving maintenance
+	// makes the server active when its heartbeat is fresh and inactive
+	// otherwise (its next heartbeat activates it); a server that is not in
+	// maintenance keeps its status, so "active" never revives a dead node.
+	// The status trigger (migration 0004) tells every gateway to refresh.
+	AdminSetServerStatus(ctx context.Context, arg AdminSetServerStatusParams) (AdminSetServerStatusRow, error)
+	// What the cluster stores: completed blobs of the /files door and of S3
+	// (objects and parts), their bytes, and the S3 objects and buckets.
+	AdminTotals(ctx context.Context) (AdminTotalsRow, error)
 	BucketHasContents(ctx context.Context, name string) (bool, error)
 	// Multipart uploads started before the cutoff and never completed or
 	// aborted; SKIP LOCKED lets several gateways expire them at once.
@@ -26,6 +41,9 @@ type Querier interface {
 	CountActiveUploads(ctx context.Context) (int64, error)
 	CountPendingChunkDeletions(ctx context.Context) (int64, error)
 	CreateBucket(ctx context.Context, name string) (int64, error)
+	// A node shutting down leaves the placement ring, unless an operator put
+	// it in maintenance: that choice outlives the process.
+	DeactivateServer(ctx context.Context, id uuid.UUID) (int64, error)
 	DeleteBucket(ctx context.Context, name string) error
 	DeleteFile(ctx context.Context, id uuid.UUID) (int64, error)
 	// Retires blobs that readers may still be streaming (an overwritten or

@@ -24,6 +24,21 @@ func (q *Queries) CountActiveServers(ctx context.Context, staleAfterSeconds floa
 	return count, err
 }
 
+const deactivateServer = `-- name: DeactivateServer :execrows
+UPDATE storage_servers SET status = 'inactive', updated_at = now()
+WHERE id = $1 AND status <> 'maintenance'
+`
+
+// A node shutting down leaves the placement ring, unless an operator put
+// it in maintenance: that choice outlives the process.
+func (q *Queries) DeactivateServer(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deactivateServer, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteRingNodesAbove = `-- name: DeleteRingNodesAbove :exec
 DELETE FROM hash_ring_nodes WHERE server_id = $1 AND virtual_index >= $2
 `

@@ -35,6 +35,12 @@ WHERE id = $1;
 -- name: SetServerStatus :execrows
 UPDATE storage_servers SET status = $2, updated_at = now() WHERE id = $1;
 
+-- name: DeactivateServer :execrows
+-- A node shutting down leaves the placement ring, unless an operator put
+-- it in maintenance: that choice outlives the process.
+UPDATE storage_servers SET status = 'inactive', updated_at = now()
+WHERE id = $1 AND status <> 'maintenance';
+
 -- name: ListStorageServers :many
 SELECT * FROM storage_servers ORDER BY address;
 

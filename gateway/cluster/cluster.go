@@ -30,6 +30,10 @@ type Options struct {
 	RefreshInterval time.Duration
 	// ConnectTimeout bounds waiting for a node connection to become ready.
 	ConnectTimeout time.Duration
+	// UnaryInterceptors and StreamInterceptors wrap every call on every
+	// node connection (metrics). Optional.
+	UnaryInterceptors  []grpc.UnaryClientInterceptor
+	StreamInterceptors []grpc.StreamClientInterceptor
 }
 
 // Node is a storage server as the ring knows it.
@@ -162,26 +166,41 @@ func (c *Cluster) WaitReady(ctx context.Context, address string) bool {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.ConnectTimeout)
 	defer cancel()
+	retried := false
 	for {
 		state := conn.GetState()
+		wait := ctx
 		switch state {
 		case connectivity.Ready:
 			return true
+		case connectivity.Shutdown:
+			return false
 		case connectivity.Idle:
 			conn.Connect()
-		case connectivity.TransientFailure, connectivity.Shutdown:
-			// A node that refused us recently: one fresh attempt, not a
-			// wait through grpc's reconnect backoff.
-			if state == connectivity.Shutdown {
+		case connectivity.TransientFailure:
+			// A node that failed recently gets one fresh attempt, not a
+			// wait through grpc's reconnect backoff. The channel stays in
+			// TRANSIENT_FAILURE while it retries (sticky, gRFC A62), so
+			// the attempt gets a short wait of its own: a dead node must
+			// cost a request milliseconds, not the whole connect timeout.
+			if retried {
 				return false
 			}
+			retried = true
 			conn.ResetConnectBackoff()
+			var stop context.CancelFunc
+			wait, stop = context.WithTimeout(ctx, retryWait)
+			defer stop()
 		}
-		if !conn.WaitForStateChange(ctx, state) {
+		if !conn.WaitForStateChange(wait, state) {
 			return false
 		}
 	}
 }
+
+// retryWait bounds the one reconnect attempt WaitReady makes to a node in
+// transient failure; loopback and LAN dials answer well within it.
+const retryWait = 300 * time.Millisecond
 
 func (c *Cluster) conn(address string) (*grpc.ClientConn, error) {
 	c.connMu.Lock()
@@ -196,6 +215,8 @@ func (c *Cluster) conn(address string) (*grpc.ClientConn, error) {
 		grpc.WithInitialWindowSize(4<<20),
 		grpc.WithInitialConnWindowSize(16<<20),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(4<<20)),
+		grpc.WithChainUnaryInterceptor(c.opts.UnaryInterceptors...),
+		grpc.WithChainStreamInterceptor(c.opts.StreamInterceptors...),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("storage node %s: %w", address, err)

@@ -66,3 +66,12 @@ func (c *Checker) Check(ctx context.Context) (Report, bool) {
 	}
 	return r, healthy
 }
+
+// ReadyNodes is how many active nodes a gateway needs to be ready: one per
+// chunk, so every blob gets six distinct servers.
+const ReadyNodes = 6
+
+// Ready reports whether a gateway with this report should take traffic.
+func Ready(r Report) bool {
+	return r.Database == "ok" && r.StorageServers.Active >= ReadyNodes
+}

@@ -80,7 +80,30 @@ func (h *filesHandler) download(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hdr := c.Response().Header()
+	status, rng, err := rangeOf(c.Request(), b.Size)
+	if err != nil {
+		c.Response().Header().Set("Content-Range", "bytes */"+strconv.FormatInt(b.Size, 10))
+		return newError(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "the range selects no byte of the file")
+	}
+	if c.Request().Method == http.MethodHead {
+		setFileHeaders(c.Response().Header(), b, status, rng)
+		c.Response().WriteHeader(status)
+		return nil
+	}
+	// Open first: an unreachable node must turn into a clean 503, not a
+	// body cut short under headers that promised the file.
+	body, err := h.objects.Open(c.Request().Context(), b, rng.start, rng.length)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	setFileHeaders(c.Response().Header(), b, status, rng)
+	c.Response().WriteHeader(status)
+	_, err = io.Copy(c.Response(), body)
+	return err
+}
+
+func setFileHeaders(hdr http.Header, b objects.Blob, status int, rng byteRange) {
 	hdr.Set(echo.HeaderContentType, b.ContentType)
 	hdr.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": b.Filename}))
 	if b.Checksum != "" {
@@ -88,27 +111,10 @@ func (h *filesHandler) download(c echo.Context) error {
 	}
 	hdr.Set("Accept-Ranges", "bytes")
 	hdr.Set(echo.HeaderLastModified, b.CreatedAt.UTC().Format(http.TimeFormat))
-	status, rng, err := rangeOf(c.Request(), b.Size)
-	if err != nil {
-		hdr.Set("Content-Range", "bytes */"+strconv.FormatInt(b.Size, 10))
-		return newError(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "the range selects no byte of the file")
-	}
 	if status == http.StatusPartialContent {
 		hdr.Set("Content-Range", "bytes "+strconv.FormatInt(rng.start, 10)+"-"+strconv.FormatInt(rng.start+rng.length-1, 10)+"/"+strconv.FormatInt(b.Size, 10))
 	}
 	hdr.Set(echo.HeaderContentLength, strconv.FormatInt(rng.length, 10))
-	if c.Request().Method == http.MethodHead {
-		c.Response().WriteHeader(status)
-		return nil
-	}
-	body, err := h.objects.Open(c.Request().Context(), b, rng.start, rng.length)
-	if err != nil {
-		return err
-	}
-	defer body.Close()
-	c.Response().WriteHeader(status)
-	_, err = io.Copy(c.Response(), body)
-	return err
 }
 
 // rangeOf picks 200 with the whole file or 206 with one range.

@@ -33,6 +33,11 @@ type Deps struct {
 	Pace BodyPace
 	// S3 serves every path the JSON door does not: the S3 API. Optional.
 	S3 http.Handler
+	// Metrics observes every request and counts the errors the JSON door
+	// renders. Optional.
+	Metrics RequestMetrics
+	// Admin serves /admin behind the /files Basic auth. Optional.
+	Admin AdminRoutes
 }
 
 // ReservedNames are the first path segments the JSON door serves; the S3
@@ -48,18 +53,27 @@ func New(d Deps) *echo.Echo {
 		TargetHeader: echo.HeaderXRequestID,
 	}))
 	e.Use(requestLogger(d.Log))
+	if d.Metrics != nil {
+		e.Use(d.Metrics.Middleware())
+		e.HTTPErrorHandler = countingErrors(d.Metrics)
+	}
 	e.Use(paceBodies(d.Pace))
 
 	h := &filesHandler{objects: d.Objects, maxSize: d.MaxSize, spoolDir: d.SpoolDir}
-	files := e.Group("/files", basicAuth(d.Keys))
+	files := e.Group("/files", limitHeaders, basicAuth(d.Keys))
 	files.POST("", h.upload)
 	files.GET("", h.list)
 	files.GET("/:id", h.download)
 	files.HEAD("/:id", h.download)
 	files.GET("/:id/info", h.info)
 	files.DELETE("/:id", h.delete)
+	if d.Admin != nil {
+		d.Admin.Register(e.Group("/admin", limitHeaders, basicAuth(d.Keys)))
+	}
 
 	e.GET("/health", healthHandler(d.Health))
+	e.GET("/health/live", liveHandler)
+	e.GET("/health/ready", readyHandler(d.Health))
 	if d.S3 != nil {
 		// Echo matches static routes before wildcards, so /files and
 		// /health keep their handlers and every other path is S3's.

@@ -118,7 +118,7 @@ func (s *Service) OpenChunks(ctx context.Context, chunks []Chunk, offset, length
 	ctx, cancel := context.WithCancel(ctx)
 	r := &blobReader{ctx: ctx, cancel: cancel, s: s, spans: spans}
 	r.startFetches()
-	return r, nil
+	return s.observeDownload(r, length), nil
 }
 
 func spansFor(chunks []Chunk, offset, length int64) []span {

@@ -47,11 +47,11 @@ type PutInput struct {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, messageSize); return &b }}
 
-// Put streams in.Body once to six storage nodes and records the blob. The
+// put streams in.Body once to six storage nodes and records the blob. The
 // blob is visible only after every chunk is durable and the metadata
 // transaction has committed; on any failure everything written is queued
 // for deletion and the error is returned.
-func (s *Service) Put(ctx context.Context, in PutInput) (Blob, error) {
+func (s *Service) put(ctx context.Context, in PutInput) (Blob, error) {
 	if in.Size < 0 || in.Size > s.opts.MaxSize {
 		return Blob{}, ErrTooLarge
 	}

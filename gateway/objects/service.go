@@ -65,6 +65,9 @@ type Options struct {
 	MaxSize int64
 	// SessionTimeout is how long an upload may go without progress.
 	SessionTimeout time.Duration
+	// Observer, when set, is told about every upload and download
+	// (metrics). Optional.
+	Observer Observer
 }
 
 // Service is safe for concurrent use.

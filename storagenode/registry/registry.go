@@ -138,12 +138,14 @@ func writeNodeID(dir string, id uuid.UUID) error {
 }
 
 // Deactivate marks the node inactive so gateways stop placing chunks on it.
-// Stop Run first: a heartbeat turns an inactive node active again.
+// A node an operator put in maintenance stays in maintenance, so that a
+// restart does not bring it back onto the ring. Stop Run first: a
+// heartbeat turns an inactive node active again.
 func (r *Registry) Deactivate(ctx context.Context) error {
 	id := r.ID()
 	if id == uuid.Nil {
 		return nil
 	}
-	_, err := dbq.New(r.pool).SetServerStatus(ctx, dbq.SetServerStatusParams{ID: id, Status: "inactive"})
+	_, err := dbq.New(r.pool).DeactivateServer(ctx, id)
 	return db.Translate(err)
 }

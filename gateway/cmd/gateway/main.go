@@ -1,6 +1,9 @@
 // Command gateway is sixfold's stateless HTTP gateway: it applies the
 // metadata migrations, caches the placement ring, serves /files and
 // /health, and runs the background jobs, until SIGINT or SIGTERM.
+//
+// "gateway admin ..." is instead an operator's client of a running
+// gateway's /admin API (see admin.go): the cluster table and maintenance.
 package main
 
 import (
@@ -16,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"sixfold/db"
+	"sixfold/gateway/admin"
 	"sixfold/gateway/auth"
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/config"
@@ -27,6 +31,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "admin" {
+		os.Exit(runAdmin(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	log := zerolog.New(os.Stderr).With().Timestamp().Str("service", "gateway").Logger()
 	cfg, err := config.Load(os.Args[1:])
 	if err != nil {
@@ -52,17 +59,21 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		return err
 	}
 	defer pool.Close()
+	m := newMetrics(pool)
 
 	nodes := cluster.New(pool, cluster.Options{
-		HeartbeatTimeout: cfg.Storage.HeartbeatTimeout,
-		RefreshInterval:  cfg.ConsistentHashing.RefreshInterval,
-		ConnectTimeout:   cfg.Storage.NodeTimeout,
+		HeartbeatTimeout:   cfg.Storage.HeartbeatTimeout,
+		RefreshInterval:    cfg.ConsistentHashing.RefreshInterval,
+		ConnectTimeout:     cfg.Storage.NodeTimeout,
+		UnaryInterceptors:  m.unary(),
+		StreamInterceptors: m.stream(),
 	}, log)
 	defer nodes.Close()
+	m.watchRing(nodes)
 	if err := nodes.Refresh(ctx); err != nil {
 		return err
 	}
-	svc := objects.New(pool, nodes, objects.Options{MaxSize: cfg.Upload.MaxFileSize, SessionTimeout: cfg.Upload.SessionTimeout}, log)
+	svc := objects.New(pool, nodes, objects.Options{MaxSize: cfg.Upload.MaxFileSize, SessionTimeout: cfg.Upload.SessionTimeout, Observer: m.transfers}, log)
 
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
@@ -92,16 +103,20 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		MaxSize:  cfg.Upload.MaxFileSize,
 		SpoolDir: cfg.Upload.SpoolDir,
 		Pace:     httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
+		Metrics:  m.http,
+		Admin:    admin.New(admin.NewPG(pool, cfg.Storage.HeartbeatTimeout), nodes),
 	})
+	m.mount(e)
 	srv := &http.Server{
 		Addr:              cfg.Server.Addr,
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		// net/http allows 4 KiB beyond this, so the request line and
-		// headers together are capped at 8 KiB; SigV4 requests with 2 KiB
-		// of user metadata fit well within it.
-		MaxHeaderBytes: 4 << 10,
+		// A hard cap for the transport (HTTP/2 advertises it as the
+		// header list size, and a 1024-byte S3 key can take 3 KiB of
+		// path once encoded); each door then holds the header fields
+		// themselves to 8 KiB with its own error.
+		MaxHeaderBytes: 16 << 10,
 	}
 	serveErr := make(chan error, 1)
 	tls := cfg.Server.TLSCertFile != ""

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"sixfold/gateway/admin"
+)
+
+const adminUsage = `usage:
+  gateway admin cluster [flags]
+      every storage node (status, heartbeat age, capacity, chunks, ring
+      share) and what the cluster stores
+  gateway admin maintenance [flags] <node-id|name|address> on|off
+      on: the node takes no new chunks but keeps serving reads;
+      off: it takes chunks again (once its heartbeat is fresh)
+
+flags (anywhere after the subcommand):
+`
+
+// errUsage marks a command line runAdmin cannot act on (exit status 2).
+var errUsage = errors.New("usage")
+
+// runAdmin is "gateway admin ...": a client of a gateway's /admin API. It
+// returns the process exit status: 0 done, 1 the request failed, 2 bad
+// usage.
+func runAdmin(args []string, stdout, stderr io.Writer) int {
+	err := adminCommand(context.Background(), args, stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "gateway admin:", err)
+		return 2
+	}
+	fmt.Fprintln(stderr, "gateway admin:", err)
+	return 1
+}
+
+// adminCommand parses args and runs the subcommand they name.
+func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, client, timeout := adminFlags(stderr)
+	if len(args) == 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: name a subcommand: cluster or maintenance", errUsage)
+	}
+	sub := args[0]
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	switch sub {
+	case "cluster":
+		if len(pos) != 0 {
+			return fmt.Errorf("%w: cluster takes no arguments, got %q", errUsage, pos)
+		}
+		return showCluster(ctx, client, stdout)
+	case "maintenance":
+		return maintenance(ctx, client, pos, stdout)
+	case "help", "-h", "-help", "--help":
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	fs.Usage()
+	return fmt.Errorf("%w: unknown subcommand %q", errUsage, sub)
+}
+
+// adminFlags declares the flags every subcommand takes. Credentials
+// default to the gateway's own root key variables.
+func adminFlags(stderr io.Writer) (*flag.FlagSet, *adminClient, *time.Duration) {
+	fs := flag.NewFlagSet("gateway admin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, adminUsage)
+		fs.PrintDefaults()
+	}
+	c := &adminClient{http: &http.Client{}}
+	fs.StringVar(&c.base, "url", envOr("SIXFOLD_URL", "http://127.0.0.1:8080"), "gateway base URL (env SIXFOLD_URL)")
+	fs.StringVar(&c.user, "user", os.Getenv("SIXFOLD_ROOT_USER"), "access key (env SIXFOLD_ROOT_USER)")
+	fs.StringVar(&c.password, "password", os.Getenv("SIXFOLD_ROOT_PASSWORD"), "secret (env SIXFOLD_ROOT_PASSWORD)")
+	timeout := fs.Duration("timeout", 30*time.Second, "bound on the whole command")
+	return fs, c, timeout
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// parseInterleaved parses flags wherever they stand among args and returns
+// the other arguments in order.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// showCluster prints GET /admin/cluster as a table and a summary.
+func showCluster(ctx context.Context, c *adminClient, w io.Writer) error {
+	view, err := c.cluster(ctx)
+	if err != nil {
+		return err
+	}
+	return printCluster(w, view)
+}
+
+// printCluster writes one row per node, then the totals.
+func printCluster(w io.Writer, view admin.Cluster) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tID\tADDRESS\tSTATUS\tHEARTBEAT\tCAPACITY\tAVAILABLE\tCHUNKS\tRECORDED\tRING")
+	for _, n := range view.Nodes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s ago\t%s\t%s\t%d\t%d\t%.1f%%\n",
+			n.Name, n.ID, n.Address, n.Status, age(n.HeartbeatAgeSeconds),
+			humanBytes(n.CapacityBytes), humanBytes(n.AvailableBytes),
+			n.ChunkCount, n.ChunksRecorded, 100*n.RingShare)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	t := view.Totals
+	_, err := fmt.Fprintf(w, "\nnodes:    %d (%d active, %d maintenance, %d inactive; %d on the placement ring)\n"+
+		"stored:   %s in all: %d files (%s), %d S3 objects in %d buckets (%s)\n"+
+		"capacity: %s, %s available\n",
+		t.Nodes, t.ActiveNodes, t.MaintenanceNodes, t.InactiveNodes, t.RingNodes,
+		humanBytes(t.BytesStored), t.Files, humanBytes(t.FilesBytes), t.S3Objects, t.S3Buckets, humanBytes(t.S3Bytes),
+		humanBytes(t.CapacityBytes), humanBytes(t.AvailableBytes))
+	return err
+}
+
+// maintenance runs "maintenance <node> on|off": it finds the node by id,
+// name or address in the cluster view, then sets its status.
+func maintenance(ctx context.Context, c *adminClient, args []string, w io.Writer) error {
+	if len(args) != 2 || (args[1] != "on" && args[1] != "off") {
+		return fmt.Errorf("%w: maintenance <node-id|name|address> on|off", errUsage)
+	}
+	view, err := c.cluster(ctx)
+	if err != nil {
+		return err
+	}
+	node, err := findNode(view.Nodes, args[0])
+	if err != nil {
+		return err
+	}
+	st, err := c.setMaintenance(ctx, node.ID.String(), args[1] == "on")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s (%s, %s) is now %s\n", st.Name, st.Address, st.ID, st.Status)
+	return err
+}
+
+// findNode returns the one node whose id, name or address is ref.
+func findNode(nodes []admin.Node, ref string) (admin.Node, error) {
+	var found []admin.Node
+	for _, n := range nodes {
+		if n.ID.String() == strings.ToLower(ref) || n.Name == ref || n.Address == ref {
+			found = append(found, n)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return admin.Node{}, fmt.Errorf("no storage node has the id, name or address %q (see: gateway admin cluster)", ref)
+	}
+	ids := make([]string, len(found))
+	for i, n := range found {
+		ids[i] = n.ID.String() + " (" + n.Address + ")"
+	}
+	return admin.Node{}, fmt.Errorf("%q names %d nodes: %s; give an id", ref, len(found), strings.Join(ids, ", "))
+}
+
+// age renders a heartbeat age in whole seconds.
+func age(seconds float64) string {
+	return (time.Duration(seconds * float64(time.Second))).Round(time.Second).String()
+}
+
+// humanBytes renders n in binary units with one decimal (1.5 GiB).
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// adminClient calls a gateway's /admin API with HTTP Basic credentials.
+type adminClient struct {
+	base, user, password string
+	http                 *http.Client
+}
+
+func (c *adminClient) cluster(ctx context.Context) (admin.Cluster, error) {
+	var view admin.Cluster
+	err := c.do(ctx, http.MethodGet, "/admin/cluster", nil, &view)
+	return view, err
+}
+
+func (c *adminClient) setMaintenance(ctx context.Context, id string, on bool) (admin.NodeStatus, error) {
+	status := admin.StatusActive
+	if on {
+		status = admin.StatusMaintenance
+	}
+	var st admin.NodeStatus
+	err := c.do(ctx, http.MethodPut, "/admin/nodes/"+id+"/status", map[string]string{"status": status}, &st)
+	return st, err
+}
+
+// do sends body (if any) as JSON and decodes a 200 answer into out; any
+// other status becomes an error carrying the gateway's error message.
+func (c *adminClient) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.base, "/")+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(c.user, c.password)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return responseError(method, path, resp)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// responseError describes a failed answer by its status and the gateway's
+// {"error": {"code", "message"}} body when there is one.
+func responseError(method, path string, resp *http.Response) error {
+	var body struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	msg := strings.TrimSpace(string(raw))
+	if json.Unmarshal(raw, &body) == nil && body.Error.Message != "" {
+		msg = body.Error.Code + ": " + body.Error.Message
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		msg += " (set -user/-password or SIXFOLD_ROOT_USER/SIXFOLD_ROOT_PASSWORD)"
+	}
+	return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, msg)
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"sixfold/gateway/admin"
+)
+
+// fakeGateway serves /admin like a gateway whose root key is ak:secret-key,
+// recording the PUTs it gets.
+type fakeGateway struct {
+	view admin.Cluster
+	puts []string // "<id> <status>"
+}
+
+func (g *fakeGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if user, pass, ok := r.BasicAuth(); !ok || user != "ak" || pass != "secret-key" {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"error":{"code":"Unauthorized","message":"valid credentials are required"}}`))
+		return
+	}
+	if r.Method == http.MethodGet && r.URL.Path == "/admin/cluster" {
+		_ = json.NewEncoder(w).Encode(g.view)
+		return
+	}
+	var body struct{ Status string }
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/admin/nodes/"), "/status")
+	g.puts = append(g.puts, id+" "+body.Status)
+	for _, n := range g.view.Nodes {
+		if n.ID.String() == id {
+			_ = json.NewEncoder(w).Encode(admin.NodeStatus{ID: n.ID, Name: n.Name, Address: n.Address, Status: body.Status})
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNotFound)
+}
+
+func newFakeGateway(t *testing.T) (*fakeGateway, string) {
+	t.Helper()
+	g := &fakeGateway{view: admin.Cluster{
+		Nodes: []admin.Node{
+			{ID: uuid.New(), Name: "storage-1", Address: "10.0.0.1:9001", Status: "active", HeartbeatAgeSeconds: 3.2,
+				CapacityBytes: 100 << 30, AvailableBytes: 40 << 30, ChunkCount: 12, ChunksRecorded: 12, RingShare: 0.6, RingPoints: 150},
+			{ID: uuid.New(), Name: "storage-2", Address: "10.0.0.2:9001", Status: "maintenance", HeartbeatAgeSeconds: 1,
+				CapacityBytes: 100 << 30, AvailableBytes: 50 << 30, ChunkCount: 7, ChunksRecorded: 6},
+			{ID: uuid.New(), Name: "twin", Address: "10.0.0.3:9001", Status: "active", RingShare: 0.4},
+			{ID: uuid.New(), Name: "twin", Address: "10.0.0.4:9001", Status: "inactive"},
+		},
+		Totals: admin.Totals{Nodes: 4, ActiveNodes: 2, MaintenanceNodes: 1, InactiveNodes: 1, RingNodes: 2,
+			Files: 3, FilesBytes: 1536, S3Objects: 2, S3Buckets: 1, S3Bytes: 3 << 20, BytesStored: 3<<20 + 1536},
+	}}
+	srv := httptest.NewServer(g)
+	t.Cleanup(srv.Close)
+	t.Setenv("SIXFOLD_ROOT_USER", "ak")
+	t.Setenv("SIXFOLD_ROOT_PASSWORD", "secret-key")
+	return g, srv.URL
+}
+
+func runAdminT(args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := runAdmin(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestAdminClusterPrintsATable(t *testing.T) {
+	_, url := newFakeGateway(t)
+	code, out, errOut := runAdminT("cluster", "-url", url)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"NAME", "RING", "storage-1", "10.0.0.1:9001", "active", "3s ago", "100.0 GiB", "40.0 GiB", "60.0%",
+		"maintenance", "0.0%",
+		"4 (2 active, 1 maintenance, 1 inactive; 2 on the placement ring)",
+		"3 files (1.5 KiB), 2 S3 objects in 1 buckets (3.0 MiB)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestAdminMaintenanceFindsTheNode(t *testing.T) {
+	g, url := newFakeGateway(t)
+	nodes := g.view.Nodes
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		put    string // the PUT expected, "" for none
+		stdout string
+		stderr string
+	}{
+		{"by name", []string{"maintenance", "storage-2", "off", "-url", url}, 0,
+			nodes[1].ID.String() + " active", "storage-2 (10.0.0.2:9001, " + nodes[1].ID.String() + ") is now active", ""},
+		{"by address, flags first", []string{"maintenance", "-url", url, "10.0.0.1:9001", "on"}, 0,
+			nodes[0].ID.String() + " maintenance", "is now maintenance", ""},
+		{"by id", []string{"maintenance", nodes[3].ID.String(), "on", "-url=" + url}, 0,
+			nodes[3].ID.String() + " maintenance", "10.0.0.4:9001", ""},
+		{"ambiguous name", []string{"maintenance", "twin", "on", "-url", url}, 1, "", "", `"twin" names 2 nodes`},
+		{"unknown node", []string{"maintenance", "storage-9", "on", "-url", url}, 1, "", "", "no storage node"},
+		{"neither on nor off", []string{"maintenance", "storage-1", "yes", "-url", url}, 2, "", "", "on|off"},
+		{"wrong secret", []string{"maintenance", "storage-1", "on", "-url", url, "-password", "nope"}, 1, "", "",
+			"401 Unauthorized: Unauthorized: valid credentials are required (set -user/-password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g.puts = nil
+			code, out, errOut := runAdminT(tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.stdout) || !strings.Contains(errOut, tt.stderr) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q",
+					code, out, errOut, tt.code, tt.stdout, tt.stderr)
+			}
+			if got := strings.Join(g.puts, ","); got != tt.put {
+				t.Fatalf("PUTs %q; want %q", got, tt.put)
+			}
+		})
+	}
+}
+
+func TestAdminUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"nodes"}, {"cluster", "extra"}, {"cluster", "-bogus"}} {
+		if code, _, errOut := runAdminT(args...); code != 2 || errOut == "" {
+			t.Errorf("gateway admin %q: exit %d, stderr %q; want 2 and a message", args, code, errOut)
+		}
+	}
+	if code, _, errOut := runAdminT("help"); code != 0 || !strings.Contains(errOut, "maintenance [flags]") {
+		t.Errorf("gateway admin help: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB", 10 << 30: "10.0 GiB", 1 << 60: "1.0 EiB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q; want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,15 @@
+package config
+
+import "sixfold/db"
+
+// EnvVars are the environment variables Load reads, the database ones
+// included. e2e/cmd/composecheck refuses a docker-compose.yml that gives
+// the gateway any other, and its tests check this list against this
+// package's source.
+var EnvVars = append([]string{
+	"SIXFOLD_CONFIG", "SIXFOLD_ADDR", "SIXFOLD_TLS_CERT", "SIXFOLD_TLS_KEY",
+	"SIXFOLD_ROOT_USER", "SIXFOLD_ROOT_PASSWORD", "SIXFOLD_KEYS",
+	"SPOOL_DIR", "LOG_LEVEL", "S3_REGION", "S3_DOMAIN",
+	"RING_REFRESH_INTERVAL", "SESSION_TIMEOUT", "CLEANUP_INTERVAL", "MULTIPART_MAX_AGE",
+	"HEARTBEAT_TIMEOUT", "SHUTDOWN_TIMEOUT", "BODY_READ_TIMEOUT",
+}, db.EnvVars...)
