@@ -19,6 +19,7 @@ import (
 	"sixfold/db"
 	"sixfold/db/dbq"
 	"sixfold/gateway/placement"
+	"sixfold/gateway/reqid"
 	"sixfold/proto/storagepb"
 )
 
@@ -215,8 +216,8 @@ func (c *Cluster) conn(address string) (*grpc.ClientConn, error) {
 		grpc.WithInitialWindowSize(4<<20),
 		grpc.WithInitialConnWindowSize(16<<20),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(4<<20)),
-		grpc.WithChainUnaryInterceptor(c.opts.UnaryInterceptors...),
-		grpc.WithChainStreamInterceptor(c.opts.StreamInterceptors...),
+		grpc.WithChainUnaryInterceptor(append([]grpc.UnaryClientInterceptor{reqid.UnaryClientInterceptor}, c.opts.UnaryInterceptors...)...),
+		grpc.WithChainStreamInterceptor(append([]grpc.StreamClientInterceptor{reqid.StreamClientInterceptor}, c.opts.StreamInterceptors...)...),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("storage node %s: %w", address, err)

@@ -16,6 +16,7 @@ import (
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/health"
 	"sixfold/gateway/objects"
+	"sixfold/gateway/reqid"
 )
 
 // Deps are the services the handlers call.
@@ -93,7 +94,7 @@ func requestLogger(base zerolog.Logger) echo.MiddlewareFunc {
 			req := c.Request()
 			id := c.Response().Header().Get(echo.HeaderXRequestID)
 			log := base.With().Str("request_id", id).Logger()
-			c.SetRequest(req.WithContext(log.WithContext(req.Context())))
+			c.SetRequest(req.WithContext(reqid.With(log.WithContext(req.Context()), id)))
 			// Deferred so that the line is written even when an error
 			// after the response started aborts the connection by panic.
 			defer func() {
