@@ -14,6 +14,10 @@ func TestConfigDSN(t *testing.T) {
 		{"defaults", Config{}, "postgres://sixfold@127.0.0.1:5432/sixfold?sslmode=disable"},
 		{"parts", Config{Host: "db", Port: 6543, User: "u", Password: "p@ss", Name: "n", SSLMode: "require"}, "postgres://u:p%40ss@db:6543/n?sslmode=require"},
 		{"url wins", Config{URL: "postgres://x@h/d", Host: "ignored"}, "postgres://x@h/d"},
+		{"sslmode added to a url", Config{URL: "postgres://x@h/d", SSLMode: "verify-full"}, "postgres://x@h/d?sslmode=verify-full"},
+		{"sslmode added to a url with parameters", Config{URL: "postgres://x@h/d?connect_timeout=5", SSLMode: "require"}, "postgres://x@h/d?connect_timeout=5&sslmode=require"},
+		{"the url's own sslmode wins", Config{URL: "postgres://x@h/d?sslmode=disable", SSLMode: "require"}, "postgres://x@h/d?sslmode=disable"},
+		{"sslmode added to key/value", Config{URL: "host=h user=x", SSLMode: "require"}, "host=h user=x sslmode=require"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -27,6 +31,7 @@ func TestConfigDSN(t *testing.T) {
 func TestConfigValidateNamesKey(t *testing.T) {
 	for key, cfg := range map[string]Config{
 		"database.sslmode": {SSLMode: "sometimes"},
+		"database.url":     {URL: "postgres://x@h:notaport/d"},
 		"database.port":    {Port: 70000},
 	} {
 		err := cfg.Validate()

@@ -31,7 +31,8 @@ var ErrConflict = errors.New("db: conflict")
 // callers can answer 503 rather than 500.
 var ErrUnavailable = errors.New("db: unavailable")
 
-// Config says how to reach PostgreSQL. URL, when set, wins over the parts.
+// Config says how to reach PostgreSQL. URL, when set, wins over the parts,
+// except that SSLMode is added to a URL that names no sslmode of its own.
 type Config struct {
 	URL      string `yaml:"url"`
 	Host     string `yaml:"host"`     // default 127.0.0.1
@@ -70,6 +71,11 @@ func (c *Config) ApplyEnv() error {
 
 // Validate reports the first bad field by its config key.
 func (c *Config) Validate() error {
+	switch c.SSLMode {
+	case "", "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
+	default:
+		return fmt.Errorf("database.sslmode: %q is not a PostgreSQL sslmode", c.SSLMode)
+	}
 	if c.URL != "" {
 		if _, err := pgxpool.ParseConfig(c.URL); err != nil {
 			return fmt.Errorf("database.url: %v", redact(err))
@@ -79,18 +85,14 @@ func (c *Config) Validate() error {
 	if c.Port < 0 || c.Port > 65535 {
 		return fmt.Errorf("database.port: %d is out of range", c.Port)
 	}
-	switch c.SSLMode {
-	case "", "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
-	default:
-		return fmt.Errorf("database.sslmode: %q is not a PostgreSQL sslmode", c.SSLMode)
-	}
 	return nil
 }
 
 // DSN renders the connection string, filling defaults for empty parts.
+// A URL is used as given, plus SSLMode when it names no sslmode itself.
 func (c Config) DSN() string {
 	if c.URL != "" {
-		return c.URL
+		return withSSLMode(c.URL, c.SSLMode)
 	}
 	host, port, user, name, ssl := c.Host, c.Port, c.User, c.Name, c.SSLMode
 	if host == "" {

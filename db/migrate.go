@@ -30,11 +30,11 @@ func withMigrator(dsn string, step func(*migrate.Migrate) error) error {
 	}
 	m, err := migrate.NewWithSourceInstance("iofs", src, pgx5URL(dsn))
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return fmt.Errorf("migrations: %w", redactDSN(err, dsn))
 	}
 	defer m.Close()
 	if err := step(m); err != nil && !errors.Is(err, migrate.ErrNoChange) {
-		return fmt.Errorf("migrations: %w", err)
+		return fmt.Errorf("migrations: %w", redactDSN(err, dsn))
 	}
 	return nil
 }

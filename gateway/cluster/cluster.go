@@ -5,6 +5,7 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"sync"
 	"time"
@@ -14,7 +15,6 @@ import (
 	"github.com/rs/zerolog"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"sixfold/db"
 	"sixfold/db/dbq"
@@ -35,6 +35,9 @@ type Options struct {
 	// node connection (metrics). Optional.
 	UnaryInterceptors  []grpc.UnaryClientInterceptor
 	StreamInterceptors []grpc.StreamClientInterceptor
+	// TLS, when set, makes every node connection mutual TLS (see
+	// LoadClientTLS); nil dials plaintext.
+	TLS *tls.Config
 }
 
 // Node is a storage server as the ring knows it.
@@ -210,7 +213,7 @@ func (c *Cluster) conn(address string) (*grpc.ClientConn, error) {
 		return conn, nil
 	}
 	conn, err := grpc.NewClient(address,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(c.transportCredentials(address)),
 		// Fixed windows instead of BDP growth keep the memory a download
 		// can pin in gRPC buffers bounded.
 		grpc.WithInitialWindowSize(4<<20),

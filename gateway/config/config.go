@@ -40,6 +40,10 @@ type Config struct {
 		// ShutdownTimeout bounds how long in-flight transfers may finish after
 		// SIGTERM; default 30s.
 		ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+		// AllowedCIDRs are the client networks served (CIDRs or single
+		// addresses), matched against the connection's remote address;
+		// empty serves everyone. Env SIXFOLD_ALLOWED_CIDRS (comma-separated).
+		AllowedCIDRs []string `yaml:"allowed_cidrs"`
 	} `yaml:"server"`
 
 	Database db.Config `yaml:"database"`
@@ -77,6 +81,9 @@ type Config struct {
 		HeartbeatTimeout time.Duration `yaml:"heartbeat_timeout"`
 		// NodeTimeout bounds connecting to a node before data flows; default 2s.
 		NodeTimeout time.Duration `yaml:"node_timeout"`
+		// TLS, when set, makes node connections mutual TLS. Env
+		// STORAGE_TLS_CERT / STORAGE_TLS_KEY / STORAGE_TLS_CA.
+		TLS ClusterTLS `yaml:"tls"`
 	} `yaml:"storage"`
 
 	Auth struct {
@@ -101,6 +108,8 @@ type Config struct {
 		// Level is a zerolog level name; default info. Env LOG_LEVEL.
 		Level string `yaml:"level"`
 	} `yaml:"log"`
+
+	RateLimit RateLimit `yaml:"rate_limit"`
 }
 
 // KeyPair is one access key and its secret.
@@ -146,9 +155,9 @@ func (c *Config) readFile(path string) error {
 	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file means all defaults
-		return fmt.Errorf("config %s: %w", path, err)
+		return fmt.Errorf("config %s: %v", path, redactYAML(err))
 	}
-	return nil
+	return refuseExposedSecrets(path, c.fileSecrets())
 }
 
 func (c *Config) applyEnv() error {
@@ -192,6 +201,9 @@ func (c *Config) applyEnv() error {
 			return err
 		}
 		c.Auth.Keys = append(c.Auth.Keys, keys...)
+	}
+	if err := c.applySecurityEnv(); err != nil {
+		return err
 	}
 	return c.Database.ApplyEnv()
 }
@@ -243,6 +255,7 @@ func (c *Config) fillDefaults() {
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
+	c.fillSecurityDefaults()
 }
 
 // Validate reports the first bad value by its config key.
@@ -285,6 +298,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := zerolog.ParseLevel(c.Log.Level); err != nil {
 		return fmt.Errorf("log.level: %q is not one of trace, debug, info, warn, error", c.Log.Level)
+	}
+	if err := c.validateSecurity(); err != nil {
+		return err
 	}
 	return c.Database.Validate()
 }

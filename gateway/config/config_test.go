@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -18,8 +19,9 @@ func TestExampleFileLoadsToDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fromFile.Upload != defaults.Upload || fromFile.Server != defaults.Server || fromFile.S3 != defaults.S3 ||
-		fromFile.Storage != defaults.Storage || fromFile.ConsistentHashing != defaults.ConsistentHashing {
+	if fromFile.Upload != defaults.Upload || !reflect.DeepEqual(fromFile.Server, defaults.Server) || fromFile.S3 != defaults.S3 ||
+		fromFile.Storage != defaults.Storage || fromFile.ConsistentHashing != defaults.ConsistentHashing ||
+		fromFile.RateLimit != defaults.RateLimit {
 		t.Errorf("example file = %+v; want the defaults %+v", fromFile, defaults)
 	}
 }

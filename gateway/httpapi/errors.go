@@ -39,6 +39,8 @@ func classify(err error) *apiError {
 		return newError(http.StatusNotFound, "NotFound", "no such file")
 	case errors.Is(err, objects.ErrIncompleteBody):
 		return newError(http.StatusBadRequest, "IncompleteBody", "the request body ended before its declared size; nothing was stored")
+	case errors.Is(err, objects.ErrBodyTimeout):
+		return newError(http.StatusRequestTimeout, "RequestTimeout", "the request body arrived too slowly; nothing was stored")
 	case errors.Is(err, objects.ErrTooLarge):
 		return newError(http.StatusRequestEntityTooLarge, "TooLarge", "the file exceeds the maximum size")
 	case errors.Is(err, objects.ErrNoNodes), errors.Is(err, objects.ErrNodeUnavailable):

@@ -45,11 +45,13 @@ func (b *pacedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.since += int64(n)
 	switch {
-	case err != nil:
+	case err == io.EOF:
 		// The body is done. Clear the deadline: net/http's background
 		// read after the body would otherwise hit it while a slow
 		// handler (a large CompleteMultipartUpload) is still working,
-		// and cancel the request.
+		// and cancel the request. After any other error the deadline
+		// stays, so net/http cannot wait on the client while draining
+		// the unread body: it closes the connection instead.
 		_ = b.rc.SetReadDeadline(time.Time{})
 	case b.since >= b.pace.MinBytes:
 		b.extend()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 
 	"github.com/jackc/pgx/v5/pgtype"
 	"google.golang.org/grpc/codes"
@@ -52,11 +53,15 @@ func (s *Service) nodeError(ctx context.Context, address string, err error) erro
 // A body cut short is reported as such even when the client has gone too
 // (its context is then cancelled as well): that is what happened.
 func bodyError(ctx context.Context, err error) error {
-	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrIncompleteBody) {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrIncompleteBody) || errors.Is(err, ErrBodyTimeout) {
 		return err
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("%w: %w", ErrIncompleteBody, err)
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return fmt.Errorf("%w: %w", ErrBodyTimeout, err)
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return ctxErr

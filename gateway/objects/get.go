@@ -105,6 +105,10 @@ func (s *Service) OpenChunks(ctx context.Context, chunks []Chunk, offset, length
 	spans := spansFor(chunks, offset, length)
 	checked := map[string]bool{}
 	for _, sp := range spans {
+		if sp.chunk.Status == "corrupt" || sp.chunk.Status == "missing" {
+			// Known bad: refuse before a status line promises the bytes.
+			return nil, fmt.Errorf("%w: chunk %s is flagged %s", ErrCorruptChunk, sp.chunk.ID, sp.chunk.Status)
+		}
 		addr := sp.chunk.ServerAddress
 		if checked[addr] {
 			continue

@@ -173,7 +173,12 @@ func (s *Service) streamChunks(ctx context.Context, b *Blob, in PutInput, sessio
 		unbounded := !in.Exact && i == len(b.Chunks)-1
 		stream, n, err := s.sendChunk(gctx, c, body, *bufp, unbounded)
 		if err != nil {
-			_ = g.Wait()
+			// A node that failed while fsyncing an earlier chunk cancels
+			// gctx, and this chunk then fails with that cancellation: the
+			// node's failure is the one to report, not a client that left.
+			if gErr := g.Wait(); gErr != nil && ctx.Err() == nil && errors.Is(err, context.Canceled) {
+				return gErr
+			}
 			return err
 		}
 		if in.Exact && n < c.Size {
@@ -182,7 +187,7 @@ func (s *Service) streamChunks(ctx context.Context, b *Blob, in PutInput, sessio
 		}
 		c.Offset, c.Size = offset, n
 		offset += n
-		g.Go(func() error { return s.awaitChunk(stream, c) })
+		g.Go(func() error { return s.awaitChunk(gctx, stream, c) })
 		s.touchSession(gctx, sessionID, offset)
 	}
 	if err := g.Wait(); err != nil {
@@ -247,10 +252,12 @@ func (s *Service) sendChunk(ctx context.Context, c *Chunk, body io.Reader, buf [
 
 // awaitChunk closes the send side and checks the node's account of what
 // it made durable against what was sent.
-func (s *Service) awaitChunk(stream storagepb.StorageService_PutChunkClient, c *Chunk) error {
+func (s *Service) awaitChunk(ctx context.Context, stream storagepb.StorageService_PutChunkClient, c *Chunk) error {
 	resp, err := stream.CloseAndRecv()
 	if err != nil {
-		return s.nodeError(stream.Context(), c.ServerAddress, err)
+		// Not stream.Context(): grpc cancels that when the stream fails,
+		// which would disguise a dead node as a client that went away.
+		return s.nodeError(ctx, c.ServerAddress, err)
 	}
 	if resp.GetSize() != c.Size {
 		return fmt.Errorf("%w: node %s stored %d bytes of chunk %s, sent %d", ErrNodeUnavailable, c.ServerAddress, resp.GetSize(), c.ID, c.Size)

@@ -27,6 +27,7 @@ const messageSize = 1 << 20
 var (
 	ErrNotFound        = errors.New("object not found")
 	ErrIncompleteBody  = errors.New("request body ended before its declared size")
+	ErrBodyTimeout     = errors.New("request body arrived too slowly")
 	ErrTooLarge        = errors.New("object exceeds the maximum size")
 	ErrNoNodes         = errors.New("no storage node available")
 	ErrNodeUnavailable = errors.New("storage node unavailable")

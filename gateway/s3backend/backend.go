@@ -182,7 +182,7 @@ func blobError(err error) error {
 		return nil
 	case errors.Is(err, objects.ErrTooLarge):
 		return fmt.Errorf("%w: %w", s3api.ErrEntityTooLarge, err)
-	case errors.Is(err, objects.ErrIncompleteBody):
+	case errors.Is(err, objects.ErrIncompleteBody), errors.Is(err, objects.ErrBodyTimeout):
 		return fmt.Errorf("%w: %w", s3api.ErrIncompleteBody, err)
 	case errors.Is(err, objects.ErrNoNodes), errors.Is(err, objects.ErrNodeUnavailable), errors.Is(err, objects.ErrUnavailable):
 		return fmt.Errorf("%w: %w", s3api.ErrServiceUnavailable, err)

@@ -22,6 +22,7 @@ type Config struct {
 	Storage   Storage   `yaml:"storage"`
 	Scrub     Scrub     `yaml:"scrub"`
 	Sweep     Sweep     `yaml:"sweep"`
+	TLS       TLS       `yaml:"tls"` // mutual TLS on the gRPC port; see TLS
 }
 
 // Server says where the node listens and how it is known to the cluster.
@@ -147,6 +148,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.validateJobs(); err != nil {
+		return err
+	}
+	if err := c.TLS.validate(); err != nil {
 		return err
 	}
 	return c.Database.Validate()

@@ -47,9 +47,9 @@ func readFile(path string, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("config file %s: %w", path, err)
+		return fmt.Errorf("config file %s: %v", path, redactYAML(err))
 	}
-	return nil
+	return refuseExposedSecrets(path, cfg.Database.Secrets())
 }
 
 // applyEnv overrides cfg from the environment variables that are set.
@@ -58,6 +58,9 @@ func applyEnv(cfg *Config) error {
 	envString(&cfg.Server.Name, "NODE_NAME")
 	envString(&cfg.Server.Address, "NODE_ADDRESS")
 	envString(&cfg.Storage.DataDir, "DATA_DIR")
+	envString(&cfg.TLS.CertFile, "NODE_TLS_CERT")
+	envString(&cfg.TLS.KeyFile, "NODE_TLS_KEY")
+	envString(&cfg.TLS.CAFile, "NODE_TLS_CA")
 	ints := []struct {
 		dst *int
 		key string

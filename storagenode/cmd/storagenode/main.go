@@ -102,6 +102,10 @@ func run(ctx context.Context, args []string, log zerolog.Logger) error {
 // metrics server if configured, and starts the gRPC server, not yet serving
 // health-wise.
 func (n *node) serve() error {
+	security, err := n.transportSecurity()
+	if err != nil {
+		return err
+	}
 	store, err := chunkstore.Open(n.cfg.Storage.DataDir)
 	if err != nil {
 		return err
@@ -120,10 +124,11 @@ func (n *node) serve() error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	n.svc = grpcserver.New(store, n.log, grpcserver.WithObserver(n.metrics))
-	n.grpc = grpcserver.NewServer(n.svc, n.metrics.ServerOptions()...)
+	n.grpc = grpcserver.NewServer(n.svc, append(n.metrics.ServerOptions(), security...)...)
 	n.served = make(chan error, 1)
 	go func() { n.served <- n.grpc.Serve(lis) }()
-	n.log.Info().Str("listen", lis.Addr().String()).Str("address", n.cfg.Server.Address).Msg("gRPC server listening")
+	n.log.Info().Str("listen", lis.Addr().String()).Str("address", n.cfg.Server.Address).
+		Bool("mtls", n.cfg.TLS.Enabled()).Msg("gRPC server listening")
 	return nil
 }
 

@@ -1,0 +1,110 @@
+package db
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Secrets names the settings of c that hold a password: database.password,
+// and database.url when the URL (postgres://user:secret@host/db) or
+// key/value string (password=secret) carries one. Config loaders use it to
+// refuse world-readable files that hold secrets.
+func (c Config) Secrets() []string {
+	var keys []string
+	if c.Password != "" {
+		keys = append(keys, "database.password")
+	}
+	if urlHasPassword(c.URL) {
+		keys = append(keys, "database.url")
+	}
+	return keys
+}
+
+func urlHasPassword(dsn string) bool {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return true // unreadable; assume the worst
+		}
+		_, hasUserinfoPassword := u.User.Password()
+		return hasUserinfoPassword || u.Query().Has("password")
+	}
+	return keyValueSecret.MatchString(dsn)
+}
+
+// redactedError is err with a password cut out of its message; it still
+// unwraps to err for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactDSN removes dsn's password from err's message. Errors of
+// libraries that parse the DSN themselves (golang-migrate quotes the URL
+// it cannot parse) would otherwise carry it into the log.
+func redactDSN(err error, dsn string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	for _, secret := range dsnPasswords(dsn) {
+		msg = strings.ReplaceAll(msg, secret, "xxxxx")
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+// dsnPasswords are the forms dsn's password can take in a message: as
+// written in the DSN and, for a URL, decoded.
+func dsnPasswords(dsn string) []string {
+	if m := keyValueSecret.FindStringSubmatch(dsn); m != nil {
+		return []string{strings.Trim(m[2], "'")}
+	}
+	_, rest, ok := strings.Cut(dsn, "://")
+	if !ok {
+		return nil
+	}
+	var out []string
+	if u, err := url.Parse(dsn); err == nil && u.Query().Get("password") != "" {
+		out = append(out, u.Query().Get("password"))
+	}
+	// By hand rather than url.Parse: the DSN may be one it cannot parse.
+	authority, _, _ := strings.Cut(rest, "?")
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return out
+	}
+	_, raw, ok := strings.Cut(authority[:at], ":")
+	if !ok || raw == "" {
+		return out
+	}
+	out = append(out, raw)
+	if decoded, err := url.PathUnescape(raw); err == nil && decoded != raw {
+		out = append(out, decoded)
+	}
+	return out
+}
+
+// keyValueSecret captures the value of password= in a key/value string.
+var keyValueSecret = regexp.MustCompile(`(^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
+
+// withSSLMode adds sslmode to dsn (a URL or key/value string) unless it is
+// empty or dsn already names one: the URL's own setting wins.
+func withSSLMode(dsn, sslmode string) string {
+	if sslmode == "" || strings.Contains(dsn, "sslmode=") {
+		return dsn
+	}
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn + " sslmode=" + sslmode
+	}
+	if strings.Contains(dsn, "?") {
+		return dsn + "&sslmode=" + url.QueryEscape(sslmode)
+	}
+	return dsn + "?sslmode=" + url.QueryEscape(sslmode)
+}

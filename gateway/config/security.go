@@ -1,0 +1,162 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"sixfold/gateway/admission"
+)
+
+// ClusterTLS names the PEM files of mutual TLS between the gateway and
+// the storage nodes: the gateway's client certificate and key, and the
+// cluster CA that signed every node's certificate. All three or none.
+type ClusterTLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	CAFile   string `yaml:"ca_file"`
+}
+
+// Enabled reports whether node connections use mutual TLS.
+func (t ClusterTLS) Enabled() bool { return t.CertFile != "" }
+
+// validate accepts all three files or none; prefix is the config key of t.
+func (t ClusterTLS) validate(prefix string) error {
+	var set, missing []string
+	for _, f := range []struct{ key, value string }{{"cert_file", t.CertFile}, {"key_file", t.KeyFile}, {"ca_file", t.CAFile}} {
+		if f.value == "" {
+			missing = append(missing, prefix+"."+f.key)
+		} else {
+			set = append(set, prefix+"."+f.key)
+		}
+	}
+	if len(set) > 0 && len(missing) > 0 {
+		return fmt.Errorf("%s: set all three of cert_file, key_file and ca_file or none; %s is set but %s is not",
+			prefix, strings.Join(set, ", "), strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// RateLimit is the per-access-key request limit, a token bucket per key
+// (and per client address for requests without valid credentials).
+type RateLimit struct {
+	// RequestsPerSecond refills each bucket; 0 (the default) turns rate
+	// limiting off. Env RATE_LIMIT_RPS.
+	RequestsPerSecond float64 `yaml:"requests_per_second"`
+	// Burst is how many requests a full bucket allows at once; default
+	// (when 0) one second's worth, at least 1. Env RATE_LIMIT_BURST.
+	Burst int `yaml:"burst"`
+}
+
+// applySecurityEnv reads the variables of node TLS, the allowlist and the
+// rate limit.
+func (c *Config) applySecurityEnv() error {
+	for key, dst := range map[string]*string{
+		"STORAGE_TLS_CERT": &c.Storage.TLS.CertFile,
+		"STORAGE_TLS_KEY":  &c.Storage.TLS.KeyFile,
+		"STORAGE_TLS_CA":   &c.Storage.TLS.CAFile,
+	} {
+		if v, ok := os.LookupEnv(key); ok {
+			*dst = v
+		}
+	}
+	if v, ok := os.LookupEnv("SIXFOLD_ALLOWED_CIDRS"); ok {
+		c.Server.AllowedCIDRs = nil
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				c.Server.AllowedCIDRs = append(c.Server.AllowedCIDRs, e)
+			}
+		}
+	}
+	if v, ok := os.LookupEnv("RATE_LIMIT_RPS"); ok {
+		rps, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("RATE_LIMIT_RPS: %q is not a number of requests per second (0 = off)", v)
+		}
+		c.RateLimit.RequestsPerSecond = rps
+	}
+	if v, ok := os.LookupEnv("RATE_LIMIT_BURST"); ok {
+		burst, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("RATE_LIMIT_BURST: %q is not a whole number of requests", v)
+		}
+		c.RateLimit.Burst = burst
+	}
+	return nil
+}
+
+// fillSecurityDefaults gives a rate limit without a burst one second's
+// worth of requests.
+func (c *Config) fillSecurityDefaults() {
+	if len(c.Server.AllowedCIDRs) == 0 {
+		c.Server.AllowedCIDRs = nil // "allowed_cidrs: []" is the default too
+	}
+	if r := c.RateLimit.RequestsPerSecond; r > 0 && !math.IsInf(r, 0) && c.RateLimit.Burst == 0 {
+		c.RateLimit.Burst = max(1, int(math.Ceil(r)))
+	}
+}
+
+// validateSecurity checks node TLS, the allowlist and the rate limit.
+func (c *Config) validateSecurity() error {
+	if err := c.Storage.TLS.validate("storage.tls"); err != nil {
+		return err
+	}
+	if _, err := admission.ParseAllowlist(c.Server.AllowedCIDRs); err != nil {
+		return fmt.Errorf("server.allowed_cidrs: %v", err)
+	}
+	if r := c.RateLimit.RequestsPerSecond; !(r >= 0) || math.IsInf(r, 0) {
+		return fmt.Errorf("rate_limit.requests_per_second: must be a finite number >= 0 (0 = off), got %v", r)
+	}
+	if c.RateLimit.Burst < 0 {
+		return fmt.Errorf("rate_limit.burst: must be >= 0, got %d", c.RateLimit.Burst)
+	}
+	return nil
+}
+
+// fileSecrets names the secrets a config file just read set; c holds only
+// what the file said (the environment is applied after).
+func (c *Config) fileSecrets() []string {
+	var keys []string
+	if c.Auth.RootPassword != "" {
+		keys = append(keys, "auth.root_password")
+	}
+	for _, k := range c.Auth.Keys {
+		if k.SecretKey != "" {
+			keys = append(keys, "auth.keys")
+			break
+		}
+	}
+	return append(keys, c.Database.Secrets()...)
+}
+
+// refuseExposedSecrets fails when a config file holding secrets can be
+// read by every user of the machine. Group read is allowed, for a service
+// group that owns the file.
+func refuseExposedSecrets(path string, secrets []string) error {
+	if len(secrets) == 0 {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if mode := fi.Mode().Perm(); mode&0o004 != 0 {
+		return fmt.Errorf("config file %s holds secrets (%s) but every user can read it (mode %04o): "+
+			"run chmod 600 %s, or pass the secrets in the environment instead",
+			path, strings.Join(secrets, ", "), mode, path)
+	}
+	return nil
+}
+
+// yamlValue is a value quoted in a YAML decoding error.
+var yamlValue = regexp.MustCompile("`[^`]*`")
+
+// redactYAML keeps values out of a YAML decoding error: a secret put
+// under the wrong key ("keys: ak:sk") would otherwise be quoted in the
+// message. The line number still says where the problem is.
+func redactYAML(err error) string {
+	return yamlValue.ReplaceAllString(err.Error(), "(value hidden)")
+}
