@@ -12,7 +12,7 @@ SQLC_VERSION := v1.31.1
 PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: run test build vet unit generate check-generated tools postgres-binaries protoc fmt fuzz compose-check
+.PHONY: run test build vet unit generate check-generated tools postgres-binaries protoc fmt fuzz compose-check certs
 
 ## run: start a dev cluster (private PostgreSQL, six nodes, gateway on 127.0.0.1:8080)
 run: postgres-binaries build
@@ -21,6 +21,11 @@ run: postgres-binaries build
 ## test: vet, unit, integration (real PostgreSQL) and end-to-end tests
 test: postgres-binaries build vet compose-check
 	SIXFOLD_BIN_DIR=$(BIN) $(BIN)/sixfold-dev with-postgres -- $(GO) test -count=1 -timeout 40m $(PKGS)
+
+## certs: write a dev CA and certificates (gateway client + HTTPS, one per node) to .data/certs; CERTS_FLAGS="-nodes a,b" for other nodes
+CERTS_FLAGS ?=
+certs:
+	$(GO) run ./e2e/cmd/sixfold-certs -dir .data/certs $(CERTS_FLAGS)
 
 ## compose-check: validate docker-compose.yml against the binaries' config loaders, without Docker
 compose-check:

@@ -21,19 +21,20 @@ type payload interface {
 // bodyOpener opens the verified body of an authenticated request.
 type bodyOpener func() (payload, error)
 
-// authenticator verifies a request's signature without reading its body.
-// It is a seam for unit tests; New always uses SigV4.
-type authenticator func(r *http.Request) (bodyOpener, error)
+// authenticator verifies a request's signature without reading its body
+// and names the access key that signed it ("" when err is set). It is a
+// seam for unit tests; New always uses SigV4.
+type authenticator func(r *http.Request) (accessKey string, open bodyOpener, err error)
 
 // newSigV4Authenticator verifies header and presigned SigV4 against creds.
 func newSigV4Authenticator(creds sigv4.Credentials) authenticator {
 	v := &sigv4.Verifier{Credentials: creds}
-	return func(r *http.Request) (bodyOpener, error) {
+	return func(r *http.Request) (string, bodyOpener, error) {
 		auth, err := v.Verify(r)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		return func() (payload, error) {
+		return auth.AccessKey, func() (payload, error) {
 			p, err := sigv4.NewPayload(r, auth)
 			if err != nil {
 				return nil, err

@@ -42,6 +42,12 @@ type Options struct {
 	// MaxObjectSize bounds a single PUT (and the declared size of a part).
 	// Default 10 GiB, sixfold's object limit.
 	MaxObjectSize int64
+	// Allow, when set, is asked right after authentication whether the
+	// request may go on: accessKey is the verified access key, or "" when
+	// authentication failed. false answers SlowDown (503) instead of the
+	// operation or the authentication error, so a caller over its rate
+	// cannot keep guessing secrets either. A rate limiter, typically.
+	Allow func(r *http.Request, accessKey string) bool
 }
 
 // defaultMaxObjectSize is sixfold's object size limit.
@@ -57,6 +63,7 @@ type handler struct {
 	log           zerolog.Logger
 	requestID     func(r *http.Request) string
 	maxObjectSize int64
+	allow         func(r *http.Request, accessKey string) bool
 }
 
 // New returns the S3 API as an http.Handler. Every request is
@@ -80,6 +87,7 @@ func newHandler(opts Options) *handler {
 		log:           opts.Logger,
 		requestID:     opts.RequestID,
 		maxObjectSize: opts.MaxObjectSize,
+		allow:         opts.Allow,
 	}
 	if h.region == "" {
 		h.region = "us-east-1"
@@ -144,7 +152,10 @@ func (h *handler) serve(q *request) (*response, error) {
 	if headerBytes(q.r.Header) > maxHeaderBytes {
 		return nil, s3Error(codeHeadersTooLarge)
 	}
-	open, err := h.auth(q.r)
+	accessKey, open, err := h.auth(q.r)
+	if h.allow != nil && !h.allow(q.r, accessKey) {
+		return nil, s3Error(codeSlowDown)
+	}
 	if err != nil {
 		return nil, err
 	}

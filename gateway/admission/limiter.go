@@ -114,3 +114,16 @@ func (l *Limiter) touch(key string, now time.Time) *bucket {
 	}
 	return b
 }
+
+// AllowCaller takes a token for one request: from accessKey's bucket, or,
+// when accessKey is "" (the request has no valid credentials), from the
+// bucket of its client address, remoteAddr (host:port).
+func (l *Limiter) AllowCaller(accessKey, remoteAddr string) (ok bool, retryAfter time.Duration) {
+	if l == nil {
+		return true, 0
+	}
+	if accessKey == "" {
+		return l.Allow(ClientAddr(remoteAddr))
+	}
+	return l.Allow(AccessKey(accessKey))
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/rs/zerolog"
 
+	"sixfold/gateway/admission"
 	"sixfold/gateway/auth"
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/health"
@@ -39,6 +40,13 @@ type Deps struct {
 	Metrics RequestMetrics
 	// Admin serves /admin behind the /files Basic auth. Optional.
 	Admin AdminRoutes
+	// Allowlist answers clients outside its networks 403 on every path,
+	// in S3's XML on S3's paths. Optional: nil serves everyone.
+	Allowlist *admission.Allowlist
+	// Limiter rate-limits /files and /admin per access key, and callers
+	// without valid credentials per client address (see rateLimited).
+	// Optional: nil is no limit.
+	Limiter *admission.Limiter
 }
 
 // ReservedNames are the first path segments the JSON door serves; the S3
@@ -58,10 +66,13 @@ func New(d Deps) *echo.Echo {
 		e.Use(d.Metrics.Middleware())
 		e.HTTPErrorHandler = countingErrors(d.Metrics)
 	}
+	if d.Allowlist != nil {
+		e.Use(allowNetworks(d.Allowlist, d.S3 != nil))
+	}
 	e.Use(paceBodies(d.Pace))
 
 	h := &filesHandler{objects: d.Objects, maxSize: d.MaxSize, spoolDir: d.SpoolDir}
-	files := e.Group("/files", limitHeaders, basicAuth(d.Keys))
+	files := e.Group("/files", limitHeaders, basicAuth(d.Keys, d.Limiter))
 	files.POST("", h.upload)
 	files.GET("", h.list)
 	files.GET("/:id", h.download)
@@ -69,7 +80,7 @@ func New(d Deps) *echo.Echo {
 	files.GET("/:id/info", h.info)
 	files.DELETE("/:id", h.delete)
 	if d.Admin != nil {
-		d.Admin.Register(e.Group("/admin", limitHeaders, basicAuth(d.Keys)))
+		d.Admin.Register(e.Group("/admin", limitHeaders, basicAuth(d.Keys, d.Limiter)))
 	}
 
 	e.GET("/health", healthHandler(d.Health))
@@ -117,13 +128,19 @@ func requestLogger(base zerolog.Logger) echo.MiddlewareFunc {
 	}
 }
 
-func basicAuth(keys *auth.KeyStore) echo.MiddlewareFunc {
+func basicAuth(keys *auth.KeyStore, limiter *admission.Limiter) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			user, pass, ok := c.Request().BasicAuth()
 			if !ok || !keys.Check(user, pass) {
+				if err := rateLimited(c, limiter, ""); err != nil {
+					return err
+				}
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="sixfold"`)
 				return newError(401, "Unauthorized", "valid credentials are required (curl -u ACCESS_KEY:SECRET)")
+			}
+			if err := rateLimited(c, limiter, user); err != nil {
+				return err
 			}
 			return next(c)
 		}

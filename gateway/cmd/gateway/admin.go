@@ -91,7 +91,8 @@ func adminFlags(stderr io.Writer) (*flag.FlagSet, *adminClient, *time.Duration) 
 	c := &adminClient{http: &http.Client{}}
 	fs.StringVar(&c.base, "url", envOr("SIXFOLD_URL", "http://127.0.0.1:8080"), "gateway base URL (env SIXFOLD_URL)")
 	fs.StringVar(&c.user, "user", os.Getenv("SIXFOLD_ROOT_USER"), "access key (env SIXFOLD_ROOT_USER)")
-	fs.StringVar(&c.password, "password", os.Getenv("SIXFOLD_ROOT_PASSWORD"), "secret (env SIXFOLD_ROOT_PASSWORD)")
+	c.password = os.Getenv("SIXFOLD_ROOT_PASSWORD")
+	fs.Var(secretFlag{&c.password}, "password", "secret (env SIXFOLD_ROOT_PASSWORD)")
 	timeout := fs.Duration("timeout", 30*time.Second, "bound on the whole command")
 	return fs, c, timeout
 }

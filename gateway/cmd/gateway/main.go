@@ -51,6 +51,11 @@ func main() {
 }
 
 func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
+	sec, err := newSecurity(cfg)
+	if err != nil {
+		return err
+	}
+	sec.logSettings(log, cfg)
 	if err := db.Migrate(cfg.Database.DSN()); err != nil {
 		return err
 	}
@@ -67,6 +72,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		ConnectTimeout:     cfg.Storage.NodeTimeout,
 		UnaryInterceptors:  m.unary(),
 		StreamInterceptors: m.stream(),
+		TLS:                sec.nodeTLS,
 	}, log)
 	defer nodes.Close()
 	m.watchRing(nodes)
@@ -92,6 +98,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		ReservedBuckets: httpapi.ReservedNames,
 		Logger:          log,
 		MaxObjectSize:   cfg.Upload.MaxFileSize,
+		Allow:           sec.s3Allow(),
 	})
 	e := httpapi.New(httpapi.Deps{
 		Objects:  svc,
@@ -105,6 +112,9 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Pace:     httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
 		Metrics:  m.http,
 		Admin:    admin.New(admin.NewPG(pool, cfg.Storage.HeartbeatTimeout), nodes),
+
+		Allowlist: sec.allowlist,
+		Limiter:   sec.limiter,
 	})
 	m.mount(e)
 	srv := &http.Server{
