@@ -14,26 +14,32 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const completeChunk = `-- name: CompleteChunk :execrows
-UPDATE chunks SET byte_offset = $2, size = $3, hash = $4, storage_server_id = $5, status = 'stored'
-WHERE id = $1 AND status = 'pending'
+const completeChunks = `-- name: CompleteChunks :execrows
+UPDATE chunks c
+SET byte_offset = u.byte_offset, size = u.size, hash = u.hash, storage_server_id = u.server, status = 'stored'
+FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::bigint[]) AS byte_offset,
+             unnest($3::bigint[]) AS size, unnest($4::text[]) AS hash,
+             unnest($5::uuid[]) AS server) u
+WHERE c.id = u.id AND c.status = 'pending'
 `
 
-type CompleteChunkParams struct {
-	ID              uuid.UUID
-	ByteOffset      int64
-	Size            int64
-	Hash            pgtype.Text
-	StorageServerID uuid.UUID
+type CompleteChunksParams struct {
+	Ids     []uuid.UUID
+	Offsets []int64
+	Sizes   []int64
+	Hashes  []string
+	Servers []uuid.UUID
 }
 
-func (q *Queries) CompleteChunk(ctx context.Context, arg CompleteChunkParams) (int64, error) {
-	result, err := q.db.Exec(ctx, completeChunk,
-		arg.ID,
-		arg.ByteOffset,
-		arg.Size,
-		arg.Hash,
-		arg.StorageServerID,
+// Marks a blob's chunks stored with what the nodes reported, in one
+// statement; the row count tells whether all of them were still pending.
+func (q *Queries) CompleteChunks(ctx context.Context, arg CompleteChunksParams) (int64, error) {
+	result, err := q.db.Exec(ctx, completeChunks,
+		arg.Ids,
+		arg.Offsets,
+		arg.Sizes,
+		arg.Hashes,
+		arg.Servers,
 	)
 	if err != nil {
 		return 0, err
@@ -142,28 +148,30 @@ func (q *Queries) GetFile(ctx context.Context, id uuid.UUID) (File, error) {
 	return i, err
 }
 
-const insertChunk = `-- name: InsertChunk :exec
+const insertChunks = `-- name: InsertChunks :exec
 INSERT INTO chunks (id, file_id, chunk_number, byte_offset, size, storage_server_id, status)
-VALUES ($1, $2, $3, $4, $5, $6, 'pending')
+SELECT unnest($1::uuid[]), $2::uuid, unnest($3::smallint[]),
+       unnest($4::bigint[]), unnest($5::bigint[]), unnest($6::uuid[]), 'pending'
 `
 
-type InsertChunkParams struct {
-	ID              uuid.UUID
-	FileID          uuid.UUID
-	ChunkNumber     int16
-	ByteOffset      int64
-	Size            int64
-	StorageServerID uuid.UUID
+type InsertChunksParams struct {
+	Ids     []uuid.UUID
+	FileID  uuid.UUID
+	Numbers []int16
+	Offsets []int64
+	Sizes   []int64
+	Servers []uuid.UUID
 }
 
-func (q *Queries) InsertChunk(ctx context.Context, arg InsertChunkParams) error {
-	_, err := q.db.Exec(ctx, insertChunk,
-		arg.ID,
+// All six chunk rows of a blob in one statement (the arrays are zipped).
+func (q *Queries) InsertChunks(ctx context.Context, arg InsertChunksParams) error {
+	_, err := q.db.Exec(ctx, insertChunks,
+		arg.Ids,
 		arg.FileID,
-		arg.ChunkNumber,
-		arg.ByteOffset,
-		arg.Size,
-		arg.StorageServerID,
+		arg.Numbers,
+		arg.Offsets,
+		arg.Sizes,
+		arg.Servers,
 	)
 	return err
 }

@@ -34,7 +34,9 @@ type Querier interface {
 	// the same rows; the claim holds only for the claiming transaction.
 	ClaimDueChunkDeletions(ctx context.Context, limit int32) ([]ClaimDueChunkDeletionsRow, error)
 	ClaimExpiredUploadSessions(ctx context.Context, limit int32) ([]ClaimExpiredUploadSessionsRow, error)
-	CompleteChunk(ctx context.Context, arg CompleteChunkParams) (int64, error)
+	// Marks a blob's chunks stored with what the nodes reported, in one
+	// statement; the row count tells whether all of them were still pending.
+	CompleteChunks(ctx context.Context, arg CompleteChunksParams) (int64, error)
 	CompleteFile(ctx context.Context, arg CompleteFileParams) (int64, error)
 	CompleteUploadSession(ctx context.Context, arg CompleteUploadSessionParams) error
 	CountActiveServers(ctx context.Context, staleAfterSeconds float64) (int64, error)
@@ -73,7 +75,8 @@ type Querier interface {
 	GetStorageServer(ctx context.Context, id uuid.UUID) (StorageServer, error)
 	GetUpload(ctx context.Context, id uuid.UUID) (MultipartUpload, error)
 	Heartbeat(ctx context.Context, arg HeartbeatParams) (int64, error)
-	InsertChunk(ctx context.Context, arg InsertChunkParams) error
+	// All six chunk rows of a blob in one statement (the arrays are zipped).
+	InsertChunks(ctx context.Context, arg InsertChunksParams) error
 	InsertFile(ctx context.Context, arg InsertFileParams) error
 	InsertObject(ctx context.Context, arg InsertObjectParams) error
 	InsertObjectPart(ctx context.Context, arg InsertObjectPartParams) error

@@ -2,9 +2,11 @@
 INSERT INTO files (id, filename, content_type, size, status, metadata, owner)
 VALUES ($1, $2, $3, $4, 'uploading', $5, $6);
 
--- name: InsertChunk :exec
+-- name: InsertChunks :exec
+-- All six chunk rows of a blob in one statement (the arrays are zipped).
 INSERT INTO chunks (id, file_id, chunk_number, byte_offset, size, storage_server_id, status)
-VALUES ($1, $2, $3, $4, $5, $6, 'pending');
+SELECT unnest(sqlc.arg(ids)::uuid[]), sqlc.arg(file_id)::uuid, unnest(sqlc.arg(numbers)::smallint[]),
+       unnest(sqlc.arg(offsets)::bigint[]), unnest(sqlc.arg(sizes)::bigint[]), unnest(sqlc.arg(servers)::uuid[]), 'pending';
 
 -- name: InsertUploadSession :exec
 INSERT INTO upload_sessions (id, file_id, status, started_at, last_activity, expires_at)
@@ -19,9 +21,15 @@ SET bytes_received = $2,
     expires_at     = greatest(expires_at, now() + make_interval(secs => sqlc.arg(timeout_seconds)::float8))
 WHERE id = $1 AND status = 'active';
 
--- name: CompleteChunk :execrows
-UPDATE chunks SET byte_offset = $2, size = $3, hash = $4, storage_server_id = $5, status = 'stored'
-WHERE id = $1 AND status = 'pending';
+-- name: CompleteChunks :execrows
+-- Marks a blob's chunks stored with what the nodes reported, in one
+-- statement; the row count tells whether all of them were still pending.
+UPDATE chunks c
+SET byte_offset = u.byte_offset, size = u.size, hash = u.hash, storage_server_id = u.server, status = 'stored'
+FROM (SELECT unnest(sqlc.arg(ids)::uuid[]) AS id, unnest(sqlc.arg(offsets)::bigint[]) AS byte_offset,
+             unnest(sqlc.arg(sizes)::bigint[]) AS size, unnest(sqlc.arg(hashes)::text[]) AS hash,
+             unnest(sqlc.arg(servers)::uuid[]) AS server) u
+WHERE c.id = u.id AND c.status = 'pending';
 
 -- name: CompleteFile :execrows
 UPDATE files SET size = $2, checksum = $3, status = 'completed', updated_at = now()

@@ -148,13 +148,13 @@ func (s *Service) beginUpload(ctx context.Context, b *Blob, in PutInput, session
 		if err := q.InsertUploadSession(ctx, dbq.InsertUploadSessionParams{ID: sessionID, FileID: b.ID, TimeoutSeconds: s.opts.SessionTimeout.Seconds()}); err != nil {
 			return err
 		}
+		rows := dbq.InsertChunksParams{FileID: b.ID}
 		for _, c := range b.Chunks {
-			err := q.InsertChunk(ctx, dbq.InsertChunkParams{ID: c.ID, FileID: b.ID, ChunkNumber: int16(c.Number), ByteOffset: c.Offset, Size: c.Size, StorageServerID: c.ServerID})
-			if err != nil {
-				return err
-			}
+			rows.Ids, rows.Numbers = append(rows.Ids, c.ID), append(rows.Numbers, int16(c.Number))
+			rows.Offsets, rows.Sizes = append(rows.Offsets, c.Offset), append(rows.Sizes, c.Size)
+			rows.Servers = append(rows.Servers, c.ServerID)
 		}
-		return nil
+		return q.InsertChunks(ctx, rows)
 	})
 	return metadataError(err)
 }
@@ -304,16 +304,20 @@ func expectEOF(ctx context.Context, body io.Reader) error {
 
 func (s *Service) finishUpload(ctx context.Context, b *Blob, onCommit func(context.Context, *dbq.Queries, Blob) error) error {
 	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
+		stored := dbq.CompleteChunksParams{}
 		for _, c := range b.Chunks {
-			n, err := q.CompleteChunk(ctx, dbq.CompleteChunkParams{ID: c.ID, ByteOffset: c.Offset, Size: c.Size, Hash: text(c.Hash), StorageServerID: c.ServerID})
-			if err != nil {
-				return err
-			}
-			if n != 1 {
-				return fmt.Errorf("%w: chunk %s vanished during upload (session expired?)", db.ErrNotFound, c.ID)
-			}
+			stored.Ids, stored.Offsets = append(stored.Ids, c.ID), append(stored.Offsets, c.Offset)
+			stored.Sizes, stored.Hashes = append(stored.Sizes, c.Size), append(stored.Hashes, c.Hash)
+			stored.Servers = append(stored.Servers, c.ServerID)
 		}
-		n, err := q.CompleteFile(ctx, dbq.CompleteFileParams{ID: b.ID, Size: b.Size, Checksum: text(b.Checksum)})
+		n, err := q.CompleteChunks(ctx, stored)
+		if err != nil {
+			return err
+		}
+		if n != int64(len(b.Chunks)) {
+			return fmt.Errorf("%w: chunks of %s vanished during upload (session expired?)", db.ErrNotFound, b.ID)
+		}
+		n, err = q.CompleteFile(ctx, dbq.CompleteFileParams{ID: b.ID, Size: b.Size, Checksum: text(b.Checksum)})
 		if err != nil {
 			return err
 		}
