@@ -159,3 +159,10 @@ func statT(path string) (*syscall.Stat_t, error) {
 	}
 	return &st, nil
 }
+
+// ServerCanReach reports whether the PostgreSQL server user (postgres, when
+// running as root; else ourselves) can reach dir through its parents.
+func ServerCanReach(dir string) bool {
+	u, err := currentServerUser()
+	return err == nil && u.checkReachable(dir) == nil
+}

@@ -47,10 +47,16 @@ func runWithPrivatePostgres(dir string, command []string) (code int, err error) 
 }
 
 // makeTempDir makes a fresh dir under dir that the postgres user can reach
-// when running as root (MkdirTemp's 0700 would lock it out).
+// when running as root (MkdirTemp's 0700 would lock it out). When dir's
+// parents shut that user out (a checkout under /root), the system temp dir
+// is used instead.
 func makeTempDir(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
+	}
+	if abs, err := filepath.Abs(dir); err == nil && !harness.ServerCanReach(filepath.Join(abs, "pg")) {
+		fmt.Fprintf(os.Stderr, "postgres: user postgres cannot reach %s; using the system temp dir\n", abs)
+		dir = ""
 	}
 	tmp, err := os.MkdirTemp(dir, "test-pg-")
 	if err != nil {
