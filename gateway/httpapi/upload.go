@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -30,6 +31,33 @@ const (
 // ?filename=. Sizes declared beyond the limit are refused before a byte of
 // the body is read.
 func (h *filesHandler) upload(c echo.Context) error {
+	// net/http cancels a request's context when its connection reads EOF,
+	// which a client that half-closes after sending its whole body causes
+	// too. An upload is instead cancelled only when its body fails: then
+	// the client really is gone (or sent less than it declared).
+	req := c.Request()
+	ctx, cancel := context.WithCancel(context.WithoutCancel(req.Context()))
+	defer cancel()
+	req.Body = &cancelOnError{ReadCloser: req.Body, cancel: cancel}
+	c.SetRequest(req.WithContext(ctx))
+	return h.receive(c)
+}
+
+// cancelOnError cancels the upload's context when the body fails.
+type cancelOnError struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnError) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.cancel()
+	}
+	return n, err
+}
+
+func (h *filesHandler) receive(c echo.Context) error {
 	req := c.Request()
 	mediaType, params, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 	if mediaType == "multipart/form-data" {
