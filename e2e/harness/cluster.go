@@ -47,6 +47,8 @@ type Options struct {
 	// CleanupInterval set the gateway variables of the same (upper-case)
 	// names. Zero leaves the gateway's own default.
 	RingRefreshInterval, HeartbeatTimeout, SessionTimeout, CleanupInterval time.Duration
+	// NodeMetrics gives every node a metrics port (NodeMetricsURL).
+	NodeMetrics bool
 	// GatewayTLS, when set, makes the gateway serve HTTPS with this
 	// certificate and key (PEM files); GatewayURL then says https.
 	GatewayTLS *TLSFiles

@@ -21,6 +21,7 @@ type node struct {
 	index                        int
 	name, addr, dataDir, logPath string
 	port                         int
+	metricsPort                  int      // 0 unless Options.NodeMetrics
 	proc                         *process // nil while stopped; guarded by Cluster.mu
 }
 
@@ -43,6 +44,12 @@ func (c *Cluster) newNode(i int) (*node, error) {
 		logPath: filepath.Join(c.opts.Dir, fmt.Sprintf("node-%d.log", i+1)),
 		port:    port,
 	}
+	if c.opts.NodeMetrics {
+		var err error
+		if n.metricsPort, err = FreePort(); err != nil {
+			return nil, err
+		}
+	}
 	return n, os.MkdirAll(n.dataDir, 0o755)
 }
 
@@ -55,6 +62,9 @@ func (c *Cluster) nodeEnv(n *node) []string {
 		"DATA_DIR=" + n.dataDir,
 		"DATABASE_URL=" + c.dbURL,
 		"HEARTBEAT_INTERVAL=" + c.opts.HeartbeatInterval.String(),
+	}
+	if n.metricsPort != 0 {
+		env = append(env, "METRICS_PORT="+strconv.Itoa(n.metricsPort))
 	}
 	return append(env, c.opts.NodeEnv...)
 }
@@ -247,6 +257,14 @@ func (c *Cluster) NodeAddr(i int) string { return c.mustNode(i).addr }
 
 // NodeDataDir is node i's DATA_DIR. It panics if i is out of range.
 func (c *Cluster) NodeDataDir(i int) string { return c.mustNode(i).dataDir }
+
+// NodeMetricsURL is node i's /metrics URL, or "" without Options.NodeMetrics.
+func (c *Cluster) NodeMetricsURL(i int) string {
+	if n := c.mustNode(i); n.metricsPort != 0 {
+		return fmt.Sprintf("http://127.0.0.1:%d/metrics", n.metricsPort)
+	}
+	return ""
+}
 
 // NodeLogPath is where node i's output goes. It panics if i is out of range.
 func (c *Cluster) NodeLogPath(i int) string { return c.mustNode(i).logPath }
