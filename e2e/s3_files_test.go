@@ -25,16 +25,21 @@ func filesDoor(t *testing.T, e *s3Env) {
 		t.Fatalf("HeadObject: %v", err)
 	}
 	id := sixfoldID(put.ResultMetadata, head.ResultMetadata)
-	if id == "" {
-		// The S3 door sets no X-Sixfold-* header (yet): take the blob id
-		// from PostgreSQL so the /files door is still checked.
-		t.Logf("no X-Sixfold-* header on PutObject or HeadObject; looking the id up in PostgreSQL")
-		id = blobIDOf(t, e, bucket, key)
+	if id == "" || id != blobIDOf(t, e, bucket, key) {
+		t.Fatalf("x-sixfold-object-id = %q; want the object's blob id %s", id, blobIDOf(t, e, bucket, key))
 	}
 	c := &client{t: t, base: e.url, key: e.key, secret: e.secret, http: e.http}
 	got, n := c.download(id)
 	if want := sum(data); got != want || n != int64(len(data)) {
 		t.Fatalf("GET /files/%s = %d bytes sha256 %s; want %d bytes %s", id, n, got, len(data), want)
+	}
+	// The blob's recorded checksum (the /files ETag) is the SHA-256 of the
+	// bytes, whether the gateway hashed them or took the digest SigV4
+	// computed while verifying a hex-signed payload.
+	resp := c.get("/files/" + id)
+	resp.Body.Close()
+	if etag, want := resp.Header.Get("ETag"), `"`+sum(data)+`"`; etag != want {
+		t.Errorf("GET /files/%s ETag = %s; want %s", id, etag, want)
 	}
 }
 

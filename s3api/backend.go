@@ -108,6 +108,9 @@ type ObjectMeta struct {
 // Digests are what the S3 layer computed over a payload as it streamed.
 type Digests struct {
 	MD5 []byte // 16 bytes
+	// SHA256 is the payload's SHA-256 when the S3 layer computed it
+	// anyway (a hex-signed payload or a declared SHA256 checksum), else nil.
+	SHA256 []byte
 	// Checksums maps an algorithm ("CRC32", "CRC32C", "CRC64NVME", "SHA1",
 	// "SHA256") to its base64 value, for every algorithm the request
 	// declared (header or trailer).
@@ -122,6 +125,9 @@ type PutObjectInput struct {
 	Digests     func() Digests
 	Meta        ObjectMeta
 	IfNoneMatch bool // If-None-Match: *
+	// SHA256Known says Digests().SHA256 will be set once Body reaches
+	// io.EOF, so the backend need not hash the payload a second time.
+	SHA256Known bool
 }
 
 // UploadPartInput is one UploadPart.
@@ -131,6 +137,7 @@ type UploadPartInput struct {
 	Size                  int64 // exact decoded size, or -1
 	Body                  io.Reader
 	Digests               func() Digests
+	SHA256Known           bool // as in PutObjectInput
 }
 
 // ObjectInfo describes a stored object.

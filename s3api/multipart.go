@@ -49,7 +49,7 @@ func (h *handler) uploadPart(q *request) (*response, error) {
 	}
 	part, err := h.backend.UploadPart(q.r.Context(), UploadPartInput{
 		Bucket: q.target.bucket, Key: q.target.key, UploadID: q.query.Get("uploadId"),
-		PartNumber: n, Size: up.size, Body: up.body, Digests: up.digests,
+		PartNumber: n, Size: up.size, Body: up.body, Digests: up.digests, SHA256Known: up.sha256Known,
 	})
 	if err != nil {
 		return nil, err

@@ -7,9 +7,17 @@ import (
 
 // upload is a verified request body on its way to the Backend.
 type upload struct {
-	body    io.Reader
-	size    int64 // decoded size, or -1
-	digests func() Digests
+	body        io.Reader
+	size        int64 // decoded size, or -1
+	digests     func() Digests
+	sha256Known bool // digests().SHA256 will be set at io.EOF
+}
+
+// sha256Source is the optional capability of a payload that hashes itself
+// with SHA-256 anyway (SigV4 with a hex payload hash).
+type sha256Source interface {
+	ComputesSHA256() bool
+	SHA256() []byte
 }
 
 // putObject answers PUT /b/k.
@@ -24,7 +32,7 @@ func (h *handler) putObject(q *request) (*response, error) {
 	}
 	info, err := h.backend.PutObject(q.r.Context(), PutObjectInput{
 		Bucket: q.target.bucket, Key: q.target.key, Size: up.size, Body: up.body,
-		Digests: up.digests, Meta: meta, IfNoneMatch: ifNoneMatch,
+		Digests: up.digests, Meta: meta, IfNoneMatch: ifNoneMatch, SHA256Known: up.sha256Known,
 	})
 	if err != nil {
 		return nil, err
@@ -80,11 +88,18 @@ func (h *handler) openUpload(q *request, limit int64) (upload, error) {
 	if p.Size() > limit {
 		return upload{}, s3Error(codeEntityTooLarge)
 	}
+	src, hashes := p.(sha256Source)
 	digests := func() Digests {
 		md5, checksums := p.Digests()
-		return Digests{MD5: md5, Checksums: checksums}
+		d := Digests{MD5: md5, Checksums: checksums}
+		if hashes {
+			d.SHA256 = src.SHA256()
+		}
+		return d
 	}
-	return upload{body: &sizeGuard{r: p, left: limit}, size: p.Size(), digests: digests}, nil
+	up := upload{body: &sizeGuard{r: p, left: limit}, size: p.Size(), digests: digests}
+	up.sha256Known = hashes && src.ComputesSHA256()
+	return up, nil
 }
 
 // unframed reports an HTTP/1.x request body with neither Content-Length

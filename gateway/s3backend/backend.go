@@ -112,7 +112,16 @@ func (b *Backend) tx(ctx context.Context, fn func(q *dbq.Queries) error) error {
 // storeBlob stores one payload as an S3-owned blob. commit runs inside the
 // transaction that completes the blob. A payload of unknown length is
 // spooled to disk first: the blob layout needs the size up front.
-func (b *Backend) storeBlob(ctx context.Context, name, contentType string, size int64, body io.Reader, commit func(context.Context, *dbq.Queries, objects.Blob) error) error {
+// payload is a verified S3 body on its way into a blob.
+type payload struct {
+	size int64 // exact, or -1
+	body io.Reader
+	// sha256, when set, returns the body's SHA-256 after io.EOF.
+	sha256 func() []byte
+}
+
+func (b *Backend) storeBlob(ctx context.Context, name, contentType string, p payload, commit func(context.Context, *dbq.Queries, objects.Blob) error) error {
+	size, body := p.size, p.body
 	if size > b.opts.MaxSize {
 		return s3api.ErrEntityTooLarge
 	}
@@ -130,7 +139,7 @@ func (b *Backend) storeBlob(ctx context.Context, name, contentType string, size 
 	}
 	_, err := b.objects.Put(ctx, objects.PutInput{
 		Filename: name, ContentType: contentType, Size: size, Exact: true,
-		Body: body, Owner: "s3", OnCommit: commit,
+		Body: body, KnownSHA256: p.sha256, Owner: "s3", OnCommit: commit,
 	})
 	return blobError(err)
 }
@@ -208,4 +217,13 @@ func mustJSON(v any) json.RawMessage {
 func parseID(id string) (uuid.UUID, bool) {
 	u, err := uuid.Parse(id)
 	return u, err == nil
+}
+
+// knownSHA256 turns a Digests func into the blob's KnownSHA256 when the S3
+// layer promised to compute the digest.
+func knownSHA256(known bool, digests func() s3api.Digests) func() []byte {
+	if !known {
+		return nil
+	}
+	return func() []byte { return digests().SHA256 }
 }

@@ -56,7 +56,7 @@ func (b *Backend) UploadPart(ctx context.Context, in s3api.UploadPartInput) (s3a
 	}
 	var part s3api.PartInfo
 	name := in.Key + " part " + strconv.Itoa(in.PartNumber)
-	err := b.storeBlob(ctx, name, "", in.Size, in.Body, func(ctx context.Context, q *dbq.Queries, blob objects.Blob) error {
+	err := b.storeBlob(ctx, name, "", payload{size: in.Size, body: in.Body, sha256: knownSHA256(in.SHA256Known, in.Digests)}, func(ctx context.Context, q *dbq.Queries, blob objects.Blob) error {
 		u, err := upload(ctx, q, in.Bucket, in.Key, in.UploadID, true)
 		if err != nil {
 			return err

@@ -176,6 +176,13 @@ func (p *Payload) Digests() (md5 []byte, checksums map[string]string) {
 	return p.md5Sum, sums
 }
 
+// ComputesSHA256 reports, before the body is read, whether SHA256 will have
+// a value at io.EOF: callers that need the digest can skip their own pass.
+func (p *Payload) ComputesSHA256() bool {
+	_, ok := p.hashes[SHA256]
+	return ok
+}
+
 // SHA256 returns the SHA-256 of the decoded bytes after io.EOF when it was
 // computed anyway (a hex X-Amz-Content-Sha256 or a SHA256 checksum), so that
 // callers need not hash the body a second time; nil otherwise.
