@@ -1,7 +1,9 @@
 package db
 
 import (
+	"fmt"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 )
@@ -107,4 +109,34 @@ func withSSLMode(dsn, sslmode string) string {
 		return dsn + "&sslmode=" + url.QueryEscape(sslmode)
 	}
 	return dsn + "?sslmode=" + url.QueryEscape(sslmode)
+}
+
+// RefuseExposedSecrets fails when the config file at path holds secrets
+// (their keys in secrets) and every user of the machine can read it. Group
+// read is allowed, for a service group that owns the file. Both binaries'
+// config loaders call it.
+func RefuseExposedSecrets(path string, secrets []string) error {
+	if len(secrets) == 0 {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	if mode := fi.Mode().Perm(); mode&0o004 != 0 {
+		return fmt.Errorf("config file %s holds secrets (%s) but every user can read it (mode %04o): "+
+			"run chmod 600 %s, or pass the secrets in the environment instead",
+			path, strings.Join(secrets, ", "), mode, path)
+	}
+	return nil
+}
+
+// yamlValue is a value quoted in a YAML decoding error.
+var yamlValue = regexp.MustCompile("`[^`]*`")
+
+// RedactYAML keeps values out of a YAML decoding error of a config file: a
+// secret put under the wrong key ("keys: ak:sk") would otherwise be quoted
+// in the message. The line number still says where the problem is.
+func RedactYAML(err error) string {
+	return yamlValue.ReplaceAllString(err.Error(), "(value hidden)")
 }

@@ -155,9 +155,9 @@ func (c *Config) readFile(path string) error {
 	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file means all defaults
-		return fmt.Errorf("config %s: %v", path, redactYAML(err))
+		return fmt.Errorf("config %s: %v", path, db.RedactYAML(err))
 	}
-	return refuseExposedSecrets(path, c.fileSecrets())
+	return db.RefuseExposedSecrets(path, c.fileSecrets())
 }
 
 func (c *Config) applyEnv() error {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -130,33 +129,4 @@ func (c *Config) fileSecrets() []string {
 		}
 	}
 	return append(keys, c.Database.Secrets()...)
-}
-
-// refuseExposedSecrets fails when a config file holding secrets can be
-// read by every user of the machine. Group read is allowed, for a service
-// group that owns the file.
-func refuseExposedSecrets(path string, secrets []string) error {
-	if len(secrets) == 0 {
-		return nil
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if mode := fi.Mode().Perm(); mode&0o004 != 0 {
-		return fmt.Errorf("config file %s holds secrets (%s) but every user can read it (mode %04o): "+
-			"run chmod 600 %s, or pass the secrets in the environment instead",
-			path, strings.Join(secrets, ", "), mode, path)
-	}
-	return nil
-}
-
-// yamlValue is a value quoted in a YAML decoding error.
-var yamlValue = regexp.MustCompile("`[^`]*`")
-
-// redactYAML keeps values out of a YAML decoding error: a secret put
-// under the wrong key ("keys: ak:sk") would otherwise be quoted in the
-// message. The line number still says where the problem is.
-func redactYAML(err error) string {
-	return yamlValue.ReplaceAllString(err.Error(), "(value hidden)")
 }

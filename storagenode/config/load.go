@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"sixfold/db"
 )
 
 // Load builds the Config from args (the command line without the program
@@ -47,9 +49,9 @@ func readFile(path string, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("config file %s: %v", path, redactYAML(err))
+		return fmt.Errorf("config file %s: %v", path, db.RedactYAML(err))
 	}
-	return refuseExposedSecrets(path, cfg.Database.Secrets())
+	return db.RefuseExposedSecrets(path, cfg.Database.Secrets())
 }
 
 // applyEnv overrides cfg from the environment variables that are set.
