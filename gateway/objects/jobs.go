@@ -26,11 +26,19 @@ func (s *Service) Kick() {
 	}
 }
 
+// CleanupJob is a periodic cleanup pass owned by another package (the S3
+// door's expiry of abandoned multipart uploads); it returns how many items
+// it handled.
+type CleanupJob struct {
+	Name string
+	Run  func(ctx context.Context) (int, error)
+}
+
 // RunJobs runs the background jobs until ctx ends: the chunk-deletion queue
 // worker and, every cleanupInterval, the expiry of abandoned upload
-// sessions. Any number of gateways may run them at once: both claim their
-// rows with FOR UPDATE SKIP LOCKED.
-func (s *Service) RunJobs(ctx context.Context, cleanupInterval time.Duration) {
+// sessions followed by each extra cleanup job. Any number of gateways may
+// run them at once: they claim their rows with FOR UPDATE SKIP LOCKED.
+func (s *Service) RunJobs(ctx context.Context, cleanupInterval time.Duration, extra ...CleanupJob) {
 	deletions := time.NewTicker(deletionRetryInterval)
 	defer deletions.Stop()
 	cleanup := time.NewTicker(cleanupInterval)
@@ -42,6 +50,10 @@ func (s *Service) RunJobs(ctx context.Context, cleanupInterval time.Duration) {
 		case <-cleanup.C:
 			n, err := s.ExpireSessions(ctx)
 			s.logJob("expire upload sessions", n, err)
+			for _, job := range extra {
+				n, err := job.Run(ctx)
+				s.logJob(job.Name, n, err)
+			}
 			continue
 		case <-deletions.C:
 		case <-s.kick:

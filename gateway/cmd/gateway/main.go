@@ -85,11 +85,15 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	defer stopJobs()
 	go nodes.Run(jobsCtx)
 	go nodes.Listen(jobsCtx)
-	go svc.RunJobs(jobsCtx, cfg.Upload.CleanupInterval)
 
 	keys := auth.NewKeyStore(keyPairs(cfg))
 	s3store := s3backend.New(pool, svc, s3backend.Options{MaxSize: cfg.Upload.MaxFileSize, SpoolDir: cfg.Upload.SpoolDir})
-	go expireUploads(jobsCtx, s3store, cfg, log)
+	go svc.RunJobs(jobsCtx, cfg.Upload.CleanupInterval, objects.CleanupJob{
+		Name: "abort abandoned multipart uploads",
+		Run: func(ctx context.Context) (int, error) {
+			return s3store.ExpireUploads(ctx, cfg.Upload.MultipartMaxAge)
+		},
+	})
 	s3 := s3api.New(s3api.Options{
 		Backend:         s3store,
 		Credentials:     keys,
@@ -154,25 +158,6 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	}
 	stopJobs()
 	return nil
-}
-
-// expireUploads aborts abandoned S3 multipart uploads every cleanup interval.
-func expireUploads(ctx context.Context, store *s3backend.Backend, cfg *config.Config, log zerolog.Logger) {
-	ticker := time.NewTicker(cfg.Upload.CleanupInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
-		n, err := store.ExpireUploads(ctx, cfg.Upload.MultipartMaxAge)
-		if err != nil && ctx.Err() == nil {
-			log.Warn().Err(err).Msg("expiring abandoned multipart uploads failed; will retry")
-		} else if n > 0 {
-			log.Info().Int("uploads", n).Msg("abandoned multipart uploads aborted")
-		}
-	}
 }
 
 func keyPairs(cfg *config.Config) map[string]string {
