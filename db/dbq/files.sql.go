@@ -47,9 +47,10 @@ func (q *Queries) CompleteChunks(ctx context.Context, arg CompleteChunksParams) 
 	return result.RowsAffected(), nil
 }
 
-const completeFile = `-- name: CompleteFile :execrows
+const completeFile = `-- name: CompleteFile :one
 UPDATE files SET size = $2, checksum = $3, status = 'completed', updated_at = now()
 WHERE id = $1 AND status = 'uploading'
+RETURNING created_at
 `
 
 type CompleteFileParams struct {
@@ -58,12 +59,12 @@ type CompleteFileParams struct {
 	Checksum pgtype.Text
 }
 
-func (q *Queries) CompleteFile(ctx context.Context, arg CompleteFileParams) (int64, error) {
-	result, err := q.db.Exec(ctx, completeFile, arg.ID, arg.Size, arg.Checksum)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+// No row means the upload's session expired and was cleaned up meanwhile.
+func (q *Queries) CompleteFile(ctx context.Context, arg CompleteFileParams) (time.Time, error) {
+	row := q.db.QueryRow(ctx, completeFile, arg.ID, arg.Size, arg.Checksum)
+	var created_at time.Time
+	err := row.Scan(&created_at)
+	return created_at, err
 }
 
 const completeUploadSession = `-- name: CompleteUploadSession :exec

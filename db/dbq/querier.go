@@ -6,6 +6,7 @@ package dbq
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -37,7 +38,8 @@ type Querier interface {
 	// Marks a blob's chunks stored with what the nodes reported, in one
 	// statement; the row count tells whether all of them were still pending.
 	CompleteChunks(ctx context.Context, arg CompleteChunksParams) (int64, error)
-	CompleteFile(ctx context.Context, arg CompleteFileParams) (int64, error)
+	// No row means the upload's session expired and was cleaned up meanwhile.
+	CompleteFile(ctx context.Context, arg CompleteFileParams) (time.Time, error)
 	CompleteUploadSession(ctx context.Context, arg CompleteUploadSessionParams) error
 	CountActiveServers(ctx context.Context, staleAfterSeconds float64) (int64, error)
 	CountActiveUploads(ctx context.Context) (int64, error)

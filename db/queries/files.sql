@@ -31,9 +31,11 @@ FROM (SELECT unnest(sqlc.arg(ids)::uuid[]) AS id, unnest(sqlc.arg(offsets)::bigi
              unnest(sqlc.arg(servers)::uuid[]) AS server) u
 WHERE c.id = u.id AND c.status = 'pending';
 
--- name: CompleteFile :execrows
+-- name: CompleteFile :one
+-- No row means the upload's session expired and was cleaned up meanwhile.
 UPDATE files SET size = $2, checksum = $3, status = 'completed', updated_at = now()
-WHERE id = $1 AND status = 'uploading';
+WHERE id = $1 AND status = 'uploading'
+RETURNING created_at;
 
 -- name: CompleteUploadSession :exec
 UPDATE upload_sessions SET status = 'completed', bytes_received = $2, last_activity = now()

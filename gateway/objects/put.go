@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
 
 	"sixfold/db"
@@ -328,13 +329,14 @@ func (s *Service) finishUpload(ctx context.Context, b *Blob, onCommit func(conte
 		if n != int64(len(b.Chunks)) {
 			return fmt.Errorf("%w: chunks of %s vanished during upload (session expired?)", db.ErrNotFound, b.ID)
 		}
-		n, err = q.CompleteFile(ctx, dbq.CompleteFileParams{ID: b.ID, Size: b.Size, Checksum: text(b.Checksum)})
+		createdAt, err := q.CompleteFile(ctx, dbq.CompleteFileParams{ID: b.ID, Size: b.Size, Checksum: text(b.Checksum)})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: file %s vanished during upload (session expired?)", db.ErrNotFound, b.ID)
+		}
 		if err != nil {
 			return err
 		}
-		if n != 1 {
-			return fmt.Errorf("%w: file %s vanished during upload (session expired?)", db.ErrNotFound, b.ID)
-		}
+		b.CreatedAt = createdAt
 		if err := q.CompleteUploadSession(ctx, dbq.CompleteUploadSessionParams{FileID: b.ID, BytesReceived: b.Size}); err != nil {
 			return err
 		}
@@ -348,10 +350,6 @@ func (s *Service) finishUpload(ctx context.Context, b *Blob, onCommit func(conte
 		return metadataError(err)
 	}
 	b.Status = "completed"
-	row, err := dbq.New(s.pool).GetFile(ctx, b.ID)
-	if err == nil {
-		b.CreatedAt = row.CreatedAt
-	}
 	return nil
 }
 
