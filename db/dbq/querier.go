@@ -81,7 +81,9 @@ type Querier interface {
 	InsertChunks(ctx context.Context, arg InsertChunksParams) error
 	InsertFile(ctx context.Context, arg InsertFileParams) error
 	InsertObject(ctx context.Context, arg InsertObjectParams) error
-	InsertObjectPart(ctx context.Context, arg InsertObjectPartParams) error
+	// Every part of an object in one statement (up to 10,000 for a multipart
+	// object); the arrays are zipped.
+	InsertObjectParts(ctx context.Context, arg InsertObjectPartsParams) error
 	InsertRingNode(ctx context.Context, arg InsertRingNodeParams) error
 	InsertUpload(ctx context.Context, arg InsertUploadParams) error
 	InsertUploadPart(ctx context.Context, arg InsertUploadPartParams) error

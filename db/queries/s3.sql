@@ -30,9 +30,13 @@ SELECT * FROM objects WHERE bucket = $1 AND key = $2 FOR UPDATE;
 INSERT INTO objects (id, bucket, key, size, etag, meta, checksums, part_count)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
--- name: InsertObjectPart :exec
+-- name: InsertObjectParts :exec
+-- Every part of an object in one statement (up to 10,000 for a multipart
+-- object); the arrays are zipped.
 INSERT INTO object_parts (object_id, part_number, file_id, byte_offset, size, etag, checksums)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
+SELECT sqlc.arg(object_id)::uuid, unnest(sqlc.arg(part_numbers)::int[]), unnest(sqlc.arg(file_ids)::uuid[]),
+       unnest(sqlc.arg(offsets)::bigint[]), unnest(sqlc.arg(sizes)::bigint[]), unnest(sqlc.arg(etags)::text[]),
+       unnest(sqlc.arg(checksums)::text[])::jsonb;
 
 -- name: DeleteObjectReturningFiles :many
 -- Removes an object and returns the blobs it pointed at, for retirement.

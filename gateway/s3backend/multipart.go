@@ -116,7 +116,7 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 // assemble checks the client's part list against the stored parts and
 // builds the object row: ETag = MD5 of the concatenated binary part MD5s
 // plus "-N", and a composite checksum when every part has one.
-func (b *Backend) assemble(u dbq.MultipartUpload, stored []dbq.MultipartPart, listed []s3api.CompletePart) (dbq.InsertObjectParams, []dbq.InsertObjectPartParams, error) {
+func (b *Backend) assemble(u dbq.MultipartUpload, stored []dbq.MultipartPart, listed []s3api.CompletePart) (dbq.InsertObjectParams, []objectPart, error) {
 	byNumber := make(map[int32]dbq.MultipartPart, len(stored))
 	for _, p := range stored {
 		byNumber[p.PartNumber] = p
@@ -131,7 +131,7 @@ func (b *Backend) assemble(u dbq.MultipartUpload, stored []dbq.MultipartPart, li
 			return obj, nil, s3api.ErrInvalidPart
 		}
 	}
-	parts := make([]dbq.InsertObjectPartParams, len(listed))
+	parts := make([]objectPart, len(listed))
 	for i, l := range listed {
 		p := byNumber[int32(l.PartNumber)]
 		if i < len(listed)-1 && p.Size < minPartSize {
@@ -140,7 +140,7 @@ func (b *Backend) assemble(u dbq.MultipartUpload, stored []dbq.MultipartPart, li
 		raw, _ := hex.DecodeString(p.Etag)
 		md5s.Write(raw)
 		composite.add(decodeChecksums(p.Checksums))
-		parts[i] = dbq.InsertObjectPartParams{ObjectID: obj.ID, PartNumber: p.PartNumber, FileID: p.FileID,
+		parts[i] = objectPart{PartNumber: p.PartNumber, FileID: p.FileID,
 			ByteOffset: obj.Size, Size: p.Size, Etag: p.Etag, Checksums: p.Checksums}
 		obj.Size += p.Size
 	}
@@ -187,7 +187,7 @@ func (c *composite) result(parts int) map[string]string {
 	return map[string]string{c.alg: base64.StdEncoding.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(parts)}
 }
 
-func unlisted(stored []dbq.MultipartPart, used []dbq.InsertObjectPartParams) []uuid.UUID {
+func unlisted(stored []dbq.MultipartPart, used []objectPart) []uuid.UUID {
 	keep := map[uuid.UUID]bool{}
 	for _, p := range used {
 		keep[p.FileID] = true

@@ -8,6 +8,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/google/uuid"
+
 	"sixfold/db/dbq"
 	"sixfold/gateway/objects"
 	"sixfold/s3api"
@@ -24,9 +26,9 @@ func (b *Backend) PutObject(ctx context.Context, in s3api.PutObjectInput) (s3api
 		d := in.Digests()
 		row := dbq.InsertObjectParams{ID: blob.ID, Bucket: in.Bucket, Key: in.Key, Size: blob.Size,
 			Etag: hex.EncodeToString(d.MD5), Meta: mustJSON(in.Meta), Checksums: mustJSON(orEmpty(d.Checksums))}
-		part := dbq.InsertObjectPartParams{ObjectID: blob.ID, PartNumber: 1, FileID: blob.ID, Size: blob.Size,
+		part := objectPart{PartNumber: 1, FileID: blob.ID, Size: blob.Size,
 			Etag: row.Etag, Checksums: row.Checksums}
-		if err := replaceObject(ctx, q, row, []dbq.InsertObjectPartParams{part}, in.IfNoneMatch); err != nil {
+		if err := replaceObject(ctx, q, row, []objectPart{part}, in.IfNoneMatch); err != nil {
 			return err
 		}
 		info = objectInfo(dbq.Object{ID: row.ID, Bucket: row.Bucket, Key: row.Key, Size: row.Size, Etag: row.Etag,
@@ -38,7 +40,7 @@ func (b *Backend) PutObject(ctx context.Context, in s3api.PutObjectInput) (s3api
 
 // replaceObject points bucket/key at a new object, retiring the blobs of
 // the one it replaces, all in the caller's transaction.
-func replaceObject(ctx context.Context, q *dbq.Queries, obj dbq.InsertObjectParams, parts []dbq.InsertObjectPartParams, ifNoneMatch bool) error {
+func replaceObject(ctx context.Context, q *dbq.Queries, obj dbq.InsertObjectParams, parts []objectPart, ifNoneMatch bool) error {
 	if err := q.LockObjectName(ctx, dbq.LockObjectNameParams{Bucket: obj.Bucket, Key: obj.Key}); err != nil {
 		return err
 	}
@@ -48,12 +50,13 @@ func replaceObject(ctx context.Context, q *dbq.Queries, obj dbq.InsertObjectPara
 	if err := q.InsertObject(ctx, obj); err != nil {
 		return noBucket(err)
 	}
+	rows := dbq.InsertObjectPartsParams{ObjectID: obj.ID}
 	for _, p := range parts {
-		if err := q.InsertObjectPart(ctx, p); err != nil {
-			return err
-		}
+		rows.PartNumbers, rows.FileIds = append(rows.PartNumbers, p.PartNumber), append(rows.FileIds, p.FileID)
+		rows.Offsets, rows.Sizes = append(rows.Offsets, p.ByteOffset), append(rows.Sizes, p.Size)
+		rows.Etags, rows.Checksums = append(rows.Etags, p.Etag), append(rows.Checksums, string(p.Checksums))
 	}
-	return nil
+	return q.InsertObjectParts(ctx, rows)
 }
 
 // removeObject deletes bucket/key if present (ErrPreconditionFailed
@@ -204,4 +207,14 @@ func noBucket(err error) error {
 		return s3api.ErrNoSuchBucket
 	}
 	return err
+}
+
+// objectPart is one blob of an object as replaceObject records it.
+type objectPart struct {
+	PartNumber int32
+	FileID     uuid.UUID
+	ByteOffset int64
+	Size       int64
+	Etag       string
+	Checksums  json.RawMessage
 }
