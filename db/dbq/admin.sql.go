@@ -77,8 +77,8 @@ func (q *Queries) AdminListServers(ctx context.Context) ([]AdminListServersRow, 
 const adminSetServerStatus = `-- name: AdminSetServerStatus :one
 UPDATE storage_servers
 SET status = CASE
-        WHEN $1::boolean THEN 'maintenance'
-        WHEN status <> 'maintenance' THEN status
+        WHEN $1::text IN ('maintenance', 'draining') THEN $1::text
+        WHEN status NOT IN ('maintenance', 'draining', 'removed') THEN status
         WHEN last_heartbeat > now() - make_interval(secs => $2::float8) THEN 'active'
         ELSE 'inactive'
     END,
@@ -88,7 +88,7 @@ RETURNING id, name, address, status
 `
 
 type AdminSetServerStatusParams struct {
-	Maintenance       bool
+	Target            string
 	StaleAfterSeconds float64
 	ID                uuid.UUID
 }
@@ -101,13 +101,14 @@ type AdminSetServerStatusRow struct {
 }
 
 // An operator puts a server into maintenance (it keeps serving reads but
-// leaves the placement ring) or takes it out again. Leaving maintenance
-// makes the server active when its heartbeat is fresh and inactive
-// otherwise (its next heartbeat activates it); a server that is not in
-// maintenance keeps its status, so "active" never revives a dead node.
+// leaves the placement ring), starts draining it (the healer then moves
+// every shard off it), or makes it active again. Becoming active makes an
+// operator-held server active when its heartbeat is fresh and inactive
+// otherwise (its next heartbeat activates it); a server the operator does
+// not hold keeps its status, so "active" never revives a dead node.
 // The status trigger (migration 0004) tells every gateway to refresh.
 func (q *Queries) AdminSetServerStatus(ctx context.Context, arg AdminSetServerStatusParams) (AdminSetServerStatusRow, error) {
-	row := q.db.QueryRow(ctx, adminSetServerStatus, arg.Maintenance, arg.StaleAfterSeconds, arg.ID)
+	row := q.db.QueryRow(ctx, adminSetServerStatus, arg.Target, arg.StaleAfterSeconds, arg.ID)
 	var i AdminSetServerStatusRow
 	err := row.Scan(
 		&i.ID,

@@ -16,23 +16,27 @@ import (
 
 const completeChunks = `-- name: CompleteChunks :execrows
 UPDATE chunks c
-SET byte_offset = u.byte_offset, size = u.size, hash = u.hash, storage_server_id = u.server, status = 'stored'
+SET byte_offset = u.byte_offset, size = u.size, hash = nullif(u.hash, ''), storage_server_id = u.server,
+    status = u.status, uploaded_at = CASE WHEN u.status = 'stored' THEN now() END
 FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::bigint[]) AS byte_offset,
              unnest($3::bigint[]) AS size, unnest($4::text[]) AS hash,
-             unnest($5::uuid[]) AS server) u
+             unnest($5::uuid[]) AS server, unnest($6::text[]) AS status) u
 WHERE c.id = u.id AND c.status = 'pending'
 `
 
 type CompleteChunksParams struct {
-	Ids     []uuid.UUID
-	Offsets []int64
-	Sizes   []int64
-	Hashes  []string
-	Servers []uuid.UUID
+	Ids      []uuid.UUID
+	Offsets  []int64
+	Sizes    []int64
+	Hashes   []string
+	Servers  []uuid.UUID
+	Statuses []string
 }
 
-// Marks a blob's chunks stored with what the nodes reported, in one
-// statement; the row count tells whether all of them were still pending.
+// Records what became of each of a blob's shards, in one statement: stored
+// with the digest its node reported, or missing (a node that failed while
+// the write quorum held), for the healer to rebuild. The row count tells
+// whether all of them were still pending.
 func (q *Queries) CompleteChunks(ctx context.Context, arg CompleteChunksParams) (int64, error) {
 	result, err := q.db.Exec(ctx, completeChunks,
 		arg.Ids,
@@ -40,6 +44,7 @@ func (q *Queries) CompleteChunks(ctx context.Context, arg CompleteChunksParams) 
 		arg.Sizes,
 		arg.Hashes,
 		arg.Servers,
+		arg.Statuses,
 	)
 	if err != nil {
 		return 0, err
@@ -48,7 +53,7 @@ func (q *Queries) CompleteChunks(ctx context.Context, arg CompleteChunksParams) 
 }
 
 const completeFile = `-- name: CompleteFile :one
-UPDATE files SET size = $2, checksum = $3, status = 'completed', updated_at = now()
+UPDATE files SET size = $2, checksum = $3, status = 'completed', updated_at = now(), completed_at = now()
 WHERE id = $1 AND status = 'uploading'
 RETURNING created_at
 `
@@ -106,7 +111,7 @@ func (q *Queries) DeleteFile(ctx context.Context, id uuid.UUID) (int64, error) {
 }
 
 const getCompletedFileForUpdate = `-- name: GetCompletedFileForUpdate :one
-SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner FROM files WHERE id = $1 AND status = 'completed' AND owner = 'files' FOR UPDATE
+SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner, data_shards, parity_shards, block_size, completed_at FROM files WHERE id = $1 AND status = 'completed' AND owner = 'files' FOR UPDATE
 `
 
 func (q *Queries) GetCompletedFileForUpdate(ctx context.Context, id uuid.UUID) (File, error) {
@@ -123,12 +128,16 @@ func (q *Queries) GetCompletedFileForUpdate(ctx context.Context, id uuid.UUID) (
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Owner,
+		&i.DataShards,
+		&i.ParityShards,
+		&i.BlockSize,
+		&i.CompletedAt,
 	)
 	return i, err
 }
 
 const getFile = `-- name: GetFile :one
-SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner FROM files WHERE id = $1
+SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner, data_shards, parity_shards, block_size, completed_at FROM files WHERE id = $1
 `
 
 func (q *Queries) GetFile(ctx context.Context, id uuid.UUID) (File, error) {
@@ -145,6 +154,10 @@ func (q *Queries) GetFile(ctx context.Context, id uuid.UUID) (File, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Owner,
+		&i.DataShards,
+		&i.ParityShards,
+		&i.BlockSize,
+		&i.CompletedAt,
 	)
 	return i, err
 }
@@ -164,7 +177,7 @@ type InsertChunksParams struct {
 	Servers []uuid.UUID
 }
 
-// All six chunk rows of a blob in one statement (the arrays are zipped).
+// All of a blob's shard rows in one statement (the arrays are zipped).
 func (q *Queries) InsertChunks(ctx context.Context, arg InsertChunksParams) error {
 	_, err := q.db.Exec(ctx, insertChunks,
 		arg.Ids,
@@ -178,17 +191,20 @@ func (q *Queries) InsertChunks(ctx context.Context, arg InsertChunksParams) erro
 }
 
 const insertFile = `-- name: InsertFile :exec
-INSERT INTO files (id, filename, content_type, size, status, metadata, owner)
-VALUES ($1, $2, $3, $4, 'uploading', $5, $6)
+INSERT INTO files (id, filename, content_type, size, status, metadata, owner, data_shards, parity_shards, block_size)
+VALUES ($1, $2, $3, $4, 'uploading', $5, $6, $7, $8, $9)
 `
 
 type InsertFileParams struct {
-	ID          uuid.UUID
-	Filename    string
-	ContentType string
-	Size        int64
-	Metadata    json.RawMessage
-	Owner       string
+	ID           uuid.UUID
+	Filename     string
+	ContentType  string
+	Size         int64
+	Metadata     json.RawMessage
+	Owner        string
+	DataShards   int16
+	ParityShards int16
+	BlockSize    int32
 }
 
 func (q *Queries) InsertFile(ctx context.Context, arg InsertFileParams) error {
@@ -199,6 +215,9 @@ func (q *Queries) InsertFile(ctx context.Context, arg InsertFileParams) error {
 		arg.Size,
 		arg.Metadata,
 		arg.Owner,
+		arg.DataShards,
+		arg.ParityShards,
+		arg.BlockSize,
 	)
 	return err
 }
@@ -220,7 +239,7 @@ func (q *Queries) InsertUploadSession(ctx context.Context, arg InsertUploadSessi
 }
 
 const listChunks = `-- name: ListChunks :many
-SELECT c.id, c.file_id, c.chunk_number, c.byte_offset, c.size, c.hash, c.storage_server_id, c.status, c.created_at, s.address AS server_address
+SELECT c.id, c.file_id, c.chunk_number, c.byte_offset, c.size, c.hash, c.storage_server_id, c.status, c.created_at, c.heal_claimed_until, c.heal_attempts, c.heal_error, c.uploaded_at, s.address AS server_address
 FROM chunks c
 JOIN storage_servers s ON s.id = c.storage_server_id
 WHERE c.file_id = $1
@@ -228,16 +247,20 @@ ORDER BY c.chunk_number
 `
 
 type ListChunksRow struct {
-	ID              uuid.UUID
-	FileID          uuid.UUID
-	ChunkNumber     int16
-	ByteOffset      int64
-	Size            int64
-	Hash            pgtype.Text
-	StorageServerID uuid.UUID
-	Status          string
-	CreatedAt       time.Time
-	ServerAddress   string
+	ID               uuid.UUID
+	FileID           uuid.UUID
+	ChunkNumber      int16
+	ByteOffset       int64
+	Size             int64
+	Hash             pgtype.Text
+	StorageServerID  uuid.UUID
+	Status           string
+	CreatedAt        time.Time
+	HealClaimedUntil pgtype.Timestamptz
+	HealAttempts     int32
+	HealError        pgtype.Text
+	UploadedAt       pgtype.Timestamptz
+	ServerAddress    string
 }
 
 func (q *Queries) ListChunks(ctx context.Context, fileID uuid.UUID) ([]ListChunksRow, error) {
@@ -259,6 +282,10 @@ func (q *Queries) ListChunks(ctx context.Context, fileID uuid.UUID) ([]ListChunk
 			&i.StorageServerID,
 			&i.Status,
 			&i.CreatedAt,
+			&i.HealClaimedUntil,
+			&i.HealAttempts,
+			&i.HealError,
+			&i.UploadedAt,
 			&i.ServerAddress,
 		); err != nil {
 			return nil, err
@@ -272,7 +299,7 @@ func (q *Queries) ListChunks(ctx context.Context, fileID uuid.UUID) ([]ListChunk
 }
 
 const listCompletedFiles = `-- name: ListCompletedFiles :many
-SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner FROM files
+SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner, data_shards, parity_shards, block_size, completed_at FROM files
 WHERE status = 'completed' AND owner = 'files'
   AND ($2::timestamptz IS NULL
        OR (created_at, id) < ($2::timestamptz, $3::uuid))
@@ -308,6 +335,10 @@ func (q *Queries) ListCompletedFiles(ctx context.Context, arg ListCompletedFiles
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.Owner,
+			&i.DataShards,
+			&i.ParityShards,
+			&i.BlockSize,
+			&i.CompletedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -18,15 +18,19 @@ type Bucket struct {
 }
 
 type Chunk struct {
-	ID              uuid.UUID
-	FileID          uuid.UUID
-	ChunkNumber     int16
-	ByteOffset      int64
-	Size            int64
-	Hash            pgtype.Text
-	StorageServerID uuid.UUID
-	Status          string
-	CreatedAt       time.Time
+	ID               uuid.UUID
+	FileID           uuid.UUID
+	ChunkNumber      int16
+	ByteOffset       int64
+	Size             int64
+	Hash             pgtype.Text
+	StorageServerID  uuid.UUID
+	Status           string
+	CreatedAt        time.Time
+	HealClaimedUntil pgtype.Timestamptz
+	HealAttempts     int32
+	HealError        pgtype.Text
+	UploadedAt       pgtype.Timestamptz
 }
 
 type ChunkDeletion struct {
@@ -39,22 +43,34 @@ type ChunkDeletion struct {
 }
 
 type File struct {
-	ID          uuid.UUID
-	Filename    string
-	ContentType string
-	Size        int64
-	Checksum    pgtype.Text
-	Status      string
-	Metadata    json.RawMessage
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Owner       string
+	ID           uuid.UUID
+	Filename     string
+	ContentType  string
+	Size         int64
+	Checksum     pgtype.Text
+	Status       string
+	Metadata     json.RawMessage
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Owner        string
+	DataShards   int16
+	ParityShards int16
+	BlockSize    int32
+	CompletedAt  pgtype.Timestamptz
 }
 
 type HashRingNode struct {
 	ServerID     uuid.UUID
 	VirtualIndex int32
 	HashValue    int64
+}
+
+type HealStat struct {
+	ID           bool
+	ShardsHealed int64
+	BytesHealed  int64
+	Failures     int64
+	LastHealedAt pgtype.Timestamptz
 }
 
 type MultipartPart struct {

@@ -18,10 +18,11 @@ type Querier interface {
 	// scan of chunks: an operator's query, not a hot path.
 	AdminListServers(ctx context.Context) ([]AdminListServersRow, error)
 	// An operator puts a server into maintenance (it keeps serving reads but
-	// leaves the placement ring) or takes it out again. Leaving maintenance
-	// makes the server active when its heartbeat is fresh and inactive
-	// otherwise (its next heartbeat activates it); a server that is not in
-	// maintenance keeps its status, so "active" never revives a dead node.
+	// leaves the placement ring), starts draining it (the healer then moves
+	// every shard off it), or makes it active again. Becoming active makes an
+	// operator-held server active when its heartbeat is fresh and inactive
+	// otherwise (its next heartbeat activates it); a server the operator does
+	// not hold keeps its status, so "active" never revives a dead node.
 	// The status trigger (migration 0004) tells every gateway to refresh.
 	AdminSetServerStatus(ctx context.Context, arg AdminSetServerStatusParams) (AdminSetServerStatusRow, error)
 	// What the cluster stores: completed blobs of the /files door and of S3
@@ -35,8 +36,18 @@ type Querier interface {
 	// the same rows; the claim holds only for the claiming transaction.
 	ClaimDueChunkDeletions(ctx context.Context, limit int32) ([]ClaimDueChunkDeletionsRow, error)
 	ClaimExpiredUploadSessions(ctx context.Context, limit int32) ([]ClaimExpiredUploadSessionsRow, error)
-	// Marks a blob's chunks stored with what the nodes reported, in one
-	// statement; the row count tells whether all of them were still pending.
+	// Claims shards of completed parity blobs that need rebuilding elsewhere:
+	// flagged missing or corrupt, or stored on a server that is draining, was
+	// removed, or has not heartbeaten for heal_after. The claim is a lease
+	// (heal_claimed_until), taken under SKIP LOCKED so that gateways racing for
+	// the same rows split them; a gateway that dies lets its lease lapse.
+	// Blobs are claimed whole (every shard of theirs that qualifies), so one
+	// rebuild reads the survivors once for all of them.
+	ClaimHealWork(ctx context.Context, arg ClaimHealWorkParams) ([]ClaimHealWorkRow, error)
+	// Records what became of each of a blob's shards, in one statement: stored
+	// with the digest its node reported, or missing (a node that failed while
+	// the write quorum held), for the healer to rebuild. The row count tells
+	// whether all of them were still pending.
 	CompleteChunks(ctx context.Context, arg CompleteChunksParams) (int64, error)
 	// No row means the upload's session expired and was cleaned up meanwhile.
 	CompleteFile(ctx context.Context, arg CompleteFileParams) (time.Time, error)
@@ -46,7 +57,7 @@ type Querier interface {
 	CountPendingChunkDeletions(ctx context.Context) (int64, error)
 	CreateBucket(ctx context.Context, name string) (int64, error)
 	// A node shutting down leaves the placement ring, unless an operator put
-	// it in maintenance: that choice outlives the process.
+	// it in maintenance, draining or removed: that choice outlives the process.
 	DeactivateServer(ctx context.Context, id uuid.UUID) (int64, error)
 	DeleteBucket(ctx context.Context, name string) error
 	DeleteFile(ctx context.Context, id uuid.UUID) (int64, error)
@@ -76,8 +87,11 @@ type Querier interface {
 	GetObjectByID(ctx context.Context, id uuid.UUID) (Object, error)
 	GetStorageServer(ctx context.Context, id uuid.UUID) (StorageServer, error)
 	GetUpload(ctx context.Context, id uuid.UUID) (MultipartUpload, error)
+	// The healer's progress for the operator: what it has done, and what is
+	// still waiting (the same conditions as ClaimHealWork, leases ignored).
+	HealStatus(ctx context.Context, healAfterSeconds float64) (HealStatusRow, error)
 	Heartbeat(ctx context.Context, arg HeartbeatParams) (int64, error)
-	// All six chunk rows of a blob in one statement (the arrays are zipped).
+	// All of a blob's shard rows in one statement (the arrays are zipped).
 	InsertChunks(ctx context.Context, arg InsertChunksParams) error
 	InsertFile(ctx context.Context, arg InsertFileParams) error
 	InsertObject(ctx context.Context, arg InsertObjectParams) error
@@ -93,13 +107,16 @@ type Querier interface {
 	// Keyset pagination, newest first: (created_at, id) of the last row seen.
 	// Only the /files door's own blobs: S3 objects are listed through S3.
 	ListCompletedFiles(ctx context.Context, arg ListCompletedFilesParams) ([]File, error)
+	// Servers the gateway should not wait for on reads: their heartbeat is
+	// stale or they were shut down or retired.
+	ListDownServerAddresses(ctx context.Context, staleAfterSeconds float64) ([]string, error)
 	// The ids among the given ones that metadata still knows: a chunks row on any
 	// server (a row exists from the start of an upload, and names its final
 	// server only once the upload completes), or a deletion queued for this
 	// server (the queue removes the file itself, after its grace period).
 	ListKnownChunkIDs(ctx context.Context, arg ListKnownChunkIDsParams) ([]uuid.UUID, error)
-	// Every chunk of an object in byte order, with the base offset of the
-	// part (blob) it belongs to.
+	// Every shard of an object, part (blob) after part, with the part's base
+	// offset and its blob's layout.
 	ListObjectChunks(ctx context.Context, objectID uuid.UUID) ([]ListObjectChunksRow, error)
 	ListObjectParts(ctx context.Context, objectID uuid.UUID) ([]ObjectPart, error)
 	ListObjectsPage(ctx context.Context, arg ListObjectsPageParams) ([]Object, error)
@@ -115,6 +132,9 @@ type Querier interface {
 	ListUploadPartsPage(ctx context.Context, arg ListUploadPartsPageParams) ([]MultipartPart, error)
 	ListUploadsPage(ctx context.Context, arg ListUploadsPageParams) ([]MultipartUpload, error)
 	LockBucket(ctx context.Context, name string) (Bucket, error)
+	// The rebuilt shards replace the old ones only while the blob exists; the
+	// lock keeps a concurrent delete from slipping between check and swap.
+	LockFileForHeal(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
 	LockObject(ctx context.Context, arg LockObjectParams) (Object, error)
 	// Serialises writers of one key (put, complete, delete) for the rest of
 	// the transaction, so concurrent overwrites apply one after the other.
@@ -129,6 +149,17 @@ type Querier interface {
 	MarkChunksMissingOnServer(ctx context.Context, arg MarkChunksMissingOnServerParams) ([]uuid.UUID, error)
 	MarkStaleServersInactive(ctx context.Context, staleAfterSeconds float64) ([]MarkStaleServersInactiveRow, error)
 	PostponeChunkDeletion(ctx context.Context, arg PostponeChunkDeletionParams) error
+	RecordHeal(ctx context.Context, arg RecordHealParams) error
+	// A rebuild that failed gives its shards back after a backoff, counting the
+	// attempt so that shards that keep failing go behind the others.
+	ReleaseHealClaim(ctx context.Context, arg ReleaseHealClaimParams) error
+	// A draining server that no shard row points at any more is retired.
+	RemoveDrainedServers(ctx context.Context) ([]RemoveDrainedServersRow, error)
+	// Swaps one rebuilt shard in: the old row goes (its file on the old server
+	// is queued for deletion in the same transaction) and the new row, stored
+	// on the new server, takes its chunk number. Zero rows means the old row
+	// changed meanwhile (deleted with its blob), and nothing is swapped.
+	ReplaceHealedChunk(ctx context.Context, arg ReplaceHealedChunkParams) (int64, error)
 	SetServerStatus(ctx context.Context, arg SetServerStatusParams) (int64, error)
 	// Progress pushes the expiry forward: only an upload that stops moving
 	// for a whole session timeout expires, however large it is.

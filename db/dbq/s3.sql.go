@@ -366,9 +366,12 @@ func (q *Queries) ListBuckets(ctx context.Context) ([]Bucket, error) {
 }
 
 const listObjectChunks = `-- name: ListObjectChunks :many
-SELECT p.part_number, p.byte_offset AS part_offset, c.id, c.chunk_number, c.byte_offset,
-       c.size, c.hash, c.status, c.storage_server_id, s.address AS server_address
+SELECT p.part_number, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size,
+       f.data_shards, f.parity_shards, f.block_size,
+       c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
+       s.address AS server_address
 FROM object_parts p
+JOIN files f ON f.id = p.file_id
 JOIN chunks c ON c.file_id = p.file_id
 JOIN storage_servers s ON s.id = c.storage_server_id
 WHERE p.object_id = $1
@@ -378,6 +381,11 @@ ORDER BY p.part_number, c.chunk_number
 type ListObjectChunksRow struct {
 	PartNumber      int32
 	PartOffset      int64
+	FileID          uuid.UUID
+	BlobSize        int64
+	DataShards      int16
+	ParityShards    int16
+	BlockSize       int32
 	ID              uuid.UUID
 	ChunkNumber     int16
 	ByteOffset      int64
@@ -388,8 +396,8 @@ type ListObjectChunksRow struct {
 	ServerAddress   string
 }
 
-// Every chunk of an object in byte order, with the base offset of the
-// part (blob) it belongs to.
+// Every shard of an object, part (blob) after part, with the part's base
+// offset and its blob's layout.
 func (q *Queries) ListObjectChunks(ctx context.Context, objectID uuid.UUID) ([]ListObjectChunksRow, error) {
 	rows, err := q.db.Query(ctx, listObjectChunks, objectID)
 	if err != nil {
@@ -402,6 +410,11 @@ func (q *Queries) ListObjectChunks(ctx context.Context, objectID uuid.UUID) ([]L
 		if err := rows.Scan(
 			&i.PartNumber,
 			&i.PartOffset,
+			&i.FileID,
+			&i.BlobSize,
+			&i.DataShards,
+			&i.ParityShards,
+			&i.BlockSize,
 			&i.ID,
 			&i.ChunkNumber,
 			&i.ByteOffset,

@@ -26,11 +26,11 @@ func (q *Queries) CountActiveServers(ctx context.Context, staleAfterSeconds floa
 
 const deactivateServer = `-- name: DeactivateServer :execrows
 UPDATE storage_servers SET status = 'inactive', updated_at = now()
-WHERE id = $1 AND status <> 'maintenance'
+WHERE id = $1 AND status NOT IN ('maintenance', 'draining', 'removed')
 `
 
 // A node shutting down leaves the placement ring, unless an operator put
-// it in maintenance: that choice outlives the process.
+// it in maintenance, draining or removed: that choice outlives the process.
 func (q *Queries) DeactivateServer(ctx context.Context, id uuid.UUID) (int64, error) {
 	result, err := q.db.Exec(ctx, deactivateServer, id)
 	if err != nil {
@@ -256,7 +256,7 @@ INSERT INTO storage_servers (id, name, address, status, capacity_bytes, availabl
 VALUES ($1, $2, $3, 'active', $4, $5, $6, now())
 ON CONFLICT (address) DO UPDATE
 SET name            = EXCLUDED.name,
-    status          = CASE WHEN storage_servers.status = 'maintenance' THEN 'maintenance' ELSE 'active' END,
+    status          = CASE WHEN storage_servers.status IN ('maintenance', 'draining', 'removed') THEN storage_servers.status ELSE 'active' END,
     capacity_bytes  = EXCLUDED.capacity_bytes,
     available_bytes = EXCLUDED.available_bytes,
     chunk_count     = EXCLUDED.chunk_count,

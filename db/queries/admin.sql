@@ -28,15 +28,16 @@ WHERE f.status = 'completed';
 
 -- name: AdminSetServerStatus :one
 -- An operator puts a server into maintenance (it keeps serving reads but
--- leaves the placement ring) or takes it out again. Leaving maintenance
--- makes the server active when its heartbeat is fresh and inactive
--- otherwise (its next heartbeat activates it); a server that is not in
--- maintenance keeps its status, so "active" never revives a dead node.
+-- leaves the placement ring), starts draining it (the healer then moves
+-- every shard off it), or makes it active again. Becoming active makes an
+-- operator-held server active when its heartbeat is fresh and inactive
+-- otherwise (its next heartbeat activates it); a server the operator does
+-- not hold keeps its status, so "active" never revives a dead node.
 -- The status trigger (migration 0004) tells every gateway to refresh.
 UPDATE storage_servers
 SET status = CASE
-        WHEN sqlc.arg(maintenance)::boolean THEN 'maintenance'
-        WHEN status <> 'maintenance' THEN status
+        WHEN sqlc.arg(target)::text IN ('maintenance', 'draining') THEN sqlc.arg(target)::text
+        WHEN status NOT IN ('maintenance', 'draining', 'removed') THEN status
         WHEN last_heartbeat > now() - make_interval(secs => sqlc.arg(stale_after_seconds)::float8) THEN 'active'
         ELSE 'inactive'
     END,

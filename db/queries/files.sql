@@ -1,9 +1,9 @@
 -- name: InsertFile :exec
-INSERT INTO files (id, filename, content_type, size, status, metadata, owner)
-VALUES ($1, $2, $3, $4, 'uploading', $5, $6);
+INSERT INTO files (id, filename, content_type, size, status, metadata, owner, data_shards, parity_shards, block_size)
+VALUES ($1, $2, $3, $4, 'uploading', $5, $6, $7, $8, $9);
 
 -- name: InsertChunks :exec
--- All six chunk rows of a blob in one statement (the arrays are zipped).
+-- All of a blob's shard rows in one statement (the arrays are zipped).
 INSERT INTO chunks (id, file_id, chunk_number, byte_offset, size, storage_server_id, status)
 SELECT unnest(sqlc.arg(ids)::uuid[]), sqlc.arg(file_id)::uuid, unnest(sqlc.arg(numbers)::smallint[]),
        unnest(sqlc.arg(offsets)::bigint[]), unnest(sqlc.arg(sizes)::bigint[]), unnest(sqlc.arg(servers)::uuid[]), 'pending';
@@ -22,18 +22,21 @@ SET bytes_received = $2,
 WHERE id = $1 AND status = 'active';
 
 -- name: CompleteChunks :execrows
--- Marks a blob's chunks stored with what the nodes reported, in one
--- statement; the row count tells whether all of them were still pending.
+-- Records what became of each of a blob's shards, in one statement: stored
+-- with the digest its node reported, or missing (a node that failed while
+-- the write quorum held), for the healer to rebuild. The row count tells
+-- whether all of them were still pending.
 UPDATE chunks c
-SET byte_offset = u.byte_offset, size = u.size, hash = u.hash, storage_server_id = u.server, status = 'stored'
+SET byte_offset = u.byte_offset, size = u.size, hash = nullif(u.hash, ''), storage_server_id = u.server,
+    status = u.status, uploaded_at = CASE WHEN u.status = 'stored' THEN now() END
 FROM (SELECT unnest(sqlc.arg(ids)::uuid[]) AS id, unnest(sqlc.arg(offsets)::bigint[]) AS byte_offset,
              unnest(sqlc.arg(sizes)::bigint[]) AS size, unnest(sqlc.arg(hashes)::text[]) AS hash,
-             unnest(sqlc.arg(servers)::uuid[]) AS server) u
+             unnest(sqlc.arg(servers)::uuid[]) AS server, unnest(sqlc.arg(statuses)::text[]) AS status) u
 WHERE c.id = u.id AND c.status = 'pending';
 
 -- name: CompleteFile :one
 -- No row means the upload's session expired and was cleaned up meanwhile.
-UPDATE files SET size = $2, checksum = $3, status = 'completed', updated_at = now()
+UPDATE files SET size = $2, checksum = $3, status = 'completed', updated_at = now(), completed_at = now()
 WHERE id = $1 AND status = 'uploading'
 RETURNING created_at;
 

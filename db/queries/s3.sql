@@ -49,11 +49,14 @@ SELECT p.file_id FROM object_parts p WHERE p.object_id IN (SELECT id FROM gone);
 SELECT * FROM object_parts WHERE object_id = $1 ORDER BY part_number;
 
 -- name: ListObjectChunks :many
--- Every chunk of an object in byte order, with the base offset of the
--- part (blob) it belongs to.
-SELECT p.part_number, p.byte_offset AS part_offset, c.id, c.chunk_number, c.byte_offset,
-       c.size, c.hash, c.status, c.storage_server_id, s.address AS server_address
+-- Every shard of an object, part (blob) after part, with the part's base
+-- offset and its blob's layout.
+SELECT p.part_number, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size,
+       f.data_shards, f.parity_shards, f.block_size,
+       c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
+       s.address AS server_address
 FROM object_parts p
+JOIN files f ON f.id = p.file_id
 JOIN chunks c ON c.file_id = p.file_id
 JOIN storage_servers s ON s.id = c.storage_server_id
 WHERE p.object_id = $1
