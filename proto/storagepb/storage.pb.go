@@ -21,6 +21,58 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Digest is the whole-chunk digest a node computes over the bytes it makes durable and returns.
+type Digest int32
+
+const (
+	// DIGEST_SHA256 (hex SHA-256) is what chunks written before parity record,
+	// and what a gateway that sends no digest gets.
+	Digest_DIGEST_SHA256 Digest = 0
+	// DIGEST_CRC32C is CRC-32 with the Castagnoli polynomial over every byte of
+	// the chunk file, in order: it confirms the node holds what was sent at a
+	// small fraction of SHA-256's CPU cost.
+	Digest_DIGEST_CRC32C Digest = 1
+)
+
+// Enum value maps for Digest.
+var (
+	Digest_name = map[int32]string{
+		0: "DIGEST_SHA256",
+		1: "DIGEST_CRC32C",
+	}
+	Digest_value = map[string]int32{
+		"DIGEST_SHA256": 0,
+		"DIGEST_CRC32C": 1,
+	}
+)
+
+func (x Digest) Enum() *Digest {
+	p := new(Digest)
+	*p = x
+	return p
+}
+
+func (x Digest) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Digest) Descriptor() protoreflect.EnumDescriptor {
+	return file_storage_proto_enumTypes[0].Descriptor()
+}
+
+func (Digest) Type() protoreflect.EnumType {
+	return &file_storage_proto_enumTypes[0]
+}
+
+func (x Digest) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Digest.Descriptor instead.
+func (Digest) EnumDescriptor() ([]byte, []int) {
+	return file_storage_proto_rawDescGZIP(), []int{0}
+}
+
 type HealthCheckResponse_Status int32
 
 const (
@@ -54,11 +106,11 @@ func (x HealthCheckResponse_Status) String() string {
 }
 
 func (HealthCheckResponse_Status) Descriptor() protoreflect.EnumDescriptor {
-	return file_storage_proto_enumTypes[0].Descriptor()
+	return file_storage_proto_enumTypes[1].Descriptor()
 }
 
 func (HealthCheckResponse_Status) Type() protoreflect.EnumType {
-	return &file_storage_proto_enumTypes[0]
+	return &file_storage_proto_enumTypes[1]
 }
 
 func (x HealthCheckResponse_Status) Number() protoreflect.EnumNumber {
@@ -76,7 +128,10 @@ type PutChunkHeader struct {
 	// expected_size is the exact number of data bytes that will follow, or -1
 	// when the gateway does not know it yet (the last chunk of a multipart
 	// form upload). A stream that ends short of a known size is rejected.
-	ExpectedSize  int64 `protobuf:"varint,2,opt,name=expected_size,json=expectedSize,proto3" json:"expected_size,omitempty"`
+	ExpectedSize int64 `protobuf:"varint,2,opt,name=expected_size,json=expectedSize,proto3" json:"expected_size,omitempty"`
+	// digest chooses the one digest the node computes and returns; a value the
+	// node does not know is rejected with InvalidArgument.
+	Digest        Digest `protobuf:"varint,3,opt,name=digest,proto3,enum=sixfold.storage.v1.Digest" json:"digest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -123,6 +178,13 @@ func (x *PutChunkHeader) GetExpectedSize() int64 {
 		return x.ExpectedSize
 	}
 	return 0
+}
+
+func (x *PutChunkHeader) GetDigest() Digest {
+	if x != nil {
+		return x.Digest
+	}
+	return Digest_DIGEST_SHA256
 }
 
 type PutChunkRequest struct {
@@ -182,8 +244,12 @@ type PutChunkResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	ChunkId string                 `protobuf:"bytes,1,opt,name=chunk_id,json=chunkId,proto3" json:"chunk_id,omitempty"`
 	Size    int64                  `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
-	// sha256 is the node's own hex SHA-256 of the bytes it made durable.
-	Sha256        string `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// sha256 is the node's own hex SHA-256 of the bytes it made durable, when
+	// the header asked for DIGEST_SHA256; empty otherwise.
+	Sha256 string `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// crc32c is the node's own CRC32C of the bytes it made durable, when the
+	// header asked for DIGEST_CRC32C; 0 otherwise (and 0 is also a valid CRC).
+	Crc32C        uint32 `protobuf:"varint,4,opt,name=crc32c,proto3" json:"crc32c,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -237,6 +303,13 @@ func (x *PutChunkResponse) GetSha256() string {
 		return x.Sha256
 	}
 	return ""
+}
+
+func (x *PutChunkResponse) GetCrc32C() uint32 {
+	if x != nil {
+		return x.Crc32C
+	}
+	return 0
 }
 
 type GetChunkRequest struct {
@@ -636,17 +709,19 @@ var File_storage_proto protoreflect.FileDescriptor
 
 const file_storage_proto_rawDesc = "" +
 	"\n" +
-	"\rstorage.proto\x12\x12sixfold.storage.v1\"P\n" +
+	"\rstorage.proto\x12\x12sixfold.storage.v1\"\x84\x01\n" +
 	"\x0ePutChunkHeader\x12\x19\n" +
 	"\bchunk_id\x18\x01 \x01(\tR\achunkId\x12#\n" +
-	"\rexpected_size\x18\x02 \x01(\x03R\fexpectedSize\"a\n" +
+	"\rexpected_size\x18\x02 \x01(\x03R\fexpectedSize\x122\n" +
+	"\x06digest\x18\x03 \x01(\x0e2\x1a.sixfold.storage.v1.DigestR\x06digest\"a\n" +
 	"\x0fPutChunkRequest\x12:\n" +
 	"\x06header\x18\x01 \x01(\v2\".sixfold.storage.v1.PutChunkHeaderR\x06header\x12\x12\n" +
-	"\x04data\x18\x02 \x01(\fR\x04data\"Y\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"q\n" +
 	"\x10PutChunkResponse\x12\x19\n" +
 	"\bchunk_id\x18\x01 \x01(\tR\achunkId\x12\x12\n" +
 	"\x04size\x18\x02 \x01(\x03R\x04size\x12\x16\n" +
-	"\x06sha256\x18\x03 \x01(\tR\x06sha256\"\\\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x16\n" +
+	"\x06crc32c\x18\x04 \x01(\rR\x06crc32c\"\\\n" +
 	"\x0fGetChunkRequest\x12\x19\n" +
 	"\bchunk_id\x18\x01 \x01(\tR\achunkId\x12\x16\n" +
 	"\x06offset\x18\x02 \x01(\x03R\x06offset\x12\x16\n" +
@@ -673,7 +748,10 @@ const file_storage_proto_rawDesc = "" +
 	"\n" +
 	"used_bytes\x18\x03 \x01(\x03R\tusedBytes\x12'\n" +
 	"\x0favailable_bytes\x18\x04 \x01(\x03R\x0eavailableBytes\x12%\n" +
-	"\x0ecapacity_bytes\x18\x05 \x01(\x03R\rcapacityBytes2\xd9\x03\n" +
+	"\x0ecapacity_bytes\x18\x05 \x01(\x03R\rcapacityBytes*.\n" +
+	"\x06Digest\x12\x11\n" +
+	"\rDIGEST_SHA256\x10\x00\x12\x11\n" +
+	"\rDIGEST_CRC32C\x10\x012\xd9\x03\n" +
 	"\x0eStorageService\x12W\n" +
 	"\bPutChunk\x12#.sixfold.storage.v1.PutChunkRequest\x1a$.sixfold.storage.v1.PutChunkResponse(\x01\x12W\n" +
 	"\bGetChunk\x12#.sixfold.storage.v1.GetChunkRequest\x1a$.sixfold.storage.v1.GetChunkResponse0\x01\x12^\n" +
@@ -693,40 +771,42 @@ func file_storage_proto_rawDescGZIP() []byte {
 	return file_storage_proto_rawDescData
 }
 
-var file_storage_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_storage_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_storage_proto_goTypes = []any{
-	(HealthCheckResponse_Status)(0), // 0: sixfold.storage.v1.HealthCheckResponse.Status
-	(*PutChunkHeader)(nil),          // 1: sixfold.storage.v1.PutChunkHeader
-	(*PutChunkRequest)(nil),         // 2: sixfold.storage.v1.PutChunkRequest
-	(*PutChunkResponse)(nil),        // 3: sixfold.storage.v1.PutChunkResponse
-	(*GetChunkRequest)(nil),         // 4: sixfold.storage.v1.GetChunkRequest
-	(*GetChunkResponse)(nil),        // 5: sixfold.storage.v1.GetChunkResponse
-	(*DeleteChunkRequest)(nil),      // 6: sixfold.storage.v1.DeleteChunkRequest
-	(*DeleteChunkResponse)(nil),     // 7: sixfold.storage.v1.DeleteChunkResponse
-	(*HealthCheckRequest)(nil),      // 8: sixfold.storage.v1.HealthCheckRequest
-	(*HealthCheckResponse)(nil),     // 9: sixfold.storage.v1.HealthCheckResponse
-	(*GetStatsRequest)(nil),         // 10: sixfold.storage.v1.GetStatsRequest
-	(*GetStatsResponse)(nil),        // 11: sixfold.storage.v1.GetStatsResponse
+	(Digest)(0),                     // 0: sixfold.storage.v1.Digest
+	(HealthCheckResponse_Status)(0), // 1: sixfold.storage.v1.HealthCheckResponse.Status
+	(*PutChunkHeader)(nil),          // 2: sixfold.storage.v1.PutChunkHeader
+	(*PutChunkRequest)(nil),         // 3: sixfold.storage.v1.PutChunkRequest
+	(*PutChunkResponse)(nil),        // 4: sixfold.storage.v1.PutChunkResponse
+	(*GetChunkRequest)(nil),         // 5: sixfold.storage.v1.GetChunkRequest
+	(*GetChunkResponse)(nil),        // 6: sixfold.storage.v1.GetChunkResponse
+	(*DeleteChunkRequest)(nil),      // 7: sixfold.storage.v1.DeleteChunkRequest
+	(*DeleteChunkResponse)(nil),     // 8: sixfold.storage.v1.DeleteChunkResponse
+	(*HealthCheckRequest)(nil),      // 9: sixfold.storage.v1.HealthCheckRequest
+	(*HealthCheckResponse)(nil),     // 10: sixfold.storage.v1.HealthCheckResponse
+	(*GetStatsRequest)(nil),         // 11: sixfold.storage.v1.GetStatsRequest
+	(*GetStatsResponse)(nil),        // 12: sixfold.storage.v1.GetStatsResponse
 }
 var file_storage_proto_depIdxs = []int32{
-	1,  // 0: sixfold.storage.v1.PutChunkRequest.header:type_name -> sixfold.storage.v1.PutChunkHeader
-	0,  // 1: sixfold.storage.v1.HealthCheckResponse.status:type_name -> sixfold.storage.v1.HealthCheckResponse.Status
-	2,  // 2: sixfold.storage.v1.StorageService.PutChunk:input_type -> sixfold.storage.v1.PutChunkRequest
-	4,  // 3: sixfold.storage.v1.StorageService.GetChunk:input_type -> sixfold.storage.v1.GetChunkRequest
-	6,  // 4: sixfold.storage.v1.StorageService.DeleteChunk:input_type -> sixfold.storage.v1.DeleteChunkRequest
-	8,  // 5: sixfold.storage.v1.StorageService.HealthCheck:input_type -> sixfold.storage.v1.HealthCheckRequest
-	10, // 6: sixfold.storage.v1.StorageService.GetStats:input_type -> sixfold.storage.v1.GetStatsRequest
-	3,  // 7: sixfold.storage.v1.StorageService.PutChunk:output_type -> sixfold.storage.v1.PutChunkResponse
-	5,  // 8: sixfold.storage.v1.StorageService.GetChunk:output_type -> sixfold.storage.v1.GetChunkResponse
-	7,  // 9: sixfold.storage.v1.StorageService.DeleteChunk:output_type -> sixfold.storage.v1.DeleteChunkResponse
-	9,  // 10: sixfold.storage.v1.StorageService.HealthCheck:output_type -> sixfold.storage.v1.HealthCheckResponse
-	11, // 11: sixfold.storage.v1.StorageService.GetStats:output_type -> sixfold.storage.v1.GetStatsResponse
-	7,  // [7:12] is the sub-list for method output_type
-	2,  // [2:7] is the sub-list for method input_type
-	2,  // [2:2] is the sub-list for extension type_name
-	2,  // [2:2] is the sub-list for extension extendee
-	0,  // [0:2] is the sub-list for field type_name
+	0,  // 0: sixfold.storage.v1.PutChunkHeader.digest:type_name -> sixfold.storage.v1.Digest
+	2,  // 1: sixfold.storage.v1.PutChunkRequest.header:type_name -> sixfold.storage.v1.PutChunkHeader
+	1,  // 2: sixfold.storage.v1.HealthCheckResponse.status:type_name -> sixfold.storage.v1.HealthCheckResponse.Status
+	3,  // 3: sixfold.storage.v1.StorageService.PutChunk:input_type -> sixfold.storage.v1.PutChunkRequest
+	5,  // 4: sixfold.storage.v1.StorageService.GetChunk:input_type -> sixfold.storage.v1.GetChunkRequest
+	7,  // 5: sixfold.storage.v1.StorageService.DeleteChunk:input_type -> sixfold.storage.v1.DeleteChunkRequest
+	9,  // 6: sixfold.storage.v1.StorageService.HealthCheck:input_type -> sixfold.storage.v1.HealthCheckRequest
+	11, // 7: sixfold.storage.v1.StorageService.GetStats:input_type -> sixfold.storage.v1.GetStatsRequest
+	4,  // 8: sixfold.storage.v1.StorageService.PutChunk:output_type -> sixfold.storage.v1.PutChunkResponse
+	6,  // 9: sixfold.storage.v1.StorageService.GetChunk:output_type -> sixfold.storage.v1.GetChunkResponse
+	8,  // 10: sixfold.storage.v1.StorageService.DeleteChunk:output_type -> sixfold.storage.v1.DeleteChunkResponse
+	10, // 11: sixfold.storage.v1.StorageService.HealthCheck:output_type -> sixfold.storage.v1.HealthCheckResponse
+	12, // 12: sixfold.storage.v1.StorageService.GetStats:output_type -> sixfold.storage.v1.GetStatsResponse
+	8,  // [8:13] is the sub-list for method output_type
+	3,  // [3:8] is the sub-list for method input_type
+	3,  // [3:3] is the sub-list for extension type_name
+	3,  // [3:3] is the sub-list for extension extendee
+	0,  // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_storage_proto_init() }
@@ -739,7 +819,7 @@ func file_storage_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storage_proto_rawDesc), len(file_storage_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,

@@ -34,8 +34,10 @@ const (
 // bytes, addressed by chunk id (a UUID chosen by the gateway).
 type StorageServiceClient interface {
 	// PutChunk receives one chunk as a client stream. The first message carries
-	// the header; every message may carry data (at most 1 MiB each). The node
-	// answers only after the chunk is fsynced and renamed into place.
+	// the header; every message may carry data, at most 4 MiB each (room for a
+	// 1 MiB shard block and its checksum; nodes accept messages of up to 5 MiB
+	// with header and framing). The node answers only after the chunk is
+	// fsynced and renamed into place.
 	PutChunk(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[PutChunkRequest, PutChunkResponse], error)
 	// GetChunk streams length bytes of a chunk starting at offset
 	// (length 0 = to the end of the chunk).
@@ -125,8 +127,10 @@ func (c *storageServiceClient) GetStats(ctx context.Context, in *GetStatsRequest
 // bytes, addressed by chunk id (a UUID chosen by the gateway).
 type StorageServiceServer interface {
 	// PutChunk receives one chunk as a client stream. The first message carries
-	// the header; every message may carry data (at most 1 MiB each). The node
-	// answers only after the chunk is fsynced and renamed into place.
+	// the header; every message may carry data, at most 4 MiB each (room for a
+	// 1 MiB shard block and its checksum; nodes accept messages of up to 5 MiB
+	// with header and framing). The node answers only after the chunk is
+	// fsynced and renamed into place.
 	PutChunk(grpc.ClientStreamingServer[PutChunkRequest, PutChunkResponse]) error
 	// GetChunk streams length bytes of a chunk starting at offset
 	// (length 0 = to the end of the chunk).

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -45,7 +46,7 @@ func sha(b []byte) string {
 
 func mustPut(t *testing.T, s *Store, id string, data []byte) PutResult {
 	t.Helper()
-	res, err := s.Put(context.Background(), id, bytes.NewReader(data), int64(len(data)))
+	res, err := s.Put(context.Background(), id, bytes.NewReader(data), int64(len(data)), DigestSHA256)
 	if err != nil {
 		t.Fatalf("Put(%s): %v", id, err)
 	}
@@ -128,7 +129,7 @@ func TestPutUnknownSizeAndEmpty(t *testing.T) {
 		id := uuid.NewString()
 		// HalfReader and DataErrReader exercise short reads and data with EOF.
 		r := iotest.DataErrReader(iotest.HalfReader(bytes.NewReader(data)))
-		res, err := s.Put(context.Background(), id, r, -1)
+		res, err := s.Put(context.Background(), id, r, -1, DigestSHA256)
 		if err != nil {
 			t.Fatalf("Put(%d bytes, unknown size): %v", n, err)
 		}
@@ -260,7 +261,7 @@ func TestInvalidIDsTouchNothing(t *testing.T) {
 	}
 	for _, tt := range invalidIDs {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := s.Put(context.Background(), tt.id, strings.NewReader("x"), 1)
+			_, err := s.Put(context.Background(), tt.id, strings.NewReader("x"), 1, DigestSHA256)
 			wantInvalidID(t, "Put", err, tt.id)
 			_, err = s.Open(tt.id, 0, 0)
 			wantInvalidID(t, "Open", err, tt.id)
@@ -299,7 +300,7 @@ func TestFailedPutsLeaveNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, dir := openStore(t)
-			_, err := s.Put(context.Background(), uuid.NewString(), tt.r, tt.expected)
+			_, err := s.Put(context.Background(), uuid.NewString(), tt.r, tt.expected, DigestSHA256)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Put = %v; want %v", err, tt.want)
 			}
@@ -315,7 +316,7 @@ func TestFailedPutKeepsEarlierChunk(t *testing.T) {
 	s, _ := openStore(t)
 	id := uuid.NewString()
 	mustPut(t, s, id, []byte("first"))
-	_, err := s.Put(context.Background(), id, strings.NewReader("sec"), 6)
+	_, err := s.Put(context.Background(), id, strings.NewReader("sec"), 6, DigestSHA256)
 	if !errors.Is(err, ErrSizeMismatch) {
 		t.Fatalf("Put = %v; want ErrSizeMismatch", err)
 	}
@@ -346,7 +347,7 @@ func TestCancelledPutLeavesNothing(t *testing.T) {
 	for _, after := range []int{1, 1 << 20, len(data)} {
 		ctx, cancel := context.WithCancel(context.Background())
 		r := &cancelAfter{r: bytes.NewReader(data), n: after, cancel: cancel}
-		_, err := s.Put(ctx, uuid.NewString(), r, int64(len(data)))
+		_, err := s.Put(ctx, uuid.NewString(), r, int64(len(data)), DigestSHA256)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Put cancelled after %d bytes = %v; want context.Canceled", after, err)
 		}
@@ -401,9 +402,9 @@ func TestConcurrentPuts(t *testing.T) {
 	errs := make(chan error, 2*workers)
 	for i := range workers {
 		wg.Go(func() {
-			_, err := s.Put(context.Background(), ids[i], bytes.NewReader(blobs[i]), int64(len(blobs[i])))
+			_, err := s.Put(context.Background(), ids[i], bytes.NewReader(blobs[i]), int64(len(blobs[i])), DigestSHA256)
 			errs <- err
-			_, err = s.Put(context.Background(), shared, bytes.NewReader(blobs[i]), -1)
+			_, err = s.Put(context.Background(), shared, bytes.NewReader(blobs[i]), -1, DigestSHA256)
 			errs <- err
 		})
 	}
@@ -441,4 +442,50 @@ func FuzzValidateID(f *testing.F) {
 			t.Fatalf("ValidateID accepted %q", id)
 		}
 	})
+}
+
+func crc32c(b []byte) uint32 {
+	return crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli))
+}
+
+// TestPutComputesOnlyTheAskedDigest compares each digest with one computed
+// independently over the same bytes, through short reads and unknown sizes
+// too, and checks that the other digest is left unset.
+func TestPutComputesOnlyTheAskedDigest(t *testing.T) {
+	s, _ := openStore(t)
+	for _, n := range []int{0, 1, 1<<20 - 1, 1 << 20, 3<<20 + 5} {
+		data := randomBytes(t, n)
+		for _, expected := range []int64{int64(n), -1} {
+			r := iotest.DataErrReader(iotest.HalfReader(bytes.NewReader(data)))
+			got, err := s.Put(context.Background(), uuid.NewString(), r, expected, DigestCRC32C)
+			if want := (PutResult{Size: int64(n), CRC32C: crc32c(data)}); err != nil || got != want {
+				t.Fatalf("Put(%d bytes, expected %d, crc32c) = %+v, %v; want %+v", n, expected, got, err, want)
+			}
+			got, err = s.Put(context.Background(), uuid.NewString(), bytes.NewReader(data), expected, DigestSHA256)
+			if want := (PutResult{Size: int64(n), SHA256: sha(data)}); err != nil || got != want {
+				t.Fatalf("Put(%d bytes, expected %d, sha256) = %+v, %v; want %+v", n, expected, got, err, want)
+			}
+		}
+	}
+}
+
+// TestCRC32CIsCastagnoli pins the polynomial with the standard check value
+// (RFC 3720, B.4), independent of hash/crc32.
+func TestCRC32CIsCastagnoli(t *testing.T) {
+	s, _ := openStore(t)
+	res, err := s.Put(context.Background(), uuid.NewString(), strings.NewReader("123456789"), 9, DigestCRC32C)
+	if err != nil || res.CRC32C != 0xe3069283 {
+		t.Fatalf("Put(\"123456789\") = %+v, %v; want crc32c e3069283", res, err)
+	}
+}
+
+func TestPutRejectsUnknownDigest(t *testing.T) {
+	s, dir := openStore(t)
+	_, err := s.Put(context.Background(), uuid.NewString(), strings.NewReader("x"), 1, Digest(7))
+	if !errors.Is(err, ErrInvalidDigest) {
+		t.Fatalf("Put with Digest(7) = %v; want ErrInvalidDigest", err)
+	}
+	if got := files(t, dir); len(got) != 0 {
+		t.Fatalf("files after refused Put = %v; want none", got)
+	}
 }

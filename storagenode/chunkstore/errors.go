@@ -19,6 +19,8 @@ var (
 	// ErrInvalidRange is returned for a negative offset or length, or an
 	// offset beyond the end of the chunk.
 	ErrInvalidRange = errors.New("chunkstore: invalid range")
+	// ErrInvalidDigest is returned by Put for a Digest it does not know.
+	ErrInvalidDigest = errors.New("chunkstore: unknown digest")
 )
 
 // InvalidIDError reports a chunk id that is not a canonical lowercase UUID.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,20 +19,50 @@ import (
 // the disk. The largest blob (10 GiB) makes chunks of about 1.7 GiB.
 const MaxChunkSize int64 = 2 << 30
 
-// PutResult describes a chunk made durable by Put.
-type PutResult struct {
-	Size   int64
-	SHA256 string // lowercase hex
+// Digest selects the one whole-chunk digest Put computes. Only one, because
+// SHA-256 costs several times the disk write and shards need only CRC32C.
+type Digest int
+
+const (
+	// DigestSHA256 fills PutResult.SHA256.
+	DigestSHA256 Digest = iota
+	// DigestCRC32C fills PutResult.CRC32C: CRC-32 with the Castagnoli
+	// polynomial (hash/crc32) over every byte of the chunk, in order.
+	DigestCRC32C
+)
+
+// String names d for errors and logs.
+func (d Digest) String() string {
+	switch d {
+	case DigestSHA256:
+		return "sha256"
+	case DigestCRC32C:
+		return "crc32c"
+	}
+	return fmt.Sprintf("Digest(%d)", int(d))
 }
 
-// Put stores the bytes of r as chunk id, replacing any chunk of that id.
-// expectedSize is the exact size r will deliver, or negative when unknown;
-// a stream that ends short of it or runs past it fails with a
-// *SizeMismatchError. Put returns only after the chunk is durable. On any
-// error, including ctx ending, nothing is left behind and an earlier chunk of
-// the same id is untouched. Put does not close r.
-func (s *Store) Put(ctx context.Context, id string, r io.Reader, expectedSize int64) (PutResult, error) {
+// PutResult describes a chunk made durable by Put. Only the digest Put was
+// asked for is set.
+type PutResult struct {
+	Size   int64
+	SHA256 string // lowercase hex; empty unless DigestSHA256
+	CRC32C uint32 // 0 unless DigestCRC32C (0 is also a valid CRC)
+}
+
+// Put stores the bytes of r as chunk id, replacing any chunk of that id, and
+// computes digest over them. expectedSize is the exact size r will deliver,
+// or negative when unknown; a stream that ends short of it or runs past it
+// fails with a *SizeMismatchError. An unknown digest is ErrInvalidDigest. Put
+// returns only after the chunk is durable. On any error, including ctx
+// ending, nothing is left behind and an earlier chunk of the same id is
+// untouched. Put does not close r.
+func (s *Store) Put(ctx context.Context, id string, r io.Reader, expectedSize int64, digest Digest) (PutResult, error) {
 	if err := ValidateID(id); err != nil {
+		return PutResult{}, err
+	}
+	h, err := newHash(digest)
+	if err != nil {
 		return PutResult{}, err
 	}
 	if expectedSize > MaxChunkSize {
@@ -48,7 +79,7 @@ func (s *Store) Put(ctx context.Context, id string, r io.Reader, expectedSize in
 			os.Remove(f.Name())
 		}
 	}()
-	res, err := writeDurably(ctx, f, r, expectedSize)
+	res, err := writeDurably(ctx, f, h, r, expectedSize)
 	if err != nil {
 		return PutResult{}, err
 	}
@@ -59,10 +90,20 @@ func (s *Store) Put(ctx context.Context, id string, r io.Reader, expectedSize in
 	return res, nil
 }
 
-// writeDurably copies r into f, hashing as it goes, checks the size, then
-// fsyncs and closes f.
-func writeDurably(ctx context.Context, f *os.File, r io.Reader, expectedSize int64) (PutResult, error) {
-	h := sha256.New()
+// newHash returns the hash that computes digest.
+func newHash(digest Digest) (hash.Hash, error) {
+	switch digest {
+	case DigestSHA256:
+		return sha256.New(), nil
+	case DigestCRC32C:
+		return crc32.New(crc32.MakeTable(crc32.Castagnoli)), nil
+	}
+	return nil, fmt.Errorf("%w: %v", ErrInvalidDigest, digest)
+}
+
+// writeDurably copies r into f, hashing it with h as it goes, checks the
+// size, then fsyncs and closes f.
+func writeDurably(ctx context.Context, f *os.File, h hash.Hash, r io.Reader, expectedSize int64) (PutResult, error) {
 	n, err := copyHashed(ctx, f, h, r, expectedSize)
 	if err != nil {
 		return PutResult{}, err
@@ -75,6 +116,9 @@ func writeDurably(ctx context.Context, f *os.File, r io.Reader, expectedSize int
 	}
 	if err := f.Close(); err != nil {
 		return PutResult{}, fmt.Errorf("chunkstore: close: %w", err)
+	}
+	if crc, ok := h.(hash.Hash32); ok { // only DigestCRC32C's hash is 32-bit
+		return PutResult{Size: n, CRC32C: crc.Sum32()}, nil
 	}
 	return PutResult{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }

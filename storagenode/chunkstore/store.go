@@ -11,9 +11,9 @@
 //
 // Chunk ids are canonical lowercase UUIDs; anything else is rejected with an
 // *InvalidIDError before any path is built from it. Errors match ErrInvalidID,
-// ErrNotFound, ErrSizeMismatch, ErrTooLarge and ErrInvalidRange with
-// errors.Is; any other error is a disk error. A Store is safe for concurrent
-// use.
+// ErrNotFound, ErrSizeMismatch, ErrTooLarge, ErrInvalidRange and
+// ErrInvalidDigest with errors.Is; any other error is a disk error. A Store
+// is safe for concurrent use.
 package chunkstore
 
 import (

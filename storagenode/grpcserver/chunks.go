@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"sixfold/proto/storagepb"
+	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/internal/bufpool"
 )
 
@@ -30,13 +31,33 @@ func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error
 	if h.GetExpectedSize() < -1 {
 		return status.Errorf(codes.InvalidArgument, "expected_size %d: want -1 (unknown) or a size", h.GetExpectedSize())
 	}
+	digest, ok := storeDigest(h.GetDigest())
+	if !ok {
+		return status.Errorf(codes.InvalidArgument, "digest %v: want DIGEST_SHA256 or DIGEST_CRC32C", h.GetDigest())
+	}
 	r := &recvReader{stream: stream, pending: first.GetData()}
-	res, err := s.store.Put(stream.Context(), h.GetChunkId(), r, h.GetExpectedSize())
+	res, err := s.store.Put(stream.Context(), h.GetChunkId(), r, h.GetExpectedSize(), digest)
 	if err != nil {
 		return s.fail("put", err)
 	}
 	s.obs.ChunkWritten(res.Size)
-	return stream.SendAndClose(&storagepb.PutChunkResponse{ChunkId: h.GetChunkId(), Size: res.Size, Sha256: res.SHA256})
+	return stream.SendAndClose(&storagepb.PutChunkResponse{
+		ChunkId: h.GetChunkId(), Size: res.Size, Sha256: res.SHA256, Crc32C: res.CRC32C,
+	})
+}
+
+// storeDigest maps the wire's digest choice onto the store's. proto3 enums
+// are open, so a value this node does not know (from a newer gateway)
+// arrives as a bare number and is refused rather than silently hashed some
+// other way.
+func storeDigest(d storagepb.Digest) (chunkstore.Digest, bool) {
+	switch d {
+	case storagepb.Digest_DIGEST_SHA256:
+		return chunkstore.DigestSHA256, true
+	case storagepb.Digest_DIGEST_CRC32C:
+		return chunkstore.DigestCRC32C, true
+	}
+	return 0, false
 }
 
 // recvReader turns the data of a PutChunk stream into an io.Reader. It holds

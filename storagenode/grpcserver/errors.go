@@ -33,7 +33,8 @@ func codeOf(err error) (codes.Code, bool) {
 	case errors.Is(err, chunkstore.ErrInvalidID),
 		errors.Is(err, chunkstore.ErrInvalidRange),
 		errors.Is(err, chunkstore.ErrSizeMismatch),
-		errors.Is(err, chunkstore.ErrTooLarge):
+		errors.Is(err, chunkstore.ErrTooLarge),
+		errors.Is(err, chunkstore.ErrInvalidDigest):
 		return codes.InvalidArgument, true
 	case errors.Is(err, chunkstore.ErrNotFound):
 		return codes.NotFound, true

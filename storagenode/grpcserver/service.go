@@ -20,13 +20,25 @@ import (
 	"sixfold/storagenode/chunkstore"
 )
 
-// MaxRecvMsgSize admits one PutChunk message of 1 MiB of data plus its
-// header and framing, with room to spare.
-const MaxRecvMsgSize = 2 << 20
+// MaxRecvMsgSize admits one PutChunk message of the 4 MiB of data the
+// contract allows plus its header and framing, with room to spare.
+const MaxRecvMsgSize = 5 << 20
+
+// Keepalive settings. Gateways ping every 10 s, even without streams, so the
+// enforcement floor sits well below that: a ping that arrives a little early
+// must not get the connection closed with "too_many_pings". The node pings
+// too, so that the streams of a gateway that died or vanished from the
+// network are cancelled within about 15 s instead of holding their temp
+// files and goroutines until TCP gives up.
+const (
+	keepaliveMinTime = 5 * time.Second
+	keepaliveTime    = 10 * time.Second
+	keepaliveTimeout = 5 * time.Second
+)
 
 // ChunkPutter stores a chunk; see chunkstore.Store.Put for the contract.
 type ChunkPutter interface {
-	Put(ctx context.Context, id string, r io.Reader, expectedSize int64) (chunkstore.PutResult, error)
+	Put(ctx context.Context, id string, r io.Reader, expectedSize int64, digest chunkstore.Digest) (chunkstore.PutResult, error)
 }
 
 // ChunkOpener reads a byte range of a chunk; see chunkstore.Store.Open.
@@ -81,13 +93,13 @@ func New(store ChunkStore, log zerolog.Logger, opts ...Option) *Service {
 }
 
 // NewServer returns a gRPC server with the Service and the standard health
-// service registered, the receive limit raised to MaxRecvMsgSize, and RPCs
-// logged. extra options are appended.
+// service registered, the receive limit raised to MaxRecvMsgSize, keepalives
+// in both directions, and RPCs logged. extra options are appended.
 func NewServer(s *Service, extra ...grpc.ServerOption) *grpc.Server {
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
-		// Gateways may keep idle connections alive with pings every 10 s or more.
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveMinTime, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}),
 		grpc.ChainUnaryInterceptor(logUnary(s.log)),
 		grpc.ChainStreamInterceptor(logStream(s.log)),
 	}, extra...)

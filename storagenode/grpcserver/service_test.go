@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"net"
@@ -82,13 +83,18 @@ func randomBytes(t *testing.T, n int) []byte {
 
 // put sends data in messages of msgSize, the header riding on the first.
 func (h *harness) put(ctx context.Context, id string, expected int64, data []byte) (*storagepb.PutChunkResponse, error) {
+	return h.putWith(ctx, &storagepb.PutChunkHeader{ChunkId: id, ExpectedSize: expected}, data, msgSize)
+}
+
+// putWith sends data in messages of msgLen bytes after hdr.
+func (h *harness) putWith(ctx context.Context, hdr *storagepb.PutChunkHeader, data []byte, msgLen int) (*storagepb.PutChunkResponse, error) {
 	stream, err := h.client.PutChunk(ctx)
 	if err != nil {
 		return nil, err
 	}
-	msg := &storagepb.PutChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: id, ExpectedSize: expected}}
+	msg := &storagepb.PutChunkRequest{Header: hdr}
 	for first := true; first || len(data) > 0; first = false {
-		n := min(len(data), msgSize)
+		n := min(len(data), msgLen)
 		msg.Data, data = data[:n], data[n:]
 		if err := stream.Send(msg); err != nil {
 			break // the server has answered; CloseAndRecv reports why
@@ -325,5 +331,57 @@ func TestHealth(t *testing.T) {
 				t.Fatalf("grpc.health.v1 Check(%q) = %v, %v; want %v", svc, res, err, wantStd)
 			}
 		}
+	}
+}
+
+// TestPutDigests checks each digest a gateway may ask for against one
+// computed independently, with messages of the sizes the parity path sends:
+// a 1 MiB block plus its 4-byte checksum, and the 4 MiB the contract allows.
+func TestPutDigests(t *testing.T) {
+	h := start(t)
+	data := randomBytes(t, 9<<20+3)
+	sum := sha256.Sum256(data)
+	want := map[storagepb.Digest]*storagepb.PutChunkResponse{
+		storagepb.Digest_DIGEST_SHA256: {Size: int64(len(data)), Sha256: hex.EncodeToString(sum[:])},
+		storagepb.Digest_DIGEST_CRC32C: {Size: int64(len(data)), Crc32C: crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli))},
+	}
+	for digest, w := range want {
+		for _, msgLen := range []int{msgSize + 4, 4 << 20} {
+			id := uuid.NewString()
+			res, err := h.putWith(context.Background(),
+				&storagepb.PutChunkHeader{ChunkId: id, ExpectedSize: int64(len(data)), Digest: digest}, data, msgLen)
+			if err != nil {
+				t.Fatalf("PutChunk(%v, messages of %d): %v", digest, msgLen, err)
+			}
+			if res.GetChunkId() != id || res.GetSize() != w.Size || res.GetSha256() != w.Sha256 || res.GetCrc32C() != w.Crc32C {
+				t.Fatalf("PutChunk(%v, messages of %d) = %v; want size %d, sha256 %q, crc32c %08x",
+					digest, msgLen, res, w.Size, w.Sha256, w.Crc32C)
+			}
+			if got, err := h.get(t, id, 0, 0); err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("read back after PutChunk(%v): %d bytes, %v", digest, len(got), err)
+			}
+		}
+	}
+}
+
+// TestPutRefusesWhatItCannotHonour: an unknown digest (a newer gateway) and
+// a message over MaxRecvMsgSize both fail and leave nothing.
+func TestPutRefusesWhatItCannotHonour(t *testing.T) {
+	h := start(t)
+	tests := []struct {
+		name   string
+		hdr    *storagepb.PutChunkHeader
+		msgLen int
+		want   codes.Code
+	}{
+		{"unknown digest", &storagepb.PutChunkHeader{ChunkId: uuid.NewString(), ExpectedSize: 1, Digest: 9}, msgSize, codes.InvalidArgument},
+		{"message too large", &storagepb.PutChunkHeader{ChunkId: uuid.NewString(), ExpectedSize: -1}, MaxRecvMsgSize, codes.ResourceExhausted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := h.putWith(context.Background(), tt.hdr, randomBytes(t, max(1, tt.msgLen)), tt.msgLen)
+			wantCode(t, err, tt.want)
+			waitFor(t, func() bool { return len(h.chunkFiles(t)) == 0 })
+		})
 	}
 }

@@ -140,7 +140,7 @@ func TestHeartbeatAndDeactivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := readServer(t, pool, id)
-	if _, err := store.Put(ctx, uuid.NewString(), strings.NewReader("chunk"), 5); err != nil {
+	if _, err := store.Put(ctx, uuid.NewString(), strings.NewReader("chunk"), 5, chunkstore.DigestSHA256); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Deactivate(ctx); err != nil {

@@ -5,8 +5,9 @@ package bufpool
 
 import "sync"
 
-// Size is the length of every pooled buffer: one gRPC data message, and one
-// write to disk.
+// Size is the length of every pooled buffer: one write to disk, and one
+// GetChunk message. PutChunk messages may be larger (up to 4 MiB); their data
+// is copied through the buffer in pieces, so Size need not follow them.
 const Size = 1 << 20
 
 var pool = sync.Pool{New: func() any {

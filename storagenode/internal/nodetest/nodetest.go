@@ -94,7 +94,7 @@ func (e *Env) PutFile(t *testing.T, id uuid.UUID, n int, age time.Duration) (uui
 	}
 	data := make([]byte, n)
 	rand.Read(data)
-	if _, err := e.Store.Put(context.Background(), id.String(), bytes.NewReader(data), int64(n)); err != nil {
+	if _, err := e.Store.Put(context.Background(), id.String(), bytes.NewReader(data), int64(n), chunkstore.DigestSHA256); err != nil {
 		t.Fatal(err)
 	}
 	if age > 0 {
