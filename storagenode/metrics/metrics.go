@@ -63,7 +63,7 @@ func New(reg prometheus.Registerer, store StatsSource) *Metrics {
 		heartbeatUp:   f.NewGauge(gaugeOpts("heartbeat_up", "1 if the last registration or heartbeat succeeded, else 0.")),
 		heartbeatLast: f.NewGauge(gaugeOpts("heartbeat_last_success_timestamp_seconds", "Unix time of the last successful registration or heartbeat.")),
 		scrubChecked:  f.NewCounter(counterOpts("scrub_chunks_checked_total", "Chunk files the scrub has re-hashed.")),
-		scrubCorrupt:  f.NewCounter(counterOpts("scrub_corrupt_chunks_total", "Chunks the scrub found not matching their SHA-256 and flagged corrupt.")),
+		scrubCorrupt:  f.NewCounter(counterOpts("scrub_corrupt_chunks_total", "Chunks the scrub found not matching their recorded size and digest (SHA-256 or CRC32C) and flagged corrupt.")),
 		scrubMissing:  f.NewCounter(counterOpts("scrub_missing_chunks_total", "Stored chunks whose file the scrub did not find.")),
 		sweepOrphans:  f.NewCounter(counterOpts("sweep_orphans_removed_total", "Chunk files without metadata removed by the sweep.")),
 		sweepMissing:  f.NewCounter(counterOpts("sweep_missing_flagged_total", "Stored chunks whose file was gone, flagged missing by the sweep.")),

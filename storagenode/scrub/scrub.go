@@ -1,9 +1,10 @@
 // Package scrub finds chunk files that have rotted on a storage node's disk.
 // A pass pages through the chunks PostgreSQL records as stored on this node,
-// re-hashes each file at a capped rate, and compares the SHA-256 with
-// chunks.hash. A mismatch is logged at error level, counted, and flagged
-// status = 'corrupt' (in one UPDATE per page), so that readers and repair
-// see it. A missing file is counted and logged but left for the sweep to
+// re-hashes each file at a capped rate, and compares the digest with
+// chunks.hash: a SHA-256 (64 hex digits) for chunks written before parity, a
+// CRC32C (8 hex digits) for shards. A size or digest mismatch is logged at
+// error level, counted, and flagged status = 'corrupt' (in one UPDATE per
+// page), so that readers and repair see it. A missing file is counted and logged but left for the sweep to
 // flag; a file no row knows is the sweep's business too.
 package scrub
 

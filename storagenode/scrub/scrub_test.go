@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"sixfold/db/dbq"
+	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/internal/nodetest"
 )
 
@@ -121,16 +124,124 @@ func TestScrubCountsWrongSizeAndMissing(t *testing.T) {
 }
 
 func TestScrubIsPaced(t *testing.T) {
-	e := nodetest.New(t)
-	e.PutChunk(t, 2<<20, 0)
-	start := time.Now()
-	res, err := newScrubber(e, Options{BytesPerSecond: 4 << 20}).RunOnce(context.Background())
-	if err != nil || res.Checked != 1 {
-		t.Fatalf("RunOnce = %+v, %v", res, err)
+	for _, tt := range []struct {
+		name string
+		put  func(e *nodetest.Env)
+	}{
+		{"sha256", func(e *nodetest.Env) { e.PutChunk(t, 2<<20, 0) }},
+		{"crc32c", func(e *nodetest.Env) { e.PutShard(t, make([]byte, 2<<20), 0) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := nodetest.New(t)
+			tt.put(e)
+			start := time.Now()
+			res, err := newScrubber(e, Options{BytesPerSecond: 4 << 20}).RunOnce(context.Background())
+			if err != nil || res != (Result{Checked: 1}) {
+				t.Fatalf("RunOnce = %+v, %v; want 1 checked", res, err)
+			}
+			// 2 MiB at 4 MiB/s: half a second.
+			if took := time.Since(start); took < 400*time.Millisecond {
+				t.Fatalf("pass took %v; want about 500ms at the cap", took)
+			}
+		})
 	}
-	// 2 MiB at 4 MiB/s: half a second.
-	if took := time.Since(start); took < 400*time.Millisecond {
-		t.Fatalf("pass took %v; want about 500ms at the cap", took)
+}
+
+// leadingZeroCRC returns bytes whose CRC32C is below 0x10000000, so that
+// its 8-digit hex form starts with a zero that an unpadded %x would drop.
+func leadingZeroCRC(t *testing.T) []byte {
+	t.Helper()
+	table := crc32.MakeTable(crc32.Castagnoli)
+	for i := range 1 << 16 {
+		data := []byte(fmt.Sprintf("shard-%d", i))
+		if crc32.Checksum(data, table) < 1<<28 {
+			return data
+		}
+	}
+	t.Fatal("no small CRC32C found")
+	return nil
+}
+
+// TestScrubChecksShardsByCRC32C mixes parity-era shards (CRC32C rows) with
+// older chunks (SHA-256 rows) and damages one of each kind, plus a shard cut
+// short: exactly those three are flagged.
+func TestScrubChecksShardsByCRC32C(t *testing.T) {
+	e := nodetest.New(t)
+	var shards []uuid.UUID
+	for _, data := range [][]byte{{}, {0x42}, leadingZeroCRC(t), make([]byte, 4096), bytes.Repeat([]byte("parity"), 200_000)} {
+		shards = append(shards, e.PutShard(t, data, 0))
+	}
+	old := []uuid.UUID{e.PutChunk(t, 10, 0), e.PutChunk(t, 1<<20+3, 0)}
+	flippedShard, cutShard, flippedOld := shards[4], shards[3], old[1]
+	flipByte(t, e, flippedShard, 1<<20+5)
+	flipByte(t, e, flippedOld, 7)
+	if err := os.Truncate(e.Path(cutShard), 4095); err != nil {
+		t.Fatal(err)
+	}
+
+	obs := &counter{}
+	res, err := newScrubber(e, Options{BatchSize: 3, Observer: obs}).RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Result{Checked: 7, Corrupt: 3}); res != want {
+		t.Fatalf("RunOnce = %+v; want %+v", res, want)
+	}
+	if obs.checked != 7 || obs.corrupt != 3 || obs.ioError != 0 {
+		t.Fatalf("observer heard %+v; want 7 checked, 3 corrupt", obs)
+	}
+	for _, id := range append(shards, old...) {
+		want := "stored"
+		if id == flippedShard || id == cutShard || id == flippedOld {
+			want = "corrupt"
+		}
+		if got := e.Status(t, id); got != want {
+			t.Errorf("status of %s = %q; want %q", id, got, want)
+		}
+	}
+}
+
+// fakeQueries serves fixed rows, for hashes the CHECK constraint would
+// refuse, and records what was flagged.
+type fakeQueries struct {
+	rows    []dbq.ListStoredChunksOnServerRow
+	flagged []uuid.UUID
+}
+
+func (f *fakeQueries) ListStoredChunksOnServer(_ context.Context, arg dbq.ListStoredChunksOnServerParams) ([]dbq.ListStoredChunksOnServerRow, error) {
+	if arg.AfterID != uuid.Nil {
+		return nil, nil
+	}
+	return f.rows, nil
+}
+
+func (f *fakeQueries) MarkChunksCorruptOnServer(_ context.Context, arg dbq.MarkChunksCorruptOnServerParams) (int64, error) {
+	f.flagged = append(f.flagged, arg.Ids...)
+	return int64(len(arg.Ids)), nil
+}
+
+// TestScrubLeavesUnknownHashesAlone: a hash that is neither digest cannot
+// prove a file bad, so it is logged, not flagged.
+func TestScrubLeavesUnknownHashesAlone(t *testing.T) {
+	store, err := chunkstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.New()
+	if _, err := store.Put(context.Background(), id.String(), strings.NewReader("abc"), 3, chunkstore.DigestCRC32C); err != nil {
+		t.Fatal(err)
+	}
+	q := &fakeQueries{}
+	for _, h := range []string{"", "abc", strings.Repeat("0", 16), strings.Repeat("0", 63)} {
+		q.rows = append(q.rows, dbq.ListStoredChunksOnServerRow{ID: id, Hash: h, Size: 3})
+	}
+	var logs bytes.Buffer
+	res, err := New(q, store, Options{NodeID: uuid.New()}, zerolog.New(&logs)).RunOnce(context.Background())
+	if err != nil || res != (Result{}) || len(q.flagged) != 0 {
+		t.Fatalf("RunOnce = %+v, %v, flagged %v; want nothing checked or flagged", res, err, q.flagged)
+	}
+	if n := strings.Count(logs.String(), `"level":"error"`); n != len(q.rows) {
+		t.Fatalf("%d error lines; want %d:\n%s", n, len(q.rows), logs.String())
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"testing"
@@ -94,7 +95,29 @@ func (e *Env) PutFile(t *testing.T, id uuid.UUID, n int, age time.Duration) (uui
 	}
 	data := make([]byte, n)
 	rand.Read(data)
-	if _, err := e.Store.Put(context.Background(), id.String(), bytes.NewReader(data), int64(n), chunkstore.DigestSHA256); err != nil {
+	e.putData(t, id, data, age)
+	sum := sha256.Sum256(data)
+	return id, hex.EncodeToString(sum[:])
+}
+
+// PutShard stores data as a new chunk and records it as stored on this
+// node, created age ago, with the hash a parity-era shard row carries: the
+// CRC32C (Castagnoli) of data as 8 hex digits, computed here rather than
+// taken from the store.
+func (e *Env) PutShard(t *testing.T, data []byte, age time.Duration) uuid.UUID {
+	t.Helper()
+	id := uuid.New()
+	e.putData(t, id, data, age)
+	crc := crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli))
+	e.AddRow(t, Row{ID: id, Hash: fmt.Sprintf("%08x", crc), Size: int64(len(data)), Age: age})
+	return id
+}
+
+// putData stores data as chunk id and sets its modification time age ago.
+func (e *Env) putData(t *testing.T, id uuid.UUID, data []byte, age time.Duration) {
+	t.Helper()
+	_, err := e.Store.Put(context.Background(), id.String(), bytes.NewReader(data), int64(len(data)), chunkstore.DigestCRC32C)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if age > 0 {
@@ -103,8 +126,6 @@ func (e *Env) PutFile(t *testing.T, id uuid.UUID, n int, age time.Duration) (uui
 			t.Fatal(err)
 		}
 	}
-	sum := sha256.Sum256(data)
-	return id, hex.EncodeToString(sum[:])
 }
 
 // PutChunk stores a chunk of n random bytes and records it as stored on
