@@ -19,7 +19,9 @@ WITH due AS (
     JOIN files f ON f.id = c.file_id
     JOIN storage_servers s ON s.id = c.storage_server_id
     WHERE f.status = 'completed'
-      AND f.block_size > 0
+      -- A pre-parity chunk cannot be rebuilt, only copied off a draining
+      -- server that still serves it.
+      AND (f.block_size > 0 OR (c.status = 'stored' AND s.status = 'draining'))
       AND (c.heal_claimed_until IS NULL OR c.heal_claimed_until < now())
       AND (c.status IN ('missing', 'corrupt')
            OR (c.status = 'stored' AND (s.status IN ('draining', 'removed')
@@ -79,7 +81,8 @@ SELECT h.shards_healed, h.bytes_healed, h.failures, h.last_healed_at,
        (SELECT count(*) FROM chunks c
         JOIN files f ON f.id = c.file_id
         JOIN storage_servers s ON s.id = c.storage_server_id
-        WHERE f.status = 'completed' AND f.block_size > 0
+        WHERE f.status = 'completed'
+          AND (f.block_size > 0 OR (c.status = 'stored' AND s.status = 'draining'))
           AND (c.status IN ('missing', 'corrupt')
                OR (c.status = 'stored' AND (s.status IN ('draining', 'removed')
                    OR s.last_heartbeat < now() - make_interval(secs => $1::float8)))))::bigint AS pending

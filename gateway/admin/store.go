@@ -59,7 +59,7 @@ func (p *PG) Cluster(ctx context.Context) (Cluster, error) {
 // SetMaintenance implements Store.
 func (p *PG) SetMaintenance(ctx context.Context, id uuid.UUID, on bool) (NodeStatus, error) {
 	row, err := dbq.New(p.pool).AdminSetServerStatus(ctx, dbq.AdminSetServerStatusParams{
-		ID: id, Maintenance: on, StaleAfterSeconds: p.staleAfter.Seconds(),
+		ID: id, Target: map[bool]string{true: StatusMaintenance, false: StatusActive}[on], StaleAfterSeconds: p.staleAfter.Seconds(),
 	})
 	if err != nil {
 		return NodeStatus{}, storeError(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/keepalive"
 
 	"sixfold/db"
 	"sixfold/db/dbq"
@@ -54,9 +55,10 @@ type Cluster struct {
 
 	refreshNow chan struct{}
 
-	mu    sync.RWMutex // protects ring and nodes
+	mu    sync.RWMutex // protects ring, nodes and down
 	ring  *placement.Ring
 	nodes map[placement.NodeID]Node
+	down  map[string]bool // addresses of servers known to be down
 
 	connMu sync.Mutex // protects conns
 	conns  map[string]*grpc.ClientConn
@@ -98,10 +100,18 @@ func (c *Cluster) Refresh(ctx context.Context) error {
 		points[i] = placement.Point{Hash: uint32(r.HashValue), Node: id}
 		nodes[id] = Node{ID: r.ServerID, Address: r.Address}
 	}
+	downRows, err := q.ListDownServerAddresses(ctx, staleAfter)
+	if err != nil {
+		return fmt.Errorf("ring refresh: %w", db.Translate(err))
+	}
+	down := make(map[string]bool, len(downRows))
+	for _, addr := range downRows {
+		down[addr] = true
+	}
 	ring := placement.FromPoints(points, nil)
 	c.mu.Lock()
 	changed := len(nodes) != len(c.nodes)
-	c.ring, c.nodes = ring, nodes
+	c.ring, c.nodes, c.down = ring, nodes, down
 	c.mu.Unlock()
 	if changed {
 		c.log.Info().Int("nodes", len(nodes)).Int("points", len(points)).Msg("placement ring rebuilt")
@@ -150,6 +160,22 @@ func (c *Cluster) ActiveNodes() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.nodes)
+}
+
+// Down reports, without waiting, whether the server at address is known to
+// be down: PostgreSQL says its heartbeat is stale or it shut down, or its
+// connection is failing. Readers route around such a node at no cost.
+func (c *Cluster) Down(address string) bool {
+	c.mu.RLock()
+	down := c.down[address]
+	c.mu.RUnlock()
+	if down {
+		return true
+	}
+	c.connMu.Lock()
+	conn, ok := c.conns[address]
+	c.connMu.Unlock()
+	return ok && conn.GetState() == connectivity.TransientFailure
 }
 
 // Client returns a storage client over the pooled connection to address.
@@ -218,7 +244,10 @@ func (c *Cluster) conn(address string) (*grpc.ClientConn, error) {
 		// can pin in gRPC buffers bounded.
 		grpc.WithInitialWindowSize(4<<20),
 		grpc.WithInitialConnWindowSize(16<<20),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(4<<20)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(8<<20)),
+		// A node that vanishes without closing its connections (power
+		// loss, a partition, SIGSTOP) is noticed within Time+Timeout.
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}),
 		grpc.WithChainUnaryInterceptor(append([]grpc.UnaryClientInterceptor{reqid.UnaryClientInterceptor}, c.opts.UnaryInterceptors...)...),
 		grpc.WithChainStreamInterceptor(append([]grpc.StreamClientInterceptor{reqid.StreamClientInterceptor}, c.opts.StreamInterceptors...)...),
 	)

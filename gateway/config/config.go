@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,10 +82,38 @@ type Config struct {
 		HeartbeatTimeout time.Duration `yaml:"heartbeat_timeout"`
 		// NodeTimeout bounds connecting to a node before data flows; default 2s.
 		NodeTimeout time.Duration `yaml:"node_timeout"`
+		// StallTimeout: a node call that makes no progress this long is
+		// given up; reads reconstruct the shard from parity, writes go on
+		// without it while the write quorum holds. Default 5s. Env STALL_TIMEOUT.
+		StallTimeout time.Duration `yaml:"stall_timeout"`
 		// TLS, when set, makes node connections mutual TLS. Env
 		// STORAGE_TLS_CERT / STORAGE_TLS_KEY / STORAGE_TLS_CA.
 		TLS ClusterTLS `yaml:"tls"`
 	} `yaml:"storage"`
+
+	Durability struct {
+		// ParityShards is P, the Reed-Solomon parity shards of every new
+		// blob besides its six data shards; default 2, 0 for none. Each
+		// blob records its own, so changing it affects new blobs only.
+		// Env PARITY_SHARDS.
+		ParityShards *int `yaml:"parity_shards"`
+		// BlockSize is the stripe block of new blobs in bytes; default
+		// 1 MiB. Each block is checksummed alone.
+		BlockSize int64 `yaml:"block_size"`
+	} `yaml:"durability"`
+
+	Heal struct {
+		// After: shards on a node silent this long are rebuilt elsewhere;
+		// default 5m. Missing, corrupt and draining shards are rebuilt at
+		// once. Env HEAL_AFTER.
+		After time.Duration `yaml:"after"`
+		// Interval is how often the healer looks for work; default 10s.
+		// Env HEAL_INTERVAL.
+		Interval time.Duration `yaml:"interval"`
+		// BytesPerSecond caps what one gateway's healer writes; default
+		// 64 MiB/s. Env HEAL_BYTES_PER_SECOND.
+		BytesPerSecond int64 `yaml:"bytes_per_second"`
+	} `yaml:"heal"`
 
 	Auth struct {
 		// RootUser and RootPassword are the root key pair. Env
@@ -110,6 +139,48 @@ type Config struct {
 	} `yaml:"log"`
 
 	RateLimit RateLimit `yaml:"rate_limit"`
+}
+
+// DefaultParityShards is P when the configuration names none: with six
+// nodes, any one may be lost; with eight or more, any two.
+const DefaultParityShards = 2
+
+// ParityShards is durability.parity_shards after defaults.
+func (c *Config) ParityShards() int {
+	if c.Durability.ParityShards == nil {
+		return DefaultParityShards
+	}
+	return *c.Durability.ParityShards
+}
+
+func (c *Config) applyDurabilityEnv() error {
+	ints := map[string]func(int64){
+		"PARITY_SHARDS":         func(v int64) { p := int(v); c.Durability.ParityShards = &p },
+		"HEAL_BYTES_PER_SECOND": func(v int64) { c.Heal.BytesPerSecond = v },
+	}
+	for key, set := range ints {
+		if v, ok := os.LookupEnv(key); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a whole number", key, v)
+			}
+			set(n)
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateDurability() error {
+	if p := c.ParityShards(); p < 0 || p > 16 {
+		return fmt.Errorf("durability.parity_shards: must be between 0 and 16, got %d", p)
+	}
+	if b := c.Durability.BlockSize; b < 4<<10 || b > 4<<20 {
+		return fmt.Errorf("durability.block_size: must be between 4096 and 4194304 bytes, got %d", b)
+	}
+	if c.Heal.BytesPerSecond < 1 {
+		return fmt.Errorf("heal.bytes_per_second: must be >= 1, got %d", c.Heal.BytesPerSecond)
+	}
+	return nil
 }
 
 // KeyPair is one access key and its secret.
@@ -185,6 +256,9 @@ func (c *Config) applyEnv() error {
 		"HEARTBEAT_TIMEOUT":     &c.Storage.HeartbeatTimeout,
 		"SHUTDOWN_TIMEOUT":      &c.Server.ShutdownTimeout,
 		"BODY_READ_TIMEOUT":     &c.Server.BodyReadTimeout,
+		"STALL_TIMEOUT":         &c.Storage.StallTimeout,
+		"HEAL_AFTER":            &c.Heal.After,
+		"HEAL_INTERVAL":         &c.Heal.Interval,
 	}
 	for key, dst := range durations {
 		if v, ok := os.LookupEnv(key); ok {
@@ -194,6 +268,9 @@ func (c *Config) applyEnv() error {
 			}
 			*dst = d
 		}
+	}
+	if err := c.applyDurabilityEnv(); err != nil {
+		return err
 	}
 	if v, ok := os.LookupEnv("SIXFOLD_KEYS"); ok && v != "" {
 		keys, err := parseKeyList(v)
@@ -249,6 +326,19 @@ func (c *Config) fillDefaults() {
 	}
 	setDuration(&c.Storage.HeartbeatTimeout, 30*time.Second)
 	setDuration(&c.Storage.NodeTimeout, 2*time.Second)
+	setDuration(&c.Storage.StallTimeout, 5*time.Second)
+	if c.Durability.ParityShards == nil {
+		p := DefaultParityShards
+		c.Durability.ParityShards = &p
+	}
+	if c.Durability.BlockSize == 0 {
+		c.Durability.BlockSize = 1 << 20
+	}
+	setDuration(&c.Heal.After, 5*time.Minute)
+	setDuration(&c.Heal.Interval, 10*time.Second)
+	if c.Heal.BytesPerSecond == 0 {
+		c.Heal.BytesPerSecond = 64 << 20
+	}
 	if c.S3.Region == "" {
 		c.S3.Region = "us-east-1"
 	}
@@ -275,6 +365,9 @@ func (c *Config) Validate() error {
 		"upload.multipart_max_age":            c.Upload.MultipartMaxAge,
 		"storage.heartbeat_timeout":           c.Storage.HeartbeatTimeout,
 		"storage.node_timeout":                c.Storage.NodeTimeout,
+		"storage.stall_timeout":               c.Storage.StallTimeout,
+		"heal.after":                          c.Heal.After,
+		"heal.interval":                       c.Heal.Interval,
 	}
 	for key, d := range positive {
 		if d <= 0 {
@@ -289,6 +382,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Upload.MaxFileSize < 0 || c.Upload.MaxFileSize > MaxObjectSize {
 		return fmt.Errorf("upload.max_file_size: must be between 0 and %d, got %d", MaxObjectSize, c.Upload.MaxFileSize)
+	}
+	if err := c.validateDurability(); err != nil {
+		return err
 	}
 	if c.Auth.RootUser == "" || c.Auth.RootPassword == "" {
 		return errors.New("auth.root_user / auth.root_password: required (or SIXFOLD_ROOT_USER / SIXFOLD_ROOT_PASSWORD)")

@@ -2,31 +2,20 @@ package objects
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"path"
-	"time"
 
 	"github.com/google/uuid"
 
 	"sixfold/db"
 	"sixfold/db/dbq"
-	"sixfold/proto/storagepb"
 )
 
-// readAhead is how many chunk fetches run at once: the one being streamed
-// to the client and the next, so a chunk boundary costs no round trip.
-const readAhead = 2
-
-// fetchBuffer is how many gRPC messages (≤1 MiB each) one fetch may queue.
-const fetchBuffer = 4
-
-// Stat returns a blob's metadata and chunks, whatever its status.
+// Stat returns a blob's metadata and chunks, whatever its status. An id
+// that names an S3 object instead returns the object as a blob of Parts.
 func (s *Service) Stat(ctx context.Context, id uuid.UUID) (Blob, error) {
 	q := dbq.New(s.pool)
 	f, err := q.GetFile(ctx, id)
@@ -48,8 +37,8 @@ func (s *Service) Stat(ctx context.Context, id uuid.UUID) (Blob, error) {
 	return b, nil
 }
 
-// statObject presents a multipart S3 object, which spans several blobs, as
-// one blob under the object's id, so GET /files/{id} serves it too.
+// statObject presents an S3 object, which spans one blob per part, as one
+// blob under the object's id, so GET /files/{id} serves it too.
 func (s *Service) statObject(ctx context.Context, q *dbq.Queries, id uuid.UUID) (Blob, error) {
 	obj, err := q.GetObjectByID(ctx, id)
 	if err != nil {
@@ -62,32 +51,39 @@ func (s *Service) statObject(ctx context.Context, q *dbq.Queries, id uuid.UUID) 
 	var meta struct{ ContentType string }
 	_ = json.Unmarshal(obj.Meta, &meta)
 	b := Blob{ID: obj.ID, Filename: path.Base(obj.Key), ContentType: meta.ContentType, Size: obj.Size,
-		Status: "completed", Metadata: json.RawMessage("{}"), CreatedAt: obj.CreatedAt}
+		Status: "completed", Metadata: json.RawMessage("{}"), CreatedAt: obj.CreatedAt, Parts: PartsFromRows(rows)}
 	if b.ContentType == "" {
 		b.ContentType = "application/octet-stream"
-	}
-	for _, r := range rows {
-		b.Chunks = append(b.Chunks, Chunk{ID: r.ID, Number: int(r.ChunkNumber), Offset: r.PartOffset + r.ByteOffset,
-			Size: r.Size, Hash: r.Hash.String, Status: r.Status, ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
 	}
 	return b, nil
 }
 
+// PartsFromRows groups an object's shard rows (ListObjectChunks, ordered
+// by part and chunk number) into its parts.
+func PartsFromRows(rows []dbq.ListObjectChunksRow) []Part {
+	var parts []Part
+	for _, r := range rows {
+		if len(parts) == 0 || parts[len(parts)-1].Blob.ID != r.FileID {
+			parts = append(parts, Part{Offset: r.PartOffset, Blob: Blob{ID: r.FileID, Size: r.BlobSize, Status: "completed",
+				DataShards: int(r.DataShards), ParityShards: int(r.ParityShards), BlockSize: int64(r.BlockSize)}})
+		}
+		p := &parts[len(parts)-1]
+		p.Blob.Chunks = append(p.Blob.Chunks, Chunk{ID: r.ID, Number: int(r.ChunkNumber), Offset: r.ByteOffset, Size: r.Size,
+			Hash: r.Hash.String, Status: r.Status, ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
+	}
+	return parts
+}
+
 func blobFromRow(f dbq.File) Blob {
 	return Blob{ID: f.ID, Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, Checksum: f.Checksum.String,
-		Status: f.Status, Metadata: f.Metadata, CreatedAt: f.CreatedAt}
+		Status: f.Status, Metadata: f.Metadata, CreatedAt: f.CreatedAt,
+		DataShards: int(f.DataShards), ParityShards: int(f.ParityShards), BlockSize: int64(f.BlockSize)}
 }
 
-// span is the part of one chunk a read needs.
-type span struct {
-	chunk  Chunk
-	offset int64 // within the chunk
-	length int64
-}
-
-// Open streams length bytes of a completed blob from offset. Every node the
-// range needs is checked first, so a dead node fails the request before
-// any byte is sent. The caller must Close the reader.
+// Open streams length bytes of a completed blob from offset. Before it
+// returns, it checks that every part of the range is readable from the
+// shards not known to be lost or down, so a request that cannot succeed
+// fails before any byte is promised. The caller must Close the reader.
 func (s *Service) Open(ctx context.Context, b Blob, offset, length int64) (io.ReadCloser, error) {
 	if b.Status != "completed" {
 		return nil, ErrNotFound
@@ -95,184 +91,89 @@ func (s *Service) Open(ctx context.Context, b Blob, offset, length int64) (io.Re
 	if offset < 0 || length < 0 || offset+length > b.Size {
 		return nil, fmt.Errorf("range %d+%d outside blob of %d bytes", offset, length, b.Size)
 	}
-	return s.OpenChunks(ctx, b.Chunks, offset, length)
+	parts := b.Parts
+	if parts == nil {
+		parts = []Part{{Blob: b}}
+	}
+	return s.OpenParts(ctx, parts, offset, length)
 }
 
-// OpenChunks streams length bytes from offset of the byte sequence the
-// chunks make up; each chunk's Offset is absolute in that sequence (an S3
-// multipart object is its parts' chunks, one blob after another).
-func (s *Service) OpenChunks(ctx context.Context, chunks []Chunk, offset, length int64) (io.ReadCloser, error) {
-	spans := spansFor(chunks, offset, length)
-	checked := map[string]bool{}
-	for _, sp := range spans {
-		if sp.chunk.Status == "corrupt" || sp.chunk.Status == "missing" {
-			// Known bad: refuse before a status line promises the bytes.
-			return nil, fmt.Errorf("%w: chunk %s is flagged %s", ErrCorruptChunk, sp.chunk.ID, sp.chunk.Status)
+// piece is the part of one blob a read needs.
+type piece struct {
+	blob           Blob
+	offset, length int64 // within the blob
+}
+
+// OpenParts streams length bytes from offset of the byte sequence the
+// parts make up, one blob after another (an S3 multipart object).
+func (s *Service) OpenParts(ctx context.Context, parts []Part, offset, length int64) (io.ReadCloser, error) {
+	var pieces []piece
+	end := offset + length
+	for _, p := range parts {
+		lo, hi := max(offset, p.Offset), min(end, p.Offset+p.Blob.Size)
+		if lo < hi {
+			pieces = append(pieces, piece{blob: p.Blob, offset: lo - p.Offset, length: hi - lo})
 		}
-		addr := sp.chunk.ServerAddress
-		if checked[addr] {
-			continue
+	}
+	for _, pc := range pieces {
+		if err := s.precheck(ctx, pc); err != nil {
+			return nil, err
 		}
-		if !s.cluster.WaitReady(ctx, addr) {
-			s.cluster.RequestRefresh()
-			return nil, fmt.Errorf("%w: chunk %s is on %s", ErrNodeUnavailable, sp.chunk.ID, addr)
-		}
-		checked[addr] = true
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	r := &blobReader{ctx: ctx, cancel: cancel, s: s, spans: spans}
-	r.startFetches()
-	return s.observeDownload(r, length), nil
+	return s.observeDownload(&piecesReader{ctx: ctx, cancel: cancel, s: s, pieces: pieces}, length), nil
 }
 
-func spansFor(chunks []Chunk, offset, length int64) []span {
-	var spans []span
-	end := offset + length
-	for _, c := range chunks {
-		lo, hi := max(offset, c.Offset), min(end, c.Offset+c.Size)
-		if lo < hi {
-			spans = append(spans, span{chunk: c, offset: lo - c.Offset, length: hi - lo})
-		}
+func (s *Service) precheck(ctx context.Context, pc piece) error {
+	if pc.blob.Striped() {
+		return s.precheckStriped(pc.blob)
 	}
-	return spans
+	return s.precheckLegacy(ctx, pc)
 }
 
-// fetch is one chunk's bytes in flight: data is closed when the chunk is
-// done, and err (read only after that) says whether it ended well.
-type fetch struct {
-	data chan []byte
-	err  error
+// piecesReader reads its pieces one after another, opening each blob's
+// reader when the previous one is done.
+type piecesReader struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	s      *Service
+	pieces []piece
+	cur    io.ReadCloser
 }
 
-type blobReader struct {
-	ctx     context.Context
-	cancel  context.CancelFunc
-	s       *Service
-	spans   []span
-	started int      // spans whose fetch has begun
-	window  []*fetch // begun and not yet fully read, in order
-	current []byte   // unread rest of the current message
-}
-
-func (r *blobReader) startFetches() {
-	for len(r.window) < readAhead && r.started < len(r.spans) {
-		f := &fetch{data: make(chan []byte, fetchBuffer)}
-		sp := r.spans[r.started]
-		go func() {
-			f.err = r.s.fetchSpan(r.ctx, sp, f.data)
-			close(f.data)
-		}()
-		r.window = append(r.window, f)
-		r.started++
-	}
-}
-
-func (r *blobReader) Read(p []byte) (int, error) {
-	for len(r.current) == 0 {
-		if len(r.window) == 0 {
-			return 0, io.EOF
-		}
-		msg, ok := <-r.window[0].data
-		if !ok {
-			if err := r.window[0].err; err != nil {
-				return 0, err
-			}
-			r.window = r.window[1:]
-			r.startFetches()
-			continue
-		}
-		r.current = msg
-	}
-	n := copy(p, r.current)
-	r.current = r.current[n:]
-	return n, nil
-}
-
-func (r *blobReader) Close() error {
-	r.cancel()
-	return nil
-}
-
-// fetchSpan streams one chunk range into out. A chunk read whole is
-// checked against its recorded SHA-256, and its last message is held back
-// until the check passes, so corrupt bytes never complete a response.
-func (s *Service) fetchSpan(ctx context.Context, sp span, out chan<- []byte) error {
-	client, err := s.cluster.Client(sp.chunk.ServerAddress)
-	if err != nil {
-		return err
-	}
-	stream, err := client.GetChunk(ctx, &storagepb.GetChunkRequest{ChunkId: sp.chunk.ID.String(), Offset: sp.offset, Length: sp.length})
-	if err != nil {
-		return s.nodeError(ctx, sp.chunk.ServerAddress, err)
-	}
-	var verify hash.Hash
-	if sp.offset == 0 && sp.length == sp.chunk.Size {
-		verify = sha256.New()
-	}
-	var held []byte
-	var got int64
+func (r *piecesReader) Read(p []byte) (int, error) {
 	for {
-		msg, err := stream.Recv()
+		if r.cur == nil {
+			if len(r.pieces) == 0 {
+				return 0, io.EOF
+			}
+			r.cur = r.s.openPiece(r.ctx, r.pieces[0])
+			r.pieces = r.pieces[1:]
+		}
+		n, err := r.cur.Read(p)
 		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return s.readError(ctx, sp.chunk, err)
-		}
-		got += int64(len(msg.Data))
-		if verify == nil {
-			if err := send(ctx, out, msg.Data); err != nil {
-				return err
+			r.cur.Close()
+			r.cur = nil
+			if n > 0 {
+				return n, nil
 			}
 			continue
 		}
-		verify.Write(msg.Data)
-		if held != nil {
-			if err := send(ctx, out, held); err != nil {
-				return err
-			}
-		}
-		held = msg.Data
+		return n, err
 	}
-	if got != sp.length {
-		return s.corrupt(sp.chunk, fmt.Sprintf("node returned %d bytes, want %d", got, sp.length))
-	}
-	if verify != nil {
-		if sum := hex.EncodeToString(verify.Sum(nil)); sum != sp.chunk.Hash {
-			return s.corrupt(sp.chunk, "sha256 "+sum+" does not match the recorded "+sp.chunk.Hash)
-		}
-		if held != nil {
-			return send(ctx, out, held)
-		}
+}
+
+func (r *piecesReader) Close() error {
+	r.cancel()
+	if r.cur != nil {
+		r.cur.Close()
 	}
 	return nil
 }
 
-func (s *Service) readError(ctx context.Context, c Chunk, err error) error {
-	err = s.nodeError(ctx, c.ServerAddress, err)
-	if errors.Is(err, ErrCorruptChunk) {
-		return s.corrupt(c, err.Error())
+func (s *Service) openPiece(ctx context.Context, pc piece) io.ReadCloser {
+	if pc.blob.Striped() {
+		return s.openStriped(ctx, pc)
 	}
-	return err
-}
-
-// corrupt flags a chunk whose bytes are wrong or gone, logs which, and
-// returns ErrCorruptChunk.
-func (s *Service) corrupt(c Chunk, why string) error {
-	s.log.Error().Str("chunk_id", c.ID.String()).Str("server", c.ServerAddress).Str("reason", why).Msg("chunk failed verification")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := dbq.New(s.pool).MarkChunkCorrupt(ctx, c.ID); err != nil {
-		s.log.Warn().Err(err).Str("chunk_id", c.ID.String()).Msg("could not flag corrupt chunk")
-	}
-	return fmt.Errorf("%w: chunk %s on %s: %s", ErrCorruptChunk, c.ID, c.ServerAddress, why)
-}
-
-func send(ctx context.Context, out chan<- []byte, data []byte) error {
-	select {
-	case out <- data:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.openLegacy(ctx, pc)
 }

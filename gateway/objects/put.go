@@ -9,18 +9,16 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"golang.org/x/sync/errgroup"
 
 	"sixfold/db"
 	"sixfold/db/dbq"
 	"sixfold/gateway/cluster"
+	"sixfold/gateway/erasure"
 	"sixfold/gateway/placement"
-	"sixfold/proto/storagepb"
 )
 
 // PutInput describes one blob to store.
@@ -28,10 +26,10 @@ type PutInput struct {
 	Filename    string
 	ContentType string
 	Metadata    json.RawMessage // a JSON object, or nil
-	// Size is the exact body length when Exact, else a planning hint: the
-	// chunk layout follows it and the last chunk takes whatever the body
-	// holds beyond it (a multipart form's file part, whose length is only
-	// known once its closing boundary is seen).
+	// Size is the exact body length when Exact, else a planning hint (a
+	// multipart form's file part, whose length is only known once its
+	// closing boundary is seen): the blob then takes whatever the body
+	// holds, up to MaxSize.
 	Size  int64
 	Exact bool
 	// Body is read to its end: a reader that verifies its content (the S3
@@ -50,25 +48,25 @@ type PutInput struct {
 	OnCommit func(ctx context.Context, q *dbq.Queries, b Blob) error
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, messageSize); return &b }}
-
-// put streams in.Body once to six storage nodes and records the blob. The
-// blob is visible only after every chunk is durable and the metadata
-// transaction has committed; on any failure everything written is queued
-// for deletion and the error is returned.
+// put streams in.Body once, striped and encoded, to the blob's 6+P nodes
+// at once and records the blob. The blob is visible only after a write
+// quorum of shards is durable and the metadata transaction has committed;
+// shards that failed are recorded missing for the healer. On any failure
+// everything written is queued for deletion and the error is returned.
 func (s *Service) put(ctx context.Context, in PutInput) (Blob, error) {
 	if in.Size < 0 || in.Size > s.opts.MaxSize {
 		return Blob{}, ErrTooLarge
 	}
-	blob := Blob{ID: uuid.New(), Filename: in.Filename, ContentType: in.ContentType, Metadata: in.Metadata, Status: "uploading"}
+	blob := Blob{ID: uuid.New(), Filename: in.Filename, ContentType: in.ContentType, Metadata: in.Metadata,
+		Status: "uploading", Size: in.Size, DataShards: DataShards, ParityShards: s.opts.ParityShards, BlockSize: s.opts.BlockSize}
 	if len(blob.Metadata) == 0 {
 		blob.Metadata = json.RawMessage("{}")
 	}
-	nodes, err := s.place(ctx, blob.ID)
+	nodes, err := s.place(ctx, blob.ID, DataShards+blob.ParityShards)
 	if err != nil {
 		return Blob{}, err
 	}
-	blob.Chunks = planChunks(in.Size, nodes)
+	blob.Chunks = planShards(blob.Layout(), nodes)
 	sessionID := uuid.New()
 	if in.Owner == "" {
 		in.Owner = "files"
@@ -76,7 +74,7 @@ func (s *Service) put(ctx context.Context, in PutInput) (Blob, error) {
 	if err := s.beginUpload(ctx, &blob, in, sessionID); err != nil {
 		return Blob{}, err
 	}
-	if err := s.streamChunks(ctx, &blob, in, sessionID); err != nil {
+	if err := s.streamShards(ctx, &blob, in, sessionID); err != nil {
 		s.abandon(ctx, blob)
 		return Blob{}, err
 	}
@@ -84,12 +82,25 @@ func (s *Service) put(ctx context.Context, in PutInput) (Blob, error) {
 		s.abandon(ctx, blob)
 		return Blob{}, err
 	}
+	if blob.missingShards() > 0 {
+		s.KickHealer()
+	}
 	return blob, nil
 }
 
-// place picks six nodes for a blob, skipping (and re-placing around) nodes
-// that cannot be connected to before any data flows.
-func (s *Service) place(ctx context.Context, blobID uuid.UUID) ([]cluster.Node, error) {
+func (b Blob) missingShards() int {
+	n := 0
+	for _, c := range b.Chunks {
+		if c.Status != ChunkStored {
+			n++
+		}
+	}
+	return n
+}
+
+// place picks n nodes for a blob's shards, skipping (and re-placing around)
+// nodes that cannot be connected to before any data flows.
+func (s *Service) place(ctx context.Context, blobID uuid.UUID, n int) ([]cluster.Node, error) {
 	ring, nodes := s.cluster.Snapshot()
 	if len(nodes) == 0 {
 		// Nodes may have registered since the last refresh.
@@ -100,7 +111,7 @@ func (s *Service) place(ctx context.Context, blobID uuid.UUID) ([]cluster.Node, 
 	}
 	unreachable := map[placement.NodeID]bool{}
 	for range len(nodes) + 1 {
-		ids := ring.PlaceBlob(blobID.String(), ChunkCount, func(n placement.NodeID) bool { return unreachable[n] })
+		ids := ring.PlaceBlob(blobID.String(), n, func(n placement.NodeID) bool { return unreachable[n] })
 		if ids == nil {
 			break
 		}
@@ -122,8 +133,13 @@ func (s *Service) place(ctx context.Context, blobID uuid.UUID) ([]cluster.Node, 
 }
 
 func (s *Service) firstUnreachable(ctx context.Context, ids []placement.NodeID, nodes map[placement.NodeID]cluster.Node) placement.NodeID {
+	seen := map[placement.NodeID]bool{}
 	for _, id := range ids {
-		if !s.cluster.WaitReady(ctx, nodes[id].Address) {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if s.cluster.Down(nodes[id].Address) || !s.cluster.WaitReady(ctx, nodes[id].Address) {
 			s.log.Warn().Str("server_id", string(id)).Str("address", nodes[id].Address).Msg("storage node unreachable; placing around it")
 			return id
 		}
@@ -131,14 +147,11 @@ func (s *Service) firstUnreachable(ctx context.Context, ids []placement.NodeID, 
 	return ""
 }
 
-func planChunks(size int64, nodes []cluster.Node) []Chunk {
-	sizes := plannedSizes(size)
-	chunks := make([]Chunk, ChunkCount)
-	var offset int64
+func planShards(l erasure.Layout, nodes []cluster.Node) []Chunk {
+	chunks := make([]Chunk, l.Shards())
 	for i := range chunks {
-		chunks[i] = Chunk{ID: uuid.New(), Number: i, Offset: offset, Size: sizes[i], Status: "pending",
+		chunks[i] = Chunk{ID: uuid.New(), Number: i, Size: l.ShardSize(), Status: ChunkPending,
 			ServerID: nodes[i].ID, ServerAddress: nodes[i].Address}
-		offset += sizes[i]
 	}
 	return chunks
 }
@@ -146,7 +159,8 @@ func planChunks(size int64, nodes []cluster.Node) []Chunk {
 func (s *Service) beginUpload(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID) error {
 	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
 		err := q.InsertFile(ctx, dbq.InsertFileParams{ID: b.ID, Filename: b.Filename, ContentType: b.ContentType,
-			Size: in.Size, Metadata: b.Metadata, Owner: in.Owner})
+			Size: in.Size, Metadata: b.Metadata, Owner: in.Owner,
+			DataShards: int16(b.DataShards), ParityShards: int16(b.ParityShards), BlockSize: int32(b.BlockSize)})
 		if err != nil {
 			return err
 		}
@@ -164,127 +178,109 @@ func (s *Service) beginUpload(ctx context.Context, b *Blob, in PutInput, session
 	return metadataError(err)
 }
 
-// streamChunks sends the body's bytes to the chunks' nodes in order. While
-// chunk i+1 streams, chunk i's node is still fsyncing: its answer is awaited
-// in the background so the two overlap.
-func (s *Service) streamChunks(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID) error {
-	bufp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bufp)
+// streamShards reads the body once, a stripe at a time, encodes each
+// stripe and hands its frames to one writer per shard, all streaming at
+// once. It records each shard's outcome in b.Chunks and fails only when
+// fewer than the write quorum of shards became durable.
+func (s *Service) streamShards(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID) error {
+	l := b.Layout()
+	codec, err := s.codec(l.Data, l.Parity)
+	if err != nil {
+		return err
+	}
 	body := &hashingReader{r: in.Body}
 	if in.KnownSHA256 == nil {
 		body.h = sha256.New()
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	var offset int64
-	for i := range b.Chunks {
-		c := &b.Chunks[i]
-		unbounded := !in.Exact && i == len(b.Chunks)-1
-		stream, n, err := s.sendChunk(gctx, c, body, *bufp, unbounded)
-		if err != nil {
-			// A node that failed while fsyncing an earlier chunk cancels
-			// gctx, and this chunk then fails with that cancellation: the
-			// node's failure is the one to report, not a client that left.
-			if gErr := g.Wait(); gErr != nil && ctx.Err() == nil && errors.Is(err, context.Canceled) {
-				return gErr
-			}
-			return err
-		}
-		if in.Exact && n < c.Size {
-			_ = g.Wait()
-			return ErrIncompleteBody
-		}
-		c.Offset, c.Size = offset, n
-		offset += n
-		g.Go(func() error { return s.awaitChunk(gctx, stream, c) })
-		s.touchSession(gctx, sessionID, offset)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	up := s.newUpload(ctx, b, in.Exact)
+	defer up.stop()
+	if up.live() < up.quorum {
+		return up.quorumError()
 	}
-	if err := g.Wait(); err != nil {
+	size, err := s.pump(ctx, up, codec, body, in, sessionID)
+	if err != nil {
 		return err
 	}
-	if in.Exact {
-		if err := expectEOF(ctx, body); err != nil {
-			return err
-		}
-	}
-	if offset > s.opts.MaxSize {
-		return ErrTooLarge
+	if err := up.finish(); err != nil {
+		return err
 	}
 	sum, err := body.sum(in.KnownSHA256)
 	if err != nil {
 		return err
 	}
-	b.Size, b.Checksum = offset, hex.EncodeToString(sum)
+	b.Size, b.Checksum = size, hex.EncodeToString(sum)
+	final := b.Layout()
+	for i, w := range up.writers {
+		c := &b.Chunks[i]
+		c.Size = final.ShardSize()
+		if w.ok() {
+			c.Status, c.Hash = ChunkStored, fmt.Sprintf("%08x", w.crc)
+		} else {
+			c.Status, c.Hash = ChunkMissing, ""
+			s.log.Warn().Err(w.failure()).Str("file_id", b.ID.String()).Int("shard", c.Number).
+				Str("server", c.ServerAddress).Msg("shard not written; the write quorum held, the healer will rebuild it")
+		}
+	}
 	return nil
 }
 
-// sendChunk opens a PutChunk stream and sends up to c.Size bytes of body
-// (everything left when unbounded). It returns the open stream for
-// awaitChunk and the number of bytes sent.
-func (s *Service) sendChunk(ctx context.Context, c *Chunk, body io.Reader, buf []byte, unbounded bool) (storagepb.StorageService_PutChunkClient, int64, error) {
-	client, err := s.cluster.Client(c.ServerAddress)
-	if err != nil {
-		return nil, 0, err
-	}
-	stream, err := client.PutChunk(ctx)
-	if err != nil {
-		return nil, 0, s.nodeError(ctx, c.ServerAddress, err)
-	}
-	expected := c.Size
-	if unbounded {
-		expected = -1
-	}
-	if err := stream.Send(&storagepb.PutChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: c.ID.String(), ExpectedSize: expected}}); err != nil {
-		return nil, 0, s.sendError(ctx, c, stream, err)
-	}
-	var sent int64
-	for unbounded || sent < c.Size {
-		want := int64(len(buf))
-		if !unbounded {
-			want = min(want, c.Size-sent)
-		}
-		n, readErr := fill(body, buf[:want])
-		if n > 0 {
-			if err := stream.Send(&storagepb.PutChunkRequest{Data: buf[:n]}); err != nil {
-				return nil, 0, s.sendError(ctx, c, stream, err)
+// pump moves the body into the writers stripe by stripe and returns the
+// blob's size. It never holds more than stripesInFlight stripes.
+func (s *Service) pump(ctx context.Context, up *upload, codec *erasure.Codec, body io.Reader, in PutInput, sessionID uuid.UUID) (int64, error) {
+	l := up.blob.Layout()
+	var size int64
+	lastTouch := time.Now()
+	for {
+		want := l.StripeBytes()
+		if in.Exact {
+			want = min(want, in.Size-size)
+			if want == 0 {
+				break
 			}
-			sent += int64(n)
+		}
+		st, err := up.stripe()
+		if err != nil {
+			return 0, err
+		}
+		n, readErr := st.Fill(body, want)
+		size += n
+		if readErr != nil && readErr != io.EOF {
+			up.recycle(st)
+			return 0, bodyError(ctx, readErr)
+		}
+		if in.Exact && n < want {
+			up.recycle(st)
+			return 0, ErrIncompleteBody
+		}
+		if !in.Exact && size > s.opts.MaxSize {
+			up.recycle(st)
+			return 0, ErrTooLarge
+		}
+		if n == 0 {
+			up.recycle(st)
+			break
+		}
+		if err := codec.Encode(st); err != nil {
+			up.recycle(st)
+			return 0, err
+		}
+		up.dispatch(st)
+		if time.Since(lastTouch) > 2*time.Second {
+			s.touchSession(ctx, sessionID, size)
+			lastTouch = time.Now()
 		}
 		if readErr == io.EOF {
 			break
 		}
-		if readErr != nil {
-			return nil, 0, bodyError(ctx, readErr)
+	}
+	if in.Exact {
+		if err := expectEOF(ctx, body); err != nil {
+			return 0, err
 		}
-		if unbounded && sent > s.opts.MaxSize {
-			return nil, 0, ErrTooLarge
-		}
 	}
-	return stream, sent, nil
-}
-
-// awaitChunk closes the send side and checks the node's account of what
-// it made durable against what was sent.
-func (s *Service) awaitChunk(ctx context.Context, stream storagepb.StorageService_PutChunkClient, c *Chunk) error {
-	resp, err := stream.CloseAndRecv()
-	if err != nil {
-		// Not stream.Context(): grpc cancels that when the stream fails,
-		// which would disguise a dead node as a client that went away.
-		return s.nodeError(ctx, c.ServerAddress, err)
-	}
-	if resp.GetSize() != c.Size {
-		return fmt.Errorf("%w: node %s stored %d bytes of chunk %s, sent %d", ErrNodeUnavailable, c.ServerAddress, resp.GetSize(), c.ID, c.Size)
-	}
-	c.Hash, c.Status = resp.GetSha256(), "stored"
-	return nil
-}
-
-// sendError fetches the stream's real status: Send reports only io.EOF
-// when the node has aborted the stream.
-func (s *Service) sendError(ctx context.Context, c *Chunk, stream storagepb.StorageService_PutChunkClient, err error) error {
-	if errors.Is(err, io.EOF) {
-		_, err = stream.CloseAndRecv()
-	}
-	return s.nodeError(ctx, c.ServerAddress, err)
+	return size, nil
 }
 
 func (s *Service) touchSession(ctx context.Context, sessionID uuid.UUID, received int64) {
@@ -316,13 +312,13 @@ func expectEOF(ctx context.Context, body io.Reader) error {
 
 func (s *Service) finishUpload(ctx context.Context, b *Blob, onCommit func(context.Context, *dbq.Queries, Blob) error) error {
 	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		stored := dbq.CompleteChunksParams{}
+		done := dbq.CompleteChunksParams{}
 		for _, c := range b.Chunks {
-			stored.Ids, stored.Offsets = append(stored.Ids, c.ID), append(stored.Offsets, c.Offset)
-			stored.Sizes, stored.Hashes = append(stored.Sizes, c.Size), append(stored.Hashes, c.Hash)
-			stored.Servers = append(stored.Servers, c.ServerID)
+			done.Ids, done.Offsets = append(done.Ids, c.ID), append(done.Offsets, c.Offset)
+			done.Sizes, done.Hashes = append(done.Sizes, c.Size), append(done.Hashes, c.Hash)
+			done.Servers, done.Statuses = append(done.Servers, c.ServerID), append(done.Statuses, c.Status)
 		}
-		n, err := q.CompleteChunks(ctx, stored)
+		n, err := q.CompleteChunks(ctx, done)
 		if err != nil {
 			return err
 		}
@@ -374,21 +370,6 @@ func (s *Service) abandon(ctx context.Context, b Blob) {
 		return
 	}
 	s.deleteChunksNow(ctx, b.Chunks)
-}
-
-// fill reads until buf is full or r fails. Unlike io.ReadFull it passes
-// r's own error through, so a clean io.EOF is never confused with a body
-// cut short (io.ErrUnexpectedEOF from net/http or mime/multipart).
-func fill(r io.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		k, err := r.Read(buf[n:])
-		n += k
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 type hashingReader struct {

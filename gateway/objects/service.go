@@ -1,12 +1,17 @@
 // Package objects is the gateway's object service: it stores a byte stream
-// as one blob of six chunks on six storage nodes, reads blobs back as
-// streams with read-ahead, and deletes them through a durable queue. It
-// speaks gRPC to nodes and SQL to PostgreSQL; the HTTP doors sit above it.
+// as one blob of six data shards plus parity shards (Reed-Solomon, striped;
+// see package erasure) on distinct storage nodes, reads blobs back as
+// verified streams that reconstruct around missing, slow or corrupt shards,
+// heals shards that were lost, and deletes blobs through a durable queue.
+// It speaks gRPC to nodes (through the Nodes interface it defines) and SQL
+// to PostgreSQL; the HTTP doors sit above it.
 package objects
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,13 +19,20 @@ import (
 	"github.com/rs/zerolog"
 
 	"sixfold/gateway/cluster"
+	"sixfold/gateway/erasure"
+	"sixfold/gateway/placement"
+	"sixfold/proto/storagepb"
 )
 
-// ChunkCount is how many chunks every blob is split into.
-const ChunkCount = 6
+// DataShards is how many data shards every blob is split into: the seed's
+// six chunks.
+const DataShards = 6
 
-// messageSize is the most data one gRPC message carries; it stays well
-// under grpc-go's 4 MiB default receive limit.
+// ChunkCount is the number of chunks of a blob written before parity.
+const ChunkCount = DataShards
+
+// messageSize is the most data one gRPC message of a pre-parity chunk
+// carries; it stays well under grpc-go's 4 MiB default receive limit.
 const messageSize = 1 << 20
 
 // Errors callers branch on. Wrapped errors keep the detail for logs.
@@ -35,6 +47,14 @@ var (
 	ErrUnavailable     = errors.New("metadata store unavailable")
 )
 
+// Chunk statuses, as the chunks table's CHECK constraint lists them.
+const (
+	ChunkPending = "pending"
+	ChunkStored  = "stored"
+	ChunkCorrupt = "corrupt"
+	ChunkMissing = "missing"
+)
+
 // Blob is a stored object's metadata.
 type Blob struct {
 	ID          uuid.UUID
@@ -45,20 +65,73 @@ type Blob struct {
 	Status      string
 	Metadata    json.RawMessage
 	CreatedAt   time.Time
-	Chunks      []Chunk
+	// DataShards, ParityShards and BlockSize are the blob's layout; a
+	// BlockSize of 0 marks a blob written before parity: six contiguous
+	// chunks, each checked by its SHA-256.
+	DataShards   int
+	ParityShards int
+	BlockSize    int64
+	Chunks       []Chunk
+	// Parts, when set, make the blob a view of an S3 multipart object: the
+	// bytes are those of the parts, one after another, and Chunks is empty.
+	Parts []Part
 }
 
-// Chunk is one of a blob's six pieces and where it lives.
+// Striped reports whether the blob has the parity layout.
+func (b Blob) Striped() bool { return b.BlockSize > 0 }
+
+// Layout is the blob's striping; meaningful only when Striped.
+func (b Blob) Layout() erasure.Layout {
+	return erasure.Layout{Data: b.DataShards, Parity: b.ParityShards, BlockSize: b.BlockSize, Size: b.Size}
+}
+
+// Part is one blob of a multipart object, at Offset in the object.
+type Part struct {
+	Offset int64
+	Blob   Blob
+}
+
+// Chunk is one of a blob's shards (a chunk, for blobs before parity) and
+// where it lives.
 type Chunk struct {
 	ID            uuid.UUID
 	Number        int
-	Offset        int64
-	Size          int64
+	Offset        int64 // in the blob, for pre-parity chunks; 0 for shards
+	Size          int64 // bytes of the chunk file
 	Hash          string
 	Status        string
 	ServerID      uuid.UUID
 	ServerAddress string
 }
+
+// Role names what a shard holds: "data" or "parity".
+func (b Blob) Role(c Chunk) string {
+	if c.Number >= b.DataShards && b.Striped() {
+		return "parity"
+	}
+	return "data"
+}
+
+// Nodes is what the object service needs of the storage cluster: where new
+// shards go, and connections to the nodes that hold them. *cluster.Cluster
+// implements it; tests provide in-process nodes.
+type Nodes interface {
+	// Snapshot returns the placement ring and the nodes on it.
+	Snapshot() (*placement.Ring, map[placement.NodeID]cluster.Node)
+	// Refresh rebuilds the ring now; RequestRefresh asks for it soon.
+	Refresh(ctx context.Context) error
+	RequestRefresh()
+	// Client returns a client for the node at address.
+	Client(address string) (storagepb.StorageServiceClient, error)
+	// WaitReady reports whether address's connection is, or becomes within
+	// a bounded wait, ready.
+	WaitReady(ctx context.Context, address string) bool
+	// Down reports, without waiting, that address is known to be down:
+	// reads route around it at no cost.
+	Down(address string) bool
+}
+
+var _ Nodes = (*cluster.Cluster)(nil)
 
 // Options tunes the service.
 type Options struct {
@@ -66,34 +139,93 @@ type Options struct {
 	MaxSize int64
 	// SessionTimeout is how long an upload may go without progress.
 	SessionTimeout time.Duration
+	// ParityShards is P, the parity shards of new blobs (0: none).
+	ParityShards int
+	// BlockSize is the block of new blobs' stripes. Default 1 MiB.
+	BlockSize int64
+	// StallTimeout is how long a node call may make no progress before it
+	// is given up: a read reconstructs the shard from parity, a write goes
+	// on without it while the write quorum holds. Default 5s.
+	StallTimeout time.Duration
+	// Heal configures the healer (RunHealer).
+	Heal HealOptions
 	// Observer, when set, is told about every upload and download
 	// (metrics). Optional.
 	Observer Observer
 }
 
+func (o Options) withDefaults() Options {
+	if o.BlockSize <= 0 {
+		o.BlockSize = 1 << 20
+	}
+	if o.StallTimeout <= 0 {
+		o.StallTimeout = 5 * time.Second
+	}
+	o.Heal = o.Heal.withDefaults()
+	return o
+}
+
+// WriteQuorum is how many of a blob's shards must be durable for a write
+// to succeed: every data shard's worth plus one when there is parity, so a
+// blob acknowledged with a shard missing still survives one more loss
+// before the healer has run.
+func WriteQuorum(data, parity int) int {
+	return data + min(parity, 1)
+}
+
 // Service is safe for concurrent use.
 type Service struct {
 	pool    *pgxpool.Pool
-	cluster *cluster.Cluster
+	cluster Nodes
 	opts    Options
 	log     zerolog.Logger
 	kick    chan struct{} // wakes the deletion worker
+	healNow chan struct{} // wakes the healer
+
+	codecMu sync.Mutex // protects codecs
+	codecs  map[[2]int]*erasure.Codec
+
+	stripes sync.Pool // *erasure.Stripe of the default shape, full size
+
+	heal healCounters
 }
 
 // New wires a Service.
-func New(pool *pgxpool.Pool, c *cluster.Cluster, opts Options, log zerolog.Logger) *Service {
-	return &Service{pool: pool, cluster: c, opts: opts, log: log, kick: make(chan struct{}, 1)}
+func New(pool *pgxpool.Pool, c Nodes, opts Options, log zerolog.Logger) *Service {
+	return &Service{pool: pool, cluster: c, opts: opts.withDefaults(), log: log,
+		kick: make(chan struct{}, 1), healNow: make(chan struct{}, 1), codecs: map[[2]int]*erasure.Codec{}}
 }
 
-// plannedSizes splits size into six chunk sizes: ceil(size/6) each, the
-// remainder in the last ones (which may be empty for tiny blobs).
-func plannedSizes(size int64) [ChunkCount]int64 {
-	var sizes [ChunkCount]int64
-	per := (size + ChunkCount - 1) / ChunkCount
-	left := size
-	for i := range sizes {
-		sizes[i] = min(per, left)
-		left -= sizes[i]
+// codec returns the shared codec of a shape.
+func (s *Service) codec(data, parity int) (*erasure.Codec, error) {
+	s.codecMu.Lock()
+	defer s.codecMu.Unlock()
+	key := [2]int{data, parity}
+	if c, ok := s.codecs[key]; ok {
+		return c, nil
 	}
-	return sizes
+	c, err := erasure.NewCodec(data, parity)
+	if err != nil {
+		return nil, err
+	}
+	s.codecs[key] = c
+	return c, nil
+}
+
+// newStripe returns a stripe for blocks up to capacity bytes: a pooled one
+// when it has the service's own full shape, so large uploads reuse memory,
+// and a right-sized new one otherwise (a small blob needs little).
+func (s *Service) newStripe(data, shards int, capacity int64) *erasure.Stripe {
+	if data == DataShards && shards == DataShards+s.opts.ParityShards && capacity == s.opts.BlockSize {
+		if st, ok := s.stripes.Get().(*erasure.Stripe); ok {
+			return st
+		}
+	}
+	return erasure.NewStripe(data, shards, capacity)
+}
+
+func (s *Service) recycleStripe(st *erasure.Stripe, data, shards int) {
+	if data == DataShards && shards == DataShards+s.opts.ParityShards && st.Capacity() == s.opts.BlockSize {
+		s.stripes.Put(st)
+	}
 }

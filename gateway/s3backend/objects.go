@@ -121,12 +121,7 @@ func (b *Backend) GetObject(ctx context.Context, info s3api.ObjectInfo, offset, 
 	if len(rows) == 0 && info.Size > 0 {
 		return nil, s3api.ErrNoSuchKey
 	}
-	chunks := make([]objects.Chunk, len(rows))
-	for i, r := range rows {
-		chunks[i] = objects.Chunk{ID: r.ID, Number: int(r.ChunkNumber), Offset: r.PartOffset + r.ByteOffset, Size: r.Size,
-			Hash: r.Hash.String, Status: r.Status, ServerID: r.StorageServerID, ServerAddress: r.ServerAddress}
-	}
-	rc, err := b.objects.OpenChunks(ctx, chunks, offset, length)
+	rc, err := b.objects.OpenParts(ctx, objects.PartsFromRows(rows), offset, length)
 	return rc, blobError(err)
 }
 

@@ -79,7 +79,12 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	if err := nodes.Refresh(ctx); err != nil {
 		return err
 	}
-	svc := objects.New(pool, nodes, objects.Options{MaxSize: cfg.Upload.MaxFileSize, SessionTimeout: cfg.Upload.SessionTimeout, Observer: m.transfers}, log)
+	svc := objects.New(pool, nodes, objects.Options{
+		MaxSize: cfg.Upload.MaxFileSize, SessionTimeout: cfg.Upload.SessionTimeout,
+		ParityShards: cfg.ParityShards(), BlockSize: cfg.Durability.BlockSize, StallTimeout: cfg.Storage.StallTimeout,
+		Heal:     objects.HealOptions{After: cfg.Heal.After, Interval: cfg.Heal.Interval, BytesPerSecond: cfg.Heal.BytesPerSecond},
+		Observer: m.transfers,
+	}, log)
 
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
@@ -88,6 +93,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 
 	keys := auth.NewKeyStore(keyPairs(cfg))
 	s3store := s3backend.New(pool, svc, s3backend.Options{MaxSize: cfg.Upload.MaxFileSize, SpoolDir: cfg.Upload.SpoolDir})
+	go svc.RunHealer(jobsCtx)
 	go svc.RunJobs(jobsCtx, cfg.Upload.CleanupInterval, objects.CleanupJob{
 		Name: "abort abandoned multipart uploads",
 		Run: func(ctx context.Context) (int, error) {

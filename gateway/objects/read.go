@@ -1,0 +1,390 @@
+package objects
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"sixfold/gateway/erasure"
+	"sixfold/proto/storagepb"
+)
+
+// framesAhead is how many verified frames each shard stream reads ahead of
+// the stripe being assembled, so all shards of a stripe arrive in parallel.
+const framesAhead = 2
+
+// precheckStriped refuses a blob that cannot be read from the shards not
+// known to be lost, or on nodes known to be down.
+func (s *Service) precheckStriped(b Blob) error {
+	usable := 0
+	for _, c := range b.Chunks {
+		if c.Status == ChunkStored && !s.cluster.Down(c.ServerAddress) {
+			usable++
+		}
+	}
+	if usable < b.DataShards {
+		s.cluster.RequestRefresh()
+		return fmt.Errorf("%w: blob %s has %d usable shards of the %d it needs", ErrNodeUnavailable, b.ID, usable, b.DataShards)
+	}
+	return nil
+}
+
+// stripeSource delivers the blocks of a striped blob's stripes, in
+// increasing stripe order, from whichever shards are healthy: each block
+// asked for is read from its own shard when that works, and otherwise
+// reconstructed from any Data other shards. A shard that fails once —
+// an error, a checksum mismatch, no progress within the stall timeout —
+// is not asked again for the rest of the read.
+type stripeSource struct {
+	s      *Service
+	ctx    context.Context
+	l      erasure.Layout
+	codec  *erasure.Codec
+	chunks []Chunk // by shard number
+	end    int64   // stripe after the last one to read
+
+	streams []*shardStream // by shard number; nil until first needed
+	bad     []bool
+	scratch *erasure.Stripe // reconstruction target, made on first need
+	held    []heldFrame     // frames behind the blocks last returned
+}
+
+type heldFrame struct {
+	stream *shardStream
+	buf    []byte
+}
+
+func (s *Service) newStripeSource(ctx context.Context, b Blob, first, end int64) (*stripeSource, error) {
+	codec, err := s.codec(b.DataShards, b.ParityShards)
+	if err != nil {
+		return nil, err
+	}
+	l := b.Layout()
+	src := &stripeSource{s: s, ctx: ctx, l: l, codec: codec, end: end,
+		chunks: make([]Chunk, l.Shards()), streams: make([]*shardStream, l.Shards()), bad: make([]bool, l.Shards())}
+	seen := make([]bool, l.Shards())
+	for _, c := range b.Chunks {
+		if c.Number >= 0 && c.Number < l.Shards() {
+			src.chunks[c.Number], seen[c.Number] = c, true
+		}
+	}
+	for i := range src.bad {
+		src.bad[i] = !seen[i] || src.chunks[i].Status != ChunkStored || s.cluster.Down(src.chunks[i].ServerAddress)
+	}
+	return src, nil
+}
+
+// blocks returns stripe st's blocks with blocks[i] filled for every i in
+// need; the others may be empty. They stay valid until the next call.
+func (src *stripeSource) blocks(stripe int64, need []bool) ([][]byte, error) {
+	src.release()
+	blocks := make([][]byte, src.l.Shards())
+	var lost []int
+	src.open(stripe, need, blocks)
+	for i, n := range need {
+		if n && src.read(i, stripe, blocks) != nil {
+			lost = append(lost, i)
+		}
+	}
+	if len(lost) == 0 {
+		return blocks, nil
+	}
+	if err := src.gatherSurvivors(stripe, blocks); err != nil {
+		return nil, err
+	}
+	want := make([]bool, len(blocks))
+	if src.scratch == nil {
+		src.scratch = erasure.NewStripe(src.l.Data, src.l.Shards(), src.l.BlockSize)
+	}
+	src.scratch.SetBlockLen(src.l.BlockLen(stripe))
+	for i := range blocks {
+		if blocks[i] == nil {
+			blocks[i] = src.scratch.EmptyBlock(i)
+			want[i] = need[i]
+		}
+	}
+	if err := src.codec.Reconstruct(blocks, want); err != nil {
+		return nil, fmt.Errorf("%w: stripe %d: %w", ErrNodeUnavailable, stripe, err)
+	}
+	return blocks, nil
+}
+
+// gatherSurvivors reads further shards of the stripe, data shards first,
+// until Data blocks are present.
+func (src *stripeSource) gatherSurvivors(stripe int64, blocks [][]byte) error {
+	for {
+		present := 0
+		for _, b := range blocks {
+			if b != nil {
+				present++
+			}
+		}
+		short := src.l.Data - present
+		if short <= 0 {
+			return nil
+		}
+		more := make([]bool, len(blocks))
+		picked := 0
+		for i := range blocks {
+			if picked < short && blocks[i] == nil && !src.bad[i] {
+				more[i] = true
+				picked++
+			}
+		}
+		if picked < short {
+			return fmt.Errorf("%w: stripe %d of a blob has %d readable shards, %d needed", ErrNodeUnavailable, stripe, present+picked, src.l.Data)
+		}
+		src.open(stripe, more, blocks)
+		for i, m := range more {
+			if m {
+				_ = src.read(i, stripe, blocks)
+			}
+		}
+	}
+}
+
+// open starts the streams of the needed shards that are not open yet, all
+// at once, so their first frames arrive in parallel.
+func (src *stripeSource) open(stripe int64, need []bool, blocks [][]byte) {
+	for i, n := range need {
+		if n && !src.bad[i] && src.streams[i] == nil {
+			st, err := src.s.openShardStream(src.ctx, src.l, src.chunks[i], stripe, src.end)
+			if err != nil {
+				src.fail(i, err)
+				continue
+			}
+			src.streams[i] = st
+		}
+	}
+}
+
+// read puts shard i's block of stripe into blocks[i], or marks the shard
+// bad and returns why not.
+func (src *stripeSource) read(i int, stripe int64, blocks [][]byte) error {
+	if src.bad[i] {
+		return errors.New("shard already given up")
+	}
+	st := src.streams[i]
+	timer := time.NewTimer(src.s.opts.StallTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case f, ok := <-st.frames:
+			if !ok {
+				return src.fail(i, io.ErrUnexpectedEOF)
+			}
+			if f.err != nil {
+				return src.fail(i, f.err)
+			}
+			if f.stripe < stripe {
+				st.recycle(f.buf)
+				continue
+			}
+			src.held = append(src.held, heldFrame{st, f.buf})
+			blocks[i] = f.block
+			return nil
+		case <-timer.C:
+			return src.fail(i, fmt.Errorf("%w: node %s, shard %d", errStalled, src.chunks[i].ServerAddress, i))
+		case <-src.ctx.Done():
+			return src.ctx.Err()
+		}
+	}
+}
+
+// fail gives shard i up for this read. A shard whose bytes are wrong or
+// gone is flagged in PostgreSQL, so the healer rebuilds it.
+func (src *stripeSource) fail(i int, err error) error {
+	src.bad[i] = true
+	if st := src.streams[i]; st != nil {
+		st.cancel()
+	}
+	if src.ctx.Err() != nil {
+		return err
+	}
+	c := src.chunks[i]
+	if errors.Is(err, erasure.ErrChecksum) || errors.Is(err, ErrCorruptChunk) {
+		return src.s.corrupt(c, err.Error())
+	}
+	src.s.log.Warn().Err(err).Str("chunk_id", c.ID.String()).Int("shard", i).Str("server", c.ServerAddress).
+		Msg("shard unreadable; reconstructing from parity")
+	return err
+}
+
+// release hands the frames behind the last blocks back to their streams.
+func (src *stripeSource) release() {
+	for _, h := range src.held {
+		h.stream.recycle(h.buf)
+	}
+	src.held = src.held[:0]
+}
+
+func (src *stripeSource) close() {
+	for _, st := range src.streams {
+		if st != nil {
+			st.cancel()
+		}
+	}
+}
+
+// shardStream reads one shard's frames in the background.
+type shardStream struct {
+	frames chan shardFrame
+	bufs   chan []byte // free frame buffers
+	cancel context.CancelFunc
+}
+
+type shardFrame struct {
+	stripe int64
+	buf    []byte
+	block  []byte
+	err    error
+}
+
+func (st *shardStream) recycle(buf []byte) {
+	select {
+	case st.bufs <- buf:
+	default:
+	}
+}
+
+// openShardStream asks c's node for the frames of stripes [first, end).
+func (s *Service) openShardStream(ctx context.Context, l erasure.Layout, c Chunk, first, end int64) (*shardStream, error) {
+	client, err := s.cluster.Client(c.ServerAddress)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	from := l.FrameOffset(first)
+	to := l.FrameOffset(end-1) + erasure.FrameHeader + l.BlockLen(end-1)
+	stream, err := client.GetChunk(ctx, &storagepb.GetChunkRequest{ChunkId: c.ID.String(), Offset: from, Length: to - from})
+	if err != nil {
+		cancel()
+		return nil, s.nodeError(ctx, c.ServerAddress, err)
+	}
+	st := &shardStream{frames: make(chan shardFrame, framesAhead), bufs: make(chan []byte, framesAhead+2), cancel: cancel}
+	frameCap := erasure.FrameHeader + min(l.BlockSize, l.BlockLen(first))
+	go func() {
+		defer close(st.frames)
+		fr := erasure.NewFrameReader(&recvReader{stream: stream}, l, first, end)
+		for fr.Stripe() < end {
+			var buf []byte
+			select {
+			case buf = <-st.bufs:
+			default:
+				buf = make([]byte, frameCap)
+			}
+			stripe := fr.Stripe()
+			block, err := fr.Next(buf)
+			if err != nil {
+				err = s.readError(ctx, c, err)
+			}
+			select {
+			case st.frames <- shardFrame{stripe: stripe, buf: buf, block: block, err: err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return st, nil
+}
+
+// readError classifies a failed shard read: a node's NotFound or DataLoss
+// and a checksum mismatch are the shard's fault; anything else the node's.
+func (s *Service) readError(ctx context.Context, c Chunk, err error) error {
+	if errors.Is(err, erasure.ErrChecksum) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: shard %s on %s: %w", ErrCorruptChunk, c.ID, c.ServerAddress, err)
+	}
+	return s.nodeError(ctx, c.ServerAddress, err)
+}
+
+// recvReader is a GetChunk stream as an io.Reader.
+type recvReader struct {
+	stream storagepb.StorageService_GetChunkClient
+	rest   []byte
+}
+
+func (r *recvReader) Read(p []byte) (int, error) {
+	for len(r.rest) == 0 {
+		msg, err := r.stream.Recv()
+		if err != nil {
+			return 0, err
+		}
+		r.rest = msg.GetData()
+	}
+	n := copy(p, r.rest)
+	r.rest = r.rest[n:]
+	return n, nil
+}
+
+// openStriped reads a range of a striped blob.
+func (s *Service) openStriped(ctx context.Context, pc piece) io.ReadCloser {
+	l := pc.blob.Layout()
+	r := &stripedReader{l: l, next: pc.offset, end: pc.offset + pc.length}
+	if pc.length == 0 {
+		return r
+	}
+	first := pc.offset / l.StripeBytes()
+	last := (pc.offset + pc.length - 1) / l.StripeBytes()
+	r.src, r.err = s.newStripeSource(ctx, pc.blob, first, last+1)
+	return r
+}
+
+// stripedReader copies out the wanted bytes of each stripe in turn.
+type stripedReader struct {
+	l         erasure.Layout
+	src       *stripeSource
+	next, end int64    // blob offsets still to deliver
+	pending   [][]byte // rest of the current stripe's bytes, in order
+	err       error
+}
+
+func (r *stripedReader) Read(p []byte) (int, error) {
+	for len(r.pending) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		if r.next >= r.end {
+			return 0, io.EOF
+		}
+		r.err = r.loadStripe()
+	}
+	n := copy(p, r.pending[0])
+	r.pending[0] = r.pending[0][n:]
+	if len(r.pending[0]) == 0 {
+		r.pending = r.pending[1:]
+	}
+	return n, nil
+}
+
+// loadStripe fetches the blocks holding the stripe of r.next and queues
+// the wanted bytes of that stripe.
+func (r *stripedReader) loadStripe() error {
+	stripe := r.next / r.l.StripeBytes()
+	upto := min(r.end, (stripe+1)*r.l.StripeBytes())
+	spans := r.l.Spans(r.next, upto-r.next)
+	need := make([]bool, r.l.Shards())
+	for _, sp := range spans {
+		need[sp.Shard] = true
+	}
+	blocks, err := r.src.blocks(stripe, need)
+	if err != nil {
+		return err
+	}
+	for _, sp := range spans {
+		r.pending = append(r.pending, blocks[sp.Shard][sp.Start:sp.Start+sp.Len])
+	}
+	r.next = upto
+	return nil
+}
+
+func (r *stripedReader) Close() error {
+	if r.src != nil {
+		r.src.close()
+	}
+	return nil
+}
