@@ -76,9 +76,11 @@ func TestFaultGatewayKilledMidUpload(t *testing.T) {
 // 2. kill -9 a storage node in the middle of an upload.
 
 func TestFaultNodeKilledMidUpload(t *testing.T) {
+	// Without parity (PARITY_SHARDS=0) a node lost mid-upload fails it;
+	// TestParityNodeKilledMidUpload shows the upload surviving with parity.
 	cl := startCluster(t, harness.Options{
 		HeartbeatInterval: time.Second, HeartbeatTimeout: 3 * time.Second, RingRefreshInterval: time.Second,
-		SessionTimeout: 5 * time.Second, CleanupInterval: time.Second,
+		SessionTimeout: 5 * time.Second, CleanupInterval: time.Second, GatewayEnv: []string{"PARITY_SHARDS=0"},
 	})
 	c := newClient(t, cl)
 	p := newFaultProbe(t, cl)
@@ -160,9 +162,11 @@ func faultNodeKilledMidUpload(t *testing.T, cl *harness.Cluster, c *client, p *f
 // 3. kill -9 a storage node, then read.
 
 func TestFaultNodeDownReads(t *testing.T) {
-	// Seven nodes, so that every blob (six chunks on six distinct nodes)
-	// misses one and some objects have nothing on the killed node.
-	cl := startCluster(t, harness.Options{Nodes: 7})
+	// Seven nodes, so that every blob (six shards on six distinct nodes)
+	// misses one and some objects have nothing on the killed node. Without
+	// parity (PARITY_SHARDS=0) a lost shard is a fast 503;
+	// TestParityNodeKilled shows reads going on with parity.
+	cl := startCluster(t, harness.Options{Nodes: 7, GatewayEnv: []string{"PARITY_SHARDS=0"}})
 	c := newClient(t, cl)
 	p := newFaultProbe(t, cl)
 	files := faultUploadSet(t, c, 30, 1, 2, 5, 1000, 60000, 1<<20+1, 3<<20, 6000, 70000, 123456, 2<<20+5, 40000, 90000, 777777)
@@ -477,7 +481,9 @@ func TestFaultNodeJoinTakesChunks(t *testing.T) {
 func TestFaultCorruptChunkIsDetected(t *testing.T) {
 	t.Run("a read flags it", func(t *testing.T) {
 		// The node scrub is off, so only the gateway's read path can flag.
-		cl := startCluster(t, harness.Options{NodeEnv: []string{"SCRUB_INTERVAL=0s"}})
+		// Without parity the rot cannot be repaired, only refused;
+		// TestParityFlippedBytes shows it repaired.
+		cl := startCluster(t, harness.Options{NodeEnv: []string{"SCRUB_INTERVAL=0s"}, GatewayEnv: []string{"PARITY_SHARDS=0"}})
 		c := newClient(t, cl)
 		p := newFaultProbe(t, cl)
 		rot := faultRotChunk(t, cl, c, p, 70, 2)
@@ -496,7 +502,8 @@ func TestFaultCorruptChunkIsDetected(t *testing.T) {
 	})
 	t.Run("the node scrub flags it", func(t *testing.T) {
 		const every = 2 * time.Second
-		cl := startCluster(t, harness.Options{NodeEnv: []string{"SCRUB_INTERVAL=" + every.String(), "SCRUB_BYTES_PER_SECOND=0"}})
+		cl := startCluster(t, harness.Options{NodeEnv: []string{"SCRUB_INTERVAL=" + every.String(), "SCRUB_BYTES_PER_SECOND=0"},
+			GatewayEnv: []string{"PARITY_SHARDS=0"}})
 		c := newClient(t, cl)
 		p := newFaultProbe(t, cl)
 		rot := faultRotChunk(t, cl, c, p, 71, 4)
@@ -881,8 +888,8 @@ func (p *faultProbe) waitUploading(t *testing.T, within, patience time.Duration)
 		time.Sleep(5 * time.Millisecond) // a chunk's fsync window is a few tens of ms
 	}
 	up.chunkIDs = p.chunkIDs(t, up.fileID)
-	if len(up.chunkIDs) != 6 {
-		t.Fatalf("upload %s has %d chunk rows; want 6", up.fileID, len(up.chunkIDs))
+	if len(up.chunkIDs) < 6 {
+		t.Fatalf("upload %s has %d chunk rows; want 6 data shards and any parity", up.fileID, len(up.chunkIDs))
 	}
 	return up
 }

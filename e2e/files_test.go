@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"os"
@@ -118,7 +120,29 @@ func mustRequest(method, url string) *http.Request {
 	return req
 }
 
-func TestLargeFileChunksOnSixNodes(t *testing.T) {
+// The layout the gateway writes by default: six data shards, two parity,
+// stripes of 1 MiB blocks, each block behind its CRC32C.
+const (
+	dataShards   = 6
+	parityShards = 2
+	blockSize    = 1 << 20
+	frameHeader  = 4
+)
+
+// shardSize is the length of every shard file of a blob of size bytes,
+// worked out here from the documented layout rather than taken from the
+// gateway's own code.
+func shardSize(size int64) int64 {
+	stripe := int64(dataShards * blockSize)
+	full := size / stripe
+	n := full * (frameHeader + blockSize)
+	if rest := size - full*stripe; rest > 0 {
+		n += frameHeader + (rest+dataShards-1)/dataShards
+	}
+	return n
+}
+
+func TestLargeFileShardsOnDistinctNodes(t *testing.T) {
 	cl := sharedCluster(t)
 	c := newClient(t, cl)
 	const size = 100 << 20
@@ -127,32 +151,61 @@ func TestLargeFileChunksOnSixNodes(t *testing.T) {
 		t.Fatalf("upload = %d: %s", resp.StatusCode, readAll(resp))
 	}
 	info := c.info(up.FileID)
-	if info.Status != "completed" || len(info.Chunks) != 6 {
-		t.Fatalf("info = status %s with %d chunks; want completed with 6", info.Status, len(info.Chunks))
+	if info.Status != "completed" || len(info.Chunks) != dataShards+parityShards {
+		t.Fatalf("info = status %s with %d shards; want completed with %d", info.Status, len(info.Chunks), dataShards+parityShards)
 	}
 	dataDirByAddr := map[string]string{}
 	for i := range cl.NumNodes() {
 		dataDirByAddr[cl.NodeAddr(i)] = cl.NodeDataDir(i)
 	}
-	servers := map[string]bool{}
-	var total int64
+	perServer := map[string]int{}
 	for _, ch := range info.Chunks {
-		servers[ch.ServerID] = true
-		total += ch.Size
+		perServer[ch.ServerID]++
 		chunkID := chunkIDOf(t, cl.DatabaseURL(), up.FileID, ch.Number)
 		path := filepath.Join(dataDirByAddr[ch.ServerAddress], "chunks", chunkID[:2], chunkID)
 		raw, err := os.ReadFile(path)
 		if err != nil {
-			t.Fatalf("chunk %d on %s: %v", ch.Number, ch.ServerAddress, err)
+			t.Fatalf("shard %d on %s: %v", ch.Number, ch.ServerAddress, err)
 		}
-		s := sha256.Sum256(raw)
-		if int64(len(raw)) != ch.Size || hex.EncodeToString(s[:]) != ch.Hash {
-			t.Errorf("chunk %d file: %d bytes sha256 %x; recorded %d bytes %s", ch.Number, len(raw), s, ch.Size, ch.Hash)
+		crc := fmt.Sprintf("%08x", crc32.Checksum(raw, crc32.MakeTable(crc32.Castagnoli)))
+		if int64(len(raw)) != ch.Size || ch.Size != shardSize(size) || crc != ch.Hash || ch.Status != "stored" {
+			t.Errorf("shard %d file: %d bytes crc32c %s; recorded %d bytes %s %s; want %d bytes", ch.Number, len(raw), crc, ch.Size, ch.Hash, ch.Status, shardSize(size))
+		}
+		if bad := badFrames(raw, size); bad != "" {
+			t.Errorf("shard %d: %s", ch.Number, bad)
 		}
 	}
-	if len(servers) != 6 || total != size {
-		t.Errorf("chunks on %d distinct servers summing to %d; want 6 and %d", len(servers), total, size)
+	// Six nodes, eight shards: spread so that losing any one node loses
+	// at most two (the parity count).
+	if len(perServer) != 6 {
+		t.Errorf("shards on %d servers; want all 6", len(perServer))
 	}
+	for id, n := range perServer {
+		if n > parityShards {
+			t.Errorf("server %s holds %d shards of one blob; want at most %d", id, n, parityShards)
+		}
+	}
+}
+
+// badFrames checks every frame of a shard file of a blob of size bytes
+// against its CRC32C header and says what is wrong, if anything.
+func badFrames(raw []byte, size int64) string {
+	stripe := int64(dataShards * blockSize)
+	for s, off := int64(0), int64(0); s*stripe < size; s++ {
+		blockLen := int64(blockSize)
+		if rest := size - s*stripe; rest < stripe {
+			blockLen = (rest + dataShards - 1) / dataShards
+		}
+		if off+frameHeader+blockLen > int64(len(raw)) {
+			return fmt.Sprintf("frame %d runs past the end", s)
+		}
+		want := binary.BigEndian.Uint32(raw[off:])
+		if got := crc32.Checksum(raw[off+frameHeader:off+frameHeader+blockLen], crc32.MakeTable(crc32.Castagnoli)); got != want {
+			return fmt.Sprintf("frame %d crc32c %08x, header says %08x", s, got, want)
+		}
+		off += frameHeader + blockLen
+	}
+	return ""
 }
 
 func chunkIDOf(t *testing.T, dsn, fileID string, number int) string {
@@ -166,27 +219,48 @@ func chunkIDOf(t *testing.T, dsn, fileID string, number int) string {
 	return id
 }
 
-func TestRangesAtChunkBoundaries(t *testing.T) {
+// stripeBoundaries lists the blob offsets where a block or a stripe ends
+// in a blob of size bytes: where a read moves to another shard.
+func stripeBoundaries(size int64) []int64 {
+	stripe := int64(dataShards * blockSize)
+	var out []int64
+	for s := int64(0); s*stripe < size; s++ {
+		blockLen := int64(blockSize)
+		if rest := size - s*stripe; rest < stripe {
+			blockLen = (rest + dataShards - 1) / dataShards
+		}
+		for i := int64(1); i <= dataShards; i++ {
+			if b := s*stripe + i*blockLen; b < size {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+func TestRangesAtShardBoundaries(t *testing.T) {
 	c := newClient(t, sharedCluster(t))
-	const size = 1<<20 + 3
+	// Two full stripes and a short third one, whose blocks are smaller.
+	const size = 13<<20 + 5
 	data := randomBytes(9, size)
 	resp, up := c.rawUpload("r.bin", bytes.NewReader(data), size)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("upload = %d", resp.StatusCode)
 	}
-	info := c.info(up.FileID)
 	type rng struct {
 		header   string
 		from, to int64
 	}
 	var cases []rng
-	for _, ch := range info.Chunks[1:] {
-		b := ch.Offset
+	for _, b := range stripeBoundaries(size) {
 		cases = append(cases,
 			rng{fmt.Sprintf("bytes=%d-%d", b-1, b), b - 1, b},
-			rng{fmt.Sprintf("bytes=%d-%d", b, b+ch.Size-1), b, b + ch.Size - 1},
-			rng{fmt.Sprintf("bytes=%d-%d", b-10, b+ch.Size+9), b - 10, min(b+ch.Size+9, size-1)},
+			rng{fmt.Sprintf("bytes=%d-%d", b, b+999), b, min(b+999, size-1)},
+			rng{fmt.Sprintf("bytes=%d-%d", b-10, b+blockSize+9), b - 10, min(b+blockSize+9, size-1)},
 		)
+	}
+	if len(cases) < 3*15 {
+		t.Fatalf("only %d boundary cases; the layout arithmetic is off", len(cases))
 	}
 	cases = append(cases, rng{"bytes=0-0", 0, 0}, rng{"bytes=-7", size - 7, size - 1}, rng{fmt.Sprintf("bytes=%d-", size-5), size - 5, size - 1}, rng{"bytes=0-", 0, size - 1})
 	for _, tc := range cases {

@@ -88,9 +88,9 @@ func TestSoakMixedTrafficWithNodeCrash(t *testing.T) {
 	settled := faultRetry(2*time.Minute, func() bool { return p.leftovers(t) == "" })
 	leaked, leakNote := s.leaks(t, p)
 
-	t.Logf("soak %s: acknowledged %d, failed %d %v, deleted %d, lost %d, leaked %d; reads ok %d, failed %d, wrong %d; %d MiB written, %d MiB read",
+	t.Logf("soak %s: acknowledged %d, failed %d %v, deleted %d, lost %d, leaked %d; reads ok %d, failed %d, wrong %d, gone %d; %d MiB written, %d MiB read",
 		d, s.acked.Load(), s.failed.Load(), s.failureSummary(), s.deleted.Load(), lost, leaked,
-		s.readsOK.Load(), s.readsFailed.Load(), s.readsWrong.Load(), s.bytesUp.Load()>>20, s.bytesDown.Load()>>20)
+		s.readsOK.Load(), s.readsFailed.Load(), s.readsWrong.Load(), s.readsGone.Load(), s.bytesUp.Load()>>20, s.bytesDown.Load()>>20)
 	if odd := s.failureSummary(); len(s.oddIDs) > 0 || odd["error"] > 0 {
 		// A node failing mid-upload must cost the client a retryable 503,
 		// nothing else (ARCHITECTURE.md, Upload step 4).
@@ -101,6 +101,10 @@ func TestSoakMixedTrafficWithNodeCrash(t *testing.T) {
 	}
 	if leaked != 0 {
 		t.Errorf("leaked %d (%s); want 0", leaked, leakNote)
+	}
+	// With parity a node down costs readers nothing (issue 8).
+	if n := s.readsFailed.Load(); n != 0 {
+		t.Errorf("%d reads failed while a node was down; want 0", n)
 	}
 	if n := s.readsWrong.Load(); n != 0 {
 		t.Errorf("%d reads returned 200 and a whole body with the wrong bytes; want 0", n)
@@ -128,6 +132,7 @@ type soak struct {
 
 	acked, failed, deleted           atomic.Int64
 	readsOK, readsFailed, readsWrong atomic.Int64
+	readsGone                        atomic.Int64
 	bytesUp, bytesDown               atomic.Int64
 }
 
@@ -236,8 +241,10 @@ func (s *soak) read(ctx context.Context, r int) {
 			s.bytesDown.Add(g.n)
 		case g.status == http.StatusOK && g.err == nil && g.n == f.size:
 			s.readsWrong.Add(1)
+		case g.status == http.StatusNotFound:
+			s.readsGone.Add(1) // deleted by a writer meanwhile
 		default:
-			s.readsFailed.Add(1) // a node down, or deleted meanwhile
+			s.readsFailed.Add(1)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

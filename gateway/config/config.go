@@ -177,6 +177,10 @@ func (c *Config) validateDurability() error {
 	if b := c.Durability.BlockSize; b < 4<<10 || b > 4<<20 {
 		return fmt.Errorf("durability.block_size: must be between 4096 and 4194304 bytes, got %d", b)
 	}
+	if c.Heal.After < c.Storage.HeartbeatTimeout {
+		// A live node between two heartbeats must not look lost.
+		return fmt.Errorf("heal.after: must be at least storage.heartbeat_timeout (%s), got %s", c.Storage.HeartbeatTimeout, c.Heal.After)
+	}
 	if c.Heal.BytesPerSecond < 1 {
 		return fmt.Errorf("heal.bytes_per_second: must be >= 1, got %d", c.Heal.BytesPerSecond)
 	}
