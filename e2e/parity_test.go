@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -152,14 +153,33 @@ func TestParityNodeKilledMidUpload(t *testing.T) {
 	const size = 100 << 20
 	const seed = 500
 	done := make(chan faultResult, 1)
-	go func() { done <- faultUpload(c, 5*time.Minute, "raw", "m.bin", randomData(seed, size), size) }()
+	// Paced at about 25 MiB/s, so that the kill lands mid-body.
+	body := &pacedReader{r: randomData(seed, size), every: 1 << 20, pause: 40 * time.Millisecond}
+	go func() { done <- faultUpload(c, 5*time.Minute, "raw", "m.bin", body, size) }()
 	up := p.waitUploading(t, 30*time.Second, time.Second)
-	victim := p.nodeOfChunk(t, up.chunkIDs[1])
+	time.Sleep(time.Second)
+	// Six nodes hold eight shards: two nodes hold two. Losing one of those
+	// leaves six shards, under the 6+1 write quorum (a retryable 503); a
+	// node that holds one shard must cost the upload nothing.
+	shardsOn := map[int][]int{}
+	for number, id := range up.chunkIDs {
+		n := p.nodeOfChunk(t, id)
+		shardsOn[n] = append(shardsOn[n], number)
+	}
+	victim := -1
+	for n, numbers := range shardsOn {
+		if len(numbers) == 1 && numbers[0] < dataShards && (victim < 0 || n < victim) {
+			victim = n
+		}
+	}
+	if victim < 0 {
+		t.Fatalf("no node holds exactly one data shard of the upload: %v", shardsOn)
+	}
 	if err := cl.KillNode(victim); err != nil {
 		t.Fatal(err)
 	}
 	res := faultAwait(t, done, 3*time.Minute)
-	t.Logf("killed %s (holding data shard 1) at %d MiB recorded; client got %d after %s", cl.NodeName(victim), up.received>>20, res.status, res.dur.Round(time.Millisecond))
+	t.Logf("killed %s (holding data shard %d) at %d MiB recorded; client got %d after %s", cl.NodeName(victim), shardsOn[victim][0], up.received>>20, res.status, res.dur.Round(time.Millisecond))
 	if res.status != http.StatusCreated || res.up.Checksum != sha256Of(seed, size) {
 		t.Fatalf("upload with a node killed mid-way = %d %q; want 201", res.status, faultShort(res.body))
 	}
@@ -341,4 +361,22 @@ func TestParityDrainUnderTraffic(t *testing.T) {
 		t.Errorf("the drained node still holds %d shards", n)
 	}
 	faultCheckSet(t, c, files)
+}
+
+// pacedReader pauses after every every bytes, to make a body last.
+type pacedReader struct {
+	r     io.Reader
+	every int64
+	pause time.Duration
+	since int64
+}
+
+func (p *pacedReader) Read(b []byte) (int, error) {
+	if p.since >= p.every {
+		time.Sleep(p.pause)
+		p.since = 0
+	}
+	n, err := p.r.Read(b[:min(int64(len(b)), p.every-p.since)])
+	p.since += int64(n)
+	return n, err
 }
