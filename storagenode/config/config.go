@@ -56,8 +56,10 @@ type Heartbeat struct {
 
 // Storage says where chunks live and how the node sits on the ring.
 type Storage struct {
-	// DataDir holds chunks/, tmp/ and node-id. Default ./data;
-	// env DATA_DIR, flag -data-dir.
+	// DataDir holds chunks/, tmp/, node-id and the identity marker
+	// node-id.json, which must stay with the chunks: a node refuses a
+	// directory that is not its own. Default ./data; env DATA_DIR, flag
+	// -data-dir.
 	DataDir string `yaml:"data_dir"`
 	// VirtualNodes is the number of ring points the node registers.
 	// Default 150; env VIRTUAL_NODES, flag -virtual-nodes.

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"sixfold/db"
 	"sixfold/db/dbq"
+	"sixfold/storagenode/identity"
 )
 
 // Run heartbeats every HeartbeatInterval until ctx ends. A failed heartbeat
@@ -61,16 +63,28 @@ func (r *Registry) Heartbeat(ctx context.Context) error {
 	return err
 }
 
-// RegisterWithRetry calls Register until it succeeds or ctx ends, backing
-// off from one second to thirty.
+// RegisterWithRetry makes the node a member of the cluster. When DataDir is
+// set it first checks, before anything is registered, that the directory
+// is this node's (see checkDataDir); then it calls Register until it
+// succeeds or ctx ends, backing off from one second to thirty; then it
+// records the node's identity in DataDir. A refusal (identity.ErrRefused)
+// or a marker that cannot be read or written ends it at once.
 func (r *Registry) RegisterWithRetry(ctx context.Context) error {
-	return retry(ctx, r.log, "registration", func(ctx context.Context) error {
+	marker, err := r.checkDataDir(ctx)
+	if err != nil {
+		return err
+	}
+	err = retry(ctx, r.log, "registration", func(ctx context.Context) error {
 		_, err := r.Register(ctx)
 		if ctx.Err() == nil {
 			r.observe(err)
 		}
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return r.markDataDir(marker)
 }
 
 // observe tells the observer, if any, how a heartbeat or registration went.
@@ -91,14 +105,15 @@ func Connect(ctx context.Context, cfg db.Config, log zerolog.Logger) (*pgxpool.P
 	return pool, err
 }
 
-// retry runs fn until it succeeds or ctx ends, doubling the pause between
+// retry runs fn until it succeeds, refuses (identity.ErrRefused: only an
+// operator can change that) or ctx ends, doubling the pause between
 // attempts from 1 s up to 30 s and logging each failure.
 func retry(ctx context.Context, log zerolog.Logger, what string, fn func(context.Context) error) error {
 	delay := time.Second
 	for {
 		err := fn(ctx)
-		if err == nil {
-			return nil
+		if err == nil || errors.Is(err, identity.ErrRefused) {
+			return err
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()

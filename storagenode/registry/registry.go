@@ -1,8 +1,11 @@
 // Package registry makes a storage node a member of the cluster. At start it
+// checks that its data directory is its own (package identity), then
 // records the node and its ring points in PostgreSQL, retrying until
-// PostgreSQL answers; while the node runs it heartbeats its capacity and
-// chunk count; at shutdown it marks the node inactive. A PostgreSQL outage
-// never stops the node: failed heartbeats are logged and retried.
+// PostgreSQL answers, and marks the directory; while the node runs it
+// heartbeats its capacity and chunk count; at shutdown it marks the node
+// inactive. A PostgreSQL outage never stops the node: failed heartbeats are
+// logged and retried. Statuses an operator chose (maintenance, draining,
+// removed) are never undone by the node: the queries keep them.
 package registry
 
 import (
@@ -33,8 +36,10 @@ type Options struct {
 	Address           string        // host:port gateways dial; the node's identity
 	VirtualNodes      int           // ring points to register
 	HeartbeatInterval time.Duration // period of Run
-	// DataDir, when set, receives a node-id file for humans; the id itself
-	// always comes from PostgreSQL.
+	// DataDir, when set, is checked against PostgreSQL before the node
+	// registers and then receives its identity marker (package identity)
+	// and a node-id file for humans. The id itself always comes from
+	// PostgreSQL.
 	DataDir string
 	// Observer, when set, hears the outcome of every registration attempt
 	// and heartbeat.
@@ -56,8 +61,9 @@ type Registry struct {
 	stats StatsSource
 	log   zerolog.Logger
 
-	mu sync.Mutex // protects id
-	id uuid.UUID  // the node's storage_servers.id; uuid.Nil until registered
+	mu       sync.Mutex // protects id and proposed
+	id       uuid.UUID  // the node's storage_servers.id; uuid.Nil until registered
+	proposed uuid.UUID  // the id the data directory's marker names, if any
 }
 
 // New returns a Registry that is not yet registered.
@@ -74,14 +80,15 @@ func (r *Registry) ID() uuid.UUID {
 
 // Register upserts the node by address and writes its ring points, in one
 // transaction. A node already known by its address keeps its id. The first
-// registration proposes a fresh UUID; later ones propose the id already
-// held, so a row deleted behind the node's back comes back with the same id.
+// registration proposes the id of the data directory's marker, or else a
+// fresh UUID; later ones propose the id already held, so a row deleted
+// behind the node's back comes back with the same id.
 func (r *Registry) Register(ctx context.Context) (uuid.UUID, error) {
 	st, err := r.stats.Stats()
 	if err != nil {
 		return uuid.Nil, err
 	}
-	candidate := r.ID()
+	candidate := r.candidate()
 	if candidate == uuid.Nil {
 		candidate = uuid.New()
 	}
@@ -116,6 +123,16 @@ func writeRing(ctx context.Context, q *dbq.Queries, id uuid.UUID, n int) error {
 	return db.Translate(err)
 }
 
+// candidate is the id a registration proposes, or uuid.Nil for a fresh one.
+func (r *Registry) candidate() uuid.UUID {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.id != uuid.Nil {
+		return r.id
+	}
+	return r.proposed
+}
+
 func (r *Registry) setID(id uuid.UUID) {
 	r.mu.Lock()
 	changed := r.id != id
@@ -138,8 +155,8 @@ func writeNodeID(dir string, id uuid.UUID) error {
 }
 
 // Deactivate marks the node inactive so gateways stop placing chunks on it.
-// A node an operator put in maintenance stays in maintenance, so that a
-// restart does not bring it back onto the ring. Stop Run first: a
+// A node an operator put in maintenance, draining or removed keeps that
+// status, so that a restart does not bring it back onto the ring. Stop Run first: a
 // heartbeat turns an inactive node active again.
 func (r *Registry) Deactivate(ctx context.Context) error {
 	id := r.ID()

@@ -36,6 +36,15 @@ func newRegistry(t *testing.T, pool *pgxpool.Pool, opts Options) (*Registry, *ch
 	if err != nil {
 		t.Fatal(err)
 	}
+	return New(pool, withDefaults(opts), store, testLog(t)), store
+}
+
+func testLog(t *testing.T) zerolog.Logger {
+	return zerolog.New(zerolog.NewTestWriter(t))
+}
+
+// withDefaults fills what opts leaves unset with a test node's settings.
+func withDefaults(opts Options) Options {
 	if opts.Address == "" {
 		opts.Address = "127.0.0.1:9001"
 	}
@@ -48,7 +57,7 @@ func newRegistry(t *testing.T, pool *pgxpool.Pool, opts Options) (*Registry, *ch
 	if opts.HeartbeatInterval == 0 {
 		opts.HeartbeatInterval = time.Second
 	}
-	return New(pool, opts, store, zerolog.New(zerolog.NewTestWriter(t))), store
+	return opts
 }
 
 type serverRow struct {

@@ -5,6 +5,11 @@
 // when server.metrics_port is set, serves Prometheus metrics at /metrics.
 // See config.example.yaml for its settings.
 //
+// Before it registers, it checks that its data directory is its own (see
+// package identity): on an unmounted or wiped volume, or another server's,
+// it logs why and what to do, and exits with status 3 (exitRefused)
+// without registering. Other failures exit 1.
+//
 // On SIGINT or SIGTERM it stops the heartbeat, scrub and sweep, stops taking
 // traffic (health NOT_SERVING), marks itself inactive in PostgreSQL, lets
 // in-flight streams finish for up to 30 seconds, stops the metrics server,
@@ -33,6 +38,7 @@ import (
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/config"
 	"sixfold/storagenode/grpcserver"
+	"sixfold/storagenode/identity"
 	"sixfold/storagenode/metrics"
 	"sixfold/storagenode/registry"
 	"sixfold/storagenode/scrub"
@@ -50,18 +56,41 @@ var (
 // drainTimeout bounds how long in-flight streams may run after a signal.
 const drainTimeout = 30 * time.Second
 
+// exitRefused is the exit status of a node that refused its data
+// directory. It differs from a crash's 1 so that supervisors and scripts
+// can tell "an operator must act" from "try again".
+const exitRefused = 3
+
 func main() {
 	log := zerolog.New(os.Stderr).With().Timestamp().Str("service", "storagenode").Logger()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], log)
 	stop()
-	if errors.Is(err, flag.ErrHelp) {
-		return
+	if code := report(err, log); code != 0 {
+		os.Exit(code)
 	}
-	if err != nil {
-		log.Error().Err(err).Msg("storagenode failed")
-		os.Exit(1)
+}
+
+// report logs how run ended and returns the exit status: 0 when it ended
+// by a signal or -help, exitRefused when the node refused its data
+// directory (the whole explanation in the message, so that one log line
+// tells the operator what to do), 1 otherwise.
+func report(err error, log zerolog.Logger) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, identity.ErrRefused):
+		ev := log.Error()
+		var refused *identity.RefusedError
+		if errors.As(err, &refused) {
+			ev = ev.Str("data_dir", refused.DataDir).Str("address", refused.Address).
+				Str("server_id", refused.ServerID.String()).Str("fix", refused.Fix)
+		}
+		ev.Msg(err.Error())
+		return exitRefused
 	}
+	log.Error().Err(err).Msg("storagenode failed")
+	return 1
 }
 
 // node is the running process: what shutdown must undo, in reverse order.
@@ -153,8 +182,9 @@ func (n *node) serveMetrics(reg *prometheus.Registry) error {
 	return nil
 }
 
-// join connects to PostgreSQL and registers, retrying both until they work
-// or ctx ends, then starts answering SERVING.
+// join connects to PostgreSQL, checks the data directory is this node's,
+// and registers, retrying each until it works or ctx ends (a refusal ends
+// it at once), then starts answering SERVING.
 func (n *node) join(ctx context.Context) error {
 	pool, err := registry.Connect(ctx, n.cfg.Database, n.log)
 	if err != nil {
