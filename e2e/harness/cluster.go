@@ -245,21 +245,14 @@ func (c *Cluster) shutdown() error {
 }
 
 // watch reports p's exit on Crashes unless the harness asked for it.
-func (c *Cluster) watch(p *process) {
-	go func() {
-		<-p.done
-		if p.expected.Load() {
-			return
-		}
-		select {
-		case c.crashes <- p.failure("exited unexpectedly"):
-		default: // nobody is listening and the buffer is full; the log has it
-		}
-	}()
-}
+func (c *Cluster) watch(p *process) { reportCrash(p, c.crashes) }
 
-// Crashes yields an error, with the end of its log, for each process that
-// exited without the harness asking it to.
+// Crashes yields a *CrashError, whose message carries the end of its log,
+// for each gateway or node process that exited without the harness asking it
+// to. The harness itself does nothing more about a crash: the rest of the
+// cluster keeps running, and whether to stop is the caller's choice. A
+// crashed node can be started again with StartNode, a crashed gateway with
+// RestartGateway. The private PostgreSQL reports on its own Crashes.
 func (c *Cluster) Crashes() <-chan error { return c.crashes }
 
 // GatewayURL is the gateway's base URL, e.g. http://127.0.0.1:8080.

@@ -22,6 +22,19 @@
 // that crashes or is killed does not leave servers behind, and in its own
 // process group, so a Ctrl-C at the terminal reaches only the harness, which
 // then shuts the children down in order.
+//
+// # Faults
+//
+// A gateway or node that exits without the harness asking is reported on
+// Cluster.Crashes as a *CrashError (name, pid, exit status, log); the harness
+// leaves the rest running and the caller decides what to do: a test fails,
+// sixfold-dev tells the user and keeps serving. StartNode and RestartGateway
+// bring a crashed member back; Postgres.Crashes and Postgres.Start do the
+// same for a private PostgreSQL. Tests inject faults with KillNode (SIGKILL),
+// StopNode (SIGTERM), FreezeNode and ThawNode (SIGSTOP and SIGCONT: a hung
+// node whose sockets still accept) and WipeNodeData (a stopped node's data
+// dir emptied, as after an unmounted volume); Members says what each process
+// is doing now.
 package harness
 
 // Environment variables the harness reads.

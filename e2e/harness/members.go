@@ -69,9 +69,10 @@ func (c *Cluster) nodeEnv(n *node) []string {
 	return append(env, c.opts.NodeEnv...)
 }
 
-// launchNode starts n's process without waiting for it. Caller holds c.mu.
+// launchNode starts n's process without waiting for it; a process that
+// crashed counts as stopped. Caller holds c.mu.
 func (c *Cluster) launchNode(n *node) (*process, error) {
-	if n.proc != nil {
+	if n.proc != nil && !n.proc.exited() {
 		return nil, fmt.Errorf("harness: %s is already running", n.name)
 	}
 	p, err := startProcess(procSpec{
@@ -307,7 +308,7 @@ func (c *Cluster) gatewayEnv() []string {
 // rightly reports itself unhealthy while nodes are down.
 func (c *Cluster) startGateway(ctx context.Context) error {
 	c.mu.Lock()
-	if c.gateway != nil {
+	if c.gateway != nil && !c.gateway.exited() {
 		c.mu.Unlock()
 		return errors.New("harness: gateway is already running")
 	}
@@ -364,6 +365,13 @@ func (c *Cluster) takeGateway() *process {
 	return p
 }
 
+// GatewayRunning reports whether the gateway's process is running.
+func (c *Cluster) GatewayRunning() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gateway != nil && !c.gateway.exited()
+}
+
 // StopGateway sends the gateway SIGTERM and waits for it to exit. Stopping a
 // stopped gateway does nothing.
 func (c *Cluster) StopGateway() error {
@@ -397,7 +405,7 @@ func (c *Cluster) RestartGateway(ctx context.Context) error {
 func (c *Cluster) GatewayPID() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gateway == nil {
+	if c.gateway == nil || c.gateway.exited() {
 		return 0
 	}
 	return c.gateway.pid()
@@ -408,7 +416,7 @@ func (c *Cluster) NodePID(i int) int {
 	n := c.mustNode(i)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if n.proc == nil {
+	if n.proc == nil || n.proc.exited() {
 		return 0
 	}
 	return n.proc.pid()

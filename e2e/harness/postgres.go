@@ -40,6 +40,7 @@ type Postgres struct {
 	bins    pgBinaries
 	user    serverUser
 	log     io.Writer // harness progress lines
+	crashes chan error
 
 	mu       sync.Mutex // protects proc and sockTemp
 	proc     *process   // nil while stopped
@@ -87,7 +88,8 @@ func newPostgres(dir string, log io.Writer) (*Postgres, error) {
 		return nil, err
 	}
 	logPath := filepath.Join(filepath.Dir(dir), "pg.log")
-	return &Postgres{dataDir: dir, logPath: logPath, bins: bins, user: user, log: log}, nil
+	return &Postgres{dataDir: dir, logPath: logPath, bins: bins, user: user, log: log,
+		crashes: make(chan error, 4)}, nil
 }
 
 // prepareDataDir creates the data dir with the 0700 mode PostgreSQL insists
@@ -146,13 +148,17 @@ func (pg *Postgres) startOnFreePort(ctx context.Context) error {
 	return err
 }
 
-// Start starts a stopped server again, on the same port and data, and waits
-// until it accepts connections.
+// Start starts a stopped (or crashed) server again, on the same port and
+// data, and waits until it accepts connections.
 func (pg *Postgres) Start(ctx context.Context) error {
 	pg.mu.Lock()
 	defer pg.mu.Unlock()
-	if pg.proc != nil {
+	if pg.proc != nil && !pg.proc.exited() {
 		return errors.New("harness: postgres is already running")
+	}
+	if pg.proc != nil { // crashed: its socket dir is of no more use
+		pg.proc = nil
+		pg.removeSocketDir()
 	}
 	sockDir, err := pg.socketDir()
 	if err != nil {
@@ -168,6 +174,7 @@ func (pg *Postgres) Start(ctx context.Context) error {
 		return pg.classifyStartError(err)
 	}
 	pg.proc = p
+	reportCrash(p, pg.crashes)
 	fmt.Fprintf(pg.log, "postgres: ready on 127.0.0.1:%d (pid %d, log %s)\n", pg.port, p.pid(), pg.logPath)
 	return nil
 }
@@ -282,6 +289,31 @@ func (pg *Postgres) StopFor(ctx context.Context, d time.Duration) (<-chan error,
 		}
 	}()
 	return restarted, nil
+}
+
+// Crashes yields a *CrashError each time the server exits without Stop
+// asking it to. Start brings a crashed server back.
+func (pg *Postgres) Crashes() <-chan error { return pg.crashes }
+
+// PID is the server's (the postmaster's) process id, or 0 when it is not
+// running.
+func (pg *Postgres) PID() int {
+	pg.mu.Lock()
+	defer pg.mu.Unlock()
+	if pg.proc == nil || pg.proc.exited() {
+		return 0
+	}
+	return pg.proc.pid()
+}
+
+// Running reports whether the server's process is running.
+func (pg *Postgres) Running() bool { return pg.PID() != 0 }
+
+// Member describes the server as a member of a cluster, named "postgres".
+func (pg *Postgres) Member() Member {
+	pg.mu.Lock()
+	defer pg.mu.Unlock()
+	return memberOf("postgres", fmt.Sprintf("127.0.0.1:%d", pg.port), pg.logPath, pg.proc)
 }
 
 // URL is the connection URL of the server's default "postgres" database.

@@ -1,6 +1,12 @@
 package harness
 
-import "syscall"
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
 
 // sysProcAttr ties the child's lifetime to the harness (Pdeathsig, applied by
 // Go after the credential switch, so it also holds for PostgreSQL run as the
@@ -11,4 +17,37 @@ import "syscall"
 // harness never does.)
 func sysProcAttr(cred *syscall.Credential, deathSig syscall.Signal) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Credential: cred, Pdeathsig: deathSig, Setpgid: true}
+}
+
+// processStopped reports whether every thread of pid is stopped by a signal
+// (state T in /proc). Every thread is asked, not just the main one, because
+// a group stop reaches each thread in turn and a thread still running can
+// still answer a request. known is false when /proc cannot tell.
+func processStopped(pid int) (stopped, known bool) {
+	stats, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(stats) == 0 {
+		return false, false
+	}
+	read := 0
+	for _, path := range stats {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue // the thread exited meanwhile
+		}
+		read++
+		if state, ok := statState(data); !ok || state != 'T' {
+			return false, ok
+		}
+	}
+	return read > 0, read > 0
+}
+
+// statState is the state letter of a /proc stat line: the field after the
+// command name, which sits in parentheses and may itself hold spaces or ')'.
+func statState(stat []byte) (byte, bool) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) {
+		return 0, false
+	}
+	return stat[i+2], true
 }

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +33,7 @@ type process struct {
 	done     chan struct{} // closed once the child has exited and been reaped
 	err      error         // Wait's result; read only after done is closed
 	expected atomic.Bool   // the harness asked it to exit (stop or kill)
+	frozen   atomic.Bool   // sent SIGSTOP by freeze and not yet thawed
 }
 
 func startProcess(spec procSpec) (*process, error) {
@@ -75,6 +77,9 @@ func (p *process) exited() bool {
 func (p *process) stop(sig syscall.Signal, grace time.Duration) error {
 	p.expected.Store(true)
 	_ = p.cmd.Process.Signal(sig) // fails only if the child already exited
+	// A frozen child (freeze, or kill -STOP by hand) holds sig pending until
+	// continued; without this it would sit out the whole grace period.
+	_ = p.cmd.Process.Signal(syscall.SIGCONT)
 	timer := time.NewTimer(grace)
 	defer timer.Stop()
 	select {
@@ -92,6 +97,73 @@ func (p *process) kill() {
 	p.expected.Store(true)
 	_ = p.cmd.Process.Kill()
 	<-p.done
+}
+
+// freezeTimeout bounds the wait for every thread of a child to stop; a
+// thread inside a long uninterruptible syscall stops only when it returns.
+const freezeTimeout = 5 * time.Second
+
+// freeze sends SIGSTOP and, where the OS lets the harness see it, returns
+// only once every thread has stopped: a caller that tests a frozen child
+// right away must not be answered by a thread still finishing its work.
+func (p *process) freeze() error {
+	if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		return fmt.Errorf("harness: freeze %s: %w", p.spec.name, err)
+	}
+	p.frozen.Store(true)
+	deadline := time.Now().Add(freezeTimeout)
+	for {
+		stopped, known := processStopped(p.pid())
+		if stopped || !known {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("harness: %s (pid %d) not stopped %s after SIGSTOP", p.spec.name, p.pid(), freezeTimeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// thaw sends SIGCONT; the kernel resumes the child before kill returns.
+func (p *process) thaw() error {
+	if err := p.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		return fmt.Errorf("harness: thaw %s: %w", p.spec.name, err)
+	}
+	p.frozen.Store(false)
+	return nil
+}
+
+// isFrozen trusts the OS where it can be asked, so that a child stopped by
+// hand (kill -STOP) shows as frozen too.
+func (p *process) isFrozen() bool {
+	if stopped, known := processStopped(p.pid()); known {
+		return stopped
+	}
+	return p.frozen.Load()
+}
+
+// exitStatus says how an exited child ended, in the words of the os/exec
+// package: "exit status 1", "signal: killed".
+func (p *process) exitStatus() string {
+	var exitErr *exec.ExitError
+	switch {
+	case p.err == nil:
+		return "exit status 0"
+	case errors.As(p.err, &exitErr):
+		return exitErr.ProcessState.String()
+	default:
+		return p.err.Error()
+	}
+}
+
+// signaled reports whether an exited child was ended by a signal rather
+// than by exiting itself.
+func (p *process) signaled() bool {
+	if p.cmd.ProcessState == nil { // Wait failed before the child was reaped
+		return false
+	}
+	ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled()
 }
 
 // failure builds an error that carries the end of the child's log, which is

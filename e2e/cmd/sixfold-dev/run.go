@@ -21,13 +21,6 @@ const (
 	firstDevNodePort   = 9001
 )
 
-// devCluster is what run starts and must stop: the cluster, then PostgreSQL.
-type devCluster struct {
-	dir     string
-	pg      *harness.Postgres
-	cluster *harness.Cluster
-}
-
 func run(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	dir := fs.String("dir", ".data", "directory for PostgreSQL data, node data, binaries and logs")
@@ -36,36 +29,41 @@ func run(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	dev, err := startDev(ctx, *dir)
+	absDir, err := filepath.Abs(*dir)
 	if err != nil {
+		return err
+	}
+	// Taken first: a second sixfold-dev on the same dir is refused before it
+	// builds or starts anything.
+	if err := os.MkdirAll(absDir, 0o755); err != nil {
+		return err
+	}
+	l, err := listenControl(absDir)
+	if err != nil {
+		return err
+	}
+	dev, err := startDev(ctx, absDir)
+	if err != nil {
+		l.Close()
 		return errors.Join(err, dev.close())
 	}
+	ctl := serveControl(ctx, l, dev, os.Stderr)
 	printBanner(os.Stdout, dev)
-	select {
-	case <-ctx.Done():
-		fmt.Fprintln(os.Stderr, "\nsixfold-dev: stopping")
-	case crash := <-dev.cluster.Crashes():
-		fmt.Fprintln(os.Stderr, "sixfold-dev:", crash, "\nsixfold-dev: stopping")
-	}
+	dev.supervise(ctx, os.Stderr)
+	fmt.Fprintln(os.Stderr, "\nsixfold-dev: stopping")
+	ctl.close()
 	return dev.close()
 }
 
 // startDev brings the cluster up step by step; on error the returned
 // devCluster holds whatever did start, for close.
 func startDev(ctx context.Context, dir string) (*devCluster, error) {
-	dev := &devCluster{}
+	dev := &devCluster{dir: dir, self: os.Args[0]}
 	addr := cmp.Or(os.Getenv("SIXFOLD_ADDR"), defaultGatewayAddr)
 	// Checked first: the gateway's own bind error would only show up in its
 	// log, after the build and the start of everything else.
 	if !harness.PortFree(addr) {
 		return dev, fmt.Errorf("%s is in use (another sixfold-dev?); set SIXFOLD_ADDR to another host:port", addr)
-	}
-	var err error
-	if dev.dir, err = filepath.Abs(dir); err != nil {
-		return dev, err
-	}
-	if err := os.MkdirAll(dev.dir, 0o755); err != nil {
-		return dev, err
 	}
 	bins, err := buildBinaries(ctx, dev.dir)
 	if err != nil {
@@ -122,8 +120,12 @@ func (d *devCluster) close() error {
 	if d.cluster != nil {
 		errs = append(errs, d.cluster.Close())
 	}
-	if d.pg != nil {
+	switch {
+	case d.pg == nil:
+	case d.pg.Running():
 		errs = append(errs, d.pg.Stop())
+	default:
+		_ = d.pg.Stop() // its death was reported when it happened
 	}
 	return errors.Join(errs...)
 }
@@ -136,13 +138,19 @@ sixfold is running at %[1]s  (REST /files and S3)
   access key / user:  %[2]s
   secret / password:  %[3]s
   data:               %[4]s
-  logs:               %[4]s/gateway.log, node-1…%[5]d.log, pg.log
-  database:           %[6]s
+  database:           %[5]s
 
+`, url, key, secret, d.dir, d.cluster.DatabaseURL())
+	printMembers(w, d.members())
+	fmt.Fprintf(w, `
 try:
   curl -u %[2]s:%[3]s -F file=@README.md %[1]s/files
   AWS_ACCESS_KEY_ID=%[2]s AWS_SECRET_ACCESS_KEY=%[3]s aws --endpoint-url %[1]s s3 ls
 
+kill -9 a PID above: sixfold-dev reports it and the rest keep serving. Then:
+  %[4]s      (or gateway, postgres)
+  %[5]s status -dir %[6]s
+
 Ctrl-C stops everything; the next run keeps the data.
-`, url, key, secret, d.dir, d.cluster.NumNodes(), d.cluster.DatabaseURL())
+`, url, key, secret, d.restartCommand("storage-3"), d.self, d.dir)
 }
