@@ -98,7 +98,18 @@ func startCluster(ctx context.Context, addr, dir, dbURL string, bins harness.Bin
 		DatabaseURL: dbURL,
 		Binaries:    &bins,
 		Log:         os.Stderr,
+		GatewayEnv:  devGatewayEnv(),
 	})
+}
+
+// devGatewayEnv makes a dev cluster heal a killed node's shards after 30 s
+// instead of the production 5 min, so the experiment in the README shows
+// the healer at work; HEAL_AFTER in the environment still wins.
+func devGatewayEnv() []string {
+	if _, ok := os.LookupEnv("HEAL_AFTER"); ok {
+		return nil
+	}
+	return []string{"HEAL_AFTER=30s"}
 }
 
 // devNodePorts are 9001…9006 where free; a busy one is left to the harness,
