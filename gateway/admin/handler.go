@@ -44,7 +44,7 @@ func (h *Handler) cluster(c echo.Context) error {
 
 // statusRequest is the body of PUT /admin/nodes/:id/status.
 type statusRequest struct {
-	Status string `json:"status"`
+	Status Status `json:"status"`
 }
 
 // setStatus answers PUT /admin/nodes/:id/status with the node's resulting
@@ -54,17 +54,17 @@ func (h *Handler) setStatus(c echo.Context) error {
 	if err != nil {
 		return problem(c, http.StatusBadRequest, "InvalidID", "node id must be a UUID")
 	}
-	on, err := readMaintenance(c.Request().Body)
+	status, err := readStatus(c.Request().Body)
 	if err != nil {
 		return problem(c, http.StatusBadRequest, "InvalidStatus", err.Error())
 	}
 	ctx := c.Request().Context()
-	st, err := h.store.SetMaintenance(ctx, id, on)
+	st, err := h.store.SetStatus(ctx, id, status)
 	if err != nil {
 		return storeFailure(c, err)
 	}
 	zerolog.Ctx(ctx).Info().Str("node_id", id.String()).Str("address", st.Address).
-		Str("status", st.Status).Msg("storage node status set by an operator")
+		Str("requested", string(status)).Str("status", string(st.Status)).Msg("storage node status set by an operator")
 	if h.ring != nil {
 		if err := h.ring.Refresh(ctx); err != nil {
 			// The trigger's notification and the periodic refresh follow.
@@ -74,22 +74,23 @@ func (h *Handler) setStatus(c echo.Context) error {
 	return c.JSON(http.StatusOK, st)
 }
 
-// readMaintenance decodes {"status": "maintenance"|"active"} into whether
-// maintenance is asked for.
-func readMaintenance(body io.Reader) (bool, error) {
+// settableStatuses is what the 400 answer lists.
+const settableStatuses = `"maintenance", "draining" or "active"`
+
+// readStatus decodes {"status": "maintenance"|"draining"|"active"}.
+func readStatus(body io.Reader) (Status, error) {
 	dec := json.NewDecoder(io.LimitReader(body, maxBody))
 	dec.DisallowUnknownFields()
 	var req statusRequest
 	if err := dec.Decode(&req); err != nil || dec.More() {
-		return false, errors.New(`the body must be {"status": "maintenance"} or {"status": "active"}`)
+		return "", errors.New(`the body must be {"status": s}, s being ` + settableStatuses)
 	}
-	switch req.Status {
-	case StatusMaintenance:
-		return true, nil
-	case StatusActive:
-		return false, nil
+	if !req.Status.Settable() {
+		// removed is the healer's word that a drain finished; inactive
+		// is the heartbeats'.
+		return "", errors.New("status must be " + settableStatuses)
 	}
-	return false, errors.New(`status must be "maintenance" or "active"`)
+	return req.Status, nil
 }
 
 // storeFailure answers a Store error: 404, 503, or (through Echo's error

@@ -20,20 +20,27 @@ var _ Store = (*PG)(nil)
 // PG is the Store over PostgreSQL. It is safe for concurrent use.
 type PG struct {
 	pool *pgxpool.Pool
-	// staleAfter is the gateways' heartbeat timeout: a node silent this
-	// long is off the placement ring, as cluster.Cluster builds it.
-	staleAfter time.Duration
+	opts PGOptions
 }
 
-// NewPG returns a Store reading pool; heartbeatTimeout must be the
-// gateways' storage.heartbeat_timeout, so that the ring it reports is the
-// one they place chunks on.
-func NewPG(pool *pgxpool.Pool, heartbeatTimeout time.Duration) *PG {
-	return &PG{pool: pool, staleAfter: heartbeatTimeout}
+// PGOptions are the gateway settings the operator's view must agree with.
+type PGOptions struct {
+	// HeartbeatTimeout must be the gateways' storage.heartbeat_timeout, so
+	// that the ring reported is the one they place shards on. Required.
+	HeartbeatTimeout time.Duration
+	// HealAfter must be the gateways' heal.after, so that the shards
+	// reported pending are those the healer will take. Required.
+	HealAfter time.Duration
 }
 
-// Cluster reads servers, ring points and totals in one read-only
-// repeatable-read transaction, so the three agree with each other.
+// NewPG returns a Store reading pool.
+func NewPG(pool *pgxpool.Pool, opts PGOptions) *PG {
+	return &PG{pool: pool, opts: opts}
+}
+
+// Cluster reads servers, ring points, totals and the healer's progress in
+// one read-only repeatable-read transaction, so they agree with each other
+// (a shard the healer moved counts once, on its new node).
 func (p *PG) Cluster(ctx context.Context) (Cluster, error) {
 	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -45,7 +52,7 @@ func (p *PG) Cluster(ctx context.Context) (Cluster, error) {
 	if err != nil {
 		return Cluster{}, storeError(err)
 	}
-	points, err := q.ListPlacementRingNodes(ctx, p.staleAfter.Seconds())
+	points, err := q.ListPlacementRingNodes(ctx, p.opts.HeartbeatTimeout.Seconds())
 	if err != nil {
 		return Cluster{}, storeError(err)
 	}
@@ -53,18 +60,38 @@ func (p *PG) Cluster(ctx context.Context) (Cluster, error) {
 	if err != nil {
 		return Cluster{}, storeError(err)
 	}
-	return buildCluster(servers, points, totals), nil
+	heal, err := q.HealStatus(ctx, p.opts.HealAfter.Seconds())
+	if err != nil {
+		return Cluster{}, storeError(err)
+	}
+	c := buildCluster(servers, points, totals)
+	c.Heal = toHeal(heal)
+	return c, nil
 }
 
-// SetMaintenance implements Store.
-func (p *PG) SetMaintenance(ctx context.Context, id uuid.UUID, on bool) (NodeStatus, error) {
+// Heal reads the healer's progress alone, without the rest of the view.
+func (p *PG) Heal(ctx context.Context) (Heal, error) {
+	row, err := dbq.New(p.pool).HealStatus(ctx, p.opts.HealAfter.Seconds())
+	if err != nil {
+		return Heal{}, storeError(err)
+	}
+	return toHeal(row), nil
+}
+
+// SetStatus implements Store.
+func (p *PG) SetStatus(ctx context.Context, id uuid.UUID, status Status) (NodeStatus, error) {
+	if !status.Settable() {
+		// The query takes any target but maintenance and draining for
+		// active, so a typo must not release a node.
+		return NodeStatus{}, fmt.Errorf("admin: status %q is not an operator's to set", status)
+	}
 	row, err := dbq.New(p.pool).AdminSetServerStatus(ctx, dbq.AdminSetServerStatusParams{
-		ID: id, Target: map[bool]string{true: StatusMaintenance, false: StatusActive}[on], StaleAfterSeconds: p.staleAfter.Seconds(),
+		ID: id, Target: string(status), StaleAfterSeconds: p.opts.HeartbeatTimeout.Seconds(),
 	})
 	if err != nil {
 		return NodeStatus{}, storeError(err)
 	}
-	return NodeStatus{ID: row.ID, Name: row.Name, Address: row.Address, Status: row.Status}, nil
+	return NodeStatus{ID: row.ID, Name: row.Name, Address: row.Address, Status: Status(row.Status)}, nil
 }
 
 // storeError maps db's sentinels onto this package's.
@@ -98,9 +125,18 @@ func buildCluster(servers []dbq.AdminListServersRow, points []dbq.ListPlacementR
 	return c
 }
 
+func toHeal(h dbq.HealStatusRow) Heal {
+	out := Heal{ShardsHealed: h.ShardsHealed, BytesHealed: h.BytesHealed, Failures: h.Failures, ShardsPending: h.Pending}
+	if h.LastHealedAt.Valid {
+		at := h.LastHealedAt.Time.UTC()
+		out.LastHealedAt = &at
+	}
+	return out
+}
+
 func toNode(s dbq.AdminListServersRow, sh share) Node {
 	return Node{
-		ID: s.ID, Name: s.Name, Address: s.Address, Status: s.Status,
+		ID: s.ID, Name: s.Name, Address: s.Address, Status: Status(s.Status),
 		LastHeartbeat: s.LastHeartbeat.UTC(), HeartbeatAgeSeconds: max(0, s.HeartbeatAgeSeconds),
 		CapacityBytes: s.CapacityBytes, AvailableBytes: s.AvailableBytes,
 		ChunkCount: s.ChunkCount, ChunksRecorded: s.ChunksRecorded,
@@ -111,13 +147,20 @@ func toNode(s dbq.AdminListServersRow, sh share) Node {
 // add counts n in the node totals.
 func (t *Totals) add(n Node) {
 	t.Nodes++
-	t.CapacityBytes += n.CapacityBytes
-	t.AvailableBytes += n.AvailableBytes
+	if n.Status != StatusRemoved {
+		// A retired node's disks are no longer the cluster's.
+		t.CapacityBytes += n.CapacityBytes
+		t.AvailableBytes += n.AvailableBytes
+	}
 	switch n.Status {
 	case StatusActive:
 		t.ActiveNodes++
 	case StatusMaintenance:
 		t.MaintenanceNodes++
+	case StatusDraining:
+		t.DrainingNodes++
+	case StatusRemoved:
+		t.RemovedNodes++
 	default:
 		t.InactiveNodes++
 	}

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"sixfold/db/dbq"
 	"sixfold/db/dbtest"
 )
 
@@ -58,14 +60,33 @@ func (f fixture) addBlob(t *testing.T, owner string, size int64, server uuid.UUI
 	return id
 }
 
+// testOptions are the gateway settings the fixture is built around.
+var testOptions = PGOptions{HeartbeatTimeout: 30 * time.Second, HealAfter: 5 * time.Minute}
+
+// addParityBlob stores a completed blob of six data and two parity shards
+// (CRC32C hashes), shard i on servers[i], and returns its shard ids.
+func (f fixture) addParityBlob(t *testing.T, servers [8]uuid.UUID) []uuid.UUID {
+	t.Helper()
+	id := uuid.New()
+	f.exec(t, `INSERT INTO files (id, filename, size, checksum, status, owner, data_shards, parity_shards, block_size)
+		VALUES ($1, 'p', 6000, $2, 'completed', 'files', 6, 2, 1048576)`, id, strings.Repeat("b", 64))
+	shards := make([]uuid.UUID, len(servers))
+	for i, server := range servers {
+		shards[i] = uuid.New()
+		f.exec(t, `INSERT INTO chunks (id, file_id, chunk_number, byte_offset, size, hash, storage_server_id, status)
+			VALUES ($1, $2, $3, 0, 1004, '0123abcd', $4, 'stored')`, shards[i], id, i, server)
+	}
+	return shards
+}
+
 func TestPGCluster(t *testing.T) {
 	f := newFixture(t)
-	view, err := NewPG(f.pool, 30*time.Second).Cluster(context.Background())
+	view, err := NewPG(f.pool, testOptions).Cluster(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]struct {
-		status         string
+		status         Status
 		points         int
 		share          float64
 		recorded       int64
@@ -91,44 +112,164 @@ func TestPGCluster(t *testing.T) {
 	if view.Totals != wantTotals {
 		t.Fatalf("totals %+v; want %+v", view.Totals, wantTotals)
 	}
+	// Pre-parity chunks on active or maintenance nodes need no healing.
+	if (view.Heal != Heal{}) {
+		t.Fatalf("heal %+v; want nothing done and nothing pending", view.Heal)
+	}
 }
 
-func TestPGSetMaintenance(t *testing.T) {
+// TestPGClusterHealProgress checks what the view counts as pending
+// (missing or corrupt shards, shards on a node silent past heal.after)
+// and that it reports heal_stats as the healer records it.
+func TestPGClusterHealProgress(t *testing.T) {
 	f := newFixture(t)
-	store := NewPG(f.pool, 30*time.Second)
+	a, m, s := f.active, f.maint, f.silent
+	shards := f.addParityBlob(t, [8]uuid.UUID{a, a, a, m, m, m, s, s}) // s: silent for an hour
+	f.exec(t, `UPDATE chunks SET status = 'missing' WHERE id = $1`, shards[0])
+	f.exec(t, `UPDATE chunks SET status = 'corrupt' WHERE id = $1`, shards[3])
+	f.exec(t, `UPDATE heal_stats SET shards_healed = 5, bytes_healed = 5020, failures = 2,
+		last_healed_at = '2026-12-04 15:00:00+00'`)
+	view, err := NewPG(f.pool, testOptions).Cluster(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
+	want := Heal{ShardsHealed: 5, BytesHealed: 5020, Failures: 2, LastHealedAt: &at, ShardsPending: 4}
+	if got := view.Heal; got.LastHealedAt == nil || !got.LastHealedAt.Equal(at) || got.LastHealedAt.Location() != time.UTC {
+		t.Fatalf("last healed at %v; want %v in UTC", got.LastHealedAt, at)
+	}
+	view.Heal.LastHealedAt = &at
+	if view.Heal != want {
+		t.Fatalf("heal %+v; want %+v", view.Heal, want)
+	}
+	// With a heal.after longer than the silence, the silent node's
+	// shards are not due yet.
+	view, err = NewPG(f.pool, PGOptions{HeartbeatTimeout: 30 * time.Second, HealAfter: 2 * time.Hour}).Cluster(context.Background())
+	if err != nil || view.Heal.ShardsPending != 2 {
+		t.Fatalf("pending %d (%v) with heal.after 2h; want the missing and the corrupt shard", view.Heal.ShardsPending, err)
+	}
+}
+
+// TestPGDrain follows a drain as the operator sees it: the node's shards
+// are pending and its recorded count falls as the healer swaps them onto
+// other nodes; the healer retires it, and the operator can bring it back.
+func TestPGDrain(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	store := NewPG(f.pool, testOptions)
+	a, m, fresh := f.active, f.maint, uuid.New()
+	f.exec(t, `INSERT INTO storage_servers (id, name, address, status, last_heartbeat) VALUES ($1, 'storage-5', 'h:5', 'active', now())`, fresh)
+	shards := f.addParityBlob(t, [8]uuid.UUID{a, a, a, a, m, m, m, m})
+	if st, err := store.SetStatus(ctx, a, StatusDraining); err != nil || st.Status != StatusDraining {
+		t.Fatalf("SetStatus(draining) = %+v, %v", st, err)
+	}
+	// storage-1 holds a pre-parity blob's six chunks and four shards.
+	checkDrain(t, store, a, StatusDraining, 10, 10)
+	q := dbq.New(f.pool)
+	for i, moved := range shards[:4] {
+		n, err := q.ReplaceHealedChunk(ctx, dbq.ReplaceHealedChunkParams{NewID: uuid.New(), OldID: moved,
+			FileID: fileOf(t, f, moved), Size: 1004, Hash: pgtype.Text{String: "0123abcd", Valid: true}, ServerID: fresh})
+		if err != nil || n != 1 {
+			t.Fatalf("swap shard %d: %d rows, %v", i, n, err)
+		}
+		checkDrain(t, store, a, StatusDraining, int64(9-i), int64(9-i))
+	}
+	// The healer copies the pre-parity chunks off as it rebuilt the
+	// shards; the outcome is the same.
+	f.exec(t, `UPDATE chunks SET storage_server_id = $1 WHERE storage_server_id = $2`, fresh, a)
+	removed, err := q.RemoveDrainedServers(ctx)
+	if err != nil || len(removed) != 1 || removed[0].ID != a {
+		t.Fatalf("RemoveDrainedServers = %+v, %v; want storage-1", removed, err)
+	}
+	view := checkDrain(t, store, a, StatusRemoved, 0, 0)
+	if view.Totals.RemovedNodes != 1 || view.Totals.DrainingNodes != 0 || view.Totals.ActiveNodes != 2 || view.Totals.CapacityBytes != 2000 {
+		t.Fatalf("totals %+v; want storage-1 counted removed and its capacity gone", view.Totals)
+	}
+	if st, err := store.SetStatus(ctx, a, StatusActive); err != nil || st.Status != StatusActive {
+		t.Fatalf("SetStatus(active) on a removed node = %+v, %v; want active (its heartbeat is fresh)", st, err)
+	}
+}
+
+// checkDrain reads the view and checks node id's status and recorded
+// shards, and the shards pending; it returns the view.
+func checkDrain(t *testing.T, store *PG, id uuid.UUID, status Status, recorded, pending int64) Cluster {
+	t.Helper()
+	view, err := store.Cluster(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range view.Nodes {
+		if n.ID == id && (n.Status != status || n.ChunksRecorded != recorded || n.RingPoints != 0) {
+			t.Fatalf("node %+v; want %s, off the ring, with %d shards recorded", n, status, recorded)
+		}
+	}
+	if view.Heal.ShardsPending != pending {
+		t.Fatalf("%d shards pending; want %d", view.Heal.ShardsPending, pending)
+	}
+	return view
+}
+
+func fileOf(t *testing.T, f fixture, chunk uuid.UUID) uuid.UUID {
+	t.Helper()
+	var id uuid.UUID
+	if err := f.pool.QueryRow(context.Background(), `SELECT file_id FROM chunks WHERE id = $1`, chunk).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestPGSetStatus(t *testing.T) {
+	f := newFixture(t)
+	store := NewPG(f.pool, testOptions)
 	ctx := context.Background()
 	stale := uuid.New()
 	f.exec(t, `INSERT INTO storage_servers (id, name, address, status, last_heartbeat)
 		VALUES ($1, 'storage-4', 'h:4', 'maintenance', now() - interval '1 hour')`, stale)
 	tests := []struct {
-		name string
-		id   uuid.UUID
-		on   bool
-		want string
+		name   string
+		id     uuid.UUID
+		status Status
+		want   Status
 	}{
-		{"active into maintenance", f.active, true, StatusMaintenance},
-		{"maintenance again", f.active, true, StatusMaintenance},
-		{"out of maintenance, fresh heartbeat", f.active, false, StatusActive},
-		{"out of maintenance, stale heartbeat", stale, false, StatusInactive},
-		{"off leaves an inactive node inactive", stale, false, StatusInactive},
-		{"an inactive node into maintenance", stale, true, StatusMaintenance},
+		{"active into maintenance", f.active, StatusMaintenance, StatusMaintenance},
+		{"maintenance again", f.active, StatusMaintenance, StatusMaintenance},
+		{"out of maintenance, fresh heartbeat", f.active, StatusActive, StatusActive},
+		{"out of maintenance, stale heartbeat", stale, StatusActive, StatusInactive},
+		{"active leaves an inactive node inactive", stale, StatusActive, StatusInactive},
+		{"an inactive node into maintenance", stale, StatusMaintenance, StatusMaintenance},
+		{"active into draining", f.active, StatusDraining, StatusDraining},
+		{"draining again", f.active, StatusDraining, StatusDraining},
+		{"draining back to active", f.active, StatusActive, StatusActive},
+		{"maintenance into draining", f.maint, StatusDraining, StatusDraining},
+		{"draining into maintenance", f.maint, StatusMaintenance, StatusMaintenance},
+		{"an inactive node into draining", stale, StatusDraining, StatusDraining},
+		{"draining, stale heartbeat, to active", stale, StatusActive, StatusInactive},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, err := store.SetMaintenance(ctx, tt.id, tt.on)
+			st, err := store.SetStatus(ctx, tt.id, tt.status)
 			if err != nil || st.Status != tt.want || st.ID != tt.id {
-				t.Fatalf("SetMaintenance = %+v, %v; want status %s", st, err, tt.want)
+				t.Fatalf("SetStatus(%s) = %+v, %v; want status %s", tt.status, st, err, tt.want)
 			}
 		})
 	}
-	if _, err := store.SetMaintenance(ctx, uuid.New(), true); !errors.Is(err, ErrNotFound) {
+	if _, err := store.SetStatus(ctx, uuid.New(), StatusDraining); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown node: err = %v; want ErrNotFound", err)
+	}
+	for _, status := range []Status{StatusRemoved, StatusInactive, "retired"} {
+		if st, err := store.SetStatus(ctx, f.active, status); err == nil || errors.Is(err, ErrNotFound) {
+			t.Errorf("SetStatus(%q) = %+v, %v; want a refusal", status, st, err)
+		}
+	}
+	var status string
+	if err := f.pool.QueryRow(ctx, `SELECT status FROM storage_servers WHERE id = $1`, f.active).Scan(&status); err != nil || status != "active" {
+		t.Fatalf("after refused statuses storage-1 is %q (%v); want active", status, err)
 	}
 }
 
-// TestPGSetMaintenanceNotifiesGateways checks that the status trigger of
+// TestPGSetStatusNotifiesGateways checks that the status trigger of
 // migration 0004 tells listening gateways, so every ring follows.
-func TestPGSetMaintenanceNotifiesGateways(t *testing.T) {
+func TestPGSetStatusNotifiesGateways(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -140,7 +281,7 @@ func TestPGSetMaintenanceNotifiesGateways(t *testing.T) {
 	if _, err := conn.Exec(ctx, "LISTEN sixfold_ring"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewPG(f.pool, 30*time.Second).SetMaintenance(ctx, f.active, true); err != nil {
+	if _, err := NewPG(f.pool, testOptions).SetStatus(ctx, f.active, StatusDraining); err != nil {
 		t.Fatal(err)
 	}
 	n, err := conn.Conn().WaitForNotification(ctx)

@@ -35,14 +35,47 @@ type fileJSON struct {
 	Chunks      []chunkJSON     `json:"chunks,omitempty"`
 }
 
+// chunkJSON is one shard (one chunk, for a blob written before parity)
+// as /files/{id}/info shows it.
 type chunkJSON struct {
-	Number        int    `json:"number"`
+	Number int `json:"number"`
+	// Role is "data" or "parity".
+	Role string `json:"role"`
+	// Offset is the chunk's place in the blob before parity; a shard
+	// interleaves blocks from all over the blob, so its offset is 0.
 	Offset        int64  `json:"offset"`
 	Size          int64  `json:"size"`
 	Hash          string `json:"hash"`
 	Status        string `json:"status"`
 	ServerID      string `json:"server_id"`
 	ServerAddress string `json:"server_address"`
+}
+
+// layoutJSON is how a blob is cut into shards. A blob written before
+// parity has block_size 0 and parity_shards 0: six contiguous chunks.
+type layoutJSON struct {
+	DataShards   int   `json:"data_shards"`
+	ParityShards int   `json:"parity_shards"`
+	BlockSize    int64 `json:"block_size"`
+}
+
+// infoJSON is the body of GET /files/{id}/info: the file, its layout and
+// its shards, or, for an S3 multipart object, its parts.
+type infoJSON struct {
+	fileJSON
+	// The layout's fields sit beside the file's; nil for a multipart
+	// object, whose parts each have their own.
+	*layoutJSON
+	Parts []partJSON `json:"parts,omitempty"`
+}
+
+// partJSON is one blob of an S3 multipart object.
+type partJSON struct {
+	FileID string `json:"file_id"`
+	Offset int64  `json:"offset"`
+	Size   int64  `json:"size"`
+	layoutJSON
+	Chunks []chunkJSON `json:"chunks"`
 }
 
 func toJSON(b objects.Blob) fileJSON {
@@ -143,13 +176,36 @@ func (h *filesHandler) info(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := toJSON(b)
+	return c.JSON(http.StatusOK, infoOf(b))
+}
+
+func infoOf(b objects.Blob) infoJSON {
+	out := infoJSON{fileJSON: toJSON(b)}
 	out.Status, out.Metadata = b.Status, b.Metadata
+	if len(b.Parts) > 0 {
+		for _, p := range b.Parts {
+			out.Parts = append(out.Parts, partJSON{FileID: p.Blob.ID.String(), Offset: p.Offset, Size: p.Blob.Size,
+				layoutJSON: layoutOf(p.Blob), Chunks: chunksOf(p.Blob)})
+		}
+		return out
+	}
+	layout := layoutOf(b)
+	out.layoutJSON = &layout
+	out.Chunks = chunksOf(b)
+	return out
+}
+
+func layoutOf(b objects.Blob) layoutJSON {
+	return layoutJSON{DataShards: b.DataShards, ParityShards: b.ParityShards, BlockSize: b.BlockSize}
+}
+
+func chunksOf(b objects.Blob) []chunkJSON {
+	var out []chunkJSON
 	for _, ch := range b.Chunks {
-		out.Chunks = append(out.Chunks, chunkJSON{Number: ch.Number, Offset: ch.Offset, Size: ch.Size, Hash: ch.Hash,
+		out = append(out, chunkJSON{Number: ch.Number, Role: b.Role(ch), Offset: ch.Offset, Size: ch.Size, Hash: ch.Hash,
 			Status: ch.Status, ServerID: ch.ServerID.String(), ServerAddress: ch.ServerAddress})
 	}
-	return c.JSON(http.StatusOK, out)
+	return out
 }
 
 func (h *filesHandler) delete(c echo.Context) error {

@@ -1,11 +1,13 @@
 package metrics
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -14,8 +16,9 @@ import (
 const dashboardPath = "../../deploy/grafana/sixfold-dashboard.json"
 
 // TestDashboardNamesGatewayMetrics keeps the dashboard honest: every
-// sixfold_gateway_* series it queries must be one this package exports,
-// so a rename here fails a test instead of blanking a panel.
+// sixfold_gateway_* and sixfold_heal_* series it queries must be one this
+// package exports, so a rename here fails a test instead of blanking a
+// panel.
 func TestDashboardNamesGatewayMetrics(t *testing.T) {
 	raw, err := os.ReadFile(dashboardPath)
 	if err != nil {
@@ -49,7 +52,7 @@ func TestDashboardNamesGatewayMetrics(t *testing.T) {
 	}
 }
 
-var gatewaySeries = regexp.MustCompile(`sixfold_gateway_[a-z_]+`)
+var gatewaySeries = regexp.MustCompile(`sixfold_(gateway|heal)_[a-z_]+`)
 
 // familyOf maps a histogram's series names to the family's.
 func familyOf(series string) string {
@@ -67,7 +70,12 @@ func exportedFamilies(t *testing.T) map[string]bool {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	h, tr, nc := NewHTTP(reg), NewTransfers(reg), NewNodeCalls(reg)
-	reg.MustRegister(NewPoolCollector(func() PoolStats { return PoolStats{} }), NewRingCollector(func() (int, int) { return 0, 0 }))
+	pending := NewHealPending(func(context.Context) (int64, error) { return 0, nil }, time.Second)
+	if err := pending.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reg.MustRegister(NewPoolCollector(func() PoolStats { return PoolStats{} }), NewRingCollector(func() (int, int) { return 0, 0 }),
+		NewHealCollector(func() HealTotals { return HealTotals{} }, pending))
 	h.requests.WithLabelValues("r", "GET", "200")
 	h.duration.WithLabelValues("r", "200").Observe(0)
 	h.bytesIn.WithLabelValues(DoorFiles)

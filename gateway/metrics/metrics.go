@@ -1,6 +1,7 @@
 // Package metrics is the gateway's Prometheus instrumentation. Every metric
-// is named sixfold_gateway_* and lives on a registry the caller owns (no
-// global registration), served by Handler at GET /metrics.
+// is named sixfold_gateway_*, except the healer's sixfold_heal_*, and lives
+// on a registry the caller owns (no global registration), served by
+// Handler at GET /metrics.
 //
 // It hooks into the rest of the gateway only through extension points those
 // packages define or already have, so none of them imports Prometheus:
@@ -13,6 +14,8 @@
 //     connections: per-node call latency and errors.
 //   - NewPoolCollector and NewRingCollector read the pgx pool and the
 //     placement ring at scrape time.
+//   - NewHealCollector reads the healer's counters at scrape time and the
+//     count of shards pending from a cache HealPending refreshes.
 package metrics
 
 import (

@@ -1,11 +1,13 @@
 package metrics
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -19,6 +21,11 @@ func TestHandlerServesEveryFamily(t *testing.T) {
 	NewNodeCalls(reg)
 	reg.MustRegister(NewPoolCollector(func() PoolStats { return PoolStats{Max: 4} }))
 	reg.MustRegister(NewRingCollector(func() (int, int) { return 6, 900 }))
+	pending := NewHealPending(func(context.Context) (int64, error) { return 12, nil }, time.Second)
+	if err := pending.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reg.MustRegister(NewHealCollector(func() HealTotals { return HealTotals{Shards: 2} }, pending))
 
 	rec := httptest.NewRecorder()
 	Handler(reg).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
@@ -29,6 +36,7 @@ func TestHandlerServesEveryFamily(t *testing.T) {
 	for _, want := range []string{
 		"go_goroutines ", "process_cpu_seconds_total ",
 		"sixfold_gateway_active_uploads 1", "sixfold_gateway_ring_points 900", "sixfold_gateway_db_pool_max_connections 4",
+		"sixfold_heal_shards_rebuilt_total 2", "sixfold_heal_shards_pending 12",
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("scrape lacks %q", want)
@@ -43,7 +51,12 @@ func TestMetricNamesPassLint(t *testing.T) {
 	m := NewHTTP(reg)
 	tr := NewTransfers(reg)
 	nc := NewNodeCalls(reg)
-	reg.MustRegister(NewPoolCollector(func() PoolStats { return PoolStats{} }), NewRingCollector(func() (int, int) { return 0, 0 }))
+	pending := NewHealPending(func(context.Context) (int64, error) { return 0, nil }, time.Second)
+	if err := pending.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reg.MustRegister(NewPoolCollector(func() PoolStats { return PoolStats{} }), NewRingCollector(func() (int, int) { return 0, 0 }),
+		NewHealCollector(func() HealTotals { return HealTotals{} }, pending))
 	// Touch the vectors so that lint sees a series of each.
 	m.requests.WithLabelValues("/files", "GET", "200").Inc()
 	m.duration.WithLabelValues("/files", "200").Observe(1)

@@ -19,11 +19,18 @@ import (
 
 const adminUsage = `usage:
   gateway admin cluster [flags]
-      every storage node (status, heartbeat age, capacity, chunks, ring
-      share) and what the cluster stores
+      every storage node (status, heartbeat age, capacity, shards, ring
+      share), what the cluster stores, and the healer's progress
   gateway admin maintenance [flags] <node-id|name|address> on|off
-      on: the node takes no new chunks but keeps serving reads;
-      off: it takes chunks again (once its heartbeat is fresh)
+      on: the node takes no new shards but keeps serving reads;
+      off: it takes shards again (once its heartbeat is fresh)
+  gateway admin drain [flags] <node-id|name|address>
+      the node takes no new shards and keeps serving reads while the
+      healer moves every shard it holds to other nodes, then marks it
+      removed; follow it with "gateway admin cluster"
+  gateway admin activate [flags] <node-id|name|address>
+      ends maintenance or a drain, or brings a removed node back: it
+      takes shards again (once its heartbeat is fresh)
 
 flags (anywhere after the subcommand):
 `
@@ -54,7 +61,7 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs, client, timeout := adminFlags(stderr)
 	if len(args) == 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: name a subcommand: cluster or maintenance", errUsage)
+		return fmt.Errorf("%w: name a subcommand: cluster, maintenance, drain or activate", errUsage)
 	}
 	sub := args[0]
 	pos, err := parseInterleaved(fs, args[1:])
@@ -71,6 +78,10 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return showCluster(ctx, client, stdout)
 	case "maintenance":
 		return maintenance(ctx, client, pos, stdout)
+	case "drain":
+		return setNodeStatus(ctx, client, sub, pos, admin.StatusDraining, stdout)
+	case "activate":
+		return setNodeStatus(ctx, client, sub, pos, admin.StatusActive, stdout)
 	case "help", "-h", "-help", "--help":
 		fs.Usage()
 		return flag.ErrHelp
@@ -133,7 +144,8 @@ func showCluster(ctx context.Context, c *adminClient, w io.Writer) error {
 	return printCluster(w, view)
 }
 
-// printCluster writes one row per node, then the totals.
+// printCluster writes one row per node, then the totals and the healer's
+// progress.
 func printCluster(w io.Writer, view admin.Cluster) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tID\tADDRESS\tSTATUS\tHEARTBEAT\tCAPACITY\tAVAILABLE\tCHUNKS\tRECORDED\tRING")
@@ -146,21 +158,39 @@ func printCluster(w io.Writer, view admin.Cluster) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	t := view.Totals
-	_, err := fmt.Fprintf(w, "\nnodes:    %d (%d active, %d maintenance, %d inactive; %d on the placement ring)\n"+
+	t, h := view.Totals, view.Heal
+	last := "never"
+	if h.LastHealedAt != nil {
+		last = h.LastHealedAt.UTC().Format(time.RFC3339)
+	}
+	_, err := fmt.Fprintf(w, "\nnodes:    %d (%d active, %d maintenance, %d draining, %d removed, %d inactive; %d on the placement ring)\n"+
 		"stored:   %s in all: %d files (%s), %d S3 objects in %d buckets (%s)\n"+
-		"capacity: %s, %s available\n",
-		t.Nodes, t.ActiveNodes, t.MaintenanceNodes, t.InactiveNodes, t.RingNodes,
+		"capacity: %s, %s available\n"+
+		"healing:  %d shards pending; %d healed (%s), %d failed attempts, last healed %s\n",
+		t.Nodes, t.ActiveNodes, t.MaintenanceNodes, t.DrainingNodes, t.RemovedNodes, t.InactiveNodes, t.RingNodes,
 		humanBytes(t.BytesStored), t.Files, humanBytes(t.FilesBytes), t.S3Objects, t.S3Buckets, humanBytes(t.S3Bytes),
-		humanBytes(t.CapacityBytes), humanBytes(t.AvailableBytes))
+		humanBytes(t.CapacityBytes), humanBytes(t.AvailableBytes),
+		h.ShardsPending, h.ShardsHealed, humanBytes(h.BytesHealed), h.Failures, last)
 	return err
 }
 
-// maintenance runs "maintenance <node> on|off": it finds the node by id,
-// name or address in the cluster view, then sets its status.
+// maintenance runs "maintenance <node> on|off".
 func maintenance(ctx context.Context, c *adminClient, args []string, w io.Writer) error {
 	if len(args) != 2 || (args[1] != "on" && args[1] != "off") {
 		return fmt.Errorf("%w: maintenance <node-id|name|address> on|off", errUsage)
+	}
+	status := admin.StatusActive
+	if args[1] == "on" {
+		status = admin.StatusMaintenance
+	}
+	return setNodeStatus(ctx, c, "maintenance", args[:1], status, w)
+}
+
+// setNodeStatus runs "<sub> <node>": it finds the node by id, name or
+// address in the cluster view, sets its status and says what follows.
+func setNodeStatus(ctx context.Context, c *adminClient, sub string, args []string, status admin.Status, w io.Writer) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%w: %s <node-id|name|address>", errUsage, sub)
 	}
 	view, err := c.cluster(ctx)
 	if err != nil {
@@ -170,12 +200,25 @@ func maintenance(ctx context.Context, c *adminClient, args []string, w io.Writer
 	if err != nil {
 		return err
 	}
-	st, err := c.setMaintenance(ctx, node.ID.String(), args[1] == "on")
+	st, err := c.setStatus(ctx, node.ID.String(), status)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "%s (%s, %s) is now %s\n", st.Name, st.Address, st.ID, st.Status)
+	_, err = fmt.Fprintf(w, "%s (%s, %s) is now %s%s\n", st.Name, st.Address, st.ID, st.Status, aftermath(status, st.Status, node))
 	return err
+}
+
+// aftermath says what happens next when the status asked for is not the
+// end of the story.
+func aftermath(asked, got admin.Status, before admin.Node) string {
+	switch {
+	case got == admin.StatusDraining:
+		return fmt.Sprintf(": the healer moves its %d shards to other nodes, then marks it removed"+
+			" (follow it with: gateway admin cluster)", before.ChunksRecorded)
+	case asked == admin.StatusActive && got == admin.StatusInactive:
+		return ": its heartbeat is stale; it becomes active with its next one"
+	}
+	return ""
 }
 
 // findNode returns the one node whose id, name or address is ref.
@@ -230,13 +273,9 @@ func (c *adminClient) cluster(ctx context.Context) (admin.Cluster, error) {
 	return view, err
 }
 
-func (c *adminClient) setMaintenance(ctx context.Context, id string, on bool) (admin.NodeStatus, error) {
-	status := admin.StatusActive
-	if on {
-		status = admin.StatusMaintenance
-	}
+func (c *adminClient) setStatus(ctx context.Context, id string, status admin.Status) (admin.NodeStatus, error) {
 	var st admin.NodeStatus
-	err := c.do(ctx, http.MethodPut, "/admin/nodes/"+id+"/status", map[string]string{"status": status}, &st)
+	err := c.do(ctx, http.MethodPut, "/admin/nodes/"+id+"/status", map[string]admin.Status{"status": status}, &st)
 	return st, err
 }
 

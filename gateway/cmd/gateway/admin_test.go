@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -30,13 +32,18 @@ func (g *fakeGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(g.view)
 		return
 	}
-	var body struct{ Status string }
+	var body struct{ Status admin.Status }
 	_ = json.NewDecoder(r.Body).Decode(&body)
 	id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/admin/nodes/"), "/status")
-	g.puts = append(g.puts, id+" "+body.Status)
+	g.puts = append(g.puts, id+" "+string(body.Status))
 	for _, n := range g.view.Nodes {
 		if n.ID.String() == id {
-			_ = json.NewEncoder(w).Encode(admin.NodeStatus{ID: n.ID, Name: n.Name, Address: n.Address, Status: body.Status})
+			st := admin.NodeStatus{ID: n.ID, Name: n.Name, Address: n.Address, Status: body.Status}
+			// As the store does: asked to be active, a silent node is inactive.
+			if st.Status == admin.StatusActive && n.HeartbeatAgeSeconds > 30 {
+				st.Status = admin.StatusInactive
+			}
+			_ = json.NewEncoder(w).Encode(st)
 			return
 		}
 	}
@@ -45,6 +52,7 @@ func (g *fakeGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func newFakeGateway(t *testing.T) (*fakeGateway, string) {
 	t.Helper()
+	healed := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
 	g := &fakeGateway{view: admin.Cluster{
 		Nodes: []admin.Node{
 			{ID: uuid.New(), Name: "storage-1", Address: "10.0.0.1:9001", Status: "active", HeartbeatAgeSeconds: 3.2,
@@ -53,9 +61,13 @@ func newFakeGateway(t *testing.T) (*fakeGateway, string) {
 				CapacityBytes: 100 << 30, AvailableBytes: 50 << 30, ChunkCount: 7, ChunksRecorded: 6},
 			{ID: uuid.New(), Name: "twin", Address: "10.0.0.3:9001", Status: "active", RingShare: 0.4},
 			{ID: uuid.New(), Name: "twin", Address: "10.0.0.4:9001", Status: "inactive"},
+			{ID: uuid.New(), Name: "storage-5", Address: "10.0.0.5:9001", Status: "draining", HeartbeatAgeSeconds: 2,
+				ChunkCount: 40, ChunksRecorded: 37},
+			{ID: uuid.New(), Name: "storage-6", Address: "10.0.0.6:9001", Status: "removed", HeartbeatAgeSeconds: 3600},
 		},
-		Totals: admin.Totals{Nodes: 4, ActiveNodes: 2, MaintenanceNodes: 1, InactiveNodes: 1, RingNodes: 2,
-			Files: 3, FilesBytes: 1536, S3Objects: 2, S3Buckets: 1, S3Bytes: 3 << 20, BytesStored: 3<<20 + 1536},
+		Totals: admin.Totals{Nodes: 6, ActiveNodes: 2, MaintenanceNodes: 1, InactiveNodes: 1, DrainingNodes: 1, RemovedNodes: 1,
+			RingNodes: 2, Files: 3, FilesBytes: 1536, S3Objects: 2, S3Buckets: 1, S3Bytes: 3 << 20, BytesStored: 3<<20 + 1536},
+		Heal: admin.Heal{ShardsHealed: 120, BytesHealed: 3 << 30, Failures: 2, LastHealedAt: &healed, ShardsPending: 37},
 	}}
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
@@ -79,18 +91,35 @@ func TestAdminClusterPrintsATable(t *testing.T) {
 	for _, want := range []string{
 		"NAME", "RING", "storage-1", "10.0.0.1:9001", "active", "3s ago", "100.0 GiB", "40.0 GiB", "60.0%",
 		"maintenance", "0.0%",
-		"4 (2 active, 1 maintenance, 1 inactive; 2 on the placement ring)",
+		"removed",
+		"6 (2 active, 1 maintenance, 1 draining, 1 removed, 1 inactive; 2 on the placement ring)",
 		"3 files (1.5 KiB), 2 S3 objects in 1 buckets (3.0 MiB)",
+		"healing:  37 shards pending; 120 healed (3.0 GiB), 2 failed attempts, last healed 2026-12-04T15:00:00Z",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	draining := regexp.MustCompile(`\nstorage-5 +\S+ +10\.0\.0\.5:9001 +draining +2s ago +0 B +0 B +40 +37 +0\.0%\n`)
+	if !draining.MatchString(out) {
+		t.Errorf("output lacks the draining node's row with its 37 shards recorded:\n%s", out)
+	}
 }
 
-func TestAdminMaintenanceFindsTheNode(t *testing.T) {
+// A healer that never ran says so rather than printing the zero time.
+func TestAdminClusterNeverHealed(t *testing.T) {
+	g, url := newFakeGateway(t)
+	g.view.Heal = admin.Heal{}
+	code, out, errOut := runAdminT("cluster", "-url", url)
+	if want := "healing:  0 shards pending; 0 healed (0 B), 0 failed attempts, last healed never"; code != 0 || !strings.Contains(out, want) {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%s\nwant a line %q", code, errOut, out, want)
+	}
+}
+
+func TestAdminSetsNodeStatus(t *testing.T) {
 	g, url := newFakeGateway(t)
 	nodes := g.view.Nodes
+	id := func(i int) string { return nodes[i].ID.String() }
 	tests := []struct {
 		name   string
 		args   []string
@@ -99,17 +128,30 @@ func TestAdminMaintenanceFindsTheNode(t *testing.T) {
 		stdout string
 		stderr string
 	}{
-		{"by name", []string{"maintenance", "storage-2", "off", "-url", url}, 0,
-			nodes[1].ID.String() + " active", "storage-2 (10.0.0.2:9001, " + nodes[1].ID.String() + ") is now active", ""},
-		{"by address, flags first", []string{"maintenance", "-url", url, "10.0.0.1:9001", "on"}, 0,
-			nodes[0].ID.String() + " maintenance", "is now maintenance", ""},
-		{"by id", []string{"maintenance", nodes[3].ID.String(), "on", "-url=" + url}, 0,
-			nodes[3].ID.String() + " maintenance", "10.0.0.4:9001", ""},
+		{"maintenance off by name", []string{"maintenance", "storage-2", "off", "-url", url}, 0,
+			id(1) + " active", "storage-2 (10.0.0.2:9001, " + id(1) + ") is now active\n", ""},
+		{"maintenance on by address, flags first", []string{"maintenance", "-url", url, "10.0.0.1:9001", "on"}, 0,
+			id(0) + " maintenance", "is now maintenance\n", ""},
+		{"maintenance on by id", []string{"maintenance", id(3), "on", "-url=" + url}, 0,
+			id(3) + " maintenance", "10.0.0.4:9001", ""},
+		{"drain by name", []string{"drain", "storage-1", "-url", url}, 0, id(0) + " draining",
+			"storage-1 (10.0.0.1:9001, " + id(0) + ") is now draining: the healer moves its 12 shards to other nodes, then marks it removed", ""},
+		{"drain by id, flags first", []string{"drain", "-url", url, id(3)}, 0, id(3) + " draining", "is now draining", ""},
+		{"activate a draining node", []string{"activate", "10.0.0.5:9001", "-url", url}, 0, id(4) + " active",
+			"storage-5 (10.0.0.5:9001, " + id(4) + ") is now active\n", ""},
+		{"activate a removed node that is down", []string{"activate", "storage-6", "-url", url}, 0, id(5) + " active",
+			"is now inactive: its heartbeat is stale; it becomes active with its next one", ""},
 		{"ambiguous name", []string{"maintenance", "twin", "on", "-url", url}, 1, "", "", `"twin" names 2 nodes`},
+		{"drain an ambiguous name", []string{"drain", "twin", "-url", url}, 1, "", "", `"twin" names 2 nodes`},
 		{"unknown node", []string{"maintenance", "storage-9", "on", "-url", url}, 1, "", "", "no storage node"},
+		{"activate an unknown node", []string{"activate", "storage-9", "-url", url}, 1, "", "", "no storage node"},
 		{"neither on nor off", []string{"maintenance", "storage-1", "yes", "-url", url}, 2, "", "", "on|off"},
+		{"drain with no node", []string{"drain", "-url", url}, 2, "", "", "drain <node-id|name|address>"},
+		{"drain with two nodes", []string{"drain", "storage-1", "storage-2", "-url", url}, 2, "", "", "drain <node-id|name|address>"},
+		{"activate with on", []string{"activate", "storage-1", "on", "-url", url}, 2, "", "", "activate <node-id|name|address>"},
 		{"wrong secret", []string{"maintenance", "storage-1", "on", "-url", url, "-password", "nope"}, 1, "", "",
 			"401 Unauthorized: Unauthorized: valid credentials are required (set -user/-password"},
+		{"drain, wrong secret", []string{"drain", "storage-1", "-url", url, "-password", "nope"}, 1, "", "", "401 Unauthorized"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,7 +174,8 @@ func TestAdminUsage(t *testing.T) {
 			t.Errorf("gateway admin %q: exit %d, stderr %q; want 2 and a message", args, code, errOut)
 		}
 	}
-	if code, _, errOut := runAdminT("help"); code != 0 || !strings.Contains(errOut, "maintenance [flags]") {
+	if code, _, errOut := runAdminT("help"); code != 0 || !strings.Contains(errOut, "maintenance [flags]") ||
+		!strings.Contains(errOut, "drain [flags]") || !strings.Contains(errOut, "activate [flags]") {
 		t.Errorf("gateway admin help: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -3,7 +3,8 @@
 // /health, and runs the background jobs, until SIGINT or SIGTERM.
 //
 // "gateway admin ..." is instead an operator's client of a running
-// gateway's /admin API (see admin.go): the cluster table and maintenance.
+// gateway's /admin API (see admin.go): the cluster table, maintenance and
+// drains.
 package main
 
 import (
@@ -94,6 +95,8 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	keys := auth.NewKeyStore(keyPairs(cfg))
 	s3store := s3backend.New(pool, svc, s3backend.Options{MaxSize: cfg.Upload.MaxFileSize, SpoolDir: cfg.Upload.SpoolDir})
 	go svc.RunHealer(jobsCtx)
+	adminStore := admin.NewPG(pool, admin.PGOptions{HeartbeatTimeout: cfg.Storage.HeartbeatTimeout, HealAfter: cfg.Heal.After})
+	m.watchHeal(jobsCtx, svc, adminStore, log)
 	go svc.RunJobs(jobsCtx, cfg.Upload.CleanupInterval, objects.CleanupJob{
 		Name: "abort abandoned multipart uploads",
 		Run: func(ctx context.Context) (int, error) {
@@ -121,7 +124,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		SpoolDir: cfg.Upload.SpoolDir,
 		Pace:     httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
 		Metrics:  m.http,
-		Admin:    admin.New(admin.NewPG(pool, cfg.Storage.HeartbeatTimeout), nodes),
+		Admin:    admin.New(adminStore, nodes),
 
 		Allowlist: sec.allowlist,
 		Limiter:   sec.limiter,

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"context"
+	"time"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 	"google.golang.org/grpc"
 
+	"sixfold/gateway/admin"
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/metrics"
+	"sixfold/gateway/objects"
 )
 
 // gatewayMetrics are the gateway's instruments, each handed to the package
@@ -45,6 +51,28 @@ func (m *gatewayMetrics) watchRing(nodes *cluster.Cluster) {
 		ring, members := nodes.Snapshot()
 		return len(members), ring.Len()
 	}))
+}
+
+// healPendingRefresh is how often the shards pending healing are counted
+// for sixfold_heal_shards_pending: a typical scrape interval, so the gauge
+// is about as fresh as a scrape-time count without costing one per scrape.
+const healPendingRefresh = 15 * time.Second
+
+// watchHeal reports svc's healer as sixfold_heal_*, and starts counting
+// the shards pending (through progress, the admin view's own query) until
+// ctx ends.
+func (m *gatewayMetrics) watchHeal(ctx context.Context, svc *objects.Service, progress *admin.PG, log zerolog.Logger) {
+	pending := metrics.NewHealPending(func(ctx context.Context) (int64, error) {
+		h, err := progress.Heal(ctx)
+		return h.ShardsPending, err
+	}, healPendingRefresh)
+	m.reg.MustRegister(metrics.NewHealCollector(func() metrics.HealTotals {
+		t := svc.HealTotals()
+		return metrics.HealTotals{Shards: t.Shards, Bytes: t.Bytes, Failures: t.Failures}
+	}, pending))
+	go pending.Run(ctx, healPendingRefresh, func(err error) {
+		log.Warn().Err(err).Msg("counting the shards pending healing failed")
+	})
 }
 
 // mount serves GET /metrics on the gateway's own port. Like /health it
