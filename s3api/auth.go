@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 
 	"sixfold/s3api/sigv4"
 )
@@ -21,26 +22,36 @@ type payload interface {
 // bodyOpener opens the verified body of an authenticated request.
 type bodyOpener func() (payload, error)
 
-// authenticator verifies a request's signature without reading its body
-// and names the access key that signed it ("" when err is set). It is a
-// seam for unit tests; New always uses SigV4.
-type authenticator func(r *http.Request) (accessKey string, open bodyOpener, err error)
+// authenticated is what a verified request carries on to its operation.
+type authenticated struct {
+	accessKey string
+	// query is the request's query as the signature was checked against
+	// it: operations read this, never r.URL, so they act on what was
+	// signed.
+	query url.Values
+	open  bodyOpener
+}
+
+// authenticator verifies a request's signature without reading its body.
+// On failure the result is empty. It is a seam for unit tests; New always
+// uses SigV4.
+type authenticator func(r *http.Request) (authenticated, error)
 
 // newSigV4Authenticator verifies header and presigned SigV4 against creds.
 func newSigV4Authenticator(creds sigv4.Credentials) authenticator {
 	v := &sigv4.Verifier{Credentials: creds}
-	return func(r *http.Request) (string, bodyOpener, error) {
+	return func(r *http.Request) (authenticated, error) {
 		auth, err := v.Verify(r)
 		if err != nil {
-			return "", nil, err
+			return authenticated{}, err
 		}
-		return auth.AccessKey, func() (payload, error) {
+		return authenticated{accessKey: auth.AccessKey, query: auth.Query, open: func() (payload, error) {
 			p, err := sigv4.NewPayload(r, auth)
 			if err != nil {
 				return nil, err
 			}
 			return p, nil
-		}, nil
+		}}, nil
 	}
 }
 
@@ -51,7 +62,7 @@ func authError(err error) *apiError {
 	if !errors.As(err, &se) {
 		return nil
 	}
-	e := &apiError{Code: se.Code, Message: se.Message, cause: err}
+	e := &apiError{Code: se.Code, Message: se.Message, HeadersNotSigned: se.HeadersNotSigned, cause: err}
 	if _, known := errorTable[se.Code]; !known {
 		e.status = se.Status
 	}

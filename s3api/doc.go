@@ -21,12 +21,18 @@
 //
 // Every operation returns (*response, error) to one writer. Errors become
 // the S3 XML document <Error><Code/><Message/><Resource/><RequestId/></Error>
-// with the status from one table (errors.go); Backend sentinels and
+// (with <HeadersNotSigned/> when an x-amz-* header was sent unsigned, as
+// S3 does) with the status from one table (errors.go); Backend sentinels and
 // *sigv4.Error values are mapped in one function, anything else is an
 // InternalError and is logged with its cause.
 //
 // # Choices where S3 leaves room or sixfold differs
 //
+//   - A query that parsers could read differently is refused with 400
+//     rather than guessed at: a ';' separator, invalid percent-encoding, or
+//     a presigning parameter (X-Amz-Signature, …) repeated or spelled in
+//     another case. Operations read the query as it was verified, never
+//     r.URL again.
 //   - A single PUT may be up to Options.MaxObjectSize (10 GiB, sixfold's
 //     limit) rather than S3's 5 GiB; a part up to 5 GiB.
 //   - An upload body must be framed by Content-Length, chunked transfer

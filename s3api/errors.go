@@ -95,8 +95,11 @@ var errorTable = map[string]errorSpec{
 type apiError struct {
 	Code    string
 	Message string
-	status  int // overrides the table, for codes it does not hold
-	cause   error
+	// HeadersNotSigned names the unsigned x-amz-* headers of an
+	// AccessDenied, as S3 does; empty otherwise.
+	HeadersNotSigned string
+	status           int // overrides the table, for codes it does not hold
+	cause            error
 }
 
 // Error implements error.

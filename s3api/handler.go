@@ -106,9 +106,10 @@ func newHandler(opts Options) *handler {
 type request struct {
 	r      *http.Request
 	id     string
-	query  url.Values
 	target target
-	// openBody opens the verified body; set once authenticated.
+	// query and openBody are set once authenticated: the query as it was
+	// verified, and the verified body.
+	query    url.Values
 	openBody bodyOpener
 }
 
@@ -141,7 +142,7 @@ var operations = map[string]opFunc{
 // ServeHTTP authenticates, routes and runs one request, then writes its
 // answer.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	q := &request{r: r, id: h.newRequestID(w, r), query: r.URL.Query()}
+	q := &request{r: r, id: h.newRequestID(w, r)}
 	w.Header().Set("x-amz-request-id", q.id)
 	resp, err := h.serve(q)
 	h.write(w, q, resp, err)
@@ -152,14 +153,14 @@ func (h *handler) serve(q *request) (*response, error) {
 	if headerBytes(q.r.Header) > maxHeaderBytes {
 		return nil, s3Error(codeHeadersTooLarge)
 	}
-	accessKey, open, err := h.auth(q.r)
-	if h.allow != nil && !h.allow(q.r, accessKey) {
+	who, err := h.auth(q.r)
+	if h.allow != nil && !h.allow(q.r, who.accessKey) {
 		return nil, s3Error(codeSlowDown)
 	}
 	if err != nil {
 		return nil, err
 	}
-	q.openBody = open
+	q.query, q.openBody = who.query, who.open
 	if q.target, err = resolveTarget(q.r, h.domain); err != nil {
 		return nil, err
 	}

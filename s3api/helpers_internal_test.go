@@ -35,10 +35,10 @@ func bytesBody(b []byte) bodyOpener {
 
 // trustingAuth accepts every request as signed by trustedKey and opens
 // its body unverified.
-func trustingAuth(r *http.Request) (string, bodyOpener, error) {
-	return trustedKey, func() (payload, error) {
+func trustingAuth(r *http.Request) (authenticated, error) {
+	return authenticated{accessKey: trustedKey, query: r.URL.Query(), open: func() (payload, error) {
 		return &plainPayload{r: r.Body, size: r.ContentLength, md5: md5.New()}, nil
-	}, nil
+	}}, nil
 }
 
 // trustedKey is the access key trustingAuth reports.

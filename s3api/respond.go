@@ -87,11 +87,12 @@ func (h *handler) writeBody(w http.ResponseWriter, q *request, resp *response) {
 
 // errorDoc is the S3 <Error> document.
 type errorDoc struct {
-	XMLName   xml.Name `xml:"Error"`
-	Code      string   `xml:"Code"`
-	Message   string   `xml:"Message"`
-	Resource  string   `xml:"Resource"`
-	RequestID string   `xml:"RequestId"`
+	XMLName          xml.Name `xml:"Error"`
+	Code             string   `xml:"Code"`
+	Message          string   `xml:"Message"`
+	HeadersNotSigned string   `xml:"HeadersNotSigned,omitempty"`
+	Resource         string   `xml:"Resource"`
+	RequestID        string   `xml:"RequestId"`
 }
 
 // writeError renders e, logging the cause of an InternalError. HEAD
@@ -103,7 +104,7 @@ func (h *handler) writeError(w http.ResponseWriter, q *request, e *apiError) {
 		w.WriteHeader(status)
 		return
 	}
-	doc := errorDoc{Code: e.Code, Message: e.Message, Resource: q.r.URL.Path, RequestID: q.id}
+	doc := errorDoc{Code: e.Code, Message: e.Message, HeadersNotSigned: e.HeadersNotSigned, Resource: q.r.URL.Path, RequestID: q.id}
 	h.writeXML(w, q, status, doc)
 }
 

@@ -18,6 +18,7 @@ import (
 	"sixfold/gateway/health"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/reqid"
+	"sixfold/s3api/sigv4"
 )
 
 // Deps are the services the handlers call.
@@ -97,7 +98,10 @@ func New(d Deps) *echo.Echo {
 }
 
 // requestLogger writes one line per request and puts a logger carrying the
-// request id into the request's context for everything below.
+// request id into the request's context for everything below. The URI is
+// logged with presigned URLs' signatures and credentials cut out: the log
+// outlives the URL's expiry and is read by more people than the URL was
+// meant for.
 func requestLogger(base zerolog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -113,7 +117,7 @@ func requestLogger(base zerolog.Logger) echo.MiddlewareFunc {
 				log.Info().
 					Str("method", req.Method).
 					Str("route", c.Path()).
-					Str("uri", req.RequestURI).
+					Str("uri", sigv4.RedactURI(req.RequestURI)).
 					Int("status", res.Status).
 					Int64("bytes_in", req.ContentLength).
 					Int64("bytes_out", res.Size).

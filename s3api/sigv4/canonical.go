@@ -39,23 +39,20 @@ func canonicalURI(r *http.Request) string {
 	return uri
 }
 
-// canonicalQuery decodes each name and value of the raw query and
-// re-encodes them with the SigV4 rules, sorted by name then value; a
-// valueless parameter becomes "name=". With presigned, X-Amz-Signature is
-// left out, since it cannot sign itself.
-func canonicalQuery(raw string, presigned bool) string {
+// canonicalQuery re-encodes every name and value of the parsed query with
+// the SigV4 rules, sorted by name then value; a valueless parameter
+// becomes "name=". With presigned, X-Amz-Signature is left out, since it
+// cannot sign itself.
+func canonicalQuery(q url.Values, presigned bool) string {
 	type param struct{ name, value string }
 	var params []param
-	for part := range strings.SplitSeq(raw, "&") {
-		if part == "" {
-			continue
-		}
-		name, value, _ := strings.Cut(part, "=")
-		name, value = awsEscape(unescape(name)), awsEscape(unescape(value))
+	for name, values := range q {
 		if presigned && name == "X-Amz-Signature" {
 			continue
 		}
-		params = append(params, param{name, value})
+		for _, v := range values {
+			params = append(params, param{awsEscape(name), awsEscape(v)})
+		}
 	}
 	slices.SortFunc(params, func(a, b param) int {
 		return cmp.Or(strings.Compare(a.name, b.name), strings.Compare(a.value, b.value))
@@ -68,17 +65,6 @@ func canonicalQuery(raw string, presigned bool) string {
 		b.WriteString(p.name + "=" + p.value)
 	}
 	return b.String()
-}
-
-// unescape decodes a query component as the signing clients do ('+' is a
-// space); text that is not valid percent-encoding is kept literally, so it
-// still gets signed rather than silently dropped.
-func unescape(s string) string {
-	d, err := url.QueryUnescape(s)
-	if err != nil {
-		return s
-	}
-	return d
 }
 
 // awsEscape percent-encodes every byte except the RFC 3986 unreserved

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -80,8 +81,8 @@ const maxDeclarationLength = 256
 // x-amz-checksum-<alg> headers, names in x-amz-trailer, and algorithms in
 // x-amz-sdk-checksum-algorithm and x-amz-checksum-algorithm (minio-go's
 // single PUT sends only the latter, expecting the server to compute it).
-func (p *Payload) declareChecksums(r *http.Request) error {
-	if describesObject(r) {
+func (p *Payload) declareChecksums(r *http.Request, query url.Values) error {
+	if describesObject(r.Method, query) {
 		return nil
 	}
 	if err := p.declareValues(r.Header); err != nil {
@@ -95,14 +96,10 @@ func (p *Payload) declareChecksums(r *http.Request) error {
 	return p.declareTrailer(r.Header.Get("X-Amz-Trailer"))
 }
 
-// describesObject reports whether r creates or completes a multipart
+// describesObject reports whether a request creates or completes a multipart
 // upload, whose checksum headers are about the object, not the body.
-func describesObject(r *http.Request) bool {
-	if r.Method != http.MethodPost {
-		return false
-	}
-	q := r.URL.Query()
-	return q.Has("uploads") || q.Has("uploadId")
+func describesObject(method string, query url.Values) bool {
+	return method == http.MethodPost && (query.Has("uploads") || query.Has("uploadId"))
 }
 
 // declareValues records x-amz-checksum-<alg> header values, which must be

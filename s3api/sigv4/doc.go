@@ -8,6 +8,13 @@
 // signed trailers or unsigned trailers. It also verifies Content-MD5 and the
 // x-amz-checksum-* values a request declares, in headers or trailers.
 //
+// Every x-amz-* header a request carries must be among its signed headers,
+// presigned or not: S3 acts on them (X-Amz-Copy-Source turns a PUT into a
+// copy), so an unsigned one is refused with AccessDenied, as S3 does. The
+// query is parsed once, strictly, and handed back as Auth.Query for the
+// handler to route on. RedactURI cuts presigned credentials out of a
+// request target before it is logged.
+//
 // The package knows HTTP and SigV4 only: it never writes responses. Every
 // failure is an *Error carrying the S3 error code and HTTP status, for the
 // handler layer to render.

@@ -8,6 +8,10 @@ import "net/http"
 type Error struct {
 	Code, Message string
 	Status        int
+	// HeadersNotSigned lists, comma-separated, the x-amz-* headers that
+	// were sent but not signed; S3 returns it as an element of the same
+	// name. Empty for every other failure.
+	HeadersNotSigned string
 }
 
 // Error returns "Code: Message".

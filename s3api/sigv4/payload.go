@@ -6,6 +6,7 @@ import (
 	"hash"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 )
 
@@ -80,7 +81,11 @@ func (p *Payload) readHeaders(r *http.Request, auth *Auth) (mode, error) {
 	if p.md5Want, err = contentMD5(r.Header); err != nil {
 		return 0, err
 	}
-	if err := p.declareChecksums(r); err != nil {
+	query, err := queryOf(r, auth)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.declareChecksums(r, query); err != nil {
 		return 0, err
 	}
 	if sum != nil {
@@ -95,6 +100,15 @@ func payloadHashOf(r *http.Request, auth *Auth) string {
 		return auth.PayloadHash
 	}
 	return r.Header.Get("X-Amz-Content-Sha256")
+}
+
+// queryOf is the query the request was verified with; an anonymous
+// request was never verified, so its query is parsed here, as strictly.
+func queryOf(r *http.Request, auth *Auth) (url.Values, error) {
+	if auth != nil {
+		return auth.Query, nil
+	}
+	return parseQuery(r.URL.RawQuery)
 }
 
 // setSource picks the decoder for the payload mode.

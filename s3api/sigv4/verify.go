@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -31,6 +33,10 @@ type Auth struct {
 	Signature         string    // hex request signature; seeds the chunk chain
 	PayloadHash       string    // literal X-Amz-Content-Sha256, or UNSIGNED-PAYLOAD for presigned
 	Presigned         bool
+	// Query is the request's query as verified. Read parameters from it,
+	// never from r.URL: it is the single parse the signature was checked
+	// against.
+	Query url.Values
 
 	key     []byte // derived signing key
 	scope   string // yyyymmdd/region/s3/aws4_request
@@ -44,15 +50,20 @@ const defaultMaxSkew = 15 * time.Minute
 // authentication), InvalidAccessKeyId, SignatureDoesNotMatch,
 // RequestTimeTooSkewed, AuthorizationHeaderMalformed,
 // AuthorizationQueryParametersError or InvalidRequest/InvalidArgument.
+// AccessDenied with HeadersNotSigned set means an x-amz-* header was
+// present but not signed.
 func (v *Verifier) Verify(r *http.Request) (*Auth, error) {
-	q := r.URL.Query()
+	q, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, err
+	}
 	_, hasHeader := r.Header["Authorization"]
 	presigned := q.Has("X-Amz-Signature") || q.Has("X-Amz-Credential") || q.Has("X-Amz-Algorithm")
 	switch {
 	case hasHeader && presigned:
 		return nil, newError(CodeInvalidArgument, "only one auth mechanism allowed")
 	case hasHeader:
-		return v.verifyHeader(r)
+		return v.verifyHeader(r, q)
 	case presigned:
 		return v.verifyPresigned(r, q)
 	}
@@ -60,7 +71,7 @@ func (v *Verifier) Verify(r *http.Request) (*Auth, error) {
 }
 
 // verifyHeader authenticates the Authorization header form.
-func (v *Verifier) verifyHeader(r *http.Request) (*Auth, error) {
+func (v *Verifier) verifyHeader(r *http.Request, q url.Values) (*Auth, error) {
 	sa, err := parseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
 		return nil, authError(CodeAuthorizationHeaderMalformed, err)
@@ -80,10 +91,11 @@ func (v *Verifier) verifyHeader(r *http.Request) (*Auth, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.Query = q
 	if err := v.checkSkew(t); err != nil {
 		return nil, err
 	}
-	return a, a.check(r, sa, canonicalQuery(r.URL.RawQuery, false))
+	return a, a.check(r, sa)
 }
 
 // verifyPresigned authenticates a presigned URL.
@@ -100,11 +112,11 @@ func (v *Verifier) verifyPresigned(r *http.Request, q url.Values) (*Auth, error)
 	if err != nil {
 		return nil, err
 	}
-	a.Presigned = true
+	a.Presigned, a.Query = true, q
 	if err := v.checkValidity(t, p.expires); err != nil {
 		return nil, err
 	}
-	return a, a.check(r, p.signedAuth, canonicalQuery(r.URL.RawQuery, true))
+	return a, a.check(r, p.signedAuth)
 }
 
 // presignedPayloadHash: presigned URLs sign UNSIGNED-PAYLOAD unless the
@@ -155,14 +167,41 @@ func (v *Verifier) newAuth(c credential, t time.Time, amzDate, payloadHash strin
 
 // check recomputes the request signature and compares it in constant time.
 // On success it records the signature, which seeds aws-chunked chains.
-func (a *Auth) check(r *http.Request, sa signedAuth, query string) error {
-	cr := canonicalRequest(r, sa.signedHeaders, query, a.PayloadHash)
+func (a *Auth) check(r *http.Request, sa signedAuth) error {
+	if names := unsignedAmzHeaders(r.Header, sa.signedHeaders); len(names) > 0 {
+		return headersNotSigned(names)
+	}
+	cr := canonicalRequest(r, sa.signedHeaders, canonicalQuery(a.Query, a.Presigned), a.PayloadHash)
 	want := hmacSHA256(a.key, stringToSign(a.amzDate, a.scope, cr))
 	if !hmac.Equal(want, sa.signature) {
 		return newError(CodeSignatureDoesNotMatch, "the request signature we calculated does not match the signature you provided")
 	}
 	a.Signature = hex.EncodeToString(sa.signature)
 	return nil
+}
+
+// unsignedAmzHeaders returns, lower-case and sorted, the x-amz-* headers
+// of h that signed does not list. S3 acts on every x-amz-* header (a copy
+// source, metadata, checksums), so one left out of the signature could be
+// added by anyone holding a presigned URL or replaying a request.
+func unsignedAmzHeaders(h http.Header, signed []string) []string {
+	var names []string
+	for name := range h {
+		lower := strings.ToLower(name)
+		if strings.HasPrefix(lower, "x-amz-") && !slices.Contains(signed, lower) {
+			names = append(names, lower)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// headersNotSigned is S3's answer to unsigned x-amz-* headers: 403
+// AccessDenied naming them.
+func headersNotSigned(names []string) *Error {
+	e := newError(CodeAccessDenied, "There were headers present in the request which were not signed")
+	e.HeadersNotSigned = strings.Join(names, ", ")
+	return e
 }
 
 func (v *Verifier) now() time.Time {

@@ -1,0 +1,54 @@
+package sigv4
+
+import (
+	"net/url"
+	"strings"
+)
+
+// authParams are the query parameters of presigned authentication. Each
+// may appear at most once, under exactly this spelling.
+var authParams = []string{
+	"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
+	"X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature",
+}
+
+// parseQuery is the only parse of a request's query: the signature is
+// checked against what it returns, and the handler routes on the same
+// values (Auth.Query), so no parameter can be signed as one thing and
+// served as another.
+//
+// It refuses what readers disagree on. A ';' is a separator to some
+// parsers and not to Go's (url.ParseQuery drops the whole pair), and bad
+// percent-encoding is dropped by one parser and kept by another. A repeated
+// authentication parameter, or one spelled in another case, could be read
+// by one component and ignored by the next.
+func parseQuery(raw string) (url.Values, error) {
+	if strings.IndexByte(raw, ';') >= 0 {
+		return nil, newError(CodeInvalidArgument, "the query string may not contain ';'")
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, newError(CodeInvalidArgument, "the query string is not valid URL encoding")
+	}
+	for name, values := range q {
+		spelling, isAuth := authParamNamed(name)
+		switch {
+		case isAuth && spelling != name:
+			return nil, newError(CodeAuthorizationQueryParamsError, "query parameter "+quote(name)+" must be spelled "+spelling)
+		case isAuth && len(values) > 1:
+			return nil, newError(CodeAuthorizationQueryParamsError, "query parameter "+name+" is repeated")
+		}
+	}
+	return q, nil
+}
+
+// authParamNamed returns the spelling of the authentication parameter
+// that name is, ignoring case.
+func authParamNamed(name string) (string, bool) {
+	for _, p := range authParams {
+		if strings.EqualFold(name, p) {
+			return p, true
+		}
+	}
+	return "", false
+}
