@@ -65,8 +65,9 @@ func TestMetricsCountAKnownSequence(t *testing.T) {
 		{"sixfold_gateway_downloads_total", []string{"result=ok"}, 2},
 		{"sixfold_gateway_bytes_in_total", []string{"door=files"}, float64(sizes[0] + sizes[1] + sizes[2])},
 		{"sixfold_gateway_bytes_out_total", []string{"door=files"}, float64(bodyOut)},
-		// Six chunk streams per upload and per whole download, over all nodes.
-		{"sixfold_gateway_node_request_duration_seconds_count", []string{"method=PutChunk"}, 18},
+		// Eight shard streams (six data, two parity) per upload, and six
+		// (the data shards) per whole download, over all nodes.
+		{"sixfold_gateway_node_request_duration_seconds_count", []string{"method=PutChunk"}, 24},
 		{"sixfold_gateway_node_request_duration_seconds_count", []string{"method=GetChunk"}, 12},
 		{"sixfold_gateway_node_request_errors_total", []string{"method=PutChunk"}, 0},
 		{"sixfold_gateway_node_request_errors_total", []string{"method=GetChunk"}, 0},

@@ -126,7 +126,7 @@ func (s *Service) OpenParts(ctx context.Context, parts []Part, offset, length in
 
 func (s *Service) precheck(ctx context.Context, pc piece) error {
 	if pc.blob.Striped() {
-		return s.precheckStriped(pc.blob)
+		return s.precheckStriped(pc)
 	}
 	return s.precheckLegacy(ctx, pc)
 }

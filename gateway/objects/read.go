@@ -15,20 +15,63 @@ import (
 // the stripe being assembled, so all shards of a stripe arrive in parallel.
 const framesAhead = 2
 
-// precheckStriped refuses a blob that cannot be read from the shards not
-// known to be lost, or on nodes known to be down.
-func (s *Service) precheckStriped(b Blob) error {
-	usable := 0
+// precheckStriped refuses a range of a blob that cannot be read: a data
+// shard it needs is lost or on a node known to be down, and fewer than
+// DataShards shards are left to rebuild it from.
+func (s *Service) precheckStriped(pc piece) error {
+	b := pc.blob
+	l := b.Layout()
+	usable := make([]bool, l.Shards())
+	n := 0
 	for _, c := range b.Chunks {
-		if c.Status == ChunkStored && !s.cluster.Down(c.ServerAddress) {
-			usable++
+		if c.Number < l.Shards() && c.Status == ChunkStored && !s.cluster.Down(c.ServerAddress) {
+			usable[c.Number] = true
+			n++
 		}
 	}
-	if usable < b.DataShards {
-		s.cluster.RequestRefresh()
-		return fmt.Errorf("%w: blob %s has %d usable shards of the %d it needs", ErrNodeUnavailable, b.ID, usable, b.DataShards)
+	if n >= l.Data {
+		return nil
+	}
+	for _, sp := range neededShards(l, pc.offset, pc.length) {
+		if !usable[sp] {
+			s.cluster.RequestRefresh()
+			return fmt.Errorf("%w: blob %s has %d usable shards of the %d it needs", ErrNodeUnavailable, b.ID, n, l.Data)
+		}
 	}
 	return nil
+}
+
+// neededShards are the data shards holding any byte of the range.
+func neededShards(l erasure.Layout, offset, length int64) []int {
+	if length == 0 {
+		return nil
+	}
+	seen := make([]bool, l.Data)
+	first := offset / l.StripeBytes()
+	last := (offset + length - 1) / l.StripeBytes()
+	// Only the first and last stripes can leave a data shard out; any
+	// stripe between them needs all six.
+	var out []int
+	for stripe := first; stripe <= last; stripe++ {
+		if stripe > first && stripe < last {
+			stripe = last - 1
+			for i := range seen {
+				seen[i] = true
+			}
+			continue
+		}
+		lo := max(offset, stripe*l.StripeBytes())
+		hi := min(offset+length, (stripe+1)*l.StripeBytes())
+		for _, sp := range l.Spans(lo, hi-lo) {
+			seen[sp.Shard] = true
+		}
+	}
+	for i, ok := range seen {
+		if ok {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // stripeSource delivers the blocks of a striped blob's stripes, in
@@ -288,6 +331,11 @@ func (s *Service) openShardStream(ctx context.Context, l erasure.Layout, c Chunk
 			if err != nil {
 				return
 			}
+		}
+		// Read the stream to its end, so it finishes cleanly rather than
+		// being cancelled with frames already all delivered.
+		if _, err := stream.Recv(); !errors.Is(err, io.EOF) && ctx.Err() == nil {
+			s.log.Debug().Err(err).Str("chunk_id", c.ID.String()).Msg("shard stream did not end after its last frame")
 		}
 	}()
 	return st, nil
