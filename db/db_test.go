@@ -37,8 +37,8 @@ func TestMigrateConcurrentlyThenDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if got := countTables(t, pool); got != 12 { // 11 tables + schema_migrations
-		t.Errorf("tables after up = %d; want 12", got)
+	if got := countTables(t, pool); got != 13 { // 12 tables + schema_migrations
+		t.Errorf("tables after up = %d; want 13", got)
 	}
 	if err := db.MigrateDown(dsn); err != nil {
 		t.Fatalf("down: %v", err)
@@ -63,21 +63,25 @@ func TestSchemaRejectsBadRows(t *testing.T) {
 	ctx := context.Background()
 	q := dbq.New(pool)
 	fileID := uuid.New()
-	if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "a", ContentType: "x", Size: 11 << 30, Metadata: []byte("{}"), Owner: "files"}); err == nil {
+	if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "a", ContentType: "x", Size: 11 << 30, Metadata: []byte("{}"), Owner: "files", DataShards: 6}); err == nil {
 		t.Error("a file over 10 GiB was accepted")
 	}
-	if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "a", ContentType: "x", Size: 1, Metadata: []byte("{}"), Owner: "files"}); err != nil {
+	if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "a", ContentType: "x", Size: 1, Metadata: []byte("{}"), Owner: "files", DataShards: 6, ParityShards: 2, BlockSize: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
 	// A completed file must have a checksum.
 	if _, err := pool.Exec(ctx, `UPDATE files SET status = 'completed' WHERE id = $1`, fileID); err == nil {
 		t.Error("a completed file without checksum was accepted")
 	}
+	// A blob's layout must be a code Reed-Solomon can build.
+	if err := q.InsertFile(ctx, dbq.InsertFileParams{ID: uuid.New(), Filename: "c", ContentType: "x", Size: 1, Metadata: []byte("{}"), Owner: "files"}); err == nil {
+		t.Error("a file with 0 data shards was accepted")
+	}
 	_, err := q.GetFile(ctx, uuid.New())
 	if !errors.Is(db.Translate(err), db.ErrNotFound) {
 		t.Errorf("GetFile(missing) = %v; want ErrNotFound", err)
 	}
-	err = q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "b", ContentType: "x", Size: 1, Metadata: []byte("{}"), Owner: "files"})
+	err = q.InsertFile(ctx, dbq.InsertFileParams{ID: fileID, Filename: "b", ContentType: "x", Size: 1, Metadata: []byte("{}"), Owner: "files", DataShards: 6})
 	if !errors.Is(db.Translate(err), db.ErrConflict) {
 		t.Errorf("duplicate InsertFile = %v; want ErrConflict", err)
 	}
