@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"maps"
 	"net"
@@ -44,13 +45,15 @@ func TestFaultGatewayKilledMidUpload(t *testing.T) {
 
 	const size = 500 << 20
 	done := make(chan faultResult, 1)
+	// Paced at about 50 MiB/s, so that the kill lands mid-body: all shards
+	// stream at once, so a fast upload would be over before the kill.
+	body := &pacedReader{r: randomData(11, size), every: 1 << 20, pause: 20 * time.Millisecond}
 	go func() {
-		done <- faultUpload(c, 10*time.Minute, "raw", "big.bin", randomData(11, size), size)
+		done <- faultUpload(c, 10*time.Minute, "raw", "big.bin", body, size)
 	}()
-	// Kill once the session records progress and a chunk is durable on a
-	// node, so that there is something on disk to clean up.
+	// Kill once the session records progress, so that every node is
+	// writing a shard that must be cleaned up.
 	up := p.waitUploading(t, 30*time.Second, 10*time.Second)
-	faultRetry(10*time.Second, func() bool { return p.onDisk(t, up.chunkIDs) > 0 })
 	if err := cl.KillGateway(); err != nil {
 		t.Fatal(err)
 	}
@@ -87,9 +90,9 @@ func TestFaultNodeKilledMidUpload(t *testing.T) {
 	cases := []struct {
 		name string
 		door string
-		// victim is the chunk whose node dies once chunk 0 has been sent:
-		// chunk 0 is then being fsynced (its answer not yet in), chunk 1
-		// streaming (killed mid-chunk), chunk 5 not begun.
+		// victim is the shard whose node dies once the first stripe has
+		// been sent; all shards stream at once, so the cases differ only
+		// in which node and door.
 		victim int
 	}{
 		{"raw/node of a chunk awaiting its fsync", "raw", 0},
@@ -958,7 +961,13 @@ func (p *faultProbe) pickVictim(t *testing.T, files map[string]faultFile) (int, 
 	t.Helper()
 	users := map[string]map[string]bool{} // address -> files with bytes there
 	rows, err := p.pool.Query(context.Background(), `SELECT c.file_id::text, s.address FROM chunks c
-		JOIN storage_servers s ON s.id = c.storage_server_id WHERE c.size > 0`)
+		JOIN storage_servers s ON s.id = c.storage_server_id JOIN files f ON f.id = c.file_id
+		WHERE CASE WHEN f.block_size = 0 THEN c.size > 0
+		           -- a data shard holds blob bytes when its first block starts
+		           -- before the blob's end (the last stripe's blocks are
+		           -- ceil(L/6) bytes)
+		           ELSE c.chunk_number < f.data_shards AND c.chunk_number *
+		                ceil(least(f.size, f.data_shards::bigint * f.block_size)::numeric / f.data_shards) < f.size END`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1123,8 +1132,14 @@ func (p *faultProbe) checkNodeChunks(t *testing.T, i int, queuedOK bool) {
 		if err != nil {
 			return err
 		}
-		if got := sum(raw); int64(len(raw)) != size || hash == nil || got != *hash {
-			t.Errorf("%s: chunk file %s is %d bytes sha256 %s; its row says %d bytes %v", p.cl.NodeName(i), id, len(raw), got, size, faultDeref(hash))
+		// A shard's row holds the CRC32C of its file (8 hex digits), a
+		// pre-parity chunk's its SHA-256.
+		got := sum(raw)
+		if hash != nil && len(*hash) == 8 {
+			got = fmt.Sprintf("%08x", crc32.Checksum(raw, crc32.MakeTable(crc32.Castagnoli)))
+		}
+		if int64(len(raw)) != size || hash == nil || got != *hash {
+			t.Errorf("%s: chunk file %s is %d bytes with digest %s; its row says %d bytes %v", p.cl.NodeName(i), id, len(raw), got, size, faultDeref(hash))
 		}
 		return nil
 	})

@@ -104,7 +104,10 @@ func TestSoakMixedTrafficWithNodeCrash(t *testing.T) {
 	}
 	// With parity a node down costs readers nothing (issue 8).
 	if n := s.readsFailed.Load(); n != 0 {
-		t.Errorf("%d reads failed while a node was down; want 0", n)
+		s.mu.Lock()
+		ids := s.failedReadIDs
+		s.mu.Unlock()
+		t.Errorf("%d reads failed while a node was down; want 0; gateway log of them:\n%s", n, strings.Join(faultLogLines(cl, ids...), "\n"))
 	}
 	if n := s.readsWrong.Load(); n != 0 {
 		t.Errorf("%d reads returned 200 and a whole body with the wrong bytes; want 0", n)
@@ -128,7 +131,9 @@ type soak struct {
 	uncertain []string             // a DELETE whose outcome is unknown
 	failures  map[string]int       // upload failures by status (or "error")
 	oddIDs    []string             // request ids of failures other than 503
-	lostNow   []string             // found missing during the run
+	// failedReadIDs are the request ids of failed reads, for their log lines.
+	failedReadIDs []string
+	lostNow       []string // found missing during the run
 
 	acked, failed, deleted           atomic.Int64
 	readsOK, readsFailed, readsWrong atomic.Int64
@@ -245,6 +250,9 @@ func (s *soak) read(ctx context.Context, r int) {
 			s.readsGone.Add(1) // deleted by a writer meanwhile
 		default:
 			s.readsFailed.Add(1)
+			s.mu.Lock()
+			s.failedReadIDs = append(s.failedReadIDs, g.requestID)
+			s.mu.Unlock()
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -113,10 +113,24 @@ func (c *Cluster) Refresh(ctx context.Context) error {
 	changed := len(nodes) != len(c.nodes)
 	c.ring, c.nodes, c.down = ring, nodes, down
 	c.mu.Unlock()
+	c.retryFailedConns(nodes)
 	if changed {
 		c.log.Info().Int("nodes", len(nodes)).Int("points", len(points)).Msg("placement ring rebuilt")
 	}
 	return nil
+}
+
+// retryFailedConns reconnects at once to ring nodes whose connection is in
+// transient failure: a node that just came back (its registration notified
+// us) must not wait out grpc's reconnect backoff, up to two minutes.
+func (c *Cluster) retryFailedConns(nodes map[placement.NodeID]Node) {
+	c.connMu.Lock()
+	defer c.connMu.Unlock()
+	for _, n := range nodes {
+		if conn, ok := c.conns[n.Address]; ok && conn.GetState() == connectivity.TransientFailure {
+			conn.ResetConnectBackoff()
+		}
+	}
 }
 
 // RequestRefresh asks Run to rebuild the ring soon; it never blocks. Called

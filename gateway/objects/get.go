@@ -30,6 +30,11 @@ func (s *Service) Stat(ctx context.Context, id uuid.UUID) (Blob, error) {
 		return Blob{}, metadataError(db.Translate(err))
 	}
 	b := blobFromRow(f)
+	if len(rows) == 0 && b.Status == "completed" {
+		// Every completed blob has its shard rows: none means it was
+		// deleted between the two queries.
+		return Blob{}, fmt.Errorf("%w: blob %s deleted while it was read", ErrNotFound, id)
+	}
 	for _, r := range rows {
 		b.Chunks = append(b.Chunks, Chunk{ID: r.ID, Number: int(r.ChunkNumber), Offset: r.ByteOffset, Size: r.Size,
 			Hash: r.Hash.String, Status: r.Status, ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})

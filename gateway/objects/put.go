@@ -139,7 +139,9 @@ func (s *Service) firstUnreachable(ctx context.Context, ids []placement.NodeID, 
 			continue
 		}
 		seen[id] = true
-		if s.cluster.Down(nodes[id].Address) || !s.cluster.WaitReady(ctx, nodes[id].Address) {
+		// WaitReady, not Down: it gives a failed connection one fresh
+		// attempt, so a node that just restarted is not placed around.
+		if !s.cluster.WaitReady(ctx, nodes[id].Address) {
 			s.log.Warn().Str("server_id", string(id)).Str("address", nodes[id].Address).Msg("storage node unreachable; placing around it")
 			return id
 		}
@@ -267,7 +269,10 @@ func (s *Service) pump(ctx context.Context, up *upload, codec *erasure.Codec, bo
 			return 0, err
 		}
 		up.dispatch(st)
-		if time.Since(lastTouch) > 2*time.Second {
+		// Progress keeps a long upload's session alive and shows in it;
+		// after the first stripe so an operator sees a large upload move,
+		// then every 2 s. A one-stripe blob pays no extra round trip.
+		if stripe := size / l.StripeBytes(); (stripe == 1 && readErr == nil && size < in.Size) || time.Since(lastTouch) > 2*time.Second {
 			s.touchSession(ctx, sessionID, size)
 			lastTouch = time.Now()
 		}

@@ -96,7 +96,25 @@ func (s *Service) newUpload(ctx context.Context, b *Blob, exact bool) *upload {
 	return up
 }
 
+// openAttempts bounds how often a shard stream is opened before data
+// flows: a node that restarted leaves the gateway a connection that fails
+// its first call, and a second attempt on a fresh connection succeeds.
+const openAttempts = 3
+
 func (s *Service) openShard(ctx context.Context, w *shardWriter, expected int64) error {
+	var err error
+	for attempt := range openAttempts {
+		if attempt > 0 && !s.cluster.WaitReady(ctx, w.chunk.ServerAddress) {
+			break
+		}
+		if err = s.openShardOnce(ctx, w, expected); err == nil || ctx.Err() != nil || !errors.Is(err, ErrNodeUnavailable) {
+			return err
+		}
+	}
+	return err
+}
+
+func (s *Service) openShardOnce(ctx context.Context, w *shardWriter, expected int64) error {
 	client, err := s.cluster.Client(w.chunk.ServerAddress)
 	if err != nil {
 		return err

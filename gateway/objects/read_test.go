@@ -1,0 +1,221 @@
+package objects_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"sixfold/gateway/erasure"
+	"sixfold/gateway/objects"
+	"sixfold/proto/storagepb"
+)
+
+// degradedSize is three full stripes and a short one, whose blocks are
+// ceil(5000/6) = 834 bytes.
+const degradedSize = 3*testStripe + 5000
+
+// degradedRanges cross every kind of boundary of a degradedSize blob.
+var degradedRanges = []struct {
+	name   string
+	offset int64
+	length int64
+}{
+	{"whole blob", 0, degradedSize},
+	{"first byte", 0, 1},
+	{"across a block edge", testBlock - 6, 12},
+	{"across a stripe edge", testStripe - 6, 12},
+	{"from the last block of one stripe into the third", 5*testBlock + 1, testStripe + 2},
+	{"across a block edge of the short stripe", 3*testStripe + 830, 10},
+	{"last byte", degradedSize - 1, 1},
+}
+
+// lossPatterns lists every set of at most k of n shards, smallest first.
+func lossPatterns(n, k int) [][]int {
+	patterns := [][]int{nil}
+	for size := 1; size <= k; size++ {
+		var grow func(start int, set []int)
+		grow = func(start int, set []int) {
+			if len(set) == size {
+				patterns = append(patterns, append([]int(nil), set...))
+				return
+			}
+			for i := start; i < n; i++ {
+				grow(i+1, append(set, i))
+			}
+		}
+		grow(0, nil)
+	}
+	return patterns
+}
+
+func patternName(lost []int) string {
+	if len(lost) == 0 {
+		return "none lost"
+	}
+	return "lost " + strings.Trim(strings.ReplaceAll(fmt.Sprint(lost), " ", ","), "[]")
+}
+
+// Every pattern of up to P lost shards reads back right, whether the nodes
+// fail their calls (found out per read) or are known down (routed around
+// without a call).
+func TestDegradedReads(t *testing.T) {
+	e := newEnv(t, 8)
+	s := e.service(2)
+	data := payload(degradedSize, 42)
+	b := e.stat(t, s, e.put(t, s, data).ID)
+	for _, lost := range lossPatterns(b.DataShards+b.ParityShards, b.ParityShards) {
+		for _, known := range []bool{false, true} {
+			how := "unavailable"
+			if known {
+				how = "known down"
+			}
+			t.Run(patternName(lost)+"/"+how, func(t *testing.T) {
+				defer e.cluster.reset()
+				var gone []*testNode
+				for _, i := range lost {
+					n := e.nodeOf(t, shard(t, b, i))
+					n.faults.kill()
+					e.cluster.setDown(n, known)
+					gone = append(gone, n)
+				}
+				for _, r := range degradedRanges {
+					checkRange(t, s, b, data, r.offset, r.length)
+				}
+				for _, n := range gone {
+					if calls := n.faults.count(storagepb.StorageService_GetChunk_FullMethodName); known && calls != 0 {
+						t.Errorf("node known down got %d GetChunk calls; want 0", calls)
+					}
+				}
+			})
+		}
+	}
+	// Nodes that failed their calls are not mistaken for rotten shards.
+	for _, c := range e.stat(t, s, b.ID).Chunks {
+		if c.Status != objects.ChunkStored {
+			t.Errorf("after the reads, shard %d is %s; want %s", c.Number, c.Status, objects.ChunkStored)
+		}
+	}
+}
+
+// A frozen node costs a read one stall timeout per frozen shard, not a
+// hang: the read goes on from parity.
+func TestReadAroundFrozenNodes(t *testing.T) {
+	e := newEnv(t, 8)
+	s := e.service(2)
+	data := payload(degradedSize, 43)
+	b := e.stat(t, s, e.put(t, s, data).ID)
+	tests := []struct {
+		name   string
+		frozen []int // shards whose nodes freeze
+	}{
+		{"one data shard's node", []int{0}},
+		{"two data shards' nodes", []int{1, 4}},
+		{"a data and a parity shard's node", []int{5, 6}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer e.cluster.reset()
+			start := time.Now()
+			checkRange(t, s, b, data, 0, degradedSize)
+			clean := time.Since(start)
+			for _, i := range tt.frozen {
+				e.nodeOf(t, shard(t, b, i)).faults.freeze()
+			}
+			start = time.Now()
+			checkRange(t, s, b, data, 0, degradedSize)
+			took := time.Since(start)
+			t.Logf("read of %d bytes with shards %v frozen: %v (%v without; stall timeout %v)", degradedSize, tt.frozen, took, clean, testStall)
+			if bound := time.Duration(10*len(tt.frozen))*testStall + 2*clean; took > bound {
+				t.Errorf("read took %v; want under %v", took, bound)
+			}
+		})
+	}
+}
+
+// A flipped byte in a data shard is caught by its block's CRC32C: the
+// read returns the right bytes, rebuilt from parity, and the shard is
+// flagged corrupt for the healer. Each case rots a fresh blob.
+func TestReadAroundRottenBlock(t *testing.T) {
+	e := newEnv(t, 8)
+	s := e.service(2)
+	l := erasure.Layout{Data: objects.DataShards, Parity: 2, BlockSize: testBlock, Size: degradedSize}
+	tests := []struct {
+		name           string
+		flip           int64 // offset in shard 1's file
+		offset, length int64 // range read
+	}{
+		{"block byte, whole blob", l.FrameOffset(1) + erasure.FrameHeader + 100, 0, degradedSize},
+		{"block byte, range inside that block", l.FrameOffset(1) + erasure.FrameHeader + 100, testStripe + testBlock + 50, 200},
+		{"checksum byte, range across the block's edge", l.FrameOffset(2) + 1, 2*testStripe + testBlock - 10, 20},
+		{"short stripe's block, range inside it", l.FrameOffset(3) + erasure.FrameHeader + 5, 3*testStripe + l.BlockLen(3) + 2, 10},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := payload(degradedSize, uint64(50+i))
+			b := e.stat(t, s, e.put(t, s, data).ID)
+			rotten := shard(t, b, 1)
+			e.nodeOf(t, rotten).flipByte(t, rotten.ID, tt.flip)
+			checkRange(t, s, b, data, tt.offset, tt.length)
+			if got := e.chunkStatus(t, rotten.ID); got != objects.ChunkCorrupt {
+				t.Errorf("rotten shard is %s; want %s", got, objects.ChunkCorrupt)
+			}
+			// Flagged, the shard is not even asked for any more.
+			checkRange(t, s, e.stat(t, s, b.ID), data, 0, degradedSize)
+		})
+	}
+}
+
+// With more shards lost than there is parity, a read that needs a lost
+// data shard fails as retryable and never returns a wrong byte; one that
+// needs only readable data shards is still served.
+func TestReadWithTooManyShardsLost(t *testing.T) {
+	e := newEnv(t, 8)
+	s := e.service(2)
+	data := payload(degradedSize, 44)
+	b := e.stat(t, s, e.put(t, s, data).ID)
+	tests := []struct {
+		name           string
+		lost           []int
+		known          bool // the nodes are known down, not only failing
+		offset, length int64
+		wantErr        bool
+	}{
+		{"three data shards", []int{0, 1, 2}, false, 0, degradedSize, true},
+		{"a data shard and both parity shards", []int{2, 6, 7}, false, 0, degradedSize, true},
+		{"lost data shard in the last stripe only", []int{5, 6, 7}, false, 0, degradedSize, true},
+		{"known down, refused at Open", []int{0, 6, 7}, true, 0, degradedSize, true},
+		{"range on readable data shards", []int{3, 6, 7}, false, 0, 100, false},
+		{"range on readable data shards, known down", []int{3, 6, 7}, true, testStripe + 10, testBlock, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer e.cluster.reset()
+			for _, i := range tt.lost {
+				n := e.nodeOf(t, shard(t, b, i))
+				n.faults.kill()
+				e.cluster.setDown(n, tt.known)
+			}
+			got, err := readRange(s, b, tt.offset, tt.length)
+			want := data[tt.offset : tt.offset+tt.length]
+			switch {
+			case !tt.wantErr && err != nil:
+				t.Errorf("read: %v; want the range", err)
+			case !tt.wantErr:
+				if d := diff(got, want); d != "" {
+					t.Errorf("read: %s", d)
+				}
+			case err == nil:
+				t.Errorf("read of %d bytes succeeded with shards %v lost; want an error", len(got), tt.lost)
+			case !errors.Is(err, objects.ErrNodeUnavailable):
+				t.Errorf("read: %v; want ErrNodeUnavailable", err)
+			case !bytes.HasPrefix(want, got):
+				t.Errorf("before failing, read returned %s", diff(got, want[:len(got)]))
+			case tt.known && got != nil:
+				t.Errorf("Open succeeded and %d bytes were read; want Open to refuse", len(got))
+			}
+		})
+	}
+}
