@@ -105,9 +105,9 @@ func TestSoakMixedTrafficWithNodeCrash(t *testing.T) {
 	// With parity a node down costs readers nothing (issue 8).
 	if n := s.readsFailed.Load(); n != 0 {
 		s.mu.Lock()
-		ids := s.failedReadIDs
+		ids, what := s.failedReadIDs, s.failedReads
 		s.mu.Unlock()
-		t.Errorf("%d reads failed while a node was down; want 0; gateway log of them:\n%s", n, strings.Join(faultLogLines(cl, ids...), "\n"))
+		t.Errorf("%d reads failed while a node was down; want 0:\n%s\ngateway log of them:\n%s", n, strings.Join(what, "\n"), strings.Join(faultLogLines(cl, ids...), "\n"))
 	}
 	if n := s.readsWrong.Load(); n != 0 {
 		t.Errorf("%d reads returned 200 and a whole body with the wrong bytes; want 0", n)
@@ -133,6 +133,7 @@ type soak struct {
 	oddIDs    []string             // request ids of failures other than 503
 	// failedReadIDs are the request ids of failed reads, for their log lines.
 	failedReadIDs []string
+	failedReads   []string // what each failed read got
 	lostNow       []string // found missing during the run
 
 	acked, failed, deleted           atomic.Int64
@@ -252,6 +253,7 @@ func (s *soak) read(ctx context.Context, r int) {
 			s.readsFailed.Add(1)
 			s.mu.Lock()
 			s.failedReadIDs = append(s.failedReadIDs, g.requestID)
+			s.failedReads = append(s.failedReads, fmt.Sprintf("GET %s: status %d, %d of %d bytes, err %v, request %q", id, g.status, g.n, f.size, g.err, g.requestID))
 			s.mu.Unlock()
 		}
 		time.Sleep(20 * time.Millisecond)
