@@ -147,6 +147,13 @@ type Options struct {
 	// is given up: a read reconstructs the shard from parity, a write goes
 	// on without it while the write quorum holds. Default 5s.
 	StallTimeout time.Duration
+	// Retries is how often opening a shard stream is retried after a
+	// transient node error, RetryDelay apart, before the write goes on
+	// without that shard (storage.max_retries, storage.retry_delay).
+	// Defaults 3 and 100ms. A read does not retry: it fails over to parity
+	// at once, which is faster than waiting.
+	Retries    int
+	RetryDelay time.Duration
 	// Heal configures the healer (RunHealer).
 	Heal HealOptions
 	// Observer, when set, is told about every upload and download
@@ -160,6 +167,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.StallTimeout <= 0 {
 		o.StallTimeout = 5 * time.Second
+	}
+	if o.Retries <= 0 {
+		o.Retries = 3
+	}
+	if o.RetryDelay <= 0 {
+		o.RetryDelay = 100 * time.Millisecond
 	}
 	o.Heal = o.Heal.withDefaults()
 	return o

@@ -96,14 +96,19 @@ func (s *Service) newUpload(ctx context.Context, b *Blob, exact bool) *upload {
 	return up
 }
 
-// openAttempts bounds how often a shard stream is opened before data
-// flows: a node that restarted leaves the gateway a connection that fails
-// its first call, and a second attempt on a fresh connection succeeds.
-const openAttempts = 3
-
+// openShard opens a shard's stream, retrying transient failures: a node
+// that restarted leaves the gateway a connection that fails its first
+// call, and a second attempt on a fresh connection succeeds.
 func (s *Service) openShard(ctx context.Context, w *shardWriter, expected int64) error {
 	var err error
-	for attempt := range openAttempts {
+	for attempt := range 1 + s.opts.Retries {
+		if attempt > 1 {
+			select {
+			case <-time.After(s.opts.RetryDelay):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		if attempt > 0 && !s.cluster.WaitReady(ctx, w.chunk.ServerAddress) {
 			break
 		}
