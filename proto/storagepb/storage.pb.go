@@ -542,11 +542,20 @@ func (*HealthCheckRequest) Descriptor() ([]byte, []int) {
 }
 
 type HealthCheckResponse struct {
-	state         protoimpl.MessageState     `protogen:"open.v1"`
-	Status        HealthCheckResponse_Status `protobuf:"varint,1,opt,name=status,proto3,enum=sixfold.storage.v1.HealthCheckResponse_Status" json:"status,omitempty"`
-	ServerId      string                     `protobuf:"bytes,2,opt,name=server_id,json=serverId,proto3" json:"server_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState     `protogen:"open.v1"`
+	Status   HealthCheckResponse_Status `protobuf:"varint,1,opt,name=status,proto3,enum=sixfold.storage.v1.HealthCheckResponse_Status" json:"status,omitempty"`
+	ServerId string                     `protobuf:"bytes,2,opt,name=server_id,json=serverId,proto3" json:"server_id,omitempty"`
+	// The seed design's fields, for monitoring written against it. healthy is
+	// status == STATUS_SERVING with the data directory readable; the spaces are
+	// bytes of the data directory's file system (used_space counts chunk
+	// files only). chunk_count is int32 as the seed has it, held at 2^31-1
+	// beyond that; GetStats carries the int64 count.
+	Healthy        bool  `protobuf:"varint,3,opt,name=healthy,proto3" json:"healthy,omitempty"`
+	AvailableSpace int64 `protobuf:"varint,4,opt,name=available_space,json=availableSpace,proto3" json:"available_space,omitempty"`
+	UsedSpace      int64 `protobuf:"varint,5,opt,name=used_space,json=usedSpace,proto3" json:"used_space,omitempty"`
+	ChunkCount     int32 `protobuf:"varint,6,opt,name=chunk_count,json=chunkCount,proto3" json:"chunk_count,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *HealthCheckResponse) Reset() {
@@ -591,6 +600,34 @@ func (x *HealthCheckResponse) GetServerId() string {
 		return x.ServerId
 	}
 	return ""
+}
+
+func (x *HealthCheckResponse) GetHealthy() bool {
+	if x != nil {
+		return x.Healthy
+	}
+	return false
+}
+
+func (x *HealthCheckResponse) GetAvailableSpace() int64 {
+	if x != nil {
+		return x.AvailableSpace
+	}
+	return 0
+}
+
+func (x *HealthCheckResponse) GetUsedSpace() int64 {
+	if x != nil {
+		return x.UsedSpace
+	}
+	return 0
+}
+
+func (x *HealthCheckResponse) GetChunkCount() int32 {
+	if x != nil {
+		return x.ChunkCount
+	}
+	return 0
 }
 
 type GetStatsRequest struct {
@@ -732,10 +769,16 @@ const file_storage_proto_rawDesc = "" +
 	"\bchunk_id\x18\x01 \x01(\tR\achunkId\"/\n" +
 	"\x13DeleteChunkResponse\x12\x18\n" +
 	"\aexisted\x18\x01 \x01(\bR\aexisted\"\x14\n" +
-	"\x12HealthCheckRequest\"\xc8\x01\n" +
+	"\x12HealthCheckRequest\"\xcb\x02\n" +
 	"\x13HealthCheckResponse\x12F\n" +
 	"\x06status\x18\x01 \x01(\x0e2..sixfold.storage.v1.HealthCheckResponse.StatusR\x06status\x12\x1b\n" +
-	"\tserver_id\x18\x02 \x01(\tR\bserverId\"L\n" +
+	"\tserver_id\x18\x02 \x01(\tR\bserverId\x12\x18\n" +
+	"\ahealthy\x18\x03 \x01(\bR\ahealthy\x12'\n" +
+	"\x0favailable_space\x18\x04 \x01(\x03R\x0eavailableSpace\x12\x1d\n" +
+	"\n" +
+	"used_space\x18\x05 \x01(\x03R\tusedSpace\x12\x1f\n" +
+	"\vchunk_count\x18\x06 \x01(\x05R\n" +
+	"chunkCount\"L\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSTATUS_SERVING\x10\x01\x12\x16\n" +

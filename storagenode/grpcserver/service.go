@@ -7,6 +7,7 @@ package grpcserver
 import (
 	"context"
 	"io"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -126,13 +127,26 @@ func (s *Service) SetServing(serving bool) {
 	s.health.SetServingStatus(storagepb.StorageService_ServiceDesc.ServiceName, st)
 }
 
-// HealthCheck reports whether the node takes traffic, and its id.
+// HealthCheck reports whether the node takes traffic, its id, and the
+// seed design's healthy, space and chunk count fields. It answers even when
+// the disk cannot be read, with healthy false and the space fields zero: a
+// health check that fails with an error tells the caller less.
 func (s *Service) HealthCheck(context.Context, *storagepb.HealthCheckRequest) (*storagepb.HealthCheckResponse, error) {
-	st := storagepb.HealthCheckResponse_STATUS_NOT_SERVING
-	if s.serving.Load() {
-		st = storagepb.HealthCheckResponse_STATUS_SERVING
+	serving := s.serving.Load()
+	res := &storagepb.HealthCheckResponse{Status: storagepb.HealthCheckResponse_STATUS_NOT_SERVING, ServerId: *s.nodeID.Load()}
+	if serving {
+		res.Status = storagepb.HealthCheckResponse_STATUS_SERVING
 	}
-	return &storagepb.HealthCheckResponse{Status: st, ServerId: *s.nodeID.Load()}, nil
+	st, err := s.store.Stats()
+	if err != nil {
+		s.log.Warn().Err(err).Msg("health check: chunk store stats")
+		return res, nil
+	}
+	res.Healthy = serving
+	res.AvailableSpace = st.AvailableBytes
+	res.UsedSpace = st.UsedBytes
+	res.ChunkCount = int32(min(st.Chunks, math.MaxInt32))
+	return res, nil
 }
 
 // GetStats reports the chunk counters and disk space.
