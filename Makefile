@@ -12,7 +12,7 @@ SQLC_VERSION := v1.31.1
 PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: run test build vet unit generate check-generated tools postgres-binaries protoc fmt fuzz compose-check certs
+.PHONY: run test build vet unit generate check-generated tools postgres-binaries protoc fmt fuzz compose-check certs bench
 
 ## run: start a dev cluster (private PostgreSQL, six nodes, gateway on 127.0.0.1:8080)
 run: postgres-binaries build
@@ -21,6 +21,12 @@ run: postgres-binaries build
 ## test: vet, unit, integration (real PostgreSQL) and end-to-end tests
 test: postgres-binaries build vet compose-check
 	SIXFOLD_BIN_DIR=$(BIN) $(BIN)/sixfold-dev with-postgres -- $(GO) test -count=1 -timeout 40m $(PKGS)
+
+## bench: start a private cluster and measure it against this machine's disk, loopback and CPU: table on stdout, JSON in .data/bench/bench.json (BENCH_FLAGS="-quick" for a 1–2 minute smoke run, "-cases put1g,small-4k" to rerun some cases; see bin/sixfold-bench -h)
+BENCH_FLAGS ?=
+bench: postgres-binaries build
+	$(GO) build -o $(BIN)/ ./e2e/cmd/sixfold-bench
+	SIXFOLD_BIN_DIR=$(BIN) $(BIN)/sixfold-bench -dir .data/bench $(BENCH_FLAGS)
 
 ## certs: write a dev CA and certificates (gateway client + HTTPS, one per node) to .data/certs; CERTS_FLAGS="-nodes a,b" for other nodes
 CERTS_FLAGS ?=

@@ -1,121 +1,145 @@
-// Command sixfold-bench measures one round trip through /files: it streams
-// a pseudo-random body of -size bytes up (with its exact Content-Length),
-// downloads it, compares SHA-256s and prints MiB/s each way. With -pids it
-// also prints the peak RSS (VmHWM) of those processes afterwards.
+// Command sixfold-bench measures sixfold — or any S3 server — on this
+// machine, against what the machine itself allows. It is `make bench`.
 //
-//	sixfold-bench -url http://127.0.0.1:8080 -size 10GiB -pids "$(pgrep -d, gateway)"
+// With no flags it builds the binaries (or takes $SIXFOLD_BIN_DIR), starts a
+// private PostgreSQL (or a fresh database on $SIXFOLD_TEST_DATABASE_URL),
+// six storage nodes and a gateway through the e2e harness in
+// .data/bench/cluster, and measures, each case after a warm-up and then
+// -runs times (median and min–max):
+//
+//   - baselines on the nodes' disk and loopback: durable writes (buffered +
+//     fdatasync, and O_DIRECT 4 MiB blocks), sequential reads (cold and from
+//     the page cache), one loopback TCP stream, SHA-256, MD5 and CRC32C, the
+//     rate of durable small-file creates, and of loopback HTTP GETs;
+//   - 1 GiB PUT and GET in one stream — S3 with the SDK's defaults, S3 with
+//     UNSIGNED-PAYLOAD, /files — and through the transfer manager (8 MiB
+//     parts, 4 at once); GETs warm and cold (the nodes' files dropped from
+//     the page cache); a GET with one node killed;
+//   - 4 KiB and 1 MiB PUT and GET ops/s with p50/p99 latency, 1 and 16 at once;
+//   - for each case: CPU seconds per GiB of the gateway, of the nodes and of
+//     this client, the nodes' disk bytes written per byte stored, and the
+//     peak RSS of the gateway and of each node.
+//
+// Every figure is also stated as a ratio to the baseline that bounds it.
+// Every GET compares every byte; every PUT checks the digest the server
+// answers. Progress goes to stderr, the table to stdout, the JSON report to
+// -json (default .data/bench/bench.json).
+//
+//	sixfold-bench                                  # everything, ~6 minutes on 2 cores
+//	sixfold-bench -quick                           # a 1–2 minute smoke run
+//	sixfold-bench -cases put1g-unsigned,small-4k   # rerun some cases (ids or prefixes)
+//	sixfold-bench --endpoint http://127.0.0.1:9000 --access-key minio --secret-key minio123 \
+//	    -gateway-pids "$(pgrep -d, minio)" -data-dir /srv/minio   # another S3 server, same cases
+//
+// The former single /files round trip is one selection away:
+//
+//	sixfold-bench --endpoint http://127.0.0.1:8080 -files-api -cases put1g-files,get1g-files-warm \
+//	    -large 10GiB -runs 1 -warmup=false -baselines=false -gateway-pids "$(pgrep -d, gateway)"
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net/http"
 	"os"
-	"strconv"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 )
 
 func main() {
-	url := flag.String("url", "http://127.0.0.1:8080", "gateway URL")
-	size := flag.String("size", "1GiB", "body size: bytes, or with KiB/MiB/GiB")
-	user := flag.String("user", envOr("SIXFOLD_ROOT_USER", "sixfoldadmin"), "access key")
-	pass := flag.String("password", envOr("SIXFOLD_ROOT_PASSWORD", "sixfoldadmin-secret"), "secret")
-	pids := flag.String("pids", "", "comma-separated pids whose VmHWM to report")
-	flag.Parse()
-	n, err := parseSize(*size)
-	if err == nil {
-		err = run(*url, *user, *pass, n, *pids)
-	}
-	if err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "sixfold-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(url, user, pass string, size int64, pids string) error {
-	up := sha256.New()
-	body := io.TeeReader(io.LimitReader(rand.NewChaCha8([32]byte{7}), size), up)
-	req, _ := http.NewRequest(http.MethodPost, url+"/files?filename=bench.bin", body)
-	req.ContentLength = size
-	req.SetBasicAuth(user, pass)
-	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
+// errFailed says some case or baseline failed; the report has the details.
+var errFailed = errors.New("some measurements failed; see the report")
+
+// run is the whole command: flags, target, measurements, report.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	var created struct {
-		FileID   string `json:"file_id"`
-		Checksum string `json:"checksum"`
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &created) != nil {
-		return fmt.Errorf("upload: %s %s", resp.Status, raw)
-	}
-	report("upload", size, time.Since(start))
-	get, _ := http.NewRequest(http.MethodGet, url+"/files/"+created.FileID, nil)
-	get.SetBasicAuth(user, pass)
-	start = time.Now()
-	resp, err = http.DefaultClient.Do(get)
+	b := newBench(cfg, stderr)
+	baselines, cases, err := b.plan()
 	if err != nil {
 		return err
 	}
-	down := sha256.New()
-	n, err := io.Copy(down, resp.Body)
-	resp.Body.Close()
+	started := time.Now()
+	t, err := startTarget(ctx, cfg, stderr)
+	if t != nil {
+		defer func() { err = errors.Join(err, t.close()) }()
+	}
 	if err != nil {
 		return err
 	}
-	report("download", n, time.Since(start))
-	sent, got := hex.EncodeToString(up.Sum(nil)), hex.EncodeToString(down.Sum(nil))
-	if sent != got || created.Checksum != sent {
-		return fmt.Errorf("sha256 sent %s, stored %s, received %s", sent, created.Checksum, got)
+	b.t, b.bl.scratch = t, t.scratch
+	rep := b.newReport(started, args)
+	if err := b.connect(ctx); err != nil {
+		return err
 	}
-	fmt.Println("sha256 equal:", sent)
-	for _, pid := range strings.Split(pids, ",") {
-		if pid != "" {
-			fmt.Printf("pid %s VmHWM %s\n", pid, vmHWM(pid))
+	rep.Baselines, rep.Cases = b.measurePlan(ctx, baselines, cases)
+	if err := b.cleanup(); err != nil {
+		fmt.Fprintf(stderr, "cleanup: %v\n", err)
+	}
+	return b.finish(rep, started, stdout)
+}
+
+func (b *bench) newReport(started time.Time, args []string) report {
+	return report{
+		Tool: "sixfold-bench", Version: reportVersion,
+		Command: strings.TrimSpace("sixfold-bench " + strings.Join(args, " ")),
+		Started: started,
+		Machine: readMachine(b.t.scratch),
+		Target:  targetInfo{Endpoint: b.t.ep.url, Started: b.t.started(), Nodes: b.nodes(), DataDir: b.t.scratch},
+		Settings: settings{
+			Runs: b.cfg.runs, Warmup: b.cfg.warmup, Quick: b.cfg.quick,
+			LargeBytes: b.cfg.largeSize, BaselineBytes: b.bl.diskBytes(),
+			SmallRunSeconds: b.cfg.duration.Seconds(), BaselineRunSeconds: b.cfg.baselineDuration.Seconds(),
+			Cases: strings.Join(b.cfg.selected, ","),
+		},
+	}
+}
+
+func (b *bench) nodes() int {
+	if b.t.cluster == nil {
+		return len(b.cfg.nodePIDs)
+	}
+	return b.t.cluster.NumNodes()
+}
+
+// finish writes the JSON and the table, and fails the command if anything
+// failed or was not verified.
+func (b *bench) finish(rep report, started time.Time, stdout io.Writer) error {
+	rep.Seconds = time.Since(started).Seconds()
+	rep.Machine.LoadAfter = loadAvg()
+	rep.Crashes = b.t.crashed()
+	err := writeJSON(b.cfg.jsonPath, rep)
+	printTable(stdout, rep)
+	fmt.Fprintf(stdout, "\nJSON: %s\n", b.cfg.jsonPath)
+	if err != nil {
+		return err
+	}
+	for _, c := range rep.Cases {
+		if c.NA == "" && (c.Error != "" || !c.Verified) {
+			return errFailed
+		}
+	}
+	for _, bl := range rep.Baselines {
+		if bl.Error != "" {
+			return errFailed
 		}
 	}
 	return nil
-}
-
-func report(what string, n int64, d time.Duration) {
-	fmt.Printf("%-8s %d bytes in %.1f s: %.0f MiB/s\n", what, n, d.Seconds(), float64(n)/(1<<20)/d.Seconds())
-}
-
-func vmHWM(pid string) string {
-	raw, err := os.ReadFile("/proc/" + pid + "/status")
-	if err != nil {
-		return err.Error()
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "?"
-}
-
-func parseSize(s string) (int64, error) {
-	for suffix, mult := range map[string]int64{"GiB": 1 << 30, "MiB": 1 << 20, "KiB": 1 << 10} {
-		if num, ok := strings.CutSuffix(s, suffix); ok {
-			n, err := strconv.ParseInt(num, 10, 64)
-			return n * mult, err
-		}
-	}
-	return strconv.ParseInt(s, 10, 64)
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
 }

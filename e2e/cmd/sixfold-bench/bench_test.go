@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// quickCases are few, but cover every door, both GET temperatures, the
+// node kill, and both small-object loops.
+const quickCases = "put1g-files,put1g-unsigned,get1g-s3-cold,get1g-files-warm,get1g-s3-degraded,small-4k-put-c1,small-4k-get-c16"
+
+// TestQuickRun runs the command as `make bench -quick` would, on a cluster
+// the harness starts (binaries from SIXFOLD_BIN_DIR or built, database
+// from SIXFOLD_TEST_DATABASE_URL or private), with a handful of cases, one
+// run each, and checks the report: every figure measured, every byte right.
+func TestQuickRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real cluster")
+	}
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "out.json")
+	var stdout bytes.Buffer
+	err := run(t.Context(), []string{
+		"-quick", "-dir", dir, "-json", jsonPath, "-runs", "1", "-cases", quickCases,
+		"-large", "32MiB", "-baseline-size", "32MiB", "-duration", "500ms",
+	}, &stdout, lineLog{t})
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, stdout.String())
+	}
+	t.Log("\n" + stdout.String())
+	raw, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	checkBaselines(t, rep.Baselines)
+	if got, want := len(rep.Cases), len(splitList(quickCases)); got != want {
+		t.Fatalf("%d cases in the report; want %d", got, want)
+	}
+	for _, c := range rep.Cases {
+		t.Run(c.ID, func(t *testing.T) { checkCase(t, c) })
+	}
+	if len(rep.Crashes) > 0 {
+		t.Errorf("server processes died: %q", rep.Crashes)
+	}
+}
+
+func checkBaselines(t *testing.T, bs []baselineResult) {
+	t.Helper()
+	if len(bs) == 0 {
+		t.Fatal("no baselines measured")
+	}
+	for _, b := range bs {
+		if b.Error != "" || b.Median <= 0 || b.Min <= 0 {
+			t.Errorf("baseline %s: median %v, min %v, error %q", b.ID, b.Median, b.Min, b.Error)
+		}
+	}
+}
+
+func checkCase(t *testing.T, c caseResult) {
+	if c.NA != "" || c.Error != "" {
+		t.Fatalf("n/a %q, error %q", c.NA, c.Error)
+	}
+	if !c.Verified || len(c.Runs) != 1 || !c.Runs[0].Verified {
+		t.Errorf("not verified: %+v", c.Runs)
+	}
+	if c.Rate.Median <= 0 || c.Bound == nil || c.Bound.Value <= 0 || c.Bound.Ratio <= 0 {
+		t.Errorf("rate %v, bound %+v", c.Rate.Median, c.Bound)
+	}
+	if c.Group == "small" && (c.P50Ms == nil || c.P50Ms.Median <= 0 || c.P99Ms.Median < c.P50Ms.Median) {
+		t.Errorf("latency p50 %+v p99 %+v", c.P50Ms, c.P99Ms)
+	}
+	k := c.Cost
+	if k == nil {
+		t.Fatal("no cost")
+	}
+	if k.GatewayCPUPerGiB <= 0 || k.NodesCPUPerGiB <= 0 || k.ClientCPUPerGiB <= 0 {
+		t.Errorf("CPU s/GiB: gateway %v, nodes %v, client %v", k.GatewayCPUPerGiB, k.NodesCPUPerGiB, k.ClientCPUPerGiB)
+	}
+	if k.GatewayPeakRSS <= 0 || len(k.NodePeakRSS) == 0 {
+		t.Errorf("peak RSS: gateway %d, nodes %v", k.GatewayPeakRSS, k.NodePeakRSS)
+	}
+	for i, rss := range k.NodePeakRSS {
+		if rss <= 0 {
+			t.Errorf("node %d peak RSS %d", i, rss)
+		}
+	}
+	isPut := strings.Contains(c.ID, "put")
+	if isPut != (k.DiskBytesPerByte != nil) || (isPut && *k.DiskBytesPerByte <= 0) {
+		t.Errorf("disk bytes per byte stored: %v (a PUT: %v)", k.DiskBytesPerByte, isPut)
+	}
+}
+
+// lineLog sends the command's progress to the test log, line by line.
+type lineLog struct{ t *testing.T }
+
+func (l lineLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

@@ -1,0 +1,63 @@
+package main
+
+// snapshot is the CPU and disk usage of every server process, and of this
+// one, at one moment.
+type snapshot struct {
+	client         float64
+	gateway, nodes map[int]procUsage
+}
+
+func (b *bench) snapshot() snapshot {
+	gw, nodes := b.t.pids()
+	return snapshot{client: selfCPU(), gateway: readUsages(gw), nodes: readUsages(nodes)}
+}
+
+// readUsages reads each pid; one that cannot be read (gone, or not ours)
+// is left out.
+func readUsages(pids []int) map[int]procUsage {
+	out := make(map[int]procUsage, len(pids))
+	for _, pid := range pids {
+		if u, err := readUsage(pid); err == nil {
+			out[pid] = u
+		}
+	}
+	return out
+}
+
+// usageDelta sums what each process seen in both samples used in between;
+// a process that started or ended in between is left out.
+func usageDelta(before, after map[int]procUsage) procUsage {
+	var d procUsage
+	for pid, a := range after {
+		if b, ok := before[pid]; ok {
+			d.cpu += a.cpu - b.cpu
+			d.writeBytes += a.writeBytes - b.writeBytes
+		}
+	}
+	return d
+}
+
+// resetPeaks starts a new peak-RSS window in every server process; where
+// the kernel refuses, the peak stays the process's lifetime peak.
+func (b *bench) resetPeaks() {
+	gw, nodes := b.t.pids()
+	for _, pid := range append(gw, nodes...) {
+		_ = resetPeakRSS(pid)
+	}
+}
+
+// peaks are the gateway's peak RSS (the largest, if several processes were
+// named) and each node's, in bytes; 0 where unreadable.
+func (b *bench) peaks() (gateway int64, nodes []int64) {
+	gw, nodePIDs := b.t.pids()
+	for _, pid := range gw {
+		rss, _ := peakRSS(pid)
+		gateway = max(gateway, rss)
+	}
+	nodes = []int64{}
+	for _, pid := range nodePIDs {
+		rss, _ := peakRSS(pid)
+		nodes = append(nodes, rss)
+	}
+	return gateway, nodes
+}
