@@ -11,8 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-
-	"sixfold/storagenode/internal/bufpool"
 )
 
 // MaxChunkSize bounds one chunk, so that a stream of unknown size cannot fill
@@ -79,7 +77,7 @@ func (s *Store) Put(ctx context.Context, id string, r io.Reader, expectedSize in
 			os.Remove(f.Name())
 		}
 	}()
-	res, err := writeDurably(ctx, f, h, r, expectedSize)
+	res, err := s.writeDurably(ctx, f, h, r, expectedSize)
 	if err != nil {
 		return PutResult{}, err
 	}
@@ -102,17 +100,23 @@ func newHash(digest Digest) (hash.Hash, error) {
 }
 
 // writeDurably copies r into f, hashing it with h as it goes, checks the
-// size, then fsyncs and closes f.
-func writeDurably(ctx context.Context, f *os.File, h hash.Hash, r io.Reader, expectedSize int64) (PutResult, error) {
-	n, err := copyHashed(ctx, f, h, r, expectedSize)
+// size, then makes f durable and closes it.
+func (s *Store) writeDurably(ctx context.Context, f *os.File, h hash.Hash, r io.Reader, expectedSize int64) (PutResult, error) {
+	direct := s.directErr == nil
+	if direct && expectedSize > int64(writeBufSize) {
+		if err := preallocate(f, expectedSize); err != nil {
+			return PutResult{}, err
+		}
+	}
+	n, err := s.copyHashed(ctx, &chunkWriter{f: f, direct: direct}, h, r, expectedSize)
 	if err != nil {
 		return PutResult{}, err
 	}
 	if expectedSize >= 0 && n != expectedSize {
 		return PutResult{}, &SizeMismatchError{Expected: expectedSize, Got: n}
 	}
-	if err := f.Sync(); err != nil {
-		return PutResult{}, fmt.Errorf("chunkstore: fsync: %w", err)
+	if err := fdatasync(f); err != nil {
+		return PutResult{}, fmt.Errorf("chunkstore: fdatasync: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		return PutResult{}, fmt.Errorf("chunkstore: close: %w", err)
@@ -123,12 +127,12 @@ func writeDurably(ctx context.Context, f *os.File, h hash.Hash, r io.Reader, exp
 	return PutResult{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// copyHashed moves r into w and h through one pooled buffer, in writes of up
-// to bufpool.Size bytes. It stops early when ctx ends or when r delivers more
-// than limit bytes (limit < 0: MaxChunkSize).
-func copyHashed(ctx context.Context, w io.Writer, h hash.Hash, r io.Reader, limit int64) (int64, error) {
-	buf := bufpool.Get()
-	defer bufpool.Put(buf)
+// copyHashed moves r into w and h through one pooled aligned buffer, in
+// writes of writeBufSize bytes but the last. It stops early when ctx ends or
+// when r delivers more than limit bytes (limit < 0: MaxChunkSize).
+func (s *Store) copyHashed(ctx context.Context, w *chunkWriter, h hash.Hash, r io.Reader, limit int64) (int64, error) {
+	buf := s.bufs.get()
+	defer s.bufs.put(buf)
 	var n int64
 	for {
 		if err := ctx.Err(); err != nil {
@@ -138,8 +142,8 @@ func copyHashed(ctx context.Context, w io.Writer, h hash.Hash, r io.Reader, limi
 		if err := checkLimit(n+int64(m), limit); err != nil {
 			return n, err
 		}
-		if _, err := w.Write((*buf)[:m]); err != nil {
-			return n, fmt.Errorf("chunkstore: write: %w", err)
+		if err := w.write((*buf)[:m]); err != nil {
+			return n, err
 		}
 		h.Write((*buf)[:m])
 		n += int64(m)

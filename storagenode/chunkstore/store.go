@@ -5,9 +5,11 @@
 //	chunks/<first two hex digits of id>/<id>   one file per chunk
 //	tmp/                                       chunks being written
 //
-// A chunk becomes visible only after its bytes are fsynced and it has been
-// renamed into chunks/ and that directory fsynced, so a crash leaves either
-// the whole chunk or nothing but debris in tmp/, which Open removes.
+// A chunk becomes visible only after its bytes are durable (fdatasync) and it
+// has been renamed into chunks/ and that directory fsynced, so a crash leaves
+// either the whole chunk or nothing but debris in tmp/, which Open removes.
+// Large chunks are written with O_DIRECT where the filesystem allows it (see
+// Store.DirectIO); the file format is the same either way.
 //
 // Chunk ids are canonical lowercase UUIDs; anything else is rejected with an
 // *InvalidIDError before any path is built from it. Errors match ErrInvalidID,
@@ -22,6 +24,8 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Store is a directory of chunk files.
@@ -29,6 +33,8 @@ type Store struct {
 	chunksDir string
 	tmpDir    string
 	cleaned   int
+	bufs      alignedPool
+	directErr error // why Put cannot use O_DIRECT here; nil when it can
 
 	mu    sync.Mutex // serialises renames and removals with count and used
 	count int64      // chunk files present
@@ -58,6 +64,7 @@ func Open(dir string) (*Store, error) {
 		return nil, err
 	}
 	s.cleaned = cleaned
+	s.directErr = probeDirectIO(s.tmpDir, &s.bufs)
 	if err := s.countChunks(); err != nil {
 		return nil, err
 	}
@@ -67,6 +74,13 @@ func Open(dir string) (*Store, error) {
 // CleanedTempFiles reports how many leftover temp files Open removed.
 func (s *Store) CleanedTempFiles() int {
 	return s.cleaned
+}
+
+// DirectIO reports whether Put writes large chunks with O_DIRECT, and if
+// not, why: the filesystem refused it when Open tried. Put then writes
+// through the page cache, just as durably.
+func (s *Store) DirectIO() (bool, error) {
+	return s.directErr == nil, s.directErr
 }
 
 // Stats reports the chunk counters and the filesystem's size and free space
@@ -136,13 +150,16 @@ func removeAll(dir string) (int, error) {
 }
 
 // syncDir fsyncs a directory so that renames and removals in it are durable.
+// It goes straight to the system calls: os.Open would also try, and fail, to
+// register the directory with the poller, five system calls that cost about
+// 8 µs more per put here.
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("chunkstore: %w", err)
+		return fmt.Errorf("chunkstore: open %s: %w", dir, err)
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	defer unix.Close(fd)
+	if err := unix.Fsync(fd); err != nil {
 		return fmt.Errorf("chunkstore: fsync %s: %w", dir, err)
 	}
 	return nil

@@ -140,8 +140,9 @@ func (n *node) serve() error {
 		return err
 	}
 	n.store = store
+	direct, whyNot := store.DirectIO()
 	n.log.Info().Str("data_dir", n.cfg.Storage.DataDir).Int("temp_files_removed", store.CleanedTempFiles()).
-		Msg("chunk store opened")
+		Bool("direct_io", direct).AnErr("direct_io_refused", whyNot).Msg("chunk store opened")
 	reg := prometheus.NewRegistry()
 	n.metrics = metrics.New(reg, store)
 	if err := n.serveMetrics(reg); err != nil {

@@ -1,13 +1,13 @@
-// Package bufpool hands out the 1 MiB buffers a storage node copies chunk
-// bytes through. Touching fresh memory costs about 3 µs per 4 KiB page, so the
-// data path reuses buffers instead of allocating one per chunk or message.
+// Package bufpool hands out the 1 MiB buffers a storage node reads chunk
+// bytes through (chunkstore writes through aligned buffers of its own).
+// Touching fresh memory costs about 3 µs per 4 KiB page, so the data path
+// reuses buffers instead of allocating one per chunk or message.
 package bufpool
 
 import "sync"
 
-// Size is the length of every pooled buffer: one write to disk, and one
-// GetChunk message. PutChunk messages may be larger (up to 4 MiB); their data
-// is copied through the buffer in pieces, so Size need not follow them.
+// Size is the length of every pooled buffer: one GetChunk message, one read
+// of a chunk being scrubbed.
 const Size = 1 << 20
 
 var pool = sync.Pool{New: func() any {
