@@ -146,7 +146,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		}
 		body := readAll(resp)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(body, `"database":"ok"`) || !strings.Contains(body, `"active":6`) {
+		if resp.StatusCode != 200 || !strings.Contains(body, `"database":"connected"`) || !strings.Contains(body, `"storage_servers":6,`) {
 			t.Errorf("GET /health = %d %s", resp.StatusCode, body)
 		}
 	})

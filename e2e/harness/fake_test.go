@@ -95,7 +95,7 @@ func fakeHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.Close(ctx)
 	// The fake knows no nodes; it claims more than any test starts.
-	fmt.Fprintln(w, `{"status":"ok","storage_servers":{"active":1000}}`)
+	fmt.Fprintln(w, `{"status":"healthy","database":"connected","storage_servers":1000,"active_uploads":0}`)
 }
 
 func fakeEnv(w http.ResponseWriter, _ *http.Request) {

@@ -71,9 +71,8 @@ func dialProbe(addr string) func(context.Context) error {
 	}
 }
 
-// healthProbe succeeds once GET url answers; with wantOK only a 200 counts.
 // healthProbe checks GET /health. With wantNodes > 0 it wants a 200 whose
-// storage_servers.active counts at least that many nodes: nodes register
+// storage_servers counts at least that many active nodes: nodes register
 // asynchronously (they retry until the gateway has migrated the schema),
 // so a 200 alone can come before the last of them has joined.
 func healthProbe(url string, wantNodes int) func(context.Context) error {
@@ -99,10 +98,10 @@ func healthProbe(url string, wantNodes int) func(context.Context) error {
 			return fmt.Errorf("GET %s: %s %s", url, resp.Status, body)
 		}
 		var report struct {
-			StorageServers struct{ Active int } `json:"storage_servers"`
+			StorageServers int `json:"storage_servers"`
 		}
-		if err := json.Unmarshal(body, &report); err != nil || report.StorageServers.Active < wantNodes {
-			return fmt.Errorf("GET %s: %d of %d nodes active: %s", url, report.StorageServers.Active, wantNodes, body)
+		if err := json.Unmarshal(body, &report); err != nil || report.StorageServers < wantNodes {
+			return fmt.Errorf("GET %s: %d of %d nodes active: %s", url, report.StorageServers, wantNodes, body)
 		}
 		return nil
 	}

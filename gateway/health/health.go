@@ -1,5 +1,8 @@
 // Package health answers "can this gateway serve?": PostgreSQL reachable
-// and at least one storage node active with a fresh heartbeat.
+// and at least one storage node active with a fresh heartbeat. Its report
+// is the seed design's /health body, word for word, so monitoring written
+// against the seed works unchanged; what sixfold knows beyond it rides in
+// extra fields the seed does not name.
 package health
 
 import (
@@ -12,18 +15,41 @@ import (
 	"sixfold/gateway/cluster"
 )
 
-// Report is the /health body.
-type Report struct {
-	Status         string        `json:"status"` // "ok" or "unavailable"
-	Database       string        `json:"database"`
-	StorageServers ServerSummary `json:"storage_servers"`
-	ActiveUploads  int64         `json:"active_uploads"`
-}
+// Status is the report's overall verdict.
+type Status string
 
-// ServerSummary counts storage servers.
-type ServerSummary struct {
-	Active int `json:"active"`
-	Total  int `json:"total"`
+// The seed's two verdicts: 200 goes with healthy, 503 with unhealthy.
+const (
+	StatusHealthy   Status = "healthy"
+	StatusUnhealthy Status = "unhealthy"
+)
+
+// Database says whether PostgreSQL answered the report's queries.
+type Database string
+
+// The seed's two database states.
+const (
+	DatabaseConnected    Database = "connected"
+	DatabaseDisconnected Database = "disconnected"
+)
+
+// Report is the /health body. The first four fields are the seed's:
+//
+//	{"status": "healthy", "database": "connected", "storage_servers": 6, "active_uploads": 3}
+//
+// The rest are extra detail under names the seed does not use.
+type Report struct {
+	Status   Status   `json:"status"`
+	Database Database `json:"database"`
+	// StorageServers counts the nodes that can take chunks now: status
+	// active and a heartbeat fresher than storage.heartbeat_timeout. A node
+	// in maintenance or draining, or silent, is not counted: monitoring
+	// that alerts on fewer than six wants to hear about those.
+	StorageServers int `json:"storage_servers"`
+	// ActiveUploads counts upload sessions in progress, both doors.
+	ActiveUploads int64 `json:"active_uploads"`
+	// StorageServersTotal counts every registered node, whatever its state.
+	StorageServersTotal int `json:"storage_servers_total"`
 }
 
 // Checker builds Reports. It is safe for concurrent use.
@@ -35,36 +61,46 @@ type Checker struct {
 
 // Check reports the cluster's state and whether the gateway can serve.
 func (c *Checker) Check(ctx context.Context) (Report, bool) {
-	r := Report{Status: "unavailable", Database: "unreachable"}
+	r := Report{Status: StatusUnhealthy, Database: DatabaseDisconnected}
 	q := dbq.New(c.Pool)
 	servers, err := q.ListStorageServers(ctx)
 	if err != nil {
 		return r, false
 	}
-	r.Database = "ok"
-	r.StorageServers.Total = len(servers)
-	fresh := time.Now().Add(-c.HeartbeatTimeout)
-	for _, s := range servers {
-		if s.Status == "active" && s.LastHeartbeat.After(fresh) {
-			r.StorageServers.Active++
-		}
-	}
-	if r.ActiveUploads, err = q.CountActiveUploads(ctx); err != nil {
+	uploads, err := q.CountActiveUploads(ctx)
+	if err != nil {
 		return r, false
 	}
+	r = summarize(servers, uploads, time.Now().Add(-c.HeartbeatTimeout))
 	// Nodes PostgreSQL knows but the cached ring does not (a node that
-	// joined since the last refresh): rebuild now, so that "ok" means this
-	// gateway can place chunks on them.
-	if r.StorageServers.Active != c.Cluster.ActiveNodes() {
+	// joined since the last refresh): rebuild now, so that "healthy" means
+	// this gateway can place chunks on them.
+	if r.StorageServers != c.Cluster.ActiveNodes() {
 		if err := c.Cluster.Refresh(ctx); err != nil {
 			return r, false
 		}
 	}
-	healthy := r.StorageServers.Active > 0 && c.Cluster.ActiveNodes() > 0
-	if healthy {
-		r.Status = "ok"
+	if r.StorageServers > 0 && c.Cluster.ActiveNodes() > 0 {
+		r.Status = StatusHealthy
 	}
-	return r, healthy
+	return r, r.Status == StatusHealthy
+}
+
+// summarize counts what PostgreSQL said, the database having answered; the
+// verdict stays unhealthy for Check to decide.
+func summarize(servers []dbq.StorageServer, uploads int64, freshSince time.Time) Report {
+	r := Report{
+		Status:              StatusUnhealthy,
+		Database:            DatabaseConnected,
+		ActiveUploads:       uploads,
+		StorageServersTotal: len(servers),
+	}
+	for _, s := range servers {
+		if s.Status == "active" && s.LastHeartbeat.After(freshSince) {
+			r.StorageServers++
+		}
+	}
+	return r
 }
 
 // ReadyNodes is how many active nodes a gateway needs to be ready: one per
@@ -73,5 +109,5 @@ const ReadyNodes = 6
 
 // Ready reports whether a gateway with this report should take traffic.
 func Ready(r Report) bool {
-	return r.Database == "ok" && r.StorageServers.Active >= ReadyNodes
+	return r.Database == DatabaseConnected && r.StorageServers >= ReadyNodes
 }
