@@ -26,8 +26,17 @@ import (
 const (
 	testBlock  = 4 << 10
 	testStripe = objects.DataShards * testBlock
-	testStall  = 300 * time.Millisecond
 )
+
+// Only the tests that freeze a node give up on a silent node quickly
+// (quickStall); the others wait long enough that a loaded machine's
+// pauses are never taken for a stall.
+const (
+	testStall = 300 * time.Millisecond
+	calmStall = 10 * time.Second
+)
+
+func quickStall(o *objects.Options) { o.StallTimeout = testStall }
 
 // env is one test's world: a fresh migrated PostgreSQL database (through
 // dbtest: skipped without SIXFOLD_TEST_DATABASE_URL, failed in CI), the
@@ -55,10 +64,10 @@ func newEnv(t *testing.T, nodes int) *env {
 }
 
 // service returns a Service with P parity shards, testBlock blocks and
-// testStall as its stall timeout, as tune leaves them.
+// calmStall as its stall timeout, as tune leaves them.
 func (e *env) service(parity int, tune ...func(*objects.Options)) *objects.Service {
 	opts := objects.Options{MaxSize: 64 << 20, SessionTimeout: time.Minute, ParityShards: parity,
-		BlockSize: testBlock, StallTimeout: testStall}
+		BlockSize: testBlock, StallTimeout: calmStall}
 	for _, f := range tune {
 		f(&opts)
 	}

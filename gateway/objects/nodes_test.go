@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,6 +24,7 @@ import (
 	"sixfold/proto/storagepb"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/grpcserver"
+	"sixfold/storagenode/registry"
 )
 
 // testCluster is storage nodes served in-process: each a real grpcserver
@@ -99,22 +99,25 @@ func startNode(t *testing.T, i int) *testNode {
 	return n
 }
 
-// Snapshot returns a ring of the nodes' placement.DefaultVnodes points
-// each, the points storage nodes register.
+// Snapshot returns the ring of the points the nodes would register
+// (placement.DefaultVnodes each, as storagenode/registry computes them),
+// as cluster.Cluster loads them from PostgreSQL.
 func (c *testCluster) Snapshot() (*placement.Ring, map[placement.NodeID]cluster.Node) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var ids []placement.NodeID
+	var points []placement.Point
 	nodes := map[placement.NodeID]cluster.Node{}
 	for _, n := range c.nodes {
 		if c.offRing[n.address] {
 			continue
 		}
 		id := placement.NodeID(n.id.String())
-		ids = append(ids, id)
+		for _, h := range registry.RingPoints(n.id.String(), placement.DefaultVnodes) {
+			points = append(points, placement.Point{Hash: h, Node: id})
+		}
 		nodes[id] = cluster.Node{ID: n.id, Address: n.address}
 	}
-	return placement.New(ids, placement.DefaultVnodes, nil), nodes
+	return placement.FromPoints(points, nil), nodes
 }
 
 func (c *testCluster) Refresh(context.Context) error { return nil }
@@ -227,6 +230,21 @@ func (n *testNode) flipByte(t *testing.T, id uuid.UUID, offset int64) {
 	}
 }
 
+// truncate cuts chunk id's file to size bytes, or deletes it when size is
+// negative, as a lost write or an operator's mistake would.
+func (n *testNode) truncate(t *testing.T, id uuid.UUID, size int64) {
+	t.Helper()
+	var err error
+	if size < 0 {
+		err = os.Remove(n.chunkPath(id))
+	} else {
+		err = os.Truncate(n.chunkPath(id), size)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // faults is what a node's interceptor does to the calls it receives. The
 // checks run when a call arrives and on every message of a stream, so a
 // node can also die or freeze in the middle of a transfer.
@@ -237,7 +255,6 @@ type faults struct {
 	cutAfter int64           // >0: a PutChunk stream fails past this many data bytes
 	refuse   map[string]bool // full method names failing with Unavailable
 	calls    map[string]int  // calls received, by full method name
-	puts     []uuid.UUID     // chunk ids of the PutChunk headers received
 }
 
 func (f *faults) init() {
@@ -284,7 +301,7 @@ func (f *faults) clear() {
 	f.thaw()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.dead, f.cutAfter, f.puts = false, 0, nil
+	f.dead, f.cutAfter = false, 0
 	f.init()
 }
 
@@ -292,12 +309,6 @@ func (f *faults) count(method string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[method]
-}
-
-func (f *faults) received() []uuid.UUID {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.puts)
 }
 
 // check blocks while the node is frozen and then fails if it is dead or
@@ -359,16 +370,12 @@ func (s *faultyStream) RecvMsg(m any) error {
 	if !ok {
 		return nil
 	}
-	s.f.mu.Lock()
-	defer s.f.mu.Unlock()
-	if h := req.GetHeader(); h != nil {
-		if id, err := uuid.Parse(h.GetChunkId()); err == nil {
-			s.f.puts = append(s.f.puts, id)
-		}
-	}
 	s.received += int64(len(req.GetData()))
-	if s.f.cutAfter > 0 && s.received > s.f.cutAfter {
-		return status.Errorf(codes.Unavailable, "injected: stream cut after %d bytes", s.f.cutAfter)
+	s.f.mu.Lock()
+	cutAfter := s.f.cutAfter
+	s.f.mu.Unlock()
+	if cutAfter > 0 && s.received > cutAfter {
+		return status.Errorf(codes.Unavailable, "injected: stream cut after %d bytes", cutAfter)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -33,8 +34,21 @@ var roundTripSizes = []struct {
 	{"three stripes and a short one", 3*testStripe + 5000},
 }
 
-func TestRoundTrip(t *testing.T) {
+// TestWrites runs the write tests on one cluster and database: each
+// costs seconds to set up on a loaded machine, and each case below
+// checks only what its own Put did.
+func TestWrites(t *testing.T) {
 	e := newEnv(t, 8)
+	t.Run("round trip", func(t *testing.T) { testRoundTrip(t, e) })
+	t.Run("bad bodies", func(t *testing.T) { testBadBodies(t, e) })
+	t.Run("one shard lost", func(t *testing.T) { testOneShardLost(t, e) })
+	t.Run("below quorum", func(t *testing.T) { testBelowQuorum(t, e) })
+}
+
+// Every size where the stripe arithmetic changes, every parity from 0 to
+// 3, exact and unknown lengths: the blob reads back whole and in ranges,
+// and every shard is on disk as recorded.
+func testRoundTrip(t *testing.T, e *env) {
 	for parity := range 4 {
 		s := e.service(parity)
 		for _, sz := range roundTripSizes {
@@ -81,8 +95,7 @@ func distinctServers(b objects.Blob) int {
 
 // A body that is not what it claims to be stores nothing: no rows, and no
 // shard file on any node.
-func TestPutRefusesBadBodies(t *testing.T) {
-	e := newEnv(t, 8)
+func testBadBodies(t *testing.T, e *env) {
 	s := e.service(2, func(o *objects.Options) { o.MaxSize = 3 * testStripe })
 	broken := errors.New("client went away")
 	data := payload(2*testStripe+10, 7)
@@ -100,48 +113,45 @@ func TestPutRefusesBadBodies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.in.Filename = "bad.bin"
+			before := e.tally(t)
 			_, err := s.Put(context.Background(), tt.in)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Put = %v; want %v", err, tt.want)
 			}
-			for _, table := range []string{"files", "chunks", "upload_sessions", "chunk_deletions"} {
-				if n := e.count(t, "SELECT count(*) FROM "+table); n != 0 {
-					t.Errorf("%s has %d rows; want 0", table, n)
-				}
-			}
-			for i, n := range e.cluster.nodes {
-				if files := n.chunkFiles(t); files != 0 {
-					t.Errorf("node %d holds %d chunk files; want 0", i, files)
-				}
-			}
+			e.checkNothingLeft(t, before)
 		})
 	}
 }
 
-// Each case injects its fault into some nodes before a Put with P=2 on
-// eight nodes (write quorum 7): the Put succeeds, the shards on the nodes
-// in missing are recorded missing, every other shard is stored and
-// verified, and the blob reads back.
-func TestPutSurvivesOneLostShard(t *testing.T) {
-	e := newEnv(t, 8)
-	s := e.service(2)
+// Each case injects a fault into one node before a Put with P=2 on eight
+// nodes (write quorum 7): the Put succeeds, within about the stall timeout
+// when the node is frozen; the faulty node's shard is recorded missing
+// (a node known down is placed around instead); every other shard is
+// stored and verified; and the blob reads back.
+func testOneShardLost(t *testing.T, e *env) {
+	calm, quick := e.service(2), e.service(2, quickStall)
 	nodes := e.cluster.nodes
 	tests := []struct {
 		name    string
 		size    int
 		fault   func()
+		frozen  bool      // the Put must end within about testStall
 		missing *testNode // whose shard ends missing
 		avoided *testNode // that must hold no shard
 	}{
-		{"node dead from the start", 2*testStripe + 100, nodes[3].faults.kill, nodes[3], nil},
-		{"node cuts its stream mid-shard", 4 * testStripe, func() { nodes[5].faults.cut(2*(testBlock+4) + 100) }, nodes[5], nil},
-		{"node frozen, shard within the flow-control window", 2 * testStripe, nodes[2].faults.freeze, nodes[2], nil},
-		{"node frozen, shard past the flow-control window", 40 * testStripe, nodes[6].faults.freeze, nodes[6], nil},
-		{"node known down is placed around", 2 * testStripe, func() { nodes[1].faults.kill(); e.cluster.setDown(nodes[1], true) }, nil, nodes[1]},
+		{"node dead from the start", 2*testStripe + 100, nodes[3].faults.kill, false, nodes[3], nil},
+		{"node cuts its stream mid-shard", 4 * testStripe, func() { nodes[5].faults.cut(2*(testBlock+4) + 100) }, false, nodes[5], nil},
+		{"node frozen, shard within the flow-control window", 2 * testStripe, nodes[2].faults.freeze, true, nodes[2], nil},
+		{"node frozen, shard past the flow-control window", 40 * testStripe, nodes[6].faults.freeze, true, nodes[6], nil},
+		{"node known down is placed around", 2 * testStripe, func() { nodes[1].faults.kill(); e.cluster.setDown(nodes[1], true) }, false, nil, nodes[1]},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			defer e.cluster.reset()
+			s := calm
+			if tt.frozen {
+				s = quick
+			}
 			data := payload(tt.size, uint64(100+i))
 			clean := timePut(t, s, data)
 			tt.fault()
@@ -153,12 +163,14 @@ func TestPutSurvivesOneLostShard(t *testing.T) {
 			start := time.Now()
 			b, err := s.Put(context.Background(), putInput(data, true))
 			took := time.Since(start)
-			t.Logf("Put of %d bytes: %v (%v without the fault; stall timeout %v)", tt.size, took, clean, testStall)
 			if err != nil {
 				t.Fatalf("Put: %v", err)
 			}
-			if bound := 10*testStall + 2*clean; took > bound {
-				t.Errorf("Put took %v; want under %v", took, bound)
+			if tt.frozen {
+				t.Logf("Put of %d bytes: %v (%v without the fault; stall timeout %v)", tt.size, took, clean, testStall)
+				if bound := 10*testStall + 2*clean; took > bound {
+					t.Errorf("Put took %v; want under %v", took, bound)
+				}
 			}
 			got := e.stat(t, s, b.ID)
 			for _, c := range got.Chunks {
@@ -198,42 +210,109 @@ func timePut(t *testing.T, s *objects.Service, data []byte) time.Duration {
 }
 
 // Two nodes dead with P=2 leave 6 writable shards of the 7 needed: the Put
-// fails as retryable, and leaves no row, no file, and a queued deletion for
-// each shard the dead nodes could not be told to delete.
-func TestPutBelowQuorumLeavesNothing(t *testing.T) {
-	e := newEnv(t, 8)
+// fails as retryable and leaves nothing behind. The failed upload queues
+// the deletion of every shard; the nodes that confirm a deletion at once
+// leave the queue, the others stay queued until they do.
+func testBelowQuorum(t *testing.T, e *env) {
 	s := e.service(2)
-	dead := []*testNode{e.cluster.nodes[1], e.cluster.nodes[4]}
-	for _, n := range dead {
-		n.faults.kill()
+	nodes := e.cluster.nodes
+	dead := []*testNode{nodes[1], nodes[4]}
+	tests := []struct {
+		name          string
+		refuseDeletes bool // no node confirms a deletion until the end
+	}{
+		{"live nodes delete their shards at once", false},
+		{"no node confirms a deletion", true},
 	}
-	_, err := s.Put(context.Background(), putInput(payload(3*testStripe, 1), true))
-	if !errors.Is(err, objects.ErrNodeUnavailable) {
-		t.Fatalf("Put = %v; want ErrNodeUnavailable", err)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer e.cluster.reset()
+			for _, n := range dead {
+				n.faults.kill()
+			}
+			for _, n := range nodes {
+				n.faults.refuseMethod(storagepb.StorageService_DeleteChunk_FullMethodName, tt.refuseDeletes)
+			}
+			before, refreshes := e.tally(t), e.cluster.refreshes.Load()
+			_, err := s.Put(context.Background(), putInput(payload(3*testStripe, uint64(i)), true))
+			if !errors.Is(err, objects.ErrNodeUnavailable) {
+				t.Fatalf("Put = %v; want ErrNodeUnavailable", err)
+			}
+			if e.cluster.refreshes.Load() == refreshes {
+				t.Errorf("no ring refresh requested; want the failed node calls to ask for one, so dead nodes leave the ring")
+			}
+			after := e.tally(t)
+			checkSameRows(t, before, after)
+			for _, n := range nodes {
+				want := 0
+				if tt.refuseDeletes || slices.Contains(dead, n) {
+					want = 1 // eight shards, one per node
+				}
+				if got := after.queued[n] - before.queued[n]; got != want {
+					t.Errorf("%s: %d deletions queued by the Put; want %d", n.address, got, want)
+				}
+				if files := after.nodeFiles[n] - before.nodeFiles[n]; !tt.refuseDeletes && files != 0 {
+					t.Errorf("%s holds %d more chunk files after the Put; want 0", n.address, files)
+				}
+			}
+
+			e.cluster.reset()
+			if _, err := s.ProcessDeletions(context.Background()); err != nil {
+				t.Fatalf("ProcessDeletions: %v", err)
+			}
+			final := e.tally(t)
+			checkSameRows(t, before, final)
+			if final.deletions != before.deletions {
+				t.Errorf("deletions queued once the nodes are back: %d; want %d as before the Put", final.deletions, before.deletions)
+			}
+			for _, n := range nodes {
+				if got, want := final.nodeFiles[n], before.nodeFiles[n]; got != want {
+					t.Errorf("%s holds %d chunk files once deletions ran; want %d as before the Put", n.address, got, want)
+				}
+			}
+		})
 	}
-	for _, table := range []string{"files", "chunks", "upload_sessions"} {
-		if n := e.count(t, "SELECT count(*) FROM "+table); n != 0 {
-			t.Errorf("%s has %d rows; want 0", table, n)
+}
+
+// tally is what a failed Put must leave as it found it.
+type tally struct {
+	files, chunks, sessions, deletions int
+	nodeFiles                          map[*testNode]int // chunk files on disk
+	queued                             map[*testNode]int // chunk deletions
+}
+
+func (e *env) tally(t *testing.T) tally {
+	t.Helper()
+	tl := tally{files: e.count(t, `SELECT count(*) FROM files`), chunks: e.count(t, `SELECT count(*) FROM chunks`),
+		sessions: e.count(t, `SELECT count(*) FROM upload_sessions`), deletions: e.count(t, `SELECT count(*) FROM chunk_deletions`),
+		nodeFiles: map[*testNode]int{}, queued: map[*testNode]int{}}
+	for _, n := range e.cluster.nodes {
+		tl.nodeFiles[n] = n.chunkFiles(t)
+		tl.queued[n] = e.count(t, `SELECT count(*) FROM chunk_deletions WHERE storage_server_id = $1`, n.id)
+	}
+	return tl
+}
+
+func checkSameRows(t *testing.T, before, after tally) {
+	t.Helper()
+	if after.files != before.files || after.chunks != before.chunks || after.sessions != before.sessions {
+		t.Errorf("files, chunks, upload_sessions rows: got %d, %d, %d; want %d, %d, %d as before the Put",
+			after.files, after.chunks, after.sessions, before.files, before.chunks, before.sessions)
+	}
+}
+
+// checkNothingLeft checks a failed Put added no row, no file and no queued
+// deletion: every node confirmed its deletion at once.
+func (e *env) checkNothingLeft(t *testing.T, before tally) {
+	t.Helper()
+	after := e.tally(t)
+	checkSameRows(t, before, after)
+	if after.deletions != before.deletions {
+		t.Errorf("%d chunk deletions queued; want %d as before the Put", after.deletions, before.deletions)
+	}
+	for _, n := range e.cluster.nodes {
+		if got, want := after.nodeFiles[n], before.nodeFiles[n]; got != want {
+			t.Errorf("%s holds %d chunk files; want %d as before the Put", n.address, got, want)
 		}
-	}
-	for i, n := range e.cluster.nodes {
-		if files := n.chunkFiles(t); files != 0 {
-			t.Errorf("node %d holds %d chunk files; want 0", i, files)
-		}
-	}
-	for _, n := range dead {
-		if q := e.count(t, `SELECT count(*) FROM chunk_deletions WHERE storage_server_id = $1`, n.id); q != 1 {
-			t.Errorf("deletions queued for dead node %s: %d; want 1", n.address, q)
-		}
-	}
-	if q := e.count(t, `SELECT count(*) FROM chunk_deletions`); q != len(dead) {
-		t.Errorf("deletions queued: %d; want %d, the dead nodes' shards (the others are deleted already)", q, len(dead))
-	}
-	e.cluster.reset()
-	if n, err := s.ProcessDeletions(context.Background()); err != nil || n != len(dead) {
-		t.Errorf("ProcessDeletions = %d, %v; want %d, nil", n, err, len(dead))
-	}
-	if q := e.count(t, `SELECT count(*) FROM chunk_deletions`); q != 0 {
-		t.Errorf("deletions queued once the nodes are back: %d; want 0", q)
 	}
 }

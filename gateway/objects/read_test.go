@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"sixfold/gateway/erasure"
 	"sixfold/gateway/objects"
 	"sixfold/proto/storagepb"
@@ -18,18 +20,14 @@ import (
 const degradedSize = 3*testStripe + 5000
 
 // degradedRanges cross every kind of boundary of a degradedSize blob.
-var degradedRanges = []struct {
-	name   string
-	offset int64
-	length int64
-}{
-	{"whole blob", 0, degradedSize},
-	{"first byte", 0, 1},
-	{"across a block edge", testBlock - 6, 12},
-	{"across a stripe edge", testStripe - 6, 12},
-	{"from the last block of one stripe into the third", 5*testBlock + 1, testStripe + 2},
-	{"across a block edge of the short stripe", 3*testStripe + 830, 10},
-	{"last byte", degradedSize - 1, 1},
+var degradedRanges = []struct{ offset, length int64 }{
+	{0, degradedSize},                 // the whole blob
+	{0, 1},                            // its first byte
+	{testBlock - 6, 12},               // across a block edge
+	{testStripe - 6, 12},              // across a stripe edge
+	{5*testBlock + 1, testStripe + 2}, // from a stripe's last block into the stripe after next
+	{3*testStripe + 830, 10},          // across a block edge of the short stripe
+	{degradedSize - 1, 1},             // the last byte
 }
 
 // lossPatterns lists every set of at most k of n shards, smallest first.
@@ -58,11 +56,20 @@ func patternName(lost []int) string {
 	return "lost " + strings.Trim(strings.ReplaceAll(fmt.Sprint(lost), " ", ","), "[]")
 }
 
+// TestReads runs the read tests on one cluster and database; each case
+// reads blobs of its own.
+func TestReads(t *testing.T) {
+	e := newEnv(t, 8)
+	t.Run("degraded", func(t *testing.T) { testDegradedReads(t, e) })
+	t.Run("frozen nodes", func(t *testing.T) { testFrozenNodes(t, e) })
+	t.Run("damaged shard", func(t *testing.T) { testDamagedShard(t, e) })
+	t.Run("too many shards lost", func(t *testing.T) { testTooManyLost(t, e) })
+}
+
 // Every pattern of up to P lost shards reads back right, whether the nodes
 // fail their calls (found out per read) or are known down (routed around
 // without a call).
-func TestDegradedReads(t *testing.T) {
-	e := newEnv(t, 8)
+func testDegradedReads(t *testing.T, e *env) {
 	s := e.service(2)
 	data := payload(degradedSize, 42)
 	b := e.stat(t, s, e.put(t, s, data).ID)
@@ -102,9 +109,8 @@ func TestDegradedReads(t *testing.T) {
 
 // A frozen node costs a read one stall timeout per frozen shard, not a
 // hang: the read goes on from parity.
-func TestReadAroundFrozenNodes(t *testing.T) {
-	e := newEnv(t, 8)
-	s := e.service(2)
+func testFrozenNodes(t *testing.T, e *env) {
+	s := e.service(2, quickStall)
 	data := payload(degradedSize, 43)
 	b := e.stat(t, s, e.put(t, s, data).ID)
 	tests := []struct {
@@ -135,32 +141,37 @@ func TestReadAroundFrozenNodes(t *testing.T) {
 	}
 }
 
-// A flipped byte in a data shard is caught by its block's CRC32C: the
-// read returns the right bytes, rebuilt from parity, and the shard is
-// flagged corrupt for the healer. Each case rots a fresh blob.
-func TestReadAroundRottenBlock(t *testing.T) {
-	e := newEnv(t, 8)
+// A data shard whose bytes are wrong (a flipped byte, caught by its
+// block's CRC32C) or gone (a file cut short or deleted) costs the read
+// nothing: the right bytes come back, rebuilt from parity, and the shard
+// is flagged corrupt for the healer. Each case damages a fresh blob.
+func testDamagedShard(t *testing.T, e *env) {
 	s := e.service(2)
 	l := erasure.Layout{Data: objects.DataShards, Parity: 2, BlockSize: testBlock, Size: degradedSize}
+	flip := func(offset int64) func(*testing.T, *testNode, uuid.UUID) {
+		return func(t *testing.T, n *testNode, id uuid.UUID) { n.flipByte(t, id, offset) }
+	}
 	tests := []struct {
 		name           string
-		flip           int64 // offset in shard 1's file
-		offset, length int64 // range read
+		damage         func(t *testing.T, n *testNode, id uuid.UUID) // done to shard 1's file
+		offset, length int64                                         // range read
 	}{
-		{"block byte, whole blob", l.FrameOffset(1) + erasure.FrameHeader + 100, 0, degradedSize},
-		{"block byte, range inside that block", l.FrameOffset(1) + erasure.FrameHeader + 100, testStripe + testBlock + 50, 200},
-		{"checksum byte, range across the block's edge", l.FrameOffset(2) + 1, 2*testStripe + testBlock - 10, 20},
-		{"short stripe's block, range inside it", l.FrameOffset(3) + erasure.FrameHeader + 5, 3*testStripe + l.BlockLen(3) + 2, 10},
+		{"block byte flipped, whole blob", flip(l.FrameOffset(1) + erasure.FrameHeader + 100), 0, degradedSize},
+		{"block byte flipped, range inside that block", flip(l.FrameOffset(1) + erasure.FrameHeader + 100), testStripe + testBlock + 50, 200},
+		{"checksum byte flipped, range across the block's edge", flip(l.FrameOffset(2) + 1), 2*testStripe + testBlock - 10, 20},
+		{"short stripe's block flipped, range inside it", flip(l.FrameOffset(3) + erasure.FrameHeader + 5), 3*testStripe + l.BlockLen(3) + 2, 10},
+		{"file cut short inside a frame, whole blob", func(t *testing.T, n *testNode, id uuid.UUID) { n.truncate(t, id, l.FrameOffset(2)+10) }, 0, degradedSize},
+		{"file deleted, whole blob", func(t *testing.T, n *testNode, id uuid.UUID) { n.truncate(t, id, -1) }, 0, degradedSize},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			data := payload(degradedSize, uint64(50+i))
 			b := e.stat(t, s, e.put(t, s, data).ID)
-			rotten := shard(t, b, 1)
-			e.nodeOf(t, rotten).flipByte(t, rotten.ID, tt.flip)
+			damaged := shard(t, b, 1)
+			tt.damage(t, e.nodeOf(t, damaged), damaged.ID)
 			checkRange(t, s, b, data, tt.offset, tt.length)
-			if got := e.chunkStatus(t, rotten.ID); got != objects.ChunkCorrupt {
-				t.Errorf("rotten shard is %s; want %s", got, objects.ChunkCorrupt)
+			if got := e.chunkStatus(t, damaged.ID); got != objects.ChunkCorrupt {
+				t.Errorf("damaged shard is %s; want %s", got, objects.ChunkCorrupt)
 			}
 			// Flagged, the shard is not even asked for any more.
 			checkRange(t, s, e.stat(t, s, b.ID), data, 0, degradedSize)
@@ -171,8 +182,7 @@ func TestReadAroundRottenBlock(t *testing.T) {
 // With more shards lost than there is parity, a read that needs a lost
 // data shard fails as retryable and never returns a wrong byte; one that
 // needs only readable data shards is still served.
-func TestReadWithTooManyShardsLost(t *testing.T) {
-	e := newEnv(t, 8)
+func testTooManyLost(t *testing.T, e *env) {
 	s := e.service(2)
 	data := payload(degradedSize, 44)
 	b := e.stat(t, s, e.put(t, s, data).ID)
@@ -185,7 +195,7 @@ func TestReadWithTooManyShardsLost(t *testing.T) {
 	}{
 		{"three data shards", []int{0, 1, 2}, false, 0, degradedSize, true},
 		{"a data shard and both parity shards", []int{2, 6, 7}, false, 0, degradedSize, true},
-		{"lost data shard in the last stripe only", []int{5, 6, 7}, false, 0, degradedSize, true},
+		{"the last data shard and both parity shards", []int{5, 6, 7}, false, 0, degradedSize, true},
 		{"known down, refused at Open", []int{0, 6, 7}, true, 0, degradedSize, true},
 		{"range on readable data shards", []int{3, 6, 7}, false, 0, 100, false},
 		{"range on readable data shards, known down", []int{3, 6, 7}, true, testStripe + 10, testBlock, false},
