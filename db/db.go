@@ -41,8 +41,20 @@ type Config struct {
 	Password string `yaml:"password"` // never logged
 	Name     string `yaml:"name"`     // database name, default sixfold
 	SSLMode  string `yaml:"sslmode"`  // disable, require, verify-ca, verify-full; default disable
-	// MaxConns caps the pool; 0 means pgxpool's default.
+	// MaxConns caps the pool; 0 means pgxpool's default, or the URL's
+	// pool_max_conns.
 	MaxConns int32 `yaml:"max_conns"`
+	// MaxIdleConnections (the seed's max_idle_connections) is how many
+	// connections the pool keeps open while idle: pgxpool's MinConns. pgx
+	// has no cap on idle connections as database/sql does; it closes those
+	// idle past 30 minutes down to MinConns, which is the same steady state.
+	// 0 keeps none.
+	MaxIdleConnections int32 `yaml:"max_idle_connections"`
+
+	// Database and MaxConnections are the seed design's names for Name and
+	// MaxConns: see FoldSeedNames.
+	Database       string `yaml:"database"`
+	MaxConnections int32  `yaml:"max_connections"`
 }
 
 // ApplyEnv overrides fields from DATABASE_URL, DATABASE_HOST, DATABASE_PORT,
@@ -76,6 +88,9 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("database.sslmode: %q is not a PostgreSQL sslmode", c.SSLMode)
 	}
+	if err := c.validatePool(); err != nil {
+		return err
+	}
 	if c.URL != "" {
 		if _, err := pgxpool.ParseConfig(c.URL); err != nil {
 			return fmt.Errorf("database.url: %v", redact(err))
@@ -84,6 +99,19 @@ func (c *Config) Validate() error {
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		return fmt.Errorf("database.port: %d is out of range", c.Port)
+	}
+	return nil
+}
+
+func (c *Config) validatePool() error {
+	switch {
+	case c.MaxConns < 0:
+		return fmt.Errorf("database.max_conns (max_connections): must be >= 0 (0: the default), got %d", c.MaxConns)
+	case c.MaxIdleConnections < 0:
+		return fmt.Errorf("database.max_idle_connections: must be >= 0, got %d", c.MaxIdleConnections)
+	case c.MaxConns > 0 && c.MaxIdleConnections > c.MaxConns:
+		// pgxpool would keep more connections open than it may have.
+		return fmt.Errorf("database.max_idle_connections: %d is above database.max_conns (max_connections) %d", c.MaxIdleConnections, c.MaxConns)
 	}
 	return nil
 }
@@ -133,6 +161,9 @@ func Open(ctx context.Context, c Config) (*pgxpool.Pool, error) {
 	}
 	if c.MaxConns > 0 {
 		pc.MaxConns = c.MaxConns
+	}
+	if c.MaxIdleConnections > 0 {
+		pc.MinConns = c.MaxIdleConnections
 	}
 	pc.ConnConfig.ConnectTimeout = 5 * time.Second
 	pc.HealthCheckPeriod = 5 * time.Second

@@ -27,8 +27,28 @@ const MaxObjectSize int64 = 10 << 30
 // defaults noted on each field.
 type Config struct {
 	Server struct {
-		// Addr is the HTTP listen address; default 127.0.0.1:8080. Env SIXFOLD_ADDR.
+		// Addr is the HTTP listen address; default 127.0.0.1:8080. Env
+		// SIXFOLD_ADDR, flag -addr. It wins over Port.
 		Addr string `yaml:"addr"`
+		// Port is the seed's server.port: given without an Addr (in the
+		// file, SIXFOLD_ADDR or -addr), the gateway listens on every
+		// interface at this port, as the seed's deployments expect. After
+		// Load it is the port of Addr.
+		Port int `yaml:"port"`
+		// ReadTimeout bounds reading a request's line and header; default
+		// 10s. A body is bounded by BodyReadTimeout and BodyMinBytes
+		// instead: a whole-request read deadline would cut off an honest
+		// 10 GiB upload, and in net/http it would also cancel every
+		// download still running when it passed.
+		ReadTimeout time.Duration `yaml:"read_timeout"`
+		// WriteTimeout bounds writes the client does not take: each 64 KiB
+		// of a response must leave within it, or the connection is closed.
+		// It bounds idle writes, not whole responses, so a 10 GiB download
+		// at any steady pace never meets it. Default 5m.
+		WriteTimeout time.Duration `yaml:"write_timeout"`
+		// MaxUploadSize is the seed's name for Upload.MaxFileSize; after
+		// Load it holds the same value.
+		MaxUploadSize int64 `yaml:"max_upload_size"`
 		// TLSCertFile and TLSKeyFile, when both set, make the port speak
 		// HTTPS (HTTP/1.1 and HTTP/2). Env SIXFOLD_TLS_CERT / SIXFOLD_TLS_KEY.
 		TLSCertFile string `yaml:"tls_cert_file"`
@@ -51,11 +71,17 @@ type Config struct {
 
 	ConsistentHashing struct {
 		// VirtualNodes per server; default 150. Nodes register their own
-		// points, so this only documents what the cluster expects.
+		// points, so the gateway does not use it: a file that sets it (or
+		// the seed's virtual_nodes_per_server) gets a warning.
 		VirtualNodes int `yaml:"virtual_nodes"`
+		// VirtualNodesPerServer is the seed's name for VirtualNodes.
+		VirtualNodesPerServer int `yaml:"virtual_nodes_per_server"`
 		// RefreshInterval is how often the ring cache is rebuilt; default 30s.
 		// Env RING_REFRESH_INTERVAL.
 		RefreshInterval time.Duration `yaml:"refresh_interval"`
+		// RingRefreshInterval is the seed's name for RefreshInterval; after
+		// Load it holds the same value.
+		RingRefreshInterval time.Duration `yaml:"ring_refresh_interval"`
 	} `yaml:"consistent_hashing"`
 
 	Upload struct {
@@ -74,6 +100,11 @@ type Config struct {
 		// SpoolDir holds bodies of unknown length while they are measured;
 		// default the OS temp dir. Env SPOOL_DIR.
 		SpoolDir string `yaml:"spool_dir"`
+		// ChunkSize is the seed's upload.chunk_size, which no longer means
+		// anything: objects are striped in durability.block_size blocks
+		// over six data shards, so a shard is a sixth of its object. A file
+		// that sets it gets a warning; the value is kept only to be shown.
+		ChunkSize int64 `yaml:"chunk_size"`
 	} `yaml:"upload"`
 
 	Storage struct {
@@ -89,6 +120,16 @@ type Config struct {
 		// TLS, when set, makes node connections mutual TLS. Env
 		// STORAGE_TLS_CERT / STORAGE_TLS_KEY / STORAGE_TLS_CA.
 		TLS ClusterTLS `yaml:"tls"`
+		// GRPCTimeout is the deadline of one call to a node; default 60s,
+		// the seed's.
+		GRPCTimeout time.Duration `yaml:"grpc_timeout"`
+		// MaxRetries is how many times a call that failed with a transient
+		// node error is tried again before the request fails over or
+		// fails; default 3, and 0 (written in the file) means no retry.
+		MaxRetries int `yaml:"max_retries"`
+		// RetryDelay is the pause between those tries; default 1s, and 0
+		// (written in the file) retries at once.
+		RetryDelay time.Duration `yaml:"retry_delay"`
 	} `yaml:"storage"`
 
 	Durability struct {
@@ -139,6 +180,15 @@ type Config struct {
 	} `yaml:"log"`
 
 	RateLimit RateLimit `yaml:"rate_limit"`
+
+	// Warnings are what Load accepted but does not use as written (a key
+	// that no longer means anything, or two names of one setting that
+	// disagree), each saying why. The gateway logs them at start.
+	Warnings []string `yaml:"-"`
+
+	// fileKeys are the dotted keys the config file spelled out, so that a
+	// 0 written there can mean 0 rather than "the default".
+	fileKeys map[string]bool
 }
 
 // DefaultParityShards is P when the configuration names none: with six
@@ -209,6 +259,9 @@ func Load(args []string) (*Config, error) {
 			return nil, err
 		}
 	}
+	if err := cfg.foldSeedNames(); err != nil {
+		return nil, err
+	}
 	if err := cfg.applyEnv(); err != nil {
 		return nil, err
 	}
@@ -219,7 +272,11 @@ func Load(args []string) (*Config, error) {
 		cfg.Database.URL = *dsn
 	}
 	cfg.fillDefaults()
-	return cfg, cfg.Validate()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.mirrorSeedNames()
+	return cfg, nil
 }
 
 func (c *Config) readFile(path string) error {
@@ -232,6 +289,7 @@ func (c *Config) readFile(path string) error {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file means all defaults
 		return fmt.Errorf("config %s: %v", path, db.RedactYAML(err))
 	}
+	c.fileKeys = yamlKeys(raw)
 	return db.RefuseExposedSecrets(path, c.fileSecrets())
 }
 
@@ -310,6 +368,8 @@ func (c *Config) fillDefaults() {
 	if c.Server.Addr == "" {
 		c.Server.Addr = "127.0.0.1:8080"
 	}
+	setDuration(&c.Server.ReadTimeout, 10*time.Second)
+	setDuration(&c.Server.WriteTimeout, 5*time.Minute)
 	setDuration(&c.Server.ShutdownTimeout, 30*time.Second)
 	setDuration(&c.Server.BodyReadTimeout, 30*time.Second)
 	if c.Server.BodyMinBytes == 0 {
@@ -331,6 +391,10 @@ func (c *Config) fillDefaults() {
 	setDuration(&c.Storage.HeartbeatTimeout, 30*time.Second)
 	setDuration(&c.Storage.NodeTimeout, 2*time.Second)
 	setDuration(&c.Storage.StallTimeout, 5*time.Second)
+	c.fillStorageCallDefaults()
+	if c.Database.MaxConns == 0 && !c.Database.URLSetsPoolSize() {
+		c.Database.MaxConns = db.DefaultMaxConns
+	}
 	if c.Durability.ParityShards == nil {
 		p := DefaultParityShards
 		c.Durability.ParityShards = &p
@@ -362,6 +426,9 @@ func (c *Config) Validate() error {
 	}
 	positive := map[string]time.Duration{
 		"server.shutdown_timeout":             c.Server.ShutdownTimeout,
+		"server.read_timeout":                 c.Server.ReadTimeout,
+		"server.write_timeout":                c.Server.WriteTimeout,
+		"storage.grpc_timeout":                c.Storage.GRPCTimeout,
 		"server.body_read_timeout":            c.Server.BodyReadTimeout,
 		"consistent_hashing.refresh_interval": c.ConsistentHashing.RefreshInterval,
 		"upload.session_timeout":              c.Upload.SessionTimeout,
@@ -388,6 +455,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("upload.max_file_size: must be between 0 and %d, got %d", MaxObjectSize, c.Upload.MaxFileSize)
 	}
 	if err := c.validateDurability(); err != nil {
+		return err
+	}
+	if err := c.validateStorageCalls(); err != nil {
 		return err
 	}
 	if c.Auth.RootUser == "" || c.Auth.RootPassword == "" {

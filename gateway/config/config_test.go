@@ -24,6 +24,9 @@ func TestExampleFileLoadsToDefaults(t *testing.T) {
 		fromFile.RateLimit != defaults.RateLimit {
 		t.Errorf("example file = %+v; want the defaults %+v", fromFile, defaults)
 	}
+	if len(fromFile.Warnings) != 0 {
+		t.Errorf("the example file draws warnings: %q", fromFile.Warnings)
+	}
 }
 
 func TestBadValuesNameTheirKey(t *testing.T) {

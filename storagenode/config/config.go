@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sixfold/db"
+	"sixfold/storagenode/chunkstore"
 )
 
 // Config is everything a storage node is told.
@@ -23,6 +24,11 @@ type Config struct {
 	Scrub     Scrub     `yaml:"scrub"`
 	Sweep     Sweep     `yaml:"sweep"`
 	TLS       TLS       `yaml:"tls"` // mutual TLS on the gRPC port; see TLS
+
+	// Warnings are what Load accepted but does not use as written (two
+	// names of one setting that disagree, a value the node cannot honour),
+	// each saying why. The node logs them at start.
+	Warnings []string `yaml:"-"`
 }
 
 // Server says where the node listens and how it is known to the cluster.
@@ -45,6 +51,10 @@ type Server struct {
 	// metrics at /metrics, on Host. Default 0: no metrics server;
 	// env METRICS_PORT, flag -metrics-port.
 	MetricsPort int `yaml:"metrics_port"`
+	// DataDir is the seed's server.data_dir, another name for
+	// storage.data_dir, which wins when a file gives both. After Load it
+	// holds the same value.
+	DataDir string `yaml:"data_dir"`
 }
 
 // Heartbeat says how often the node reports itself alive.
@@ -52,6 +62,11 @@ type Heartbeat struct {
 	// Interval between heartbeats. Default 10s; env HEARTBEAT_INTERVAL (a Go
 	// duration), flag -heartbeat-interval.
 	Interval time.Duration `yaml:"interval"`
+	// Timeout bounds one heartbeat's write to PostgreSQL; one that takes
+	// longer fails and the next tick tries again. It is not how long a
+	// silent node is trusted: gateways decide that (their
+	// storage.heartbeat_timeout, 30s). Default 5s, the seed's.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // Storage says where chunks live and how the node sits on the ring.
@@ -64,6 +79,15 @@ type Storage struct {
 	// VirtualNodes is the number of ring points the node registers.
 	// Default 150; env VIRTUAL_NODES, flag -virtual-nodes.
 	VirtualNodes int `yaml:"virtual_nodes"`
+	// MaxChunkSize is the largest chunk the node stores, in bytes. The
+	// chunk store's limit is fixed at chunkstore.MaxChunkSize (2 GiB,
+	// above the 1.7 GiB shards of a 10 GiB object); another value is
+	// accepted with a warning and this field then holds the limit in
+	// force.
+	MaxChunkSize int64 `yaml:"max_chunk_size"`
+	// CleanupOrphanedInterval is the seed's name for sweep.interval, which
+	// wins when a file gives both. After Load it holds the same value.
+	CleanupOrphanedInterval time.Duration `yaml:"cleanup_orphaned_interval"`
 }
 
 // Scrub says how often and how fast the node re-hashes its chunk files
@@ -94,8 +118,8 @@ type Sweep struct {
 func Default() Config {
 	return Config{
 		Server:    Server{Host: "127.0.0.1", GRPCPort: 9001},
-		Heartbeat: Heartbeat{Interval: 10 * time.Second},
-		Storage:   Storage{DataDir: "./data", VirtualNodes: 150},
+		Heartbeat: Heartbeat{Interval: 10 * time.Second, Timeout: 5 * time.Second},
+		Storage:   Storage{DataDir: "./data", VirtualNodes: 150, MaxChunkSize: chunkstore.MaxChunkSize},
 		Scrub:     Scrub{Interval: 24 * time.Hour, BytesPerSecond: 50 << 20},
 		Sweep:     Sweep{Interval: time.Hour, MinAge: 2 * time.Hour},
 	}
@@ -139,6 +163,9 @@ func (c Config) Validate() error {
 	}
 	if c.Heartbeat.Interval <= 0 {
 		return errors.New("heartbeat.interval: must be > 0")
+	}
+	if c.Heartbeat.Timeout <= 0 {
+		return errors.New("heartbeat.timeout: must be > 0")
 	}
 	if c.Storage.DataDir == "" {
 		return errors.New("storage.data_dir: must not be empty")

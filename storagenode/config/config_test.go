@@ -6,15 +6,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"sixfold/storagenode/chunkstore"
 )
 
 var envKeys = []string{
 	"GRPC_HOST", "GRPC_PORT", "NODE_NAME", "NODE_ADDRESS", "DATA_DIR", "HEARTBEAT_INTERVAL", "VIRTUAL_NODES",
 	"METRICS_PORT", "SCRUB_INTERVAL", "SCRUB_BYTES_PER_SECOND", "SWEEP_INTERVAL", "SWEEP_MIN_AGE",
-	"NODE_TLS_CERT", "NODE_TLS_KEY", "NODE_TLS_CA",
+	"NODE_TLS_CERT", "NODE_TLS_KEY", "NODE_TLS_CA", "SIXFOLD_CONFIG",
 	"DATABASE_URL", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_USER", "DATABASE_PASSWORD", "DATABASE_NAME", "DATABASE_SSLMODE",
 }
 
@@ -45,7 +48,9 @@ func TestDefaults(t *testing.T) {
 	want := Default()
 	want.Server.Name = "storage-9001"
 	want.Server.Address = "127.0.0.1:9001"
-	if cfg != want {
+	want.Server.DataDir = want.Storage.DataDir
+	want.Storage.CleanupOrphanedInterval = want.Sweep.Interval
+	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("Load() = %+v; want %+v", cfg, want)
 	}
 }
@@ -58,7 +63,7 @@ func TestExampleFileIsTheDefaults(t *testing.T) {
 	}
 	def, _ := Load(nil, io.Discard)
 	cfg.Database = def.Database
-	if cfg != def {
+	if !reflect.DeepEqual(cfg, def) {
 		t.Fatalf("example file = %+v; want the defaults %+v", cfg, def)
 	}
 }
@@ -86,14 +91,14 @@ sweep: {interval: 5m, min_age: 3h}
 		t.Fatal(err)
 	}
 	want := Config{
-		Server:    Server{Host: "10.0.0.5", GRPCPort: 9200, Name: "from-file", Address: "10.0.0.5:9200", MetricsPort: 9400},
-		Heartbeat: Heartbeat{Interval: 4 * time.Second},
-		Storage:   Storage{DataDir: "/flag", VirtualNodes: 20},
+		Server:    Server{Host: "10.0.0.5", GRPCPort: 9200, Name: "from-file", Address: "10.0.0.5:9200", MetricsPort: 9400, DataDir: "/flag"},
+		Heartbeat: Heartbeat{Interval: 4 * time.Second, Timeout: 5 * time.Second},
+		Storage:   Storage{DataDir: "/flag", VirtualNodes: 20, MaxChunkSize: chunkstore.MaxChunkSize, CleanupOrphanedInterval: 5 * time.Minute},
 		Scrub:     Scrub{Interval: 0, BytesPerSecond: 2000},
 		Sweep:     Sweep{Interval: 5 * time.Minute, MinAge: 90 * time.Minute},
 	}
 	want.Database.URL = "postgres://env@db:5432/sixfold"
-	if cfg != want {
+	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("Load = %+v; want %+v", cfg, want)
 	}
 	if got := cfg.MetricsAddress(); got != "10.0.0.5:9400" {

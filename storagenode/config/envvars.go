@@ -7,7 +7,7 @@ import "sixfold/db"
 // a storage node any other, and its tests check this list against this
 // package's source.
 var EnvVars = append([]string{
-	"GRPC_HOST", "GRPC_PORT", "METRICS_PORT", "NODE_NAME", "NODE_ADDRESS",
+	"SIXFOLD_CONFIG", "GRPC_HOST", "GRPC_PORT", "METRICS_PORT", "NODE_NAME", "NODE_ADDRESS",
 	"DATA_DIR", "VIRTUAL_NODES", "HEARTBEAT_INTERVAL",
 	"SCRUB_INTERVAL", "SCRUB_BYTES_PER_SECOND", "SWEEP_INTERVAL", "SWEEP_MIN_AGE",
 	"NODE_TLS_CERT", "NODE_TLS_KEY", "NODE_TLS_CA",

@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"io"
+	"os"
 	"time"
 )
 
@@ -20,7 +21,7 @@ func newFlagSet(output io.Writer) (*flag.FlagSet, *string, func(*Config)) {
 	fs := flag.NewFlagSet("storagenode", flag.ContinueOnError)
 	fs.SetOutput(output)
 	var v flagValues
-	path := fs.String("config", "", "YAML config file (optional)")
+	path := fs.String("config", os.Getenv("SIXFOLD_CONFIG"), "YAML config file (optional; env SIXFOLD_CONFIG)")
 	fs.StringVar(&v.host, "host", "", "listen host (server.host)")
 	fs.IntVar(&v.port, "grpc-port", 0, "listen port (server.grpc_port)")
 	fs.IntVar(&v.metricsPort, "metrics-port", 0, "metrics HTTP port, 0 = off (server.metrics_port)")

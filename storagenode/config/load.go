@@ -36,6 +36,7 @@ func Load(args []string, output io.Writer) (Config, error) {
 	}
 	apply(&cfg)
 	cfg.fillDerived()
+	cfg.mirrorSeedNames()
 	return cfg, cfg.Validate()
 }
 
@@ -51,6 +52,7 @@ func readFile(path string, cfg *Config) error {
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("config file %s: %v", path, db.RedactYAML(err))
 	}
+	cfg.foldSeedNames(yamlKeys(data))
 	return db.RefuseExposedSecrets(path, cfg.Database.Secrets())
 }
 

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,7 +49,7 @@ func (r *Registry) Heartbeat(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.opts.HeartbeatInterval)
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(r.opts.HeartbeatTimeout, r.opts.HeartbeatInterval))
 	defer cancel()
 	n, err := dbq.New(r.pool).Heartbeat(ctx, dbq.HeartbeatParams{
 		ID: r.ID(), CapacityBytes: st.CapacityBytes, AvailableBytes: st.AvailableBytes, ChunkCount: st.Chunks,

@@ -36,6 +36,9 @@ type Options struct {
 	Address           string        // host:port gateways dial; the node's identity
 	VirtualNodes      int           // ring points to register
 	HeartbeatInterval time.Duration // period of Run
+	// HeartbeatTimeout bounds one heartbeat's write; 0 means
+	// HeartbeatInterval, so that a slow write never overlaps the next.
+	HeartbeatTimeout time.Duration
 	// DataDir, when set, is checked against PostgreSQL before the node
 	// registers and then receives its identity marker (package identity)
 	// and a node-id file for humans. The id itself always comes from

@@ -79,6 +79,9 @@ func (c *checker) nodes(pg pgService) {
 			continue
 		}
 		c.nodeAddress(name, cfg)
+		if cfg.Server.MetricsPort == 0 {
+			c.problemf(name, "serves no metrics (METRICS_PORT / server.metrics_port is 0), so the scrape config in deploy/README.md finds nothing there")
+		}
 		c.probePort(name, s, strconv.Itoa(cfg.Server.GRPCPort))
 		c.database(name, cfg.Database.DSN(), pg)
 		volume := c.dataVolume(name, s, cfg.Storage.DataDir)
@@ -95,7 +98,11 @@ func (c *checker) nodes(pg pgService) {
 // loadNode runs the storage node's loader over the service's command and
 // environment.
 func (c *checker) loadNode(name string, s *service) (nodeconfig.Config, bool) {
-	env, args, ok := c.containerInputs(name, s, flagValue(s.Command, "config"))
+	path := flagValue(s.Command, "config")
+	if path == "" {
+		path = s.Environment["SIXFOLD_CONFIG"]
+	}
+	env, args, ok := c.containerInputs(name, s, path)
 	if !ok {
 		return nodeconfig.Config{}, false
 	}

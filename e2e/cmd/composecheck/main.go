@@ -16,6 +16,8 @@
 //     every database setting points at the postgres service with its
 //     user, database and password; no two nodes share a name, address or
 //     data volume, and each keeps its data dir on a named volume;
+//   - every node serves metrics (METRICS_PORT), for deploy/README.md's
+//     scrape config;
 //   - each built image's Dockerfile exists and its final stage runs as a
 //     non-root user.
 //

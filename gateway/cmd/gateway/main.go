@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -43,6 +44,9 @@ func main() {
 	}
 	level, _ := zerolog.ParseLevel(cfg.Log.Level)
 	log = log.Level(level)
+	for _, w := range cfg.Warnings {
+		log.Warn().Msg("configuration: " + w)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, log); err != nil {
@@ -131,9 +135,11 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	})
 	m.mount(e)
 	srv := &http.Server{
-		Addr:              cfg.Server.Addr,
-		Handler:           e,
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler: e,
+		// server.read_timeout bounds the header only; bodies are paced
+		// (Pace above), and write_timeout is applied per write by the
+		// listener: see their docs in package config.
+		ReadHeaderTimeout: cfg.Server.ReadTimeout,
 		IdleTimeout:       2 * time.Minute,
 		// A hard cap for the transport (HTTP/2 advertises it as the
 		// header list size, and a 1024-byte S3 key can take 3 KiB of
@@ -141,14 +147,19 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		// themselves to 8 KiB with its own error.
 		MaxHeaderBytes: 16 << 10,
 	}
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return err
+	}
+	ln = writeTimeoutListener{Listener: ln, timeout: cfg.Server.WriteTimeout}
 	serveErr := make(chan error, 1)
 	tls := cfg.Server.TLSCertFile != ""
 	go func() {
 		if tls {
-			serveErr <- srv.ListenAndServeTLS(cfg.Server.TLSCertFile, cfg.Server.TLSKeyFile)
+			serveErr <- srv.ServeTLS(ln, cfg.Server.TLSCertFile, cfg.Server.TLSKeyFile)
 			return
 		}
-		serveErr <- srv.ListenAndServe()
+		serveErr <- srv.Serve(ln)
 	}()
 	log.Info().Str("addr", cfg.Server.Addr).Bool("tls", tls).Int("storage_nodes", nodes.ActiveNodes()).Msg("gateway listening")
 

@@ -113,6 +113,9 @@ func run(ctx context.Context, args []string, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range cfg.Warnings {
+		log.Warn().Msg("configuration: " + w)
+	}
 	n := &node{cfg: cfg, log: log}
 	if err := n.serve(); err != nil {
 		return err
@@ -197,6 +200,7 @@ func (n *node) join(ctx context.Context) error {
 		Address:           n.cfg.Server.Address,
 		VirtualNodes:      n.cfg.Storage.VirtualNodes,
 		HeartbeatInterval: n.cfg.Heartbeat.Interval,
+		HeartbeatTimeout:  n.cfg.Heartbeat.Timeout,
 		DataDir:           n.cfg.Storage.DataDir,
 		Observer:          n.metrics,
 	}, n.store, n.log)
