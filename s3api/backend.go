@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -51,10 +52,45 @@ type ObjectBackend interface {
 	// CopyObject copies src to dst within the store, with dst's metadata
 	// taken from meta when replaceMeta, else from the source.
 	CopyObject(ctx context.Context, src ObjectInfo, dstBucket, dstKey string, meta ObjectMeta, replaceMeta bool) (ObjectInfo, error)
-	// ListObjects returns up to limit keys > after that start with prefix,
-	// in byte order of their UTF-8 keys. Delimiter grouping is done by the
-	// caller; the backend just pages keys. truncated says more remain.
-	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (objects []ObjectInfo, truncated bool, err error)
+	// ListObjects returns the first q.Limit entries that the keys > q.After
+	// starting with q.Prefix make, in byte order of their UTF-8 keys. With a
+	// delimiter, the keys under one common prefix (CommonPrefix) make a
+	// single entry, placed where its first key would be; so a prefix at or
+	// before q.After still appears when a key after q.After rolls up into
+	// it. The backend must not read every key under a common prefix: the
+	// delimiter is there so that a listing costs about one step per entry.
+	ListObjects(ctx context.Context, bucket string, q ListQuery) (ListPage, error)
+}
+
+// ListQuery selects one page of a bucket's keys.
+type ListQuery struct {
+	Prefix    string // only keys that start with it
+	Delimiter string // rolls keys up into common prefixes when not empty
+	After     string // only keys > After, in byte order
+	Limit     int    // at most this many entries (objects and prefixes), >= 1
+}
+
+// ListPage is one page of a listing. Objects and Prefixes are each in
+// byte order; together they hold at most ListQuery.Limit entries.
+type ListPage struct {
+	Objects   []ObjectInfo
+	Prefixes  []string
+	Truncated bool // more entries follow the last one of the page
+}
+
+// CommonPrefix returns the common prefix key rolls up into when listed
+// under prefix with delimiter: prefix up to and including the first
+// delimiter after it. It returns "" when key is listed as itself (no
+// delimiter, key outside prefix, or no delimiter after prefix).
+func CommonPrefix(key, prefix, delimiter string) string {
+	if delimiter == "" || !strings.HasPrefix(key, prefix) {
+		return ""
+	}
+	i := strings.Index(key[len(prefix):], delimiter)
+	if i < 0 {
+		return ""
+	}
+	return key[:len(prefix)+i+len(delimiter)]
 }
 
 // MultipartBackend stores each part as its own blob; completing an upload

@@ -25,64 +25,26 @@ func (p *listPage) entries() int {
 	return len(p.objects) + len(p.prefixes)
 }
 
-// listBatch is how many keys to ask the Backend for at a time.
-const listBatch = 1000
-
-// listObjects pages the Backend's flat key listing into a delimited page of
-// at most maxKeys entries. Keys under a prefix already rolled up are
-// skipped; when a batch ends inside one, the next batch starts past every
-// key that prefix can hold instead of walking them.
+// listObjects asks the Backend for one page, which rolls keys up into
+// common prefixes itself: only the store can skip a prefix's keys without
+// reading them.
 func (h *handler) listObjects(ctx context.Context, lq listQuery) (listPage, error) {
-	var page listPage
-	after := lq.after
-	for lq.maxKeys > 0 {
-		objs, more, err := h.backend.ListObjects(ctx, lq.bucket, lq.prefix, after, min(lq.maxKeys+1, listBatch))
-		if err != nil || len(objs) == 0 {
-			return page, err
-		}
-		if done := page.add(lq, objs); done || !more {
-			return page, nil
-		}
-		after = resumeAfter(page.last, lq.prefix, lq.delimiter)
+	if lq.maxKeys == 0 {
+		return listPage{}, nil
+	}
+	p, err := h.backend.ListObjects(ctx, lq.bucket, ListQuery{
+		Prefix: lq.prefix, Delimiter: lq.delimiter, After: lq.after, Limit: lq.maxKeys})
+	if err != nil {
+		return listPage{}, err
+	}
+	page := listPage{objects: p.Objects, prefixes: p.Prefixes, truncated: p.Truncated}
+	if n := len(p.Objects); n > 0 {
+		page.last = p.Objects[n-1].Key
+	}
+	if n := len(p.Prefixes); n > 0 {
+		page.last = max(page.last, p.Prefixes[n-1])
 	}
 	return page, nil
-}
-
-// add appends a batch; it reports true when the page is full and more
-// entries follow (the page is then truncated).
-func (p *listPage) add(lq listQuery, objs []ObjectInfo) bool {
-	for _, obj := range objs {
-		cp := commonPrefixOf(obj.Key, lq.prefix, lq.delimiter)
-		if cp != "" && cp == p.last {
-			continue
-		}
-		if p.entries() == lq.maxKeys {
-			p.truncated = true
-			return true
-		}
-		if cp != "" {
-			p.prefixes = append(p.prefixes, cp)
-			p.last = cp
-		} else {
-			p.objects = append(p.objects, obj)
-			p.last = obj.Key
-		}
-	}
-	return false
-}
-
-// commonPrefixOf returns the rolled-up prefix key belongs to: prefix up to
-// and including the first delimiter after it, or "" when key is listed as
-// itself.
-func commonPrefixOf(key, prefix, delimiter string) string {
-	if delimiter == "" || !strings.HasPrefix(key, prefix) {
-		return ""
-	}
-	i := strings.Index(key[len(prefix):], delimiter)
-	if i < 0 {
-		return ""
-	}
-	return key[:len(prefix)+i+len(delimiter)]
 }
 
 // resumeAfter turns a page's last entry (or a client's marker) into the
@@ -91,7 +53,7 @@ func commonPrefixOf(key, prefix, delimiter string) string {
 // longest key, which is >= any valid UTF-8 key of at most 1024 bytes with
 // that prefix. The result is valid UTF-8 but may be up to 1027 bytes long.
 func resumeAfter(last, prefix, delimiter string) string {
-	if last == "" || commonPrefixOf(last, prefix, delimiter) != last {
+	if last == "" || CommonPrefix(last, prefix, delimiter) != last {
 		return last
 	}
 	const maxRune = "\U0010FFFF"

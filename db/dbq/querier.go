@@ -119,6 +119,18 @@ type Querier interface {
 	// offset and its blob's layout.
 	ListObjectChunks(ctx context.Context, objectID uuid.UUID) ([]ListObjectChunksRow, error)
 	ListObjectParts(ctx context.Context, objectID uuid.UUID) ([]ObjectPart, error)
+	// Up to max_rows entries of a delimited listing, one index probe each: a
+	// key listed as itself, or the first key of a common prefix (prefix up to
+	// and including the first delimiter after it), after which the walk seeks
+	// past every key under that prefix (common prefix || ceiling) instead of
+	// reading them. Text is compared as bytes (COLLATE "C"), so the walk
+	// works for any delimiter, multi-byte ones included.
+	ListObjectsDelimited(ctx context.Context, arg ListObjectsDelimitedParams) ([]ListObjectsDelimitedRow, error)
+	// The keys > after that start with prefix: those sort from prefix up to
+	// prefix || ceiling, where ceiling is U+10FFFF repeated past the longest
+	// key. The upper bound is spelled out because a generic plan cannot turn
+	// starts_with(key, prefix) into one, and would then scan every key after
+	// the prefix.
 	ListObjectsPage(ctx context.Context, arg ListObjectsPageParams) ([]Object, error)
 	// The ring new chunks are placed on: active servers whose heartbeat is fresh.
 	ListPlacementRingNodes(ctx context.Context, staleAfterSeconds float64) ([]ListPlacementRingNodesRow, error)

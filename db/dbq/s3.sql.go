@@ -8,6 +8,7 @@ package dbq
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -466,28 +467,129 @@ func (q *Queries) ListObjectParts(ctx context.Context, objectID uuid.UUID) ([]Ob
 	return items, nil
 }
 
+const listObjectsDelimited = `-- name: ListObjectsDelimited :many
+WITH RECURSIVE walk AS (
+    (SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, 1 AS n FROM objects o
+     WHERE o.bucket = $1
+       AND o.key > $2::text
+       AND o.key >= $3::text
+       AND o.key < $3::text || $4::text
+     ORDER BY o.key
+     LIMIT 1)
+    UNION ALL
+    (SELECT nxt.id, nxt.bucket, nxt.key, nxt.size, nxt.etag, nxt.meta, nxt.checksums, nxt.part_count, nxt.created_at, w.n + 1
+     FROM walk w
+     CROSS JOIN LATERAL (
+         SELECT CASE WHEN strpos(substr(w.key, length($3::text) + 1), $5::text) > 0
+             THEN left(w.key, length($3::text) + length($5::text) - 1
+                 + strpos(substr(w.key, length($3::text) + 1), $5::text))
+                 || $4::text
+             ELSE w.key END COLLATE "C" AS past) skip
+     CROSS JOIN LATERAL (
+         SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at FROM objects o
+         WHERE o.bucket = $1
+           AND o.key > skip.past
+           AND o.key < $3::text || $4::text
+         ORDER BY o.key
+         LIMIT 1) nxt
+     WHERE w.n < $6::int)
+)
+SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at FROM walk ORDER BY key
+`
+
+type ListObjectsDelimitedParams struct {
+	Bucket    string
+	After     string
+	Prefix    string
+	Ceiling   string
+	Delimiter string
+	MaxRows   int32
+}
+
+type ListObjectsDelimitedRow struct {
+	ID        uuid.UUID
+	Bucket    string
+	Key       string
+	Size      int64
+	Etag      string
+	Meta      json.RawMessage
+	Checksums json.RawMessage
+	PartCount int32
+	CreatedAt time.Time
+}
+
+// Up to max_rows entries of a delimited listing, one index probe each: a
+// key listed as itself, or the first key of a common prefix (prefix up to
+// and including the first delimiter after it), after which the walk seeks
+// past every key under that prefix (common prefix || ceiling) instead of
+// reading them. Text is compared as bytes (COLLATE "C"), so the walk
+// works for any delimiter, multi-byte ones included.
+func (q *Queries) ListObjectsDelimited(ctx context.Context, arg ListObjectsDelimitedParams) ([]ListObjectsDelimitedRow, error) {
+	rows, err := q.db.Query(ctx, listObjectsDelimited,
+		arg.Bucket,
+		arg.After,
+		arg.Prefix,
+		arg.Ceiling,
+		arg.Delimiter,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListObjectsDelimitedRow{}
+	for rows.Next() {
+		var i ListObjectsDelimitedRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Bucket,
+			&i.Key,
+			&i.Size,
+			&i.Etag,
+			&i.Meta,
+			&i.Checksums,
+			&i.PartCount,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listObjectsPage = `-- name: ListObjectsPage :many
 SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at FROM objects
 WHERE bucket = $1
-  AND key >= $2::text
-  AND key > $3::text
-  AND starts_with(key, $2::text)
+  AND key > $2::text
+  AND key >= $3::text
+  AND key < $3::text || $4::text
 ORDER BY key
-LIMIT $4
+LIMIT $5
 `
 
 type ListObjectsPageParams struct {
 	Bucket  string
-	Prefix  string
 	After   string
+	Prefix  string
+	Ceiling string
 	MaxRows int32
 }
 
+// The keys > after that start with prefix: those sort from prefix up to
+// prefix || ceiling, where ceiling is U+10FFFF repeated past the longest
+// key. The upper bound is spelled out because a generic plan cannot turn
+// starts_with(key, prefix) into one, and would then scan every key after
+// the prefix.
 func (q *Queries) ListObjectsPage(ctx context.Context, arg ListObjectsPageParams) ([]Object, error) {
 	rows, err := q.db.Query(ctx, listObjectsPage,
 		arg.Bucket,
-		arg.Prefix,
 		arg.After,
+		arg.Prefix,
+		arg.Ceiling,
 		arg.MaxRows,
 	)
 	if err != nil {

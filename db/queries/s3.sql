@@ -63,13 +63,53 @@ WHERE p.object_id = $1
 ORDER BY p.part_number, c.chunk_number;
 
 -- name: ListObjectsPage :many
+-- The keys > after that start with prefix: those sort from prefix up to
+-- prefix || ceiling, where ceiling is U+10FFFF repeated past the longest
+-- key. The upper bound is spelled out because a generic plan cannot turn
+-- starts_with(key, prefix) into one, and would then scan every key after
+-- the prefix.
 SELECT * FROM objects
 WHERE bucket = sqlc.arg(bucket)
-  AND key >= sqlc.arg(prefix)::text
   AND key > sqlc.arg(after)::text
-  AND starts_with(key, sqlc.arg(prefix)::text)
+  AND key >= sqlc.arg(prefix)::text
+  AND key < sqlc.arg(prefix)::text || sqlc.arg(ceiling)::text
 ORDER BY key
 LIMIT sqlc.arg(max_rows);
+
+-- name: ListObjectsDelimited :many
+-- Up to max_rows entries of a delimited listing, one index probe each: a
+-- key listed as itself, or the first key of a common prefix (prefix up to
+-- and including the first delimiter after it), after which the walk seeks
+-- past every key under that prefix (common prefix || ceiling) instead of
+-- reading them. Text is compared as bytes (COLLATE "C"), so the walk
+-- works for any delimiter, multi-byte ones included.
+WITH RECURSIVE walk AS (
+    (SELECT o.*, 1 AS n FROM objects o
+     WHERE o.bucket = sqlc.arg(bucket)
+       AND o.key > sqlc.arg(after)::text
+       AND o.key >= sqlc.arg(prefix)::text
+       AND o.key < sqlc.arg(prefix)::text || sqlc.arg(ceiling)::text
+     ORDER BY o.key
+     LIMIT 1)
+    UNION ALL
+    (SELECT nxt.*, w.n + 1
+     FROM walk w
+     CROSS JOIN LATERAL (
+         SELECT CASE WHEN strpos(substr(w.key, length(sqlc.arg(prefix)::text) + 1), sqlc.arg(delimiter)::text) > 0
+             THEN left(w.key, length(sqlc.arg(prefix)::text) + length(sqlc.arg(delimiter)::text) - 1
+                 + strpos(substr(w.key, length(sqlc.arg(prefix)::text) + 1), sqlc.arg(delimiter)::text))
+                 || sqlc.arg(ceiling)::text
+             ELSE w.key END COLLATE "C" AS past) skip
+     CROSS JOIN LATERAL (
+         SELECT o.* FROM objects o
+         WHERE o.bucket = sqlc.arg(bucket)
+           AND o.key > skip.past
+           AND o.key < sqlc.arg(prefix)::text || sqlc.arg(ceiling)::text
+         ORDER BY o.key
+         LIMIT 1) nxt
+     WHERE w.n < sqlc.arg(max_rows)::int)
+)
+SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at FROM walk ORDER BY key;
 
 -- name: InsertUpload :exec
 INSERT INTO multipart_uploads (id, bucket, key, meta) VALUES ($1, $2, $3, $4);

@@ -158,24 +158,6 @@ func (b *Backend) CopyObject(ctx context.Context, src s3api.ObjectInfo, dstBucke
 	})
 }
 
-// ListObjects implements s3api.ObjectBackend.
-func (b *Backend) ListObjects(ctx context.Context, bucket, prefix, after string, limit int) ([]s3api.ObjectInfo, bool, error) {
-	if _, err := b.HeadBucket(ctx, bucket); err != nil {
-		return nil, false, err
-	}
-	rows, err := dbq.New(b.pool).ListObjectsPage(ctx, dbq.ListObjectsPageParams{Bucket: bucket, Prefix: prefix, After: after, MaxRows: int32(limit + 1)})
-	if err != nil {
-		return nil, false, storeError(err)
-	}
-	truncated := len(rows) > limit
-	rows = rows[:min(len(rows), limit)]
-	out := make([]s3api.ObjectInfo, len(rows))
-	for i, r := range rows {
-		out[i] = objectInfo(r)
-	}
-	return out, truncated, nil
-}
-
 func objectInfo(r dbq.Object) s3api.ObjectInfo {
 	var meta s3api.ObjectMeta
 	_ = json.Unmarshal(r.Meta, &meta)

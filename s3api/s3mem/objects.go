@@ -132,23 +132,42 @@ func (s *Store) CopyObject(ctx context.Context, src s3api.ObjectInfo, dstBucket,
 	return s.commit(dst, data, false)
 }
 
-// ListObjects implements s3api.ObjectBackend.
-func (s *Store) ListObjects(ctx context.Context, bucketName, prefix, after string, limit int) ([]s3api.ObjectInfo, bool, error) {
+// ListObjects implements s3api.ObjectBackend. It sorts every key: the
+// fake is for small stores.
+func (s *Store) ListObjects(ctx context.Context, bucketName string, q s3api.ListQuery) (s3api.ListPage, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, err
+		return s3api.ListPage{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, ok := s.buckets[bucketName]
 	if !ok {
-		return nil, false, s3api.ErrNoSuchBucket
+		return s3api.ListPage{}, s3api.ErrNoSuchBucket
 	}
-	var out []s3api.ObjectInfo
-	for key, info := range b.objects {
-		if strings.HasPrefix(key, prefix) && key > after {
-			out = append(out, info)
+	var keys []string
+	for key := range b.objects {
+		if strings.HasPrefix(key, q.Prefix) && key > q.After {
+			keys = append(keys, key)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return truncate(out, limit)
+	sort.Strings(keys)
+	var page s3api.ListPage
+	entries := 0
+	for _, key := range keys {
+		cp := s3api.CommonPrefix(key, q.Prefix, q.Delimiter)
+		if cp != "" && len(page.Prefixes) > 0 && page.Prefixes[len(page.Prefixes)-1] == cp {
+			continue
+		}
+		if entries == q.Limit {
+			page.Truncated = true
+			break
+		}
+		entries++
+		if cp != "" {
+			page.Prefixes = append(page.Prefixes, cp)
+		} else {
+			page.Objects = append(page.Objects, b.objects[key])
+		}
+	}
+	return page, nil
 }

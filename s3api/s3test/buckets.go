@@ -38,7 +38,9 @@ var bucketTests = []test{
 		f.wantErr("DeleteBucket", f.b.DeleteBucket(f.ctx, "nope"), s3api.ErrNoSuchBucket)
 		_, err = f.b.HeadObject(f.ctx, "nope", "k")
 		f.wantErr("HeadObject", err, s3api.ErrNoSuchBucket)
-		_, _, err = f.b.ListObjects(f.ctx, "nope", "", "", 10)
+		_, err = f.b.ListObjects(f.ctx, "nope", s3api.ListQuery{Limit: 10})
+		f.wantErr("ListObjects", err, s3api.ErrNoSuchBucket)
+		_, err = f.b.ListObjects(f.ctx, "nope", s3api.ListQuery{Delimiter: "/", Limit: 10})
 		f.wantErr("ListObjects", err, s3api.ErrNoSuchBucket)
 		_, err = f.b.PutObject(f.ctx, s3api.PutObjectInput{Bucket: "nope", Key: "k", Size: 1,
 			Body: bytes.NewReader([]byte("x")), Digests: newPayload([]byte("x")).digests})

@@ -1,0 +1,100 @@
+package s3backend
+
+import (
+	"context"
+	"strings"
+
+	"sixfold/db/dbq"
+	"sixfold/s3api"
+)
+
+// ceiling, appended to a prefix, sorts after every key that starts with
+// the prefix and before every other key greater than the prefix. Keys are
+// valid UTF-8 of at most 1024 bytes compared as bytes, and no UTF-8
+// sequence sorts after U+10FFFF's, so 1024 bytes of U+10FFFF outrank any
+// key's tail. Unlike "the prefix with its last byte incremented", it is
+// valid UTF-8 (PostgreSQL text cannot hold anything else) and needs no
+// special case for a prefix ending in U+10FFFF.
+var ceiling = strings.Repeat("\U0010FFFF", 256)
+
+// ListObjects implements s3api.ObjectBackend. A page starts as one index
+// range scan of Limit+1 keys, which is the whole cost of a flat listing and
+// of a delimited one whose keys mostly list as themselves (a folder of
+// files). When that range fills before the page does, keys rolled up into
+// common prefixes, and the rest of the page is a walk in one round trip
+// that seeks past each common prefix (ListObjectsDelimited): one index
+// probe per entry, however many keys each prefix holds.
+func (b *Backend) ListObjects(ctx context.Context, bucket string, q s3api.ListQuery) (s3api.ListPage, error) {
+	if _, err := b.HeadBucket(ctx, bucket); err != nil {
+		return s3api.ListPage{}, err
+	}
+	qs := dbq.New(b.pool)
+	rows, err := qs.ListObjectsPage(ctx, dbq.ListObjectsPageParams{Bucket: bucket, After: q.After,
+		Prefix: q.Prefix, Ceiling: ceiling, MaxRows: int32(q.Limit + 1)})
+	if err != nil {
+		return s3api.ListPage{}, storeError(err)
+	}
+	l := lister{q: q}
+	for _, r := range rows {
+		l.add(r)
+	}
+	if l.page.Truncated || len(rows) <= q.Limit {
+		return l.page, nil
+	}
+	walked, err := qs.ListObjectsDelimited(ctx, dbq.ListObjectsDelimitedParams{Bucket: bucket,
+		After: l.resume(rows[len(rows)-1].Key), Prefix: q.Prefix, Delimiter: q.Delimiter, Ceiling: ceiling,
+		MaxRows: int32(q.Limit + 1 - l.entries())})
+	if err != nil {
+		return s3api.ListPage{}, storeError(err)
+	}
+	for _, r := range walked {
+		l.add(dbq.Object(r))
+	}
+	return l.page, nil
+}
+
+// lister gathers a page from rows in key order, rolling keys up as
+// s3api.CommonPrefix says; the walk's SQL finds the same prefixes, and the
+// conformance suite holds the two to it.
+type lister struct {
+	q    s3api.ListQuery
+	page s3api.ListPage
+}
+
+// add takes the next row: a new entry, or a key under the prefix listed
+// last, which adds nothing. One entry past the limit truncates the page.
+func (l *lister) add(r dbq.Object) {
+	cp := s3api.CommonPrefix(r.Key, l.q.Prefix, l.q.Delimiter)
+	if l.page.Truncated || cp != "" && cp == l.lastPrefix() {
+		return
+	}
+	if l.entries() == l.q.Limit {
+		l.page.Truncated = true
+		return
+	}
+	if cp != "" {
+		l.page.Prefixes = append(l.page.Prefixes, cp)
+	} else {
+		l.page.Objects = append(l.page.Objects, objectInfo(r))
+	}
+}
+
+func (l *lister) entries() int {
+	return len(l.page.Objects) + len(l.page.Prefixes)
+}
+
+func (l *lister) lastPrefix() string {
+	if n := len(l.page.Prefixes); n > 0 {
+		return l.page.Prefixes[n-1]
+	}
+	return ""
+}
+
+// resume is where the listing goes on after key, the last row read: past
+// every key under key's common prefix, else right after key.
+func (l *lister) resume(key string) string {
+	if cp := s3api.CommonPrefix(key, l.q.Prefix, l.q.Delimiter); cp != "" {
+		return cp + ceiling
+	}
+	return key
+}
