@@ -84,6 +84,9 @@ func checkCase(t *testing.T, c caseResult) {
 	if k.GatewayCPUPerGiB <= 0 || k.NodesCPUPerGiB <= 0 || k.ClientCPUPerGiB <= 0 {
 		t.Errorf("CPU s/GiB: gateway %v, nodes %v, client %v", k.GatewayCPUPerGiB, k.NodesCPUPerGiB, k.ClientCPUPerGiB)
 	}
+	if k.NodesReadPerByte <= 0 {
+		t.Errorf("nodes read %v bytes per byte moved", k.NodesReadPerByte)
+	}
 	if k.GatewayPeakRSS <= 0 || len(k.NodePeakRSS) == 0 {
 		t.Errorf("peak RSS: gateway %d, nodes %v", k.GatewayPeakRSS, k.NodePeakRSS)
 	}

@@ -18,6 +18,7 @@ const userHZ = 100
 type procUsage struct {
 	cpu        float64 // seconds of user + system time, all threads
 	writeBytes int64   // bytes it caused to be written to storage
+	readChars  int64   // bytes its read calls returned: files (cached or not) and sockets
 }
 
 // readUsage reads /proc/PID/stat and /proc/PID/io.
@@ -35,7 +36,11 @@ func readUsage(pid int) (procUsage, error) {
 		return procUsage{}, err
 	}
 	wb, err := parseProcField(io, "write_bytes:")
-	return procUsage{cpu: cpu, writeBytes: wb}, err
+	if err != nil {
+		return procUsage{}, err
+	}
+	rc, err := parseProcField(io, "rchar:")
+	return procUsage{cpu: cpu, writeBytes: wb, readChars: rc}, err
 }
 
 // parseStatCPU is utime + stime in seconds. The command name (field 2) is

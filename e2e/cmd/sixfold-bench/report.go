@@ -60,7 +60,8 @@ type baselineResult struct {
 	Title string `json:"title"`
 	Unit  string `json:"unit"`
 	stat
-	Error string `json:"error,omitempty"`
+	Error string  `json:"error,omitempty"`
+	Load  float64 `json:"load"` // 1-minute load average as it started
 }
 
 // caseResult is one case: its figure, the bound it is stated against, its
@@ -83,6 +84,9 @@ type caseResult struct {
 	// answered (SHA-256 for /files, the MD5 ETag for S3).
 	Verified bool        `json:"verified"`
 	Runs     []runResult `json:"runs"`
+	// Load is the 1-minute load average as the case started: on a shared
+	// machine, what else competed for the cores.
+	Load float64 `json:"load"`
 }
 
 // bound is the baseline a case cannot beat, and how close the case came.
@@ -103,6 +107,10 @@ type cost struct {
 	// DiskBytesPerByte is what the nodes wrote to storage per object byte
 	// stored; PUTs only.
 	DiskBytesPerByte *float64 `json:"disk_bytes_per_byte,omitempty"`
+	// NodesReadPerByte is what the nodes' read calls returned (shard files
+	// for a GET, the gateway's streams for a PUT) per object byte moved:
+	// more than the layout needs means bytes read and thrown away.
+	NodesReadPerByte float64 `json:"nodes_read_bytes_per_byte"`
 	// Peak RSS (VmHWM) over the case, reset before it where the kernel
 	// allows; 0 when unknown.
 	GatewayPeakRSS int64   `json:"gateway_peak_rss_bytes"`
@@ -120,6 +128,7 @@ type runResult struct {
 	NodesCPU       float64 `json:"nodes_cpu_s"`
 	ClientCPU      float64 `json:"client_cpu_s"`
 	NodesDiskWrite int64   `json:"nodes_disk_write_bytes"`
+	NodesRead      int64   `json:"nodes_read_bytes"`
 	Verified       bool    `json:"verified"`
 }
 
@@ -221,13 +230,13 @@ func printBaselines(w io.Writer, r report) {
 	if len(r.Baselines) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nBASELINES (disk and TCP: %s streams)\t\tmedian\tmin–max\tunit\t\n", formatSize(r.Settings.BaselineBytes))
+	fmt.Fprintf(w, "\nBASELINES (disk and TCP: %s streams)\t\tmedian\tmin–max\tunit\tload\t\n", formatSize(r.Settings.BaselineBytes))
 	for _, b := range r.Baselines {
 		if b.Error != "" {
 			fmt.Fprintf(w, "%s\t%s\tfailed\t%s\n", b.ID, b.Title, firstLine(b.Error))
 			continue
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t\n", b.ID, b.Title, formatRate(b.Median), formatRange(b.stat), b.Unit)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%.1f\t\n", b.ID, b.Title, formatRate(b.Median), formatRange(b.stat), b.Unit, b.Load)
 	}
 }
 
@@ -236,14 +245,14 @@ func printLarge(w io.Writer, r report) {
 	if len(cases) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%s OBJECTS\tMiB/s\tmedian\tmin–max\t× bound\tbound\tCPU s/GiB: gw\tnodes\tclient\tdisk B/B\tRSS MiB: gw\tnode max\t\n", formatSize(r.Settings.LargeBytes))
+	fmt.Fprintf(w, "\n%s OBJECTS\tMiB/s\tmedian\tmin–max\t× bound\tbound\tCPU s/GiB: gw\tnodes\tclient\tdisk B/B\tnode rd B/B\tRSS MiB: gw\tnode max\tload\t\n", formatSize(r.Settings.LargeBytes))
 	for _, c := range cases {
 		if row, ok := naRow(c); ok {
 			fmt.Fprint(w, row)
 			continue
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s%s\n", c.ID, c.Title, formatRate(c.Rate.Median), formatRange(c.Rate),
-			boundRatio(c), boundName(c), costColumns(c), verifiedMark(c))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s%.1f\t%s\n", c.ID, c.Title, formatRate(c.Rate.Median), formatRange(c.Rate),
+			boundRatio(c), boundName(c), costColumns(c), c.Load, verifiedMark(c))
 	}
 }
 
@@ -252,15 +261,15 @@ func printSmall(w io.Writer, r report) {
 	if len(cases) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\nSMALL OBJECTS\tops/s\tmedian\tmin–max\tp50 ms\tp99 ms\t× bound\tbound\tCPU s/GiB: gw\tnodes\tclient\tdisk B/B\tRSS MiB: gw\tnode max\tCPU ms/op: gw\tnodes\t")
+	fmt.Fprintln(w, "\nSMALL OBJECTS\tops/s\tmedian\tmin–max\tp50 ms\tp99 ms\t× bound\tbound\tCPU s/GiB: gw\tnodes\tclient\tdisk B/B\tnode rd B/B\tRSS MiB: gw\tnode max\tCPU ms/op: gw\tnodes\tload\t")
 	for _, c := range cases {
 		if row, ok := naRow(c); ok {
 			fmt.Fprint(w, row)
 			continue
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s%s\n", c.ID, c.Title, formatRate(c.Rate.Median), formatRange(c.Rate),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s%.1f\t%s\n", c.ID, c.Title, formatRate(c.Rate.Median), formatRange(c.Rate),
 			formatStatMedian(c.P50Ms), formatStatMedian(c.P99Ms), boundRatio(c), boundName(c), costColumns(c),
-			perOpColumns(c), verifiedMark(c))
+			perOpColumns(c), c.Load, verifiedMark(c))
 	}
 }
 
@@ -294,11 +303,12 @@ func boundName(c caseResult) string {
 }
 
 // costColumns are gateway, nodes and client CPU per GiB, disk bytes per
-// byte stored, and peak RSS of the gateway and of the largest node.
+// byte stored, node bytes read per byte, and peak RSS of the gateway and
+// of the largest node.
 func costColumns(c caseResult) string {
 	k := c.Cost
 	if k == nil {
-		return "–\t–\t–\t–\t–\t–\t"
+		return "–\t–\t–\t–\t–\t–\t–\t"
 	}
 	disk := "–"
 	if k.DiskBytesPerByte != nil {
@@ -308,8 +318,8 @@ func costColumns(c caseResult) string {
 	if len(k.NodePeakRSS) > 0 {
 		nodeMax = slices.Max(k.NodePeakRSS)
 	}
-	return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t", formatRate(k.GatewayCPUPerGiB), formatRate(k.NodesCPUPerGiB),
-		formatRate(k.ClientCPUPerGiB), disk, formatMiB(k.GatewayPeakRSS), formatMiB(nodeMax))
+	return fmt.Sprintf("%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t", formatRate(k.GatewayCPUPerGiB), formatRate(k.NodesCPUPerGiB),
+		formatRate(k.ClientCPUPerGiB), disk, k.NodesReadPerByte, formatMiB(k.GatewayPeakRSS), formatMiB(nodeMax))
 }
 
 // perOpColumns are the gateway's and the nodes' CPU milliseconds per operation.

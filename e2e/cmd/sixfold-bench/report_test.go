@@ -107,9 +107,9 @@ func TestReportJSONShape(t *testing.T) {
 		"cases.0.id", "cases.0.group", "cases.0.rate.median", "cases.0.rate.runs", "cases.0.verified",
 		"cases.0.bound.baseline", "cases.0.bound.value", "cases.0.bound.ratio",
 		"cases.0.cost.gateway_cpu_s_per_gib", "cases.0.cost.nodes_cpu_s_per_gib", "cases.0.cost.client_cpu_s_per_gib",
-		"cases.0.cost.disk_bytes_per_byte", "cases.0.cost.gateway_peak_rss_bytes", "cases.0.cost.node_peak_rss_bytes",
+		"cases.0.cost.disk_bytes_per_byte", "cases.0.cost.nodes_read_bytes_per_byte", "cases.0.cost.gateway_peak_rss_bytes", "cases.0.cost.node_peak_rss_bytes",
 		"cases.0.runs.0.value", "cases.0.runs.0.bytes", "cases.0.runs.0.gateway_cpu_s", "cases.0.runs.0.nodes_cpu_s",
-		"cases.0.runs.0.client_cpu_s", "cases.0.runs.0.nodes_disk_write_bytes", "cases.0.runs.0.verified",
+		"cases.0.load", "baselines.0.load", "cases.0.runs.0.client_cpu_s", "cases.0.runs.0.nodes_disk_write_bytes", "cases.0.runs.0.nodes_read_bytes", "cases.0.runs.0.verified",
 		"cases.1.na",
 	} {
 		if _, ok := lookup(doc, p); !ok {

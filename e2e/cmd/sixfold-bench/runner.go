@@ -49,7 +49,7 @@ func (o outcome) value(unit string) float64 {
 // case (what was measured before it is kept) but not the benchmark.
 func (b *bench) runCase(ctx context.Context, s caseSpec) (res caseResult) {
 	res = caseResult{ID: s.id, Title: s.title, Unit: s.unit, Group: s.group, Runs: []runResult{}}
-	b.announce(s.id, s.title)
+	res.Load = b.announce(s.id, s.title)
 	if na := b.notApplicable(s); na != "" {
 		res.NA = na
 		b.progress("  %s\n", na)
@@ -158,7 +158,7 @@ func (b *bench) runResult(s caseSpec, o outcome, before, after snapshot) runResu
 	}
 	gw, nodes := usageDelta(before.gateway, after.gateway), usageDelta(before.nodes, after.nodes)
 	rr.GatewayCPU, rr.NodesCPU, rr.ClientCPU = gw.cpu, nodes.cpu, after.client-before.client
-	rr.NodesDiskWrite = nodes.writeBytes
+	rr.NodesDiskWrite, rr.NodesRead = nodes.writeBytes, nodes.readChars
 	return rr
 }
 
@@ -230,6 +230,7 @@ func (b *bench) cost(s caseSpec, runs []runResult) *cost {
 		k.GatewayCPUMsPerOp = perOp(func(r runResult) float64 { return r.GatewayCPU })
 		k.NodesCPUMsPerOp = perOp(func(r runResult) float64 { return r.NodesCPU })
 	}
+	k.NodesReadPerByte = median(collect(runs, func(r runResult) float64 { return float64(r.NodesRead) / float64(r.Bytes) }))
 	if s.stores {
 		d := median(collect(runs, func(r runResult) float64 { return float64(r.NodesDiskWrite) / float64(r.Bytes) }))
 		k.DiskBytesPerByte = &d
@@ -238,16 +239,22 @@ func (b *bench) cost(s caseSpec, runs []runResult) *cost {
 	return k
 }
 
-// announce starts the progress lines of the next step of the plan.
-func (b *bench) announce(id, title string) {
+// announce starts the progress lines of the next step of the plan and
+// returns the 1-minute load average.
+func (b *bench) announce(id, title string) float64 {
 	b.step++
-	b.progress("[%d/%d %s] %s: %s\n", b.step, b.steps, time.Since(b.started).Round(time.Second), id, title)
+	load := 0.0
+	if l := loadAvg(); len(l) > 0 {
+		load = l[0]
+	}
+	b.progress("[%d/%d %s, load %.1f] %s: %s\n", b.step, b.steps, time.Since(b.started).Round(time.Second), load, id, title)
+	return load
 }
 
 // runBaseline measures one baseline runs times.
 func (b *bench) runBaseline(ctx context.Context, s baselineSpec) baselineResult {
 	res := baselineResult{ID: s.id, Title: s.title, Unit: s.unit}
-	b.announce(s.id, s.title)
+	res.Load = b.announce(s.id, s.title)
 	var vs []float64
 	for n := 1; n <= b.cfg.runs; n++ {
 		v, err := s.run(ctx)

@@ -32,6 +32,7 @@ func usageDelta(before, after map[int]procUsage) procUsage {
 		if b, ok := before[pid]; ok {
 			d.cpu += a.cpu - b.cpu
 			d.writeBytes += a.writeBytes - b.writeBytes
+			d.readChars += a.readChars - b.readChars
 		}
 	}
 	return d
