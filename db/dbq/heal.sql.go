@@ -232,14 +232,14 @@ const replaceHealedChunk = `-- name: ReplaceHealedChunk :execrows
 WITH old AS (
     DELETE FROM chunks
     WHERE chunks.id = $6 AND chunks.file_id = $2
-    RETURNING chunks.id, chunks.storage_server_id, chunks.chunk_number
+    RETURNING chunks.id, chunks.storage_server_id, chunks.chunk_number, chunks.byte_offset
 ), queued AS (
     INSERT INTO chunk_deletions (chunk_id, storage_server_id)
     SELECT id, storage_server_id FROM old
     ON CONFLICT (chunk_id) DO NOTHING
 )
 INSERT INTO chunks (id, file_id, chunk_number, byte_offset, size, hash, storage_server_id, status, uploaded_at)
-SELECT $1, $2, old.chunk_number, 0, $3, $4,
+SELECT $1, $2, old.chunk_number, old.byte_offset, $3, $4,
        $5, 'stored', now()
 FROM old
 `
@@ -253,7 +253,7 @@ type ReplaceHealedChunkParams struct {
 	OldID    uuid.UUID
 }
 
-// Swaps one rebuilt shard in: the old row goes (its file on the old server
+// Swaps one rebuilt shard in (a pre-parity chunk keeps its byte offset): the old row goes (its file on the old server
 // is queued for deletion in the same transaction) and the new row, stored
 // on the new server, takes its chunk number. Zero rows means the old row
 // changed meanwhile (deleted with its blob), and nothing is swapped.

@@ -167,7 +167,7 @@ type Querier interface {
 	ReleaseHealClaim(ctx context.Context, arg ReleaseHealClaimParams) error
 	// A draining server that no shard row points at any more is retired.
 	RemoveDrainedServers(ctx context.Context) ([]RemoveDrainedServersRow, error)
-	// Swaps one rebuilt shard in: the old row goes (its file on the old server
+	// Swaps one rebuilt shard in (a pre-parity chunk keeps its byte offset): the old row goes (its file on the old server
 	// is queued for deletion in the same transaction) and the new row, stored
 	// on the new server, takes its chunk number. Zero rows means the old row
 	// changed meanwhile (deleted with its blob), and nothing is swapped.

@@ -44,21 +44,21 @@ WHERE id = ANY(sqlc.arg(ids)::uuid[]);
 SELECT id FROM files WHERE id = $1 AND status = 'completed' FOR UPDATE;
 
 -- name: ReplaceHealedChunk :execrows
--- Swaps one rebuilt shard in: the old row goes (its file on the old server
+-- Swaps one rebuilt shard in (a pre-parity chunk keeps its byte offset): the old row goes (its file on the old server
 -- is queued for deletion in the same transaction) and the new row, stored
 -- on the new server, takes its chunk number. Zero rows means the old row
 -- changed meanwhile (deleted with its blob), and nothing is swapped.
 WITH old AS (
     DELETE FROM chunks
     WHERE chunks.id = sqlc.arg(old_id) AND chunks.file_id = sqlc.arg(file_id)
-    RETURNING chunks.id, chunks.storage_server_id, chunks.chunk_number
+    RETURNING chunks.id, chunks.storage_server_id, chunks.chunk_number, chunks.byte_offset
 ), queued AS (
     INSERT INTO chunk_deletions (chunk_id, storage_server_id)
     SELECT id, storage_server_id FROM old
     ON CONFLICT (chunk_id) DO NOTHING
 )
 INSERT INTO chunks (id, file_id, chunk_number, byte_offset, size, hash, storage_server_id, status, uploaded_at)
-SELECT sqlc.arg(new_id), sqlc.arg(file_id), old.chunk_number, 0, sqlc.arg(size), sqlc.arg(hash),
+SELECT sqlc.arg(new_id), sqlc.arg(file_id), old.chunk_number, old.byte_offset, sqlc.arg(size), sqlc.arg(hash),
        sqlc.arg(server_id), 'stored', now()
 FROM old;
 

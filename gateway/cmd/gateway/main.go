@@ -87,6 +87,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	svc := objects.New(pool, nodes, objects.Options{
 		MaxSize: cfg.Upload.MaxFileSize, SessionTimeout: cfg.Upload.SessionTimeout,
 		ParityShards: cfg.ParityShards(), BlockSize: cfg.Durability.BlockSize, StallTimeout: cfg.Storage.StallTimeout,
+		Retries: cfg.Storage.MaxRetries, RetryDelay: cfg.Storage.RetryDelay,
 		Heal:     objects.HealOptions{After: cfg.Heal.After, Interval: cfg.Heal.Interval, BytesPerSecond: cfg.Heal.BytesPerSecond},
 		Observer: m.transfers,
 	}, log)
