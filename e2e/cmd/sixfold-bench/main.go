@@ -25,7 +25,7 @@
 // answers. Progress goes to stderr, the table to stdout, the JSON report to
 // -json (default .data/bench/bench.json).
 //
-//	sixfold-bench                                  # everything, ~6 minutes on 2 cores
+//	sixfold-bench                                  # everything, 7–9 minutes on 2 cores
 //	sixfold-bench -quick                           # a 1–2 minute smoke run
 //	sixfold-bench -cases put1g-unsigned,small-4k   # rerun some cases (ids or prefixes)
 //	sixfold-bench --endpoint http://127.0.0.1:9000 --access-key minio --secret-key minio123 \
