@@ -241,6 +241,11 @@ func (s *soak) read(ctx context.Context, r int) {
 			continue
 		}
 		g := faultDo(s.c, 5*time.Minute, http.MethodGet, "/files/"+id, nil, 0)
+		if g.status == 0 && g.n == 0 {
+			// No response at all: a kept-alive connection the server closed
+			// as it was reused. Clients retry that; so does the soak, once.
+			g = faultDo(s.c, 5*time.Minute, http.MethodGet, "/files/"+id, nil, 0)
+		}
 		switch {
 		case g.status == http.StatusOK && g.err == nil && g.sha == f.sha:
 			s.readsOK.Add(1)

@@ -164,14 +164,25 @@ func (pg *Postgres) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := startProcess(pg.spec(sockDir))
-	if err != nil {
-		return err
-	}
-	if err := waitFor(ctx, p, pgReadyTimeout, "accepting connections", pg.probe); err != nil {
+	// After a crash the killed postmaster's backends may hold its shared
+	// memory for a moment ("pre-existing shared memory block is still in
+	// use"): a start that exits at once is tried again, a few times.
+	var p *process
+	for attempt := 0; ; attempt++ {
+		if p, err = startProcess(pg.spec(sockDir)); err != nil {
+			return err
+		}
+		err = waitFor(ctx, p, pgReadyTimeout, "accepting connections", pg.probe)
+		if err == nil {
+			break
+		}
+		exitedAlone := p.exited()
 		p.kill()
-		pg.removeSocketDir()
-		return pg.classifyStartError(err)
+		if !exitedAlone || attempt >= 10 || ctx.Err() != nil {
+			pg.removeSocketDir()
+			return pg.classifyStartError(err)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 	pg.proc = p
 	reportCrash(p, pg.crashes)
