@@ -2,6 +2,7 @@ package db
 
 import (
 	"fmt"
+	"go.yaml.in/yaml/v3"
 	"net/url"
 	"os"
 	"regexp"
@@ -139,4 +140,28 @@ var yamlValue = regexp.MustCompile("`[^`]*`")
 // in the message. The line number still says where the problem is.
 func RedactYAML(err error) string {
 	return yamlValue.ReplaceAllString(err.Error(), "(value hidden)")
+}
+
+// YAMLKeys returns the dotted paths of every mapping key in a YAML
+// document ("storage.max_retries"), for the config loaders of both binaries, or nil when it does not parse (the
+// strict decode has already said why).
+func YAMLKeys(raw []byte) map[string]bool {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	keys := map[string]bool{}
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := prefix + n.Content[i].Value
+			keys[k] = true
+			walk(n.Content[i+1], k+".")
+		}
+	}
+	walk(doc.Content[0], "")
+	return keys
 }

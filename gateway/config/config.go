@@ -289,7 +289,7 @@ func (c *Config) readFile(path string) error {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file means all defaults
 		return fmt.Errorf("config %s: %v", path, db.RedactYAML(err))
 	}
-	c.fileKeys = yamlKeys(raw)
+	c.fileKeys = db.YAMLKeys(raw)
 	return db.RefuseExposedSecrets(path, c.fileSecrets())
 }
 

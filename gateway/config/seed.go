@@ -5,8 +5,6 @@ import (
 	"net"
 	"strconv"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // The seed design's config.yaml names some settings differently. Each seed
@@ -114,28 +112,4 @@ func (c *Config) validateStorageCalls() error {
 		return fmt.Errorf("storage.retry_delay: must be >= 0, got %s", d)
 	}
 	return nil
-}
-
-// yamlKeys returns the dotted paths of every mapping key in a YAML
-// document ("storage.max_retries"), or nil when it does not parse (the
-// strict decode has already said why).
-func yamlKeys(raw []byte) map[string]bool {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil || len(doc.Content) == 0 {
-		return nil
-	}
-	keys := map[string]bool{}
-	var walk func(n *yaml.Node, prefix string)
-	walk = func(n *yaml.Node, prefix string) {
-		if n.Kind != yaml.MappingNode {
-			return
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := prefix + n.Content[i].Value
-			keys[k] = true
-			walk(n.Content[i+1], k+".")
-		}
-	}
-	walk(doc.Content[0], "")
-	return keys
 }

@@ -52,7 +52,7 @@ func readFile(path string, cfg *Config) error {
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("config file %s: %v", path, db.RedactYAML(err))
 	}
-	cfg.foldSeedNames(yamlKeys(data))
+	cfg.foldSeedNames(db.YAMLKeys(data))
 	return db.RefuseExposedSecrets(path, cfg.Database.Secrets())
 }
 

@@ -3,8 +3,6 @@ package config
 import (
 	"fmt"
 
-	"go.yaml.in/yaml/v3"
-
 	"sixfold/storagenode/chunkstore"
 )
 
@@ -51,28 +49,4 @@ func (c *Config) mirrorSeedNames() {
 
 func (c *Config) warnf(format string, args ...any) {
 	c.Warnings = append(c.Warnings, fmt.Sprintf(format, args...))
-}
-
-// yamlKeys returns the dotted paths of every mapping key in a YAML
-// document ("server.data_dir"), or nil when it does not parse (the strict
-// decode has already said why).
-func yamlKeys(raw []byte) map[string]bool {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil || len(doc.Content) == 0 {
-		return nil
-	}
-	keys := map[string]bool{}
-	var walk func(n *yaml.Node, prefix string)
-	walk = func(n *yaml.Node, prefix string) {
-		if n.Kind != yaml.MappingNode {
-			return
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := prefix + n.Content[i].Value
-			keys[k] = true
-			walk(n.Content[i+1], k+".")
-		}
-	}
-	walk(doc.Content[0], "")
-	return keys
 }
