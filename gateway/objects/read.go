@@ -322,6 +322,14 @@ func (s *Service) openShardStream(ctx context.Context, l erasure.Layout, c Chunk
 			block, err := fr.Next(buf)
 			if err != nil {
 				err = s.readError(ctx, c, err)
+			} else if fr.Stripe() >= end {
+				// Read the stream to its end before handing over the last
+				// frame: a reader that closes on its last byte then finds the
+				// call already finished, rather than cancelling a call that
+				// delivered everything (which counts as a failed node call).
+				if _, tail := stream.Recv(); !errors.Is(tail, io.EOF) && ctx.Err() == nil {
+					s.log.Debug().Err(tail).Str("chunk_id", c.ID.String()).Msg("shard stream did not end after its last frame")
+				}
 			}
 			select {
 			case st.frames <- shardFrame{stripe: stripe, buf: buf, block: block, err: err}:
@@ -331,11 +339,6 @@ func (s *Service) openShardStream(ctx context.Context, l erasure.Layout, c Chunk
 			if err != nil {
 				return
 			}
-		}
-		// Read the stream to its end, so it finishes cleanly rather than
-		// being cancelled with frames already all delivered.
-		if _, err := stream.Recv(); !errors.Is(err, io.EOF) && ctx.Err() == nil {
-			s.log.Debug().Err(err).Str("chunk_id", c.ID.String()).Msg("shard stream did not end after its last frame")
 		}
 	}()
 	return st, nil
