@@ -10,6 +10,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // stopGrace is how long a node or gateway gets to exit after SIGTERM.
@@ -189,6 +192,7 @@ func (c *Cluster) StartNode(ctx context.Context, i int) error {
 	if err != nil {
 		return err
 	}
+	launched := time.Now()
 	c.mu.Lock()
 	p, err := c.launchNode(n)
 	c.mu.Unlock()
@@ -199,7 +203,39 @@ func (c *Cluster) StartNode(ctx context.Context, i int) error {
 		c.abandonNode(n, p)
 		return err
 	}
+	if err := c.waitRegistered(ctx, n, p, launched); err != nil {
+		c.abandonNode(n, p)
+		return err
+	}
 	return nil
+}
+
+// waitRegistered waits for a restarted node to register again. A node
+// listens before it checks its data directory against PostgreSQL, so an
+// open port alone does not tell a node that is up from one about to refuse
+// its volume and exit. Without the schema (the harness's own tests run
+// stand-in nodes) the open port has to do.
+func (c *Cluster) waitRegistered(ctx context.Context, n *node, p *process, launched time.Time) error {
+	return waitFor(ctx, p, c.opts.ReadyTimeout, "registered in PostgreSQL as "+n.addr, func(ctx context.Context) error {
+		conn, err := pgx.Connect(ctx, c.dbURL)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(context.WithoutCancel(ctx))
+		var beat time.Time
+		err = conn.QueryRow(ctx, `SELECT last_heartbeat FROM storage_servers WHERE address = $1`, n.addr).Scan(&beat)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" {
+			return nil // no schema: a stand-in node that never registers
+		}
+		if err != nil {
+			return err
+		}
+		if !beat.After(launched) {
+			return fmt.Errorf("last heartbeat %s predates the launch", beat.Format(time.RFC3339Nano))
+		}
+		return nil
+	})
 }
 
 // abandonNode kills a node that never became ready.
