@@ -20,6 +20,7 @@ import (
 	"sixfold/db/dbq"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/internal/periodic"
+	"sixfold/storagenode/internal/storedrows"
 )
 
 // DefaultBatchSize is the number of rows a pass reads per query.
@@ -30,7 +31,7 @@ const queryTimeout = 30 * time.Second
 
 // Queries is what a pass needs from PostgreSQL; *dbq.Queries is one.
 type Queries interface {
-	ListStoredChunksOnServer(ctx context.Context, arg dbq.ListStoredChunksOnServerParams) ([]dbq.ListStoredChunksOnServerRow, error)
+	storedrows.Lister
 	MarkChunksCorruptOnServer(ctx context.Context, arg dbq.MarkChunksCorruptOnServerParams) (int64, error)
 }
 
@@ -108,32 +109,16 @@ func (s *Scrubber) Run(ctx context.Context) {
 func (s *Scrubber) RunOnce(ctx context.Context) (Result, error) {
 	var res Result
 	pace := newPacer(s.opts.BytesPerSecond)
-	after := uuid.Nil
-	for {
-		rows, err := s.page(ctx, after)
-		if err != nil || len(rows) == 0 {
-			return res, err
-		}
-		if err := s.checkPage(ctx, rows, pace, &res); err != nil {
-			return res, err
-		}
-		after = rows[len(rows)-1].ID
-	}
-}
-
-// page reads the next BatchSize stored rows of this node after id after.
-func (s *Scrubber) page(ctx context.Context, after uuid.UUID) ([]dbq.ListStoredChunksOnServerRow, error) {
-	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
-	defer cancel()
-	rows, err := s.q.ListStoredChunksOnServer(ctx, dbq.ListStoredChunksOnServerParams{
-		ServerID: s.opts.NodeID, AfterID: after, BatchSize: int32(s.opts.BatchSize),
+	walk := storedrows.Walk{Node: s.opts.NodeID, BatchSize: s.opts.BatchSize, QueryTimeout: queryTimeout}
+	err := walk.Each(ctx, s.q, func(rows []storedrows.Row) error {
+		return s.checkPage(ctx, rows, pace, &res)
 	})
-	return rows, db.Translate(err)
+	return res, err
 }
 
 // checkPage verifies each row's file and flags the corrupt ones in one
 // statement, also when ctx ends part way.
-func (s *Scrubber) checkPage(ctx context.Context, rows []dbq.ListStoredChunksOnServerRow, pace *pacer, res *Result) error {
+func (s *Scrubber) checkPage(ctx context.Context, rows []storedrows.Row, pace *pacer, res *Result) error {
 	var corrupt []uuid.UUID
 	var err error
 	for _, row := range rows {

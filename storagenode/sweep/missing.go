@@ -9,6 +9,7 @@ import (
 	"sixfold/db"
 	"sixfold/db/dbq"
 	"sixfold/storagenode/chunkstore"
+	"sixfold/storagenode/internal/storedrows"
 )
 
 // flagMissing pages through the stored rows of this node and flags those
@@ -16,36 +17,18 @@ import (
 // after its file was made durable, so a file found absent afterwards is
 // really gone (or deleted together with its row, which the UPDATE skips).
 func (s *Sweeper) flagMissing(ctx context.Context, res *Result) error {
-	after := uuid.Nil
-	for {
-		rows, err := s.page(ctx, after)
-		if err != nil || len(rows) == 0 {
-			return err
-		}
+	walk := storedrows.Walk{Node: s.opts.NodeID, BatchSize: s.opts.BatchSize, MinAge: missingMinAge, QueryTimeout: queryTimeout}
+	return walk.Each(ctx, s.q, func(rows []storedrows.Row) error {
 		gone, err := s.absent(rows)
 		if err != nil {
 			return err
 		}
-		if err := s.markMissing(ctx, gone, res); err != nil {
-			return err
-		}
-		after = rows[len(rows)-1].ID
-	}
-}
-
-// page reads the next BatchSize stored rows of this node after id after,
-// leaving out rows younger than missingMinAge.
-func (s *Sweeper) page(ctx context.Context, after uuid.UUID) ([]dbq.ListStoredChunksOnServerRow, error) {
-	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
-	defer cancel()
-	rows, err := s.q.ListStoredChunksOnServer(ctx, dbq.ListStoredChunksOnServerParams{
-		ServerID: s.opts.NodeID, AfterID: after, MinAgeSeconds: missingMinAge.Seconds(), BatchSize: int32(s.opts.BatchSize),
+		return s.markMissing(ctx, gone, res)
 	})
-	return rows, db.Translate(err)
 }
 
 // absent returns the ids of rows whose chunk file does not exist.
-func (s *Sweeper) absent(rows []dbq.ListStoredChunksOnServerRow) ([]uuid.UUID, error) {
+func (s *Sweeper) absent(rows []storedrows.Row) ([]uuid.UUID, error) {
 	var gone []uuid.UUID
 	for _, row := range rows {
 		_, err := s.store.Stat(row.ID.String())

@@ -25,6 +25,7 @@ import (
 	"sixfold/db/dbq"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/internal/periodic"
+	"sixfold/storagenode/internal/storedrows"
 )
 
 // DefaultBatchSize is the number of ids sent to PostgreSQL per statement.
@@ -39,7 +40,7 @@ const queryTimeout = 30 * time.Second
 // Queries is what a pass needs from PostgreSQL; *dbq.Queries is one.
 type Queries interface {
 	ListKnownChunkIDs(ctx context.Context, arg dbq.ListKnownChunkIDsParams) ([]uuid.UUID, error)
-	ListStoredChunksOnServer(ctx context.Context, arg dbq.ListStoredChunksOnServerParams) ([]dbq.ListStoredChunksOnServerRow, error)
+	storedrows.Lister
 	MarkChunksMissingOnServer(ctx context.Context, arg dbq.MarkChunksMissingOnServerParams) ([]uuid.UUID, error)
 }
 
