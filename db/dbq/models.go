@@ -124,6 +124,9 @@ type StorageServer struct {
 	LastHeartbeat  time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	Host           pgtype.Text
+	Port           pgtype.Int4
+	UsedSpace      int64
 }
 
 type UploadSession struct {

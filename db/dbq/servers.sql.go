@@ -55,7 +55,7 @@ func (q *Queries) DeleteRingNodesAbove(ctx context.Context, arg DeleteRingNodesA
 }
 
 const getStorageServer = `-- name: GetStorageServer :one
-SELECT id, name, address, status, capacity_bytes, available_bytes, chunk_count, last_heartbeat, created_at, updated_at FROM storage_servers WHERE id = $1
+SELECT id, name, address, status, capacity_bytes, available_bytes, chunk_count, last_heartbeat, created_at, updated_at, host, port, used_space FROM storage_servers WHERE id = $1
 `
 
 func (q *Queries) GetStorageServer(ctx context.Context, id uuid.UUID) (StorageServer, error) {
@@ -72,6 +72,9 @@ func (q *Queries) GetStorageServer(ctx context.Context, id uuid.UUID) (StorageSe
 		&i.LastHeartbeat,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Host,
+		&i.Port,
+		&i.UsedSpace,
 	)
 	return i, err
 }
@@ -83,6 +86,7 @@ SET last_heartbeat  = now(),
     capacity_bytes  = $2,
     available_bytes = $3,
     chunk_count     = $4,
+    used_space      = $5,
     updated_at      = now()
 WHERE id = $1
 `
@@ -92,6 +96,7 @@ type HeartbeatParams struct {
 	CapacityBytes  int64
 	AvailableBytes int64
 	ChunkCount     int64
+	UsedSpace      int64
 }
 
 func (q *Queries) Heartbeat(ctx context.Context, arg HeartbeatParams) (int64, error) {
@@ -100,6 +105,7 @@ func (q *Queries) Heartbeat(ctx context.Context, arg HeartbeatParams) (int64, er
 		arg.CapacityBytes,
 		arg.AvailableBytes,
 		arg.ChunkCount,
+		arg.UsedSpace,
 	)
 	if err != nil {
 		return 0, err
@@ -167,7 +173,7 @@ func (q *Queries) ListPlacementRingNodes(ctx context.Context, staleAfterSeconds 
 }
 
 const listStorageServers = `-- name: ListStorageServers :many
-SELECT id, name, address, status, capacity_bytes, available_bytes, chunk_count, last_heartbeat, created_at, updated_at FROM storage_servers ORDER BY address
+SELECT id, name, address, status, capacity_bytes, available_bytes, chunk_count, last_heartbeat, created_at, updated_at, host, port, used_space FROM storage_servers ORDER BY address
 `
 
 func (q *Queries) ListStorageServers(ctx context.Context) ([]StorageServer, error) {
@@ -190,6 +196,9 @@ func (q *Queries) ListStorageServers(ctx context.Context) ([]StorageServer, erro
 			&i.LastHeartbeat,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Host,
+			&i.Port,
+			&i.UsedSpace,
 		); err != nil {
 			return nil, err
 		}
@@ -252,17 +261,18 @@ func (q *Queries) SetServerStatus(ctx context.Context, arg SetServerStatusParams
 }
 
 const upsertStorageServer = `-- name: UpsertStorageServer :one
-INSERT INTO storage_servers (id, name, address, status, capacity_bytes, available_bytes, chunk_count, last_heartbeat)
-VALUES ($1, $2, $3, 'active', $4, $5, $6, now())
+INSERT INTO storage_servers (id, name, address, status, capacity_bytes, available_bytes, chunk_count, used_space, last_heartbeat)
+VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, now())
 ON CONFLICT (address) DO UPDATE
 SET name            = EXCLUDED.name,
     status          = CASE WHEN storage_servers.status IN ('maintenance', 'draining', 'removed') THEN storage_servers.status ELSE 'active' END,
     capacity_bytes  = EXCLUDED.capacity_bytes,
     available_bytes = EXCLUDED.available_bytes,
     chunk_count     = EXCLUDED.chunk_count,
+    used_space      = EXCLUDED.used_space,
     last_heartbeat  = now(),
     updated_at      = now()
-RETURNING id, name, address, status, capacity_bytes, available_bytes, chunk_count, last_heartbeat, created_at, updated_at
+RETURNING id, name, address, status, capacity_bytes, available_bytes, chunk_count, last_heartbeat, created_at, updated_at, host, port, used_space
 `
 
 type UpsertStorageServerParams struct {
@@ -272,6 +282,7 @@ type UpsertStorageServerParams struct {
 	CapacityBytes  int64
 	AvailableBytes int64
 	ChunkCount     int64
+	UsedSpace      int64
 }
 
 // Registration is idempotent by address: a node that restarts keeps its id,
@@ -284,6 +295,7 @@ func (q *Queries) UpsertStorageServer(ctx context.Context, arg UpsertStorageServ
 		arg.CapacityBytes,
 		arg.AvailableBytes,
 		arg.ChunkCount,
+		arg.UsedSpace,
 	)
 	var i StorageServer
 	err := row.Scan(
@@ -297,6 +309,9 @@ func (q *Queries) UpsertStorageServer(ctx context.Context, arg UpsertStorageServ
 		&i.LastHeartbeat,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Host,
+		&i.Port,
+		&i.UsedSpace,
 	)
 	return i, err
 }

@@ -1,14 +1,15 @@
 -- name: UpsertStorageServer :one
 -- Registration is idempotent by address: a node that restarts keeps its id,
 -- and with it its ring points and the chunks recorded against it.
-INSERT INTO storage_servers (id, name, address, status, capacity_bytes, available_bytes, chunk_count, last_heartbeat)
-VALUES ($1, $2, $3, 'active', $4, $5, $6, now())
+INSERT INTO storage_servers (id, name, address, status, capacity_bytes, available_bytes, chunk_count, used_space, last_heartbeat)
+VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, now())
 ON CONFLICT (address) DO UPDATE
 SET name            = EXCLUDED.name,
     status          = CASE WHEN storage_servers.status IN ('maintenance', 'draining', 'removed') THEN storage_servers.status ELSE 'active' END,
     capacity_bytes  = EXCLUDED.capacity_bytes,
     available_bytes = EXCLUDED.available_bytes,
     chunk_count     = EXCLUDED.chunk_count,
+    used_space      = EXCLUDED.used_space,
     last_heartbeat  = now(),
     updated_at      = now()
 RETURNING *;
@@ -29,6 +30,7 @@ SET last_heartbeat  = now(),
     capacity_bytes  = $2,
     available_bytes = $3,
     chunk_count     = $4,
+    used_space      = $5,
     updated_at      = now()
 WHERE id = $1;
 

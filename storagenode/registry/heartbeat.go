@@ -52,7 +52,7 @@ func (r *Registry) Heartbeat(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(r.opts.HeartbeatTimeout, r.opts.HeartbeatInterval))
 	defer cancel()
 	n, err := dbq.New(r.pool).Heartbeat(ctx, dbq.HeartbeatParams{
-		ID: r.ID(), CapacityBytes: st.CapacityBytes, AvailableBytes: st.AvailableBytes, ChunkCount: st.Chunks,
+		ID: r.ID(), CapacityBytes: st.CapacityBytes, AvailableBytes: st.AvailableBytes, ChunkCount: st.Chunks, UsedSpace: st.UsedBytes,
 	})
 	if err != nil {
 		return fmt.Errorf("heartbeat: %w", db.Translate(err))

@@ -99,7 +99,7 @@ func (r *Registry) Register(ctx context.Context) (uuid.UUID, error) {
 	err = db.WithTx(ctx, r.pool, func(q *dbq.Queries) error {
 		row, err := q.UpsertStorageServer(ctx, dbq.UpsertStorageServerParams{
 			ID: candidate, Name: r.opts.Name, Address: r.opts.Address,
-			CapacityBytes: st.CapacityBytes, AvailableBytes: st.AvailableBytes, ChunkCount: st.Chunks,
+			CapacityBytes: st.CapacityBytes, AvailableBytes: st.AvailableBytes, ChunkCount: st.Chunks, UsedSpace: st.UsedBytes,
 		})
 		if err != nil {
 			return db.Translate(err)

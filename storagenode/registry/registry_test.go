@@ -61,17 +61,20 @@ func withDefaults(opts Options) Options {
 }
 
 type serverRow struct {
-	status                  string
-	capacity, avail, chunks int64
-	heartbeat               time.Time
+	status                        string
+	capacity, avail, chunks, used int64
+	heartbeat                     time.Time
+	host                          string // "" for NULL
+	port                          int32  // 0 for NULL
 }
 
 func readServer(t *testing.T, pool *pgxpool.Pool, id uuid.UUID) serverRow {
 	t.Helper()
 	var r serverRow
 	err := pool.QueryRow(context.Background(),
-		`SELECT status, capacity_bytes, available_bytes, chunk_count, last_heartbeat FROM storage_servers WHERE id = $1`, id).
-		Scan(&r.status, &r.capacity, &r.avail, &r.chunks, &r.heartbeat)
+		`SELECT status, capacity_bytes, available_bytes, chunk_count, used_space, last_heartbeat, coalesce(host, ''), coalesce(port, 0)
+		 FROM storage_servers WHERE id = $1`, id).
+		Scan(&r.status, &r.capacity, &r.avail, &r.chunks, &r.used, &r.heartbeat, &r.host, &r.port)
 	if err != nil {
 		t.Fatalf("read server %s: %v", id, err)
 	}
@@ -162,8 +165,33 @@ func TestHeartbeatAndDeactivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := readServer(t, pool, id)
-	if after.status != "active" || after.chunks != 1 || !after.heartbeat.After(before.heartbeat) {
-		t.Fatalf("after Heartbeat: %+v (before %+v); want active, 1 chunk, newer heartbeat", after, before)
+	if after.status != "active" || after.chunks != 1 || after.used != 5 || !after.heartbeat.After(before.heartbeat) {
+		t.Fatalf("after Heartbeat: %+v (before %+v); want active, 1 chunk of 5 bytes, newer heartbeat", after, before)
+	}
+}
+
+// The seed's host and port columns follow the address a node registers
+// under, IPv6 included; an address that is not host:port leaves them NULL.
+func TestHostAndPortFollowTheAddress(t *testing.T) {
+	pool := testDB(t)
+	for _, tt := range []struct {
+		addr string
+		host string
+		port int32
+	}{
+		{"127.0.0.1:9001", "127.0.0.1", 9001},
+		{"[::1]:9002", "::1", 9002},
+		{"storage-3.internal:19003", "storage-3.internal", 19003},
+		{"unix-socket", "", 0},
+	} {
+		r, _ := newRegistry(t, pool, Options{Address: tt.addr, Name: "n-" + tt.addr})
+		id, err := r.Register(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row := readServer(t, pool, id); row.host != tt.host || row.port != tt.port {
+			t.Errorf("address %q: host %q port %d; want %q %d", tt.addr, row.host, row.port, tt.host, tt.port)
+		}
 	}
 }
 
