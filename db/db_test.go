@@ -99,7 +99,7 @@ func TestPlacementRingExcludesStaleAndInactive(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids[i] = s.ID
-		if err := q.InsertRingNode(ctx, dbq.InsertRingNodeParams{ServerID: s.ID, VirtualIndex: 0, HashValue: int64(i) * 1000}); err != nil {
+		if err := q.UpsertRingNodes(ctx, dbq.UpsertRingNodesParams{ServerID: s.ID, HashValues: []int64{int64(i) * 1000}}); err != nil {
 			t.Fatal(err)
 		}
 	}

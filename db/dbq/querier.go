@@ -98,7 +98,6 @@ type Querier interface {
 	// Every part of an object in one statement (up to 10,000 for a multipart
 	// object); the arrays are zipped.
 	InsertObjectParts(ctx context.Context, arg InsertObjectPartsParams) error
-	InsertRingNode(ctx context.Context, arg InsertRingNodeParams) error
 	InsertUpload(ctx context.Context, arg InsertUploadParams) error
 	InsertUploadPart(ctx context.Context, arg InsertUploadPartParams) error
 	InsertUploadSession(ctx context.Context, arg InsertUploadSessionParams) error
@@ -177,6 +176,9 @@ type Querier interface {
 	// for a whole session timeout expires, however large it is.
 	TouchUploadSession(ctx context.Context, arg TouchUploadSessionParams) error
 	UpdateFileMetadata(ctx context.Context, arg UpdateFileMetadataParams) (int64, error)
+	// A server's virtual nodes in one statement: hash_values[i] is the point of
+	// virtual index i.
+	UpsertRingNodes(ctx context.Context, arg UpsertRingNodesParams) error
 	// Registration is idempotent by address: a node that restarts keeps its id,
 	// and with it its ring points and the chunks recorded against it.
 	UpsertStorageServer(ctx context.Context, arg UpsertStorageServerParams) (StorageServer, error)

@@ -113,23 +113,6 @@ func (q *Queries) Heartbeat(ctx context.Context, arg HeartbeatParams) (int64, er
 	return result.RowsAffected(), nil
 }
 
-const insertRingNode = `-- name: InsertRingNode :exec
-INSERT INTO hash_ring_nodes (server_id, virtual_index, hash_value)
-VALUES ($1, $2, $3)
-ON CONFLICT (server_id, virtual_index) DO UPDATE SET hash_value = EXCLUDED.hash_value
-`
-
-type InsertRingNodeParams struct {
-	ServerID     uuid.UUID
-	VirtualIndex int32
-	HashValue    int64
-}
-
-func (q *Queries) InsertRingNode(ctx context.Context, arg InsertRingNodeParams) error {
-	_, err := q.db.Exec(ctx, insertRingNode, arg.ServerID, arg.VirtualIndex, arg.HashValue)
-	return err
-}
-
 const listPlacementRingNodes = `-- name: ListPlacementRingNodes :many
 SELECT r.server_id, r.virtual_index, r.hash_value, s.address
 FROM hash_ring_nodes r
@@ -258,6 +241,25 @@ func (q *Queries) SetServerStatus(ctx context.Context, arg SetServerStatusParams
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const upsertRingNodes = `-- name: UpsertRingNodes :exec
+INSERT INTO hash_ring_nodes (server_id, virtual_index, hash_value)
+SELECT $1, (v.ord - 1)::integer, v.hash
+FROM unnest($2::bigint[]) WITH ORDINALITY AS v(hash, ord)
+ON CONFLICT (server_id, virtual_index) DO UPDATE SET hash_value = EXCLUDED.hash_value
+`
+
+type UpsertRingNodesParams struct {
+	ServerID   uuid.UUID
+	HashValues []int64
+}
+
+// A server's virtual nodes in one statement: hash_values[i] is the point of
+// virtual index i.
+func (q *Queries) UpsertRingNodes(ctx context.Context, arg UpsertRingNodesParams) error {
+	_, err := q.db.Exec(ctx, upsertRingNodes, arg.ServerID, arg.HashValues)
+	return err
 }
 
 const upsertStorageServer = `-- name: UpsertStorageServer :one

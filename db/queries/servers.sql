@@ -14,9 +14,12 @@ SET name            = EXCLUDED.name,
     updated_at      = now()
 RETURNING *;
 
--- name: InsertRingNode :exec
+-- name: UpsertRingNodes :exec
+-- A server's virtual nodes in one statement: hash_values[i] is the point of
+-- virtual index i.
 INSERT INTO hash_ring_nodes (server_id, virtual_index, hash_value)
-VALUES ($1, $2, $3)
+SELECT sqlc.arg(server_id), (v.ord - 1)::integer, v.hash
+FROM unnest(sqlc.arg(hash_values)::bigint[]) WITH ORDINALITY AS v(hash, ord)
 ON CONFLICT (server_id, virtual_index) DO UPDATE SET hash_value = EXCLUDED.hash_value;
 
 -- name: DeleteRingNodesAbove :exec

@@ -116,11 +116,13 @@ func (r *Registry) Register(ctx context.Context) (uuid.UUID, error) {
 
 // writeRing stores the server's virtual nodes 0..n-1 and drops any above.
 func writeRing(ctx context.Context, q *dbq.Queries, id uuid.UUID, n int) error {
-	for i, h := range RingPoints(id.String(), n) {
-		err := q.InsertRingNode(ctx, dbq.InsertRingNodeParams{ServerID: id, VirtualIndex: int32(i), HashValue: int64(h)})
-		if err != nil {
-			return db.Translate(err)
-		}
+	points := RingPoints(id.String(), n)
+	hashes := make([]int64, len(points))
+	for i, h := range points {
+		hashes[i] = int64(h)
+	}
+	if err := q.UpsertRingNodes(ctx, dbq.UpsertRingNodesParams{ServerID: id, HashValues: hashes}); err != nil {
+		return db.Translate(err)
 	}
 	err := q.DeleteRingNodesAbove(ctx, dbq.DeleteRingNodesAboveParams{ServerID: id, VirtualIndex: int32(n)})
 	return db.Translate(err)
