@@ -34,8 +34,9 @@ type adminNode struct {
 }
 
 type adminView struct {
-	Nodes  []adminNode `json:"nodes"`
-	Totals struct {
+	StatsAsOf time.Time   `json:"stats_as_of"`
+	Nodes     []adminNode `json:"nodes"`
+	Totals    struct {
 		Nodes       int   `json:"nodes"`
 		ActiveNodes int   `json:"active_nodes"`
 		RingNodes   int   `json:"ring_nodes"`
@@ -100,15 +101,18 @@ func TestAdminClusterView(t *testing.T) {
 	for seed := range uint64(3) {
 		cl.uploadSmall(9000 + seed)
 	}
+	uploaded := time.Now()
 	var v adminView
-	eventually(t, 30*time.Second, "every node reports its chunks in a heartbeat", func() bool {
+	// Heartbeats bring the nodes' own counts; the background refresh
+	// (every 15 s by default) brings what metadata records.
+	eventually(t, 45*time.Second, "every node reports its chunks in a heartbeat and the statistics are refreshed", func() bool {
 		v = cl.adminCluster()
 		for _, n := range v.Nodes {
 			if n.ChunkCount == 0 {
 				return false
 			}
 		}
-		return len(v.Nodes) > 0
+		return len(v.Nodes) > 0 && v.StatsAsOf.After(uploaded)
 	})
 	if len(v.Nodes) != 6 || v.Totals.Nodes != 6 || v.Totals.ActiveNodes != 6 || v.Totals.RingNodes != 6 {
 		t.Fatalf("want 6 active nodes on the ring; got %+v", v)

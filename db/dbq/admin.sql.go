@@ -14,15 +14,12 @@ import (
 
 const adminListServers = `-- name: AdminListServers :many
 SELECT s.id, s.name, s.address, s.status, s.capacity_bytes, s.available_bytes,
-       s.chunk_count, s.last_heartbeat,
+       s.chunk_count, s.used_space, s.last_heartbeat,
        extract(epoch FROM now() - s.last_heartbeat)::float8 AS heartbeat_age_seconds,
-       coalesce(c.recorded, 0)::bigint AS chunks_recorded
+       coalesce(c.chunks, 0)::bigint AS chunks_recorded,
+       coalesce(c.bytes, 0)::bigint AS bytes_recorded
 FROM storage_servers s
-LEFT JOIN (
-    SELECT storage_server_id, count(*) AS recorded
-    FROM chunks WHERE status = 'stored'
-    GROUP BY storage_server_id
-) c ON c.storage_server_id = s.id
+LEFT JOIN server_chunk_stats c ON c.storage_server_id = s.id
 ORDER BY s.name, s.address
 `
 
@@ -34,15 +31,17 @@ type AdminListServersRow struct {
 	CapacityBytes       int64
 	AvailableBytes      int64
 	ChunkCount          int64
+	UsedSpace           int64
 	LastHeartbeat       time.Time
 	HeartbeatAgeSeconds float64
 	ChunksRecorded      int64
+	BytesRecorded       int64
 }
 
 // Every storage server for the operator's view, its heartbeat age measured
 // by PostgreSQL's clock (so gateway clock skew does not show), and the
-// stored chunks metadata records on it. The chunk count is one grouped
-// scan of chunks: an operator's query, not a hot path.
+// stored chunks metadata records on it, from server_chunk_stats (migration
+// 0012): a lookup, not a scan of chunks.
 func (q *Queries) AdminListServers(ctx context.Context) ([]AdminListServersRow, error) {
 	rows, err := q.db.Query(ctx, adminListServers)
 	if err != nil {
@@ -60,9 +59,11 @@ func (q *Queries) AdminListServers(ctx context.Context) ([]AdminListServersRow, 
 			&i.CapacityBytes,
 			&i.AvailableBytes,
 			&i.ChunkCount,
+			&i.UsedSpace,
 			&i.LastHeartbeat,
 			&i.HeartbeatAgeSeconds,
 			&i.ChunksRecorded,
+			&i.BytesRecorded,
 		); err != nil {
 			return nil, err
 		}
@@ -120,13 +121,9 @@ func (q *Queries) AdminSetServerStatus(ctx context.Context, arg AdminSetServerSt
 }
 
 const adminTotals = `-- name: AdminTotals :one
-SELECT count(*) FILTER (WHERE f.owner = 'files') AS files,
-       coalesce(sum(f.size) FILTER (WHERE f.owner = 'files'), 0)::bigint AS files_bytes,
-       coalesce(sum(f.size) FILTER (WHERE f.owner = 's3'), 0)::bigint AS s3_bytes,
-       (SELECT count(*) FROM objects) AS s3_objects,
-       (SELECT count(*) FROM buckets) AS s3_buckets
-FROM files f
-WHERE f.status = 'completed'
+SELECT files, files_bytes, s3_bytes, s3_objects, s3_buckets,
+       least(refreshed_at, coalesce((SELECT min(refreshed_at) FROM server_chunk_stats), refreshed_at))::timestamptz AS stats_as_of
+FROM stored_totals
 `
 
 type AdminTotalsRow struct {
@@ -135,10 +132,12 @@ type AdminTotalsRow struct {
 	S3Bytes    int64
 	S3Objects  int64
 	S3Buckets  int64
+	StatsAsOf  time.Time
 }
 
 // What the cluster stores: completed blobs of the /files door and of S3
-// (objects and parts), their bytes, and the S3 objects and buckets.
+// (objects and parts), their bytes, and the S3 objects and buckets, as of
+// the last refresh of stored_totals.
 func (q *Queries) AdminTotals(ctx context.Context) (AdminTotalsRow, error) {
 	row := q.db.QueryRow(ctx, adminTotals)
 	var i AdminTotalsRow
@@ -148,6 +147,38 @@ func (q *Queries) AdminTotals(ctx context.Context) (AdminTotalsRow, error) {
 		&i.S3Bytes,
 		&i.S3Objects,
 		&i.S3Buckets,
+		&i.StatsAsOf,
 	)
 	return i, err
+}
+
+const refreshServerChunkStats = `-- name: RefreshServerChunkStats :exec
+REFRESH MATERIALIZED VIEW CONCURRENTLY server_chunk_stats
+`
+
+func (q *Queries) RefreshServerChunkStats(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, refreshServerChunkStats)
+	return err
+}
+
+const refreshStoredTotals = `-- name: RefreshStoredTotals :exec
+REFRESH MATERIALIZED VIEW CONCURRENTLY stored_totals
+`
+
+func (q *Queries) RefreshStoredTotals(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, refreshStoredTotals)
+	return err
+}
+
+const tryStatsRefreshLock = `-- name: TryStatsRefreshLock :one
+SELECT pg_try_advisory_xact_lock(hashtext('sixfold.cluster_stats'))
+`
+
+// One gateway refreshes at a time; the others skip their turn. The lock is
+// the transaction's, so a gateway that dies lets go of it.
+func (q *Queries) TryStatsRefreshLock(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, tryStatsRefreshLock)
+	var pg_try_advisory_xact_lock bool
+	err := row.Scan(&pg_try_advisory_xact_lock)
+	return pg_try_advisory_xact_lock, err
 }

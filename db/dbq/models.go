@@ -113,6 +113,13 @@ type ObjectPart struct {
 	Checksums  json.RawMessage
 }
 
+type ServerChunkStat struct {
+	StorageServerID uuid.UUID
+	Chunks          int64
+	Bytes           int64
+	RefreshedAt     interface{}
+}
+
 type StorageServer struct {
 	ID             uuid.UUID
 	Name           string
@@ -127,6 +134,16 @@ type StorageServer struct {
 	Host           pgtype.Text
 	Port           pgtype.Int4
 	UsedSpace      int64
+}
+
+type StoredTotal struct {
+	Singleton   bool
+	Files       int64
+	FilesBytes  int64
+	S3Bytes     int64
+	S3Objects   int64
+	S3Buckets   int64
+	RefreshedAt interface{}
 }
 
 type UploadSession struct {

@@ -14,8 +14,8 @@ import (
 type Querier interface {
 	// Every storage server for the operator's view, its heartbeat age measured
 	// by PostgreSQL's clock (so gateway clock skew does not show), and the
-	// stored chunks metadata records on it. The chunk count is one grouped
-	// scan of chunks: an operator's query, not a hot path.
+	// stored chunks metadata records on it, from server_chunk_stats (migration
+	// 0012): a lookup, not a scan of chunks.
 	AdminListServers(ctx context.Context) ([]AdminListServersRow, error)
 	// An operator puts a server into maintenance (it keeps serving reads but
 	// leaves the placement ring), starts draining it (the healer then moves
@@ -26,7 +26,8 @@ type Querier interface {
 	// The status trigger (migration 0004) tells every gateway to refresh.
 	AdminSetServerStatus(ctx context.Context, arg AdminSetServerStatusParams) (AdminSetServerStatusRow, error)
 	// What the cluster stores: completed blobs of the /files door and of S3
-	// (objects and parts), their bytes, and the S3 objects and buckets.
+	// (objects and parts), their bytes, and the S3 objects and buckets, as of
+	// the last refresh of stored_totals.
 	AdminTotals(ctx context.Context) (AdminTotalsRow, error)
 	BucketHasContents(ctx context.Context, name string) (bool, error)
 	// Multipart uploads started before the cutoff and never completed or
@@ -161,6 +162,8 @@ type Querier interface {
 	MarkStaleServersInactive(ctx context.Context, staleAfterSeconds float64) ([]MarkStaleServersInactiveRow, error)
 	PostponeChunkDeletion(ctx context.Context, arg PostponeChunkDeletionParams) error
 	RecordHeal(ctx context.Context, arg RecordHealParams) error
+	RefreshServerChunkStats(ctx context.Context) error
+	RefreshStoredTotals(ctx context.Context) error
 	// A rebuild that failed gives its shards back after a backoff, counting the
 	// attempt so that shards that keep failing go behind the others.
 	ReleaseHealClaim(ctx context.Context, arg ReleaseHealClaimParams) error
@@ -175,6 +178,9 @@ type Querier interface {
 	// Progress pushes the expiry forward: only an upload that stops moving
 	// for a whole session timeout expires, however large it is.
 	TouchUploadSession(ctx context.Context, arg TouchUploadSessionParams) error
+	// One gateway refreshes at a time; the others skip their turn. The lock is
+	// the transaction's, so a gateway that dies lets go of it.
+	TryStatsRefreshLock(ctx context.Context) (bool, error)
 	UpdateFileMetadata(ctx context.Context, arg UpdateFileMetadataParams) (int64, error)
 	// A server's virtual nodes in one statement: hash_values[i] is the point of
 	// virtual index i.

@@ -1,30 +1,35 @@
 -- name: AdminListServers :many
 -- Every storage server for the operator's view, its heartbeat age measured
 -- by PostgreSQL's clock (so gateway clock skew does not show), and the
--- stored chunks metadata records on it. The chunk count is one grouped
--- scan of chunks: an operator's query, not a hot path.
+-- stored chunks metadata records on it, from server_chunk_stats (migration
+-- 0012): a lookup, not a scan of chunks.
 SELECT s.id, s.name, s.address, s.status, s.capacity_bytes, s.available_bytes,
-       s.chunk_count, s.last_heartbeat,
+       s.chunk_count, s.used_space, s.last_heartbeat,
        extract(epoch FROM now() - s.last_heartbeat)::float8 AS heartbeat_age_seconds,
-       coalesce(c.recorded, 0)::bigint AS chunks_recorded
+       coalesce(c.chunks, 0)::bigint AS chunks_recorded,
+       coalesce(c.bytes, 0)::bigint AS bytes_recorded
 FROM storage_servers s
-LEFT JOIN (
-    SELECT storage_server_id, count(*) AS recorded
-    FROM chunks WHERE status = 'stored'
-    GROUP BY storage_server_id
-) c ON c.storage_server_id = s.id
+LEFT JOIN server_chunk_stats c ON c.storage_server_id = s.id
 ORDER BY s.name, s.address;
 
 -- name: AdminTotals :one
 -- What the cluster stores: completed blobs of the /files door and of S3
--- (objects and parts), their bytes, and the S3 objects and buckets.
-SELECT count(*) FILTER (WHERE f.owner = 'files') AS files,
-       coalesce(sum(f.size) FILTER (WHERE f.owner = 'files'), 0)::bigint AS files_bytes,
-       coalesce(sum(f.size) FILTER (WHERE f.owner = 's3'), 0)::bigint AS s3_bytes,
-       (SELECT count(*) FROM objects) AS s3_objects,
-       (SELECT count(*) FROM buckets) AS s3_buckets
-FROM files f
-WHERE f.status = 'completed';
+-- (objects and parts), their bytes, and the S3 objects and buckets, as of
+-- the last refresh of stored_totals.
+SELECT files, files_bytes, s3_bytes, s3_objects, s3_buckets,
+       least(refreshed_at, coalesce((SELECT min(refreshed_at) FROM server_chunk_stats), refreshed_at))::timestamptz AS stats_as_of
+FROM stored_totals;
+
+-- name: RefreshServerChunkStats :exec
+REFRESH MATERIALIZED VIEW CONCURRENTLY server_chunk_stats;
+
+-- name: RefreshStoredTotals :exec
+REFRESH MATERIALIZED VIEW CONCURRENTLY stored_totals;
+
+-- name: TryStatsRefreshLock :one
+-- One gateway refreshes at a time; the others skip their turn. The lock is
+-- the transaction's, so a gateway that dies lets go of it.
+SELECT pg_try_advisory_xact_lock(hashtext('sixfold.cluster_stats'));
 
 -- name: AdminSetServerStatus :one
 -- An operator puts a server into maintenance (it keeps serving reads but

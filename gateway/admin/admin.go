@@ -79,6 +79,11 @@ type Cluster struct {
 	Nodes  []Node `json:"nodes"`
 	Totals Totals `json:"totals"`
 	Heal   Heal   `json:"heal"`
+	// StatsAsOf is when the counts of stored chunks and bytes (per node
+	// and in Totals) were last computed: they are refreshed in the
+	// background every admin.stats_interval, so that this view stays fast
+	// at millions of chunks.
+	StatsAsOf time.Time `json:"stats_as_of"`
 }
 
 // Heal is the healer's progress, summed over every gateway since the
@@ -115,6 +120,10 @@ type Node struct {
 	// ChunksRecorded is the stored shards metadata places on the node;
 	// on a draining node it falls to 0 as the healer moves them off.
 	ChunksRecorded int64 `json:"chunks_recorded"`
+	// BytesRecorded is the size of those shards; UsedBytes is what the
+	// node itself reported its chunk files take.
+	BytesRecorded int64 `json:"bytes_recorded"`
+	UsedBytes     int64 `json:"used_bytes"`
 	// RingPoints is how many of the node's points are on the placement
 	// ring: 0 unless the node is active with a fresh heartbeat.
 	RingPoints int `json:"ring_points"`

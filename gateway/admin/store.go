@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
 
 	"sixfold/db"
 	"sixfold/db/dbq"
@@ -69,6 +70,52 @@ func (p *PG) Cluster(ctx context.Context) (Cluster, error) {
 	return c, nil
 }
 
+// RefreshStats recomputes the stored-chunk counts the view shows, unless
+// another gateway is at it already. It reports whether it refreshed.
+func (p *PG) RefreshStats(ctx context.Context) (bool, error) {
+	refreshed := false
+	err := db.WithTx(ctx, p.pool, func(q *dbq.Queries) error {
+		locked, err := q.TryStatsRefreshLock(ctx)
+		if err != nil || !locked {
+			return err
+		}
+		if err := q.RefreshServerChunkStats(ctx); err != nil {
+			return err
+		}
+		refreshed = true
+		return q.RefreshStoredTotals(ctx)
+	})
+	if err != nil {
+		return false, storeError(err)
+	}
+	return refreshed, nil
+}
+
+// RunStatsRefresher refreshes the statistics at once and then every
+// interval until ctx ends. Any number of gateways may run it: one
+// refreshes each turn.
+func (p *PG) RunStatsRefresher(ctx context.Context, interval time.Duration, log zerolog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		start := time.Now()
+		refreshed, err := p.RefreshStats(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Warn().Err(err).Msg("cluster statistics refresh failed; will retry")
+		case refreshed:
+			log.Debug().Dur("took", time.Since(start)).Msg("cluster statistics refreshed")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // Heal reads the healer's progress alone, without the rest of the view.
 func (p *PG) Heal(ctx context.Context) (Heal, error) {
 	row, err := dbq.New(p.pool).HealStatus(ctx, p.opts.HealAfter.Seconds())
@@ -117,6 +164,7 @@ func buildCluster(servers []dbq.AdminListServersRow, points []dbq.ListPlacementR
 		Files: t.Files, FilesBytes: t.FilesBytes, S3Objects: t.S3Objects, S3Buckets: t.S3Buckets,
 		S3Bytes: t.S3Bytes, BytesStored: t.FilesBytes + t.S3Bytes, RingNodes: len(shares),
 	}}
+	c.StatsAsOf = t.StatsAsOf.UTC()
 	for _, s := range servers {
 		n := toNode(s, shares[placement.NodeID(s.ID.String())])
 		c.Nodes = append(c.Nodes, n)
@@ -139,7 +187,7 @@ func toNode(s dbq.AdminListServersRow, sh share) Node {
 		ID: s.ID, Name: s.Name, Address: s.Address, Status: Status(s.Status),
 		LastHeartbeat: s.LastHeartbeat.UTC(), HeartbeatAgeSeconds: max(0, s.HeartbeatAgeSeconds),
 		CapacityBytes: s.CapacityBytes, AvailableBytes: s.AvailableBytes,
-		ChunkCount: s.ChunkCount, ChunksRecorded: s.ChunksRecorded,
+		ChunkCount: s.ChunkCount, ChunksRecorded: s.ChunksRecorded, BytesRecorded: s.BytesRecorded, UsedBytes: s.UsedSpace,
 		RingPoints: sh.points, RingShare: sh.fraction,
 	}
 }

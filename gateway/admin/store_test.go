@@ -81,7 +81,7 @@ func (f fixture) addParityBlob(t *testing.T, servers [8]uuid.UUID) []uuid.UUID {
 
 func TestPGCluster(t *testing.T) {
 	f := newFixture(t)
-	view, err := NewPG(f.pool, testOptions).Cluster(context.Background())
+	view, err := freshView(t, NewPG(f.pool, testOptions))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestPGClusterHealProgress(t *testing.T) {
 	f.exec(t, `UPDATE chunks SET status = 'corrupt' WHERE id = $1`, shards[3])
 	f.exec(t, `UPDATE heal_stats SET shards_healed = 5, bytes_healed = 5020, failures = 2,
 		last_healed_at = '2026-12-04 15:00:00+00'`)
-	view, err := NewPG(f.pool, testOptions).Cluster(context.Background())
+	view, err := freshView(t, NewPG(f.pool, testOptions))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestPGClusterHealProgress(t *testing.T) {
 	}
 	// With a heal.after longer than the silence, the silent node's
 	// shards are not due yet.
-	view, err = NewPG(f.pool, PGOptions{HeartbeatTimeout: 30 * time.Second, HealAfter: 2 * time.Hour}).Cluster(context.Background())
+	view, err = freshView(t, NewPG(f.pool, PGOptions{HeartbeatTimeout: 30 * time.Second, HealAfter: 2 * time.Hour}))
 	if err != nil || view.Heal.ShardsPending != 2 {
 		t.Fatalf("pending %d (%v) with heal.after 2h; want the missing and the corrupt shard", view.Heal.ShardsPending, err)
 	}
@@ -194,7 +194,7 @@ func TestPGDrain(t *testing.T) {
 // shards, and the shards pending; it returns the view.
 func checkDrain(t *testing.T, store *PG, id uuid.UUID, status Status, recorded, pending int64) Cluster {
 	t.Helper()
-	view, err := store.Cluster(context.Background())
+	view, err := freshView(t, store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,5 +287,64 @@ func TestPGSetStatusNotifiesGateways(t *testing.T) {
 	n, err := conn.Conn().WaitForNotification(ctx)
 	if err != nil || n.Payload != f.active.String() {
 		t.Fatalf("notification %+v, %v; want one naming %s", n, err, f.active)
+	}
+}
+
+// freshView refreshes the statistics, as the background refresher would,
+// and reads the view.
+func freshView(t *testing.T, store *PG) (Cluster, error) {
+	t.Helper()
+	if refreshed, err := store.RefreshStats(context.Background()); err != nil || !refreshed {
+		t.Fatalf("RefreshStats = %v, %v; want a refresh", refreshed, err)
+	}
+	return store.Cluster(context.Background())
+}
+
+// The counts are the background refresh's: rows written after it show at
+// the next one, and stats_as_of says when that was.
+func TestViewCountsAsOfTheLastRefresh(t *testing.T) {
+	f := newFixture(t)
+	store := NewPG(f.pool, testOptions)
+	before, err := freshView(t, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.addBlob(t, "files", 600, f.active)
+	stale, err := store.Cluster(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stale.Totals.Files != before.Totals.Files || !stale.StatsAsOf.Equal(before.StatsAsOf) {
+		t.Fatalf("without a refresh: %d files as of %s; want the %d of %s", stale.Totals.Files, stale.StatsAsOf, before.Totals.Files, before.StatsAsOf)
+	}
+	after, err := freshView(t, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Totals.Files != before.Totals.Files+1 || after.Totals.FilesBytes != before.Totals.FilesBytes+600 || !after.StatsAsOf.After(before.StatsAsOf) {
+		t.Fatalf("after a refresh: %+v as of %s; want one more file of 600 bytes, newer", after.Totals, after.StatsAsOf)
+	}
+	for _, n := range after.Nodes {
+		if n.ID == f.active && (n.ChunksRecorded != 12 || n.BytesRecorded != 660) {
+			t.Errorf("storage-1: %d shards of %d bytes recorded; want 12 of 660", n.ChunksRecorded, n.BytesRecorded)
+		}
+	}
+}
+
+// One gateway refreshes at a time: while one holds the turn, another skips.
+func TestStatsRefreshIsOneGatewayAtATime(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	tx, err := f.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	var locked bool
+	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtext('sixfold.cluster_stats'))`).Scan(&locked); err != nil || !locked {
+		t.Fatalf("taking the refresh turn: %v, %v", locked, err)
+	}
+	if refreshed, err := NewPG(f.pool, testOptions).RefreshStats(ctx); err != nil || refreshed {
+		t.Fatalf("RefreshStats while another gateway refreshes = %v, %v; want a skipped turn", refreshed, err)
 	}
 }

@@ -156,6 +156,13 @@ type Config struct {
 		BytesPerSecond int64 `yaml:"bytes_per_second"`
 	} `yaml:"heal"`
 
+	Admin struct {
+		// StatsInterval is how often the stored-chunk counts of the
+		// operator's view (GET /admin/cluster) are recomputed in the
+		// background; default 15s. Env STATS_INTERVAL.
+		StatsInterval time.Duration `yaml:"stats_interval"`
+	} `yaml:"admin"`
+
 	Auth struct {
 		// RootUser and RootPassword are the root key pair. Env
 		// SIXFOLD_ROOT_USER / SIXFOLD_ROOT_PASSWORD. Required.
@@ -321,6 +328,7 @@ func (c *Config) applyEnv() error {
 		"STALL_TIMEOUT":         &c.Storage.StallTimeout,
 		"HEAL_AFTER":            &c.Heal.After,
 		"HEAL_INTERVAL":         &c.Heal.Interval,
+		"STATS_INTERVAL":        &c.Admin.StatsInterval,
 	}
 	for key, dst := range durations {
 		if v, ok := os.LookupEnv(key); ok {
@@ -404,6 +412,7 @@ func (c *Config) fillDefaults() {
 	}
 	setDuration(&c.Heal.After, 5*time.Minute)
 	setDuration(&c.Heal.Interval, 10*time.Second)
+	setDuration(&c.Admin.StatsInterval, 15*time.Second)
 	if c.Heal.BytesPerSecond == 0 {
 		c.Heal.BytesPerSecond = 64 << 20
 	}
@@ -439,6 +448,7 @@ func (c *Config) Validate() error {
 		"storage.stall_timeout":               c.Storage.StallTimeout,
 		"heal.after":                          c.Heal.After,
 		"heal.interval":                       c.Heal.Interval,
+		"admin.stats_interval":                c.Admin.StatsInterval,
 	}
 	for key, d := range positive {
 		if d <= 0 {

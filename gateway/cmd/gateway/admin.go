@@ -164,11 +164,12 @@ func printCluster(w io.Writer, view admin.Cluster) error {
 		last = h.LastHealedAt.UTC().Format(time.RFC3339)
 	}
 	_, err := fmt.Fprintf(w, "\nnodes:    %d (%d active, %d maintenance, %d draining, %d removed, %d inactive; %d on the placement ring)\n"+
-		"stored:   %s in all: %d files (%s), %d S3 objects in %d buckets (%s)\n"+
+		"stored:   %s in all: %d files (%s), %d S3 objects in %d buckets (%s); counted %s\n"+
 		"capacity: %s, %s available\n"+
 		"healing:  %d shards pending; %d healed (%s), %d failed attempts, last healed %s\n",
 		t.Nodes, t.ActiveNodes, t.MaintenanceNodes, t.DrainingNodes, t.RemovedNodes, t.InactiveNodes, t.RingNodes,
 		humanBytes(t.BytesStored), t.Files, humanBytes(t.FilesBytes), t.S3Objects, t.S3Buckets, humanBytes(t.S3Bytes),
+		view.StatsAsOf.UTC().Format(time.RFC3339),
 		humanBytes(t.CapacityBytes), humanBytes(t.AvailableBytes),
 		h.ShardsPending, h.ShardsHealed, humanBytes(h.BytesHealed), h.Failures, last)
 	return err

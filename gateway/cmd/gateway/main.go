@@ -102,6 +102,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	go svc.RunHealer(jobsCtx)
 	adminStore := admin.NewPG(pool, admin.PGOptions{HeartbeatTimeout: cfg.Storage.HeartbeatTimeout, HealAfter: cfg.Heal.After})
 	m.watchHeal(jobsCtx, svc, adminStore, log)
+	go adminStore.RunStatsRefresher(jobsCtx, cfg.Admin.StatsInterval, log)
 	go svc.RunJobs(jobsCtx, cfg.Upload.CleanupInterval, objects.CleanupJob{
 		Name: "abort abandoned multipart uploads",
 		Run: func(ctx context.Context) (int, error) {
