@@ -16,16 +16,8 @@ const claimHealWork = `-- name: ClaimHealWork :many
 WITH due AS (
     SELECT c.id, c.file_id
     FROM chunks c
-    JOIN files f ON f.id = c.file_id
-    JOIN storage_servers s ON s.id = c.storage_server_id
-    WHERE f.status = 'completed'
-      -- A pre-parity chunk cannot be rebuilt, only copied off a draining
-      -- server that still serves it.
-      AND (f.block_size > 0 OR (c.status = 'stored' AND s.status = 'draining'))
+    WHERE c.id IN (SELECT d.id FROM heal_due($2::float8) d)
       AND (c.heal_claimed_until IS NULL OR c.heal_claimed_until < now())
-      AND (c.status IN ('missing', 'corrupt')
-           OR (c.status = 'stored' AND (s.status IN ('draining', 'removed')
-               OR s.last_heartbeat < now() - make_interval(secs => $2::float8))))
     ORDER BY c.heal_attempts, c.file_id
     LIMIT $3
     FOR UPDATE OF c SKIP LOCKED
@@ -49,9 +41,10 @@ type ClaimHealWorkRow struct {
 	ChunkNumber int16
 }
 
-// Claims shards of completed parity blobs that need rebuilding elsewhere:
-// flagged missing or corrupt, or stored on a server that is draining, was
-// removed, or has not heartbeaten for heal_after. The claim is a lease
+// Claims shards of completed parity blobs that need rebuilding elsewhere
+// (heal_due, migration 0013): flagged missing or corrupt, or stored on a
+// server that is draining, was removed, or has not heartbeaten for
+// heal_after. The claim is a lease
 // (heal_claimed_until), taken under SKIP LOCKED so that gateways racing for
 // the same rows split them; a gateway that dies lets its lease lapse.
 // Blobs are claimed whole (every shard of theirs that qualifies), so one
@@ -78,14 +71,7 @@ func (q *Queries) ClaimHealWork(ctx context.Context, arg ClaimHealWorkParams) ([
 
 const healStatus = `-- name: HealStatus :one
 SELECT h.shards_healed, h.bytes_healed, h.failures, h.last_healed_at,
-       (SELECT count(*) FROM chunks c
-        JOIN files f ON f.id = c.file_id
-        JOIN storage_servers s ON s.id = c.storage_server_id
-        WHERE f.status = 'completed'
-          AND (f.block_size > 0 OR (c.status = 'stored' AND s.status = 'draining'))
-          AND (c.status IN ('missing', 'corrupt')
-               OR (c.status = 'stored' AND (s.status IN ('draining', 'removed')
-                   OR s.last_heartbeat < now() - make_interval(secs => $1::float8)))))::bigint AS pending
+       (SELECT count(*) FROM heal_due($1::float8))::bigint AS pending
 FROM heal_stats h
 `
 
@@ -98,7 +84,7 @@ type HealStatusRow struct {
 }
 
 // The healer's progress for the operator: what it has done, and what is
-// still waiting (the same conditions as ClaimHealWork, leases ignored).
+// still waiting (heal_due, as ClaimHealWork takes it, leases ignored).
 func (q *Queries) HealStatus(ctx context.Context, healAfterSeconds float64) (HealStatusRow, error) {
 	row := q.db.QueryRow(ctx, healStatus, healAfterSeconds)
 	var i HealStatusRow

@@ -37,9 +37,10 @@ type Querier interface {
 	// the same rows; the claim holds only for the claiming transaction.
 	ClaimDueChunkDeletions(ctx context.Context, limit int32) ([]ClaimDueChunkDeletionsRow, error)
 	ClaimExpiredUploadSessions(ctx context.Context, limit int32) ([]ClaimExpiredUploadSessionsRow, error)
-	// Claims shards of completed parity blobs that need rebuilding elsewhere:
-	// flagged missing or corrupt, or stored on a server that is draining, was
-	// removed, or has not heartbeaten for heal_after. The claim is a lease
+	// Claims shards of completed parity blobs that need rebuilding elsewhere
+	// (heal_due, migration 0013): flagged missing or corrupt, or stored on a
+	// server that is draining, was removed, or has not heartbeaten for
+	// heal_after. The claim is a lease
 	// (heal_claimed_until), taken under SKIP LOCKED so that gateways racing for
 	// the same rows split them; a gateway that dies lets its lease lapse.
 	// Blobs are claimed whole (every shard of theirs that qualifies), so one
@@ -89,7 +90,7 @@ type Querier interface {
 	GetStorageServer(ctx context.Context, id uuid.UUID) (StorageServer, error)
 	GetUpload(ctx context.Context, id uuid.UUID) (MultipartUpload, error)
 	// The healer's progress for the operator: what it has done, and what is
-	// still waiting (the same conditions as ClaimHealWork, leases ignored).
+	// still waiting (heal_due, as ClaimHealWork takes it, leases ignored).
 	HealStatus(ctx context.Context, healAfterSeconds float64) (HealStatusRow, error)
 	Heartbeat(ctx context.Context, arg HeartbeatParams) (int64, error)
 	// All of a blob's shard rows in one statement (the arrays are zipped).

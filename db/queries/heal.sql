@@ -1,7 +1,8 @@
 -- name: ClaimHealWork :many
--- Claims shards of completed parity blobs that need rebuilding elsewhere:
--- flagged missing or corrupt, or stored on a server that is draining, was
--- removed, or has not heartbeaten for heal_after. The claim is a lease
+-- Claims shards of completed parity blobs that need rebuilding elsewhere
+-- (heal_due, migration 0013): flagged missing or corrupt, or stored on a
+-- server that is draining, was removed, or has not heartbeaten for
+-- heal_after. The claim is a lease
 -- (heal_claimed_until), taken under SKIP LOCKED so that gateways racing for
 -- the same rows split them; a gateway that dies lets its lease lapse.
 -- Blobs are claimed whole (every shard of theirs that qualifies), so one
@@ -9,16 +10,8 @@
 WITH due AS (
     SELECT c.id, c.file_id
     FROM chunks c
-    JOIN files f ON f.id = c.file_id
-    JOIN storage_servers s ON s.id = c.storage_server_id
-    WHERE f.status = 'completed'
-      -- A pre-parity chunk cannot be rebuilt, only copied off a draining
-      -- server that still serves it.
-      AND (f.block_size > 0 OR (c.status = 'stored' AND s.status = 'draining'))
+    WHERE c.id IN (SELECT d.id FROM heal_due(sqlc.arg(heal_after_seconds)::float8) d)
       AND (c.heal_claimed_until IS NULL OR c.heal_claimed_until < now())
-      AND (c.status IN ('missing', 'corrupt')
-           OR (c.status = 'stored' AND (s.status IN ('draining', 'removed')
-               OR s.last_heartbeat < now() - make_interval(secs => sqlc.arg(heal_after_seconds)::float8))))
     ORDER BY c.heal_attempts, c.file_id
     LIMIT sqlc.arg(max_shards)
     FOR UPDATE OF c SKIP LOCKED
@@ -71,16 +64,9 @@ SET shards_healed = shards_healed + sqlc.arg(shards),
 
 -- name: HealStatus :one
 -- The healer's progress for the operator: what it has done, and what is
--- still waiting (the same conditions as ClaimHealWork, leases ignored).
+-- still waiting (heal_due, as ClaimHealWork takes it, leases ignored).
 SELECT h.shards_healed, h.bytes_healed, h.failures, h.last_healed_at,
-       (SELECT count(*) FROM chunks c
-        JOIN files f ON f.id = c.file_id
-        JOIN storage_servers s ON s.id = c.storage_server_id
-        WHERE f.status = 'completed'
-          AND (f.block_size > 0 OR (c.status = 'stored' AND s.status = 'draining'))
-          AND (c.status IN ('missing', 'corrupt')
-               OR (c.status = 'stored' AND (s.status IN ('draining', 'removed')
-                   OR s.last_heartbeat < now() - make_interval(secs => sqlc.arg(heal_after_seconds)::float8)))))::bigint AS pending
+       (SELECT count(*) FROM heal_due(sqlc.arg(heal_after_seconds)::float8))::bigint AS pending
 FROM heal_stats h;
 
 -- name: RemoveDrainedServers :many

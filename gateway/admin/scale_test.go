@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"sixfold/db/dbq"
 )
 
 const envAdminChunks = "SIXFOLD_ADMIN_CHUNKS"
@@ -64,6 +66,19 @@ func TestClusterViewAtScale(t *testing.T) {
 		view = v
 	}
 	t.Logf("%d chunks: GET /admin/cluster's reads %s (best of 5); background refresh %s", blobs*8, best.Round(time.Microsecond), refresh.Round(time.Millisecond))
+	// The healer's claim runs every heal.interval on every gateway: on a
+	// healthy cluster it must find nothing without reading every chunk.
+	start = time.Now()
+	tx, err := f.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := dbq.New(tx).ClaimHealWork(ctx, dbq.ClaimHealWorkParams{HealAfterSeconds: 300, MaxShards: 64, LeaseSeconds: 60})
+	_ = tx.Rollback(ctx)
+	if err != nil || len(claimed) != 0 {
+		t.Fatalf("ClaimHealWork on a healthy cluster = %d shards, %v; want none", len(claimed), err)
+	}
+	t.Logf("%d chunks: the healer's claim with nothing due %s", blobs*8, time.Since(start).Round(time.Microsecond))
 
 	rows, err := f.pool.Query(ctx, `SELECT storage_server_id, count(*) FROM chunks WHERE status = 'stored' GROUP BY 1`)
 	if err != nil {

@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS heal_due(float8);
