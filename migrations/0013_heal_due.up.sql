@@ -15,7 +15,14 @@ LANGUAGE sql STABLE AS $$
     UNION ALL
     SELECT c.id, c.file_id
     FROM storage_servers s
-    JOIN chunks c ON c.storage_server_id = s.id AND c.status = 'stored'
+    -- OFFSET 0 keeps the planner from flattening this into a join it would
+    -- run as a scan of chunks: it cannot know the few unhealthy servers
+    -- hold few shards (or none), so it must walk them server by server.
+    CROSS JOIN LATERAL (
+        SELECT c.id, c.file_id FROM chunks c
+        WHERE c.storage_server_id = s.id AND c.status = 'stored'
+        OFFSET 0
+    ) c
     JOIN files f ON f.id = c.file_id
     WHERE (s.status IN ('draining', 'removed')
            OR s.last_heartbeat < now() - make_interval(secs => heal_after_seconds))
