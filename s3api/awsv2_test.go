@@ -551,9 +551,9 @@ func awsErrors(t *testing.T, f *awsFixture) {
 	if apiCode(err) != "BucketNotEmpty" {
 		t.Errorf("DeleteBucket of a full bucket: %v; want BucketNotEmpty", err)
 	}
-	_, err = f.c.GetBucketVersioning(f.ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b)})
+	_, err = f.c.GetBucketPolicy(f.ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(b)})
 	if apiCode(err) != "NotImplemented" {
-		t.Errorf("GetBucketVersioning: %v; want NotImplemented", err)
+		t.Errorf("GetBucketPolicy: %v; want NotImplemented", err)
 	}
 	bad := newAWSClientWithSecret(t, f.srv, "wrong-secret")
 	_, err = bad.ListBuckets(f.ctx, &s3.ListBucketsInput{})

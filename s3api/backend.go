@@ -2,7 +2,10 @@ package s3api
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -25,11 +28,26 @@ type BucketBackend interface {
 	CreateBucket(ctx context.Context, bucket string) error
 	// HeadBucket returns ErrNoSuchBucket when absent.
 	HeadBucket(ctx context.Context, bucket string) (Bucket, error)
-	// DeleteBucket returns ErrNoSuchBucket or ErrBucketNotEmpty (objects or
-	// multipart uploads in progress).
+	// DeleteBucket returns ErrNoSuchBucket, or ErrBucketNotEmpty while any
+	// object version or delete marker is left. Multipart uploads in
+	// progress do not keep a bucket: they are aborted with it.
 	DeleteBucket(ctx context.Context, bucket string) error
 	ListBuckets(ctx context.Context) ([]Bucket, error)
+	// PutBucketVersioning sets VersioningEnabled or VersioningSuspended.
+	PutBucketVersioning(ctx context.Context, bucket, status string) error
+	// PutBucketTagging replaces the bucket's tag set; nil removes it.
+	PutBucketTagging(ctx context.Context, bucket string, tags map[string]string) error
 }
+
+// Bucket versioning states; a bucket that never had versioning has "".
+const (
+	VersioningEnabled   = "Enabled"
+	VersioningSuspended = "Suspended"
+)
+
+// NullVersion is the version id of the version a bucket writes while
+// versioning is not enabled, as S3 names it.
+const NullVersion = "null"
 
 // ObjectBackend stores and serves whole objects.
 type ObjectBackend interface {
@@ -39,19 +57,40 @@ type ObjectBackend interface {
 	// checksum), and then nothing may be stored. After Body has returned
 	// io.EOF, in.Digests() holds the payload's MD5 and checksums.
 	// in.Size is the exact payload size, or -1 when unknown.
-	// With in.IfNoneMatch it returns ErrPreconditionFailed if the key exists.
+	// With in.IfNoneMatch it returns ErrPreconditionFailed if the key exists,
+	// with in.IfMatch when the current object's ETag differs (or none).
+	// In a versioning-enabled bucket every write adds a version; otherwise
+	// it replaces the null version.
 	PutObject(ctx context.Context, in PutObjectInput) (ObjectInfo, error)
-	// HeadObject returns ErrNoSuchBucket or ErrNoSuchKey.
-	HeadObject(ctx context.Context, bucket, key string) (ObjectInfo, error)
+	// HeadObject returns the latest version of bucket/key when versionID is
+	// "", else that version. ErrNoSuchBucket, ErrNoSuchKey, or
+	// ErrNoSuchVersion for an unknown versionID. When the version found is
+	// a delete marker, it returns its info (DeleteMarker set) with
+	// ErrNoSuchKey (latest) or ErrMethodNotAllowed (named version).
+	HeadObject(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error)
 	// GetObject opens length bytes from offset of the object whose
-	// metadata HeadObject returned (info.VersionID pins the version so a
+	// metadata HeadObject returned (info.ID pins the version so a
 	// concurrent overwrite cannot mix two objects). The caller closes it.
 	GetObject(ctx context.Context, info ObjectInfo, offset, length int64) (io.ReadCloser, error)
-	// DeleteObject removes bucket/key; a missing key is not an error.
-	DeleteObject(ctx context.Context, bucket, key string) error
-	// CopyObject copies src to dst within the store, with dst's metadata
-	// taken from meta when replaceMeta, else from the source.
-	CopyObject(ctx context.Context, src ObjectInfo, dstBucket, dstKey string, meta ObjectMeta, replaceMeta bool) (ObjectInfo, error)
+	// DeleteObject deletes as S3 does: with versionID "" it removes the
+	// null version (unversioned bucket) or adds a delete marker (versioned
+	// bucket); with a versionID it removes that version for good, and the
+	// newest remaining one becomes the latest. A missing key or version is
+	// not an error.
+	DeleteObject(ctx context.Context, bucket, key, versionID string) (Deleted, error)
+	// CopyObject makes dstBucket/dstKey a new object (version) with src's
+	// bytes and meta as its metadata (the caller resolves the metadata and
+	// tagging directives). The copy shares src's blobs, copying no bytes;
+	// either can be deleted without affecting the other.
+	CopyObject(ctx context.Context, src ObjectInfo, dstBucket, dstKey string, meta ObjectMeta) (ObjectInfo, error)
+	// PutObjectTagging replaces the tags (Meta.Tags) of a version of
+	// bucket/key ("" = latest), changing nothing else; nil removes them.
+	// Errors as HeadObject.
+	PutObjectTagging(ctx context.Context, bucket, key, versionID string, tags map[string]string) (ObjectInfo, error)
+	// ListObjectVersions returns the versions and delete markers of the
+	// keys that start with q.Prefix, by key and newest first, after the
+	// marker pair, with q.Delimiter rolling keys up as ListObjects does.
+	ListObjectVersions(ctx context.Context, bucket string, q VersionQuery) (VersionPage, error)
 	// ListObjects returns the first q.Limit entries that the keys > q.After
 	// starting with q.Prefix make, in byte order of their UTF-8 keys. With a
 	// delimiter, the keys under one common prefix (CommonPrefix) make a
@@ -68,6 +107,31 @@ type ListQuery struct {
 	Delimiter string // rolls keys up into common prefixes when not empty
 	After     string // only keys > After, in byte order
 	Limit     int    // at most this many entries (objects and prefixes), >= 1
+}
+
+// VersionQuery selects one page of ListObjectVersions.
+type VersionQuery struct {
+	Prefix, Delimiter string
+	// AfterKey and AfterVersion are the markers: entries after version
+	// AfterVersion of AfterKey, or after every version of AfterKey when
+	// AfterVersion is "".
+	AfterKey, AfterVersion string
+	Limit                  int // >= 1
+}
+
+// VersionPage is one page of versions: Versions (with IsLatest and
+// DeleteMarker set) in key order, newest first; Prefixes in byte order.
+type VersionPage struct {
+	Versions  []ObjectInfo
+	Prefixes  []string
+	Truncated bool
+}
+
+// Deleted is what a DeleteObject did: the version it removed or the delete
+// marker it created.
+type Deleted struct {
+	VersionID    string
+	DeleteMarker bool
 }
 
 // ListPage is one page of a listing. Objects and Prefixes are each in
@@ -97,6 +161,10 @@ func CommonPrefix(key, prefix, delimiter string) string {
 // makes the object the ordered list of its parts without copying bytes.
 type MultipartBackend interface {
 	CreateMultipartUpload(ctx context.Context, bucket, key string, meta ObjectMeta) (uploadID string, err error)
+	// UploadPartCopy makes part in.PartNumber the bytes [in.Offset,
+	// in.Offset+in.Length) of src, sharing its blobs. The part's ETag is
+	// derived from the source's ETag and the range (the bytes are not read).
+	UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (PartInfo, error)
 	// UploadPart stores a part (1..10000), replacing an earlier part with the
 	// same number. Body semantics as PutObject. ErrNoSuchUpload when the
 	// upload is unknown (or belongs to another bucket/key).
@@ -105,8 +173,8 @@ type MultipartBackend interface {
 	// has already checked for ascending order. It returns ErrInvalidPart
 	// when a part is missing or its ETag differs, ErrEntityTooSmall when a
 	// part other than the last is below 5 MiB, ErrNoSuchUpload, and
-	// ErrPreconditionFailed with ifNoneMatch when the key exists.
-	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart, ifNoneMatch bool) (ObjectInfo, error)
+	// ErrPreconditionFailed when cond fails against the current object.
+	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart, cond WriteCondition) (ObjectInfo, error)
 	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
 	// ListParts returns parts numbered > after, up to limit.
 	ListParts(ctx context.Context, bucket, key, uploadID string, after, limit int) (parts []PartInfo, truncated bool, err error)
@@ -120,10 +188,14 @@ type MultipartBackend interface {
 // through the store's other door (GET /files/{id}).
 const HeaderObjectID = "x-sixfold-object-id"
 
-// Bucket is a bucket's name and creation time.
+// Bucket is a bucket's name, creation time and settings.
 type Bucket struct {
 	Name      string
 	CreatedAt time.Time
+	// Versioning is "", VersioningEnabled or VersioningSuspended.
+	Versioning string
+	// Tags is the bucket's tag set; nil when it has none.
+	Tags map[string]string
 }
 
 // ObjectMeta is what a client sets on an object and gets back on GET/HEAD.
@@ -139,6 +211,27 @@ type ObjectMeta struct {
 	// ChecksumAlgorithm is the upload's declared algorithm (multipart:
 	// from CreateMultipartUpload), e.g. "CRC32"; empty when none.
 	ChecksumAlgorithm string
+	// Tags is the object's tag set (x-amz-tagging, PutObjectTagging).
+	Tags map[string]string `json:",omitempty"`
+}
+
+// WriteCondition is what a write's conditional headers ask of the object
+// it replaces.
+type WriteCondition struct {
+	IfNoneMatch bool   // If-None-Match: *: only if no object is there
+	IfMatch     string // If-Match: only if the current ETag is this (unquoted; "*": any object)
+}
+
+// Check returns ErrPreconditionFailed unless the condition holds against
+// the current object: exists says there is one, etag is its ETag.
+func (c WriteCondition) Check(exists bool, etag string) error {
+	if c.IfNoneMatch && exists {
+		return ErrPreconditionFailed
+	}
+	if c.IfMatch != "" && (!exists || c.IfMatch != "*" && c.IfMatch != etag) {
+		return ErrPreconditionFailed
+	}
+	return nil
 }
 
 // Digests are what the S3 layer computed over a payload as it streamed.
@@ -160,7 +253,7 @@ type PutObjectInput struct {
 	Body        io.Reader
 	Digests     func() Digests
 	Meta        ObjectMeta
-	IfNoneMatch bool // If-None-Match: *
+	Condition   WriteCondition
 	// SHA256Known says Digests().SHA256 will be set once Body reaches
 	// io.EOF, so the backend need not hash the payload a second time.
 	SHA256Known bool
@@ -176,18 +269,31 @@ type UploadPartInput struct {
 	SHA256Known           bool // as in PutObjectInput
 }
 
+// UploadPartCopyInput is one UploadPartCopy.
+type UploadPartCopyInput struct {
+	Bucket, Key, UploadID string
+	PartNumber            int
+	Src                   ObjectInfo
+	Offset, Length        int64 // within Src, already checked
+}
+
 // ObjectInfo describes a stored object.
 type ObjectInfo struct {
 	Bucket, Key string
 	// ID is the object's id in the store; GET /files/{id} serves the same
 	// bytes.
 	ID string
-	// VersionID identifies this exact version for GetObject.
-	VersionID    string
-	Size         int64
-	ETag         string // unquoted: md5 hex, or md5-of-md5s hex + "-N"
-	LastModified time.Time
-	Meta         ObjectMeta
+	// VersionID is the S3 version id: NullVersion for the null version,
+	// "" for an object of a bucket that never had versioning (S3 sends no
+	// x-amz-version-id there; listings call it "null").
+	VersionID string
+	// IsLatest and DeleteMarker describe the version (ListObjectVersions,
+	// and HeadObject's answer about a delete marker).
+	IsLatest, DeleteMarker bool
+	Size                   int64
+	ETag                   string // unquoted: md5 hex, or md5-of-md5s hex + "-N"
+	LastModified           time.Time
+	Meta                   ObjectMeta
 	// Checksums are full-object values (composite ones end in "-N").
 	Checksums map[string]string
 	// Parts are set for multipart objects (in order); nil for a single PUT.
@@ -222,6 +328,8 @@ var (
 	ErrBucketAlreadyOwnedByYou = errors.New("bucket already owned by you")
 	ErrBucketNotEmpty          = errors.New("bucket not empty")
 	ErrNoSuchKey               = errors.New("no such key")
+	ErrNoSuchVersion           = errors.New("no such version")
+	ErrMethodNotAllowed        = errors.New("method not allowed")
 	ErrNoSuchUpload            = errors.New("no such upload")
 	ErrInvalidPart             = errors.New("invalid part")
 	ErrEntityTooSmall          = errors.New("entity too small")
@@ -231,3 +339,13 @@ var (
 	ErrServiceUnavailable      = errors.New("service unavailable") // retryable: 503
 	ErrSlowDown                = errors.New("slow down")
 )
+
+// CopyPartETag is the ETag of a part copied from bytes [offset,
+// offset+length) of an object with ETag srcETag: the MD5 of those three,
+// so that the same range of the same object always gets the same ETag
+// without its bytes being read. (S3 sends the MD5 of the bytes; clients
+// only hand the ETag back in CompleteMultipartUpload.)
+func CopyPartETag(srcETag string, offset, length int64) string {
+	sum := md5.Sum(fmt.Appendf(nil, "%s:%d:%d", srcETag, offset, length))
+	return hex.EncodeToString(sum[:])
+}

@@ -4,23 +4,24 @@ import "testing"
 
 func TestParseCopySource(t *testing.T) {
 	cases := []struct {
-		value, bucket, key, err string
+		value, bucket, key, version, err string
 	}{
-		{"bkt/k", "bkt", "k", ""},
-		{"/bkt/a/b", "bkt", "a/b", ""},
-		{"bkt/a%20b%2Bc", "bkt", "a b+c", ""},
-		{"%2Fbkt%2Fk", "bkt", "k", ""},
-		{"bkt/k?versionId=null", "bkt", "k", ""},
-		{"bkt/k?versionId=v1", "", "", codeNotImplemented},
-		{"bkt", "", "", codeInvalidArgument},
-		{"bkt/", "", "", codeInvalidArgument},
-		{"B/k", "", "", codeInvalidArgument},
-		{"bkt/%zz", "", "", codeInvalidArgument},
+		{"bkt/k", "bkt", "k", "", ""},
+		{"/bkt/a/b", "bkt", "a/b", "", ""},
+		{"bkt/a%20b%2Bc", "bkt", "a b+c", "", ""},
+		{"%2Fbkt%2Fk", "bkt", "k", "", ""},
+		{"bkt/k?versionId=null", "bkt", "k", "null", ""},
+		{"bkt/k?versionId=v1", "bkt", "k", "v1", ""},
+		{"bkt/k?versionId=", "", "", "", codeInvalidArgument},
+		{"bkt", "", "", "", codeInvalidArgument},
+		{"bkt/", "", "", "", codeInvalidArgument},
+		{"B/k", "", "", "", codeInvalidArgument},
+		{"bkt/%zz", "", "", "", codeInvalidArgument},
 	}
 	for _, tc := range cases {
-		bucket, key, err := parseCopySource(tc.value)
-		if errCode(err) != tc.err || bucket != tc.bucket || key != tc.key {
-			t.Errorf("parseCopySource(%q) = %q, %q, %v; want %q, %q, %q", tc.value, bucket, key, err, tc.bucket, tc.key, tc.err)
+		bucket, key, version, err := parseCopySource(tc.value)
+		if errCode(err) != tc.err || bucket != tc.bucket || key != tc.key || version != tc.version {
+			t.Errorf("parseCopySource(%q) = %q, %q, %q, %v; want %q, %q, %q, %q", tc.value, bucket, key, version, err, tc.bucket, tc.key, tc.version, tc.err)
 		}
 	}
 }

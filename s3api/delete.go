@@ -7,12 +7,23 @@ import (
 // maxDeleteObjects is S3's limit on keys in one DeleteObjects.
 const maxDeleteObjects = 1000
 
-// deleteObject answers DELETE /b/k: 204 whether or not the key existed.
+// deleteObject answers DELETE /b/k[?versionId=V]: 204 whether or not the
+// key existed, naming the delete marker it made or the version it removed.
 func (h *handler) deleteObject(q *request) (*response, error) {
-	if err := h.backend.DeleteObject(q.r.Context(), q.target.bucket, q.target.key); err != nil {
+	v, err := versionID(q)
+	if err != nil {
 		return nil, err
 	}
-	return newResponse(http.StatusNoContent), nil
+	del, err := h.backend.DeleteObject(q.r.Context(), q.target.bucket, q.target.key, v)
+	if err != nil {
+		return nil, err
+	}
+	resp := newResponse(http.StatusNoContent)
+	setVersionHeader(resp.header, del.VersionID)
+	if del.DeleteMarker {
+		resp.header.Set("x-amz-delete-marker", "true")
+	}
+	return resp, nil
 }
 
 // deleteObjects answers POST /b?delete. S3 demands Content-MD5 or an
@@ -51,21 +62,24 @@ func parseDeleteRequest(open bodyOpener) (deleteRequest, error) {
 // quiet mode reports failures only.
 func (h *handler) deleteOne(q *request, obj deleteObject, quiet bool, doc *deleteResult) {
 	err := checkObjectKey(obj.Key)
-	if err == nil && obj.VersionID != "" && obj.VersionID != "null" {
-		err = errorf(codeNotImplemented, "Versioning is not implemented")
-	}
+	var del Deleted
 	if err == nil {
-		err = h.backend.DeleteObject(q.r.Context(), q.target.bucket, obj.Key)
+		del, err = h.backend.DeleteObject(q.r.Context(), q.target.bucket, obj.Key, obj.VersionID)
 	}
 	if err != nil {
 		e := toError(err)
 		h.logInternal(q, e)
-		doc.Errors = append(doc.Errors, deleteError{Key: obj.Key, Code: e.Code, Message: e.Message})
+		doc.Errors = append(doc.Errors, deleteError{Key: obj.Key, VersionID: obj.VersionID, Code: e.Code, Message: e.Message})
 		return
 	}
-	if !quiet {
-		doc.Deleted = append(doc.Deleted, deletedEntry{Key: obj.Key})
+	if quiet {
+		return
 	}
+	entry := deletedEntry{Key: obj.Key, VersionID: obj.VersionID}
+	if del.DeleteMarker {
+		entry.DeleteMarker, entry.DeleteMarkerVersionID = true, del.VersionID
+	}
+	doc.Deleted = append(doc.Deleted, entry)
 }
 
 // checkObjectKey validates a key that must be present.

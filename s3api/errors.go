@@ -11,6 +11,12 @@ import (
 // S3 error codes this door answers with.
 const (
 	codeAccessDenied            = "AccessDenied"
+	codeACLNotSupported         = "AccessControlListNotSupported"
+	codeIllegalVersioning       = "IllegalVersioningConfigurationException"
+	codeInvalidTag              = "InvalidTag"
+	codeMethodNotAllowed        = "MethodNotAllowed"
+	codeNoSuchTagSet            = "NoSuchTagSet"
+	codeNoSuchVersion           = "NoSuchVersion"
 	codeBadDigest               = "BadDigest"
 	codeBucketAlreadyOwnedByYou = "BucketAlreadyOwnedByYou"
 	codeBucketNotEmpty          = "BucketNotEmpty"
@@ -55,6 +61,12 @@ type errorSpec struct {
 // errorTable gives every code its status and default message.
 var errorTable = map[string]errorSpec{
 	codeAccessDenied:            {http.StatusForbidden, "Access Denied"},
+	codeACLNotSupported:         {http.StatusBadRequest, "The bucket does not allow ACLs: every bucket and object is private to the store's owner."},
+	codeIllegalVersioning:       {http.StatusBadRequest, "The versioning configuration specified in the request is invalid."},
+	codeInvalidTag:              {http.StatusBadRequest, "The tag provided was not a valid tag."},
+	codeMethodNotAllowed:        {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
+	codeNoSuchTagSet:            {http.StatusNotFound, "The TagSet does not exist"},
+	codeNoSuchVersion:           {http.StatusNotFound, "The specified version does not exist."},
 	codeBadDigest:               {http.StatusBadRequest, "The Content-MD5 or checksum you specified did not match what we received."},
 	codeBucketAlreadyOwnedByYou: {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},
 	codeBucketNotEmpty:          {http.StatusConflict, "The bucket you tried to delete is not empty."},
@@ -98,8 +110,11 @@ type apiError struct {
 	// HeadersNotSigned names the unsigned x-amz-* headers of an
 	// AccessDenied, as S3 does; empty otherwise.
 	HeadersNotSigned string
-	status           int // overrides the table, for codes it does not hold
-	cause            error
+	// header holds response headers the error carries (a delete marker's
+	// x-amz-delete-marker and x-amz-version-id).
+	header http.Header
+	status int // overrides the table, for codes it does not hold
+	cause  error
 }
 
 // Error implements error.
@@ -155,6 +170,8 @@ var sentinelCodes = []struct {
 	{ErrBucketAlreadyOwnedByYou, codeBucketAlreadyOwnedByYou},
 	{ErrBucketNotEmpty, codeBucketNotEmpty},
 	{ErrNoSuchKey, codeNoSuchKey},
+	{ErrNoSuchVersion, codeNoSuchVersion},
+	{ErrMethodNotAllowed, codeMethodNotAllowed},
 	{ErrNoSuchUpload, codeNoSuchUpload},
 	{ErrInvalidPart, codeInvalidPart},
 	{ErrEntityTooSmall, codeEntityTooSmall},

@@ -41,7 +41,7 @@ func (h *handler) getObject(q *request) (*response, error) {
 // prepareRead looks the object up, evaluates the conditional headers and
 // selects the bytes to serve. A non-nil response (304) is the answer.
 func (h *handler) prepareRead(q *request) (ObjectInfo, objectView, *response, error) {
-	info, err := h.backend.HeadObject(q.r.Context(), q.target.bucket, q.target.key)
+	info, err := h.headVersion(q)
 	if err != nil {
 		return info, objectView{}, nil, err
 	}
@@ -60,6 +60,7 @@ func notModified(info ObjectInfo) *response {
 	resp := newResponse(http.StatusNotModified)
 	resp.header.Set("ETag", quoteETag(info.ETag))
 	resp.header.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
+	setVersionHeader(resp.header, info.VersionID)
 	return resp
 }
 
@@ -126,6 +127,8 @@ func objectHeaders(q *request, info ObjectInfo, view objectView) *response {
 	hdr.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
 	hdr.Set("Accept-Ranges", "bytes")
 	setIf(hdr, HeaderObjectID, info.ID)
+	setVersionHeader(hdr, info.VersionID)
+	setTaggingCount(hdr, info.Meta.Tags)
 	setIf(hdr, "Content-Range", view.contentRange)
 	if view.part != nil {
 		hdr.Set("x-amz-mp-parts-count", strconv.Itoa(view.partsCount))

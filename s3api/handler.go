@@ -137,6 +137,20 @@ var operations = map[string]opFunc{
 	"AbortMultipartUpload":    (*handler).abortMultipartUpload,
 	"ListParts":               (*handler).listParts,
 	"ListMultipartUploads":    (*handler).listMultipartUploads,
+	"UploadPartCopy":          (*handler).uploadPartCopy,
+	"GetBucketVersioning":     (*handler).getBucketVersioning,
+	"PutBucketVersioning":     (*handler).putBucketVersioning,
+	"ListObjectVersions":      (*handler).listObjectVersions,
+	"GetBucketAcl":            (*handler).getBucketACL,
+	"PutBucketAcl":            (*handler).putBucketACL,
+	"GetObjectAcl":            (*handler).getObjectACL,
+	"PutObjectAcl":            (*handler).putObjectACL,
+	"GetBucketTagging":        (*handler).getBucketTagging,
+	"PutBucketTagging":        (*handler).putBucketTagging,
+	"DeleteBucketTagging":     (*handler).deleteBucketTagging,
+	"GetObjectTagging":        (*handler).getObjectTagging,
+	"PutObjectTagging":        (*handler).putObjectTagging,
+	"DeleteObjectTagging":     (*handler).deleteObjectTagging,
 }
 
 // ServeHTTP authenticates, routes and runs one request, then writes its

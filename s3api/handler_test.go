@@ -39,7 +39,7 @@ func (b *memBackend) HeadBucket(ctx context.Context, name string) (Bucket, error
 	return Bucket{Name: name}, nil
 }
 
-func (b *memBackend) HeadObject(ctx context.Context, bucket, key string) (ObjectInfo, error) {
+func (b *memBackend) HeadObject(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error) {
 	data, ok := b.objects[key]
 	if !ok {
 		return ObjectInfo{}, ErrNoSuchKey
@@ -158,14 +158,15 @@ func TestErrorResponses(t *testing.T) {
 	}{
 		{"missing key", "GET", "/bkt/nope", nil, nil, 404, codeNoSuchKey},
 		{"HEAD has no body", "HEAD", "/bkt/nope", nil, nil, 404, ""},
-		{"not implemented", "GET", "/bkt?acl", nil, nil, 501, codeNotImplemented},
+		{"not implemented", "GET", "/bkt?lifecycle", nil, nil, 501, codeNotImplemented},
+		{"public acl", "PUT", "/bkt/m", map[string]string{"X-Amz-Acl": "public-read"}, strings.NewReader("x"), 400, codeACLNotSupported},
 		{"invalid bucket", "GET", "/B_/k", nil, nil, 400, codeInvalidBucketName},
 		{"metadata too large", "PUT", "/bkt/m", map[string]string{"X-Amz-Meta-Big": big, "Content-Length": "1"}, strings.NewReader("x"), 400, codeMetadataTooLarge},
 		{"bad checksum algorithm", "PUT", "/bkt/m", map[string]string{"X-Amz-Checksum-Algorithm": "MD4"}, strings.NewReader("x"), 400, codeInvalidArgument},
 		{"unsatisfiable", "GET", "/bkt/k", map[string]string{"Range": "bytes=5-"}, nil, 416, codeInvalidRange},
 		{"range and part", "GET", "/bkt/k?partNumber=1", map[string]string{"Range": "bytes=0-"}, nil, 400, codeInvalidRequest},
 		{"part zero", "GET", "/bkt/k?partNumber=0", nil, nil, 400, codeInvalidArgument},
-		{"if-match on put", "PUT", "/bkt/m", map[string]string{"If-Match": `"x"`}, strings.NewReader("x"), 501, codeNotImplemented},
+		{"if-none-match etag on put", "PUT", "/bkt/m", map[string]string{"If-None-Match": `"x"`, "Content-Length": "1"}, strings.NewReader("x"), 501, codeNotImplemented},
 		{"bad list type", "GET", "/bkt?list-type=3", nil, nil, 400, codeInvalidArgument},
 		{"bad max-keys", "GET", "/bkt?list-type=2&max-keys=-1", nil, nil, 400, codeInvalidArgument},
 		{"bad token", "GET", "/bkt?list-type=2&continuation-token=%25%25", nil, nil, 400, codeInvalidArgument},

@@ -3,6 +3,7 @@ package s3api
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -16,7 +17,7 @@ const maxPartSize = 5 << 30
 // the only kind kept for multipart objects, so x-amz-checksum-type:
 // FULL_OBJECT is NotImplemented.
 func (h *handler) createMultipartUpload(q *request) (*response, error) {
-	meta, err := parseMeta(q.r.Header)
+	meta, err := newObjectMeta(q.r.Header)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func (h *handler) uploadPart(q *request) (*response, error) {
 
 // completeMultipartUpload answers POST /b/k?uploadId=U.
 func (h *handler) completeMultipartUpload(q *request) (*response, error) {
-	ifNoneMatch, err := writeCondition(q.r.Header)
+	cond, err := writeCondition(q.r.Header)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +72,7 @@ func (h *handler) completeMultipartUpload(q *request) (*response, error) {
 		return nil, err
 	}
 	info, err := h.backend.CompleteMultipartUpload(q.r.Context(), q.target.bucket, q.target.key,
-		q.query.Get("uploadId"), parts, ifNoneMatch)
+		q.query.Get("uploadId"), parts, cond)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +80,58 @@ func (h *handler) completeMultipartUpload(q *request) (*response, error) {
 		Location: objectLocation(q), Bucket: q.target.bucket, Key: q.target.key, ETag: quoteETag(info.ETag),
 	})
 	setIf(resp.header, HeaderObjectID, info.ID)
+	setVersionHeader(resp.header, info.VersionID)
 	return resp, nil
+}
+
+// uploadPartCopy answers PUT /b/k?partNumber=N&uploadId=U with
+// x-amz-copy-source (and x-amz-copy-source-range): the part shares the
+// source's blobs instead of receiving its bytes again.
+func (h *handler) uploadPartCopy(q *request) (*response, error) {
+	n, err := parsePartNumber(q.query.Get("partNumber"))
+	if err != nil {
+		return nil, err
+	}
+	src, err := h.copySource(q)
+	if err != nil {
+		return nil, err
+	}
+	offset, length, err := copySourceRange(q.r.Header.Get("X-Amz-Copy-Source-Range"), src.Size)
+	if err != nil {
+		return nil, err
+	}
+	if length > maxPartSize {
+		return nil, s3Error(codeEntityTooLarge)
+	}
+	part, err := h.backend.UploadPartCopy(q.r.Context(), UploadPartCopyInput{Bucket: q.target.bucket, Key: q.target.key,
+		UploadID: q.query.Get("uploadId"), PartNumber: n, Src: src, Offset: offset, Length: length})
+	if err != nil {
+		return nil, err
+	}
+	resp := xmlResponse(copyPartResult{ETag: quoteETag(part.ETag), LastModified: xmlTime(part.LastModified)})
+	if src.VersionID != "" {
+		resp.header.Set("x-amz-copy-source-version-id", src.VersionID)
+	}
+	return resp, nil
+}
+
+// copySourceRange reads x-amz-copy-source-range, "bytes=first-last" within
+// the source (both given); the whole source when absent.
+func copySourceRange(value string, size int64) (offset, length int64, err error) {
+	if value == "" {
+		return 0, size, nil
+	}
+	spec, ok := strings.CutPrefix(value, "bytes=")
+	first, last, dash := strings.Cut(spec, "-")
+	a, errA := strconv.ParseInt(first, 10, 64)
+	b, errB := strconv.ParseInt(last, 10, 64)
+	if !ok || !dash || errA != nil || errB != nil || a < 0 || b < a {
+		return 0, 0, errorf(codeInvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+	}
+	if b >= size {
+		return 0, 0, errorf(codeInvalidRange, "The specified copy range is invalid for the source object size")
+	}
+	return a, b - a + 1, nil
 }
 
 // parseCompleteRequest reads a CompleteMultipartUpload document: at least

@@ -22,7 +22,7 @@ type sha256Source interface {
 
 // putObject answers PUT /b/k.
 func (h *handler) putObject(q *request) (*response, error) {
-	meta, ifNoneMatch, err := putHeaders(q.r.Header)
+	meta, cond, err := putHeaders(q.r.Header)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (h *handler) putObject(q *request) (*response, error) {
 	}
 	info, err := h.backend.PutObject(q.r.Context(), PutObjectInput{
 		Bucket: q.target.bucket, Key: q.target.key, Size: up.size, Body: up.body,
-		Digests: up.digests, Meta: meta, IfNoneMatch: ifNoneMatch, SHA256Known: up.sha256Known,
+		Digests: up.digests, Meta: meta, Condition: cond, SHA256Known: up.sha256Known,
 	})
 	if err != nil {
 		return nil, err
@@ -40,37 +40,51 @@ func (h *handler) putObject(q *request) (*response, error) {
 	resp := newResponse(http.StatusOK)
 	resp.header.Set("ETag", quoteETag(info.ETag))
 	setIf(resp.header, HeaderObjectID, info.ID)
+	setVersionHeader(resp.header, info.VersionID)
 	setChecksums(resp.header, up.digests().Checksums)
 	return resp, nil
 }
 
 // putHeaders reads what a PutObject's headers ask for besides the body.
-func putHeaders(hdr http.Header) (meta ObjectMeta, ifNoneMatch bool, err error) {
-	if meta, err = parseMeta(hdr); err != nil {
-		return meta, false, err
+func putHeaders(hdr http.Header) (meta ObjectMeta, cond WriteCondition, err error) {
+	if meta, err = newObjectMeta(hdr); err != nil {
+		return meta, cond, err
 	}
 	if meta.ChecksumAlgorithm, err = declaredAlgorithm(hdr); err != nil {
-		return meta, false, err
+		return meta, cond, err
 	}
-	ifNoneMatch, err = writeCondition(hdr)
-	return meta, ifNoneMatch, err
+	cond, err = writeCondition(hdr)
+	return meta, cond, err
 }
 
-// writeCondition reads the conditional headers of a write. Only
-// If-None-Match: * (create only if absent) is supported; anything else is
-// NotImplemented rather than silently ignored.
-func writeCondition(hdr http.Header) (ifNoneMatch bool, err error) {
-	if hdr.Get("If-Match") != "" {
-		return false, errorf(codeNotImplemented, "If-Match on writes is not implemented")
+// newObjectMeta reads the metadata, tags and ACL of a request that creates
+// an object (PutObject, CreateMultipartUpload).
+func newObjectMeta(hdr http.Header) (ObjectMeta, error) {
+	if err := checkCannedACL(hdr); err != nil {
+		return ObjectMeta{}, err
 	}
+	meta, err := parseMeta(hdr)
+	if err != nil {
+		return meta, err
+	}
+	meta.Tags, err = parseTaggingHeader(hdr)
+	return meta, err
+}
+
+// writeCondition reads the conditional headers of a write: If-None-Match
+// (only *: create only if absent) and If-Match (an ETag, or * for any
+// existing object). Other If-None-Match values are NotImplemented rather
+// than silently ignored.
+func writeCondition(hdr http.Header) (WriteCondition, error) {
+	cond := WriteCondition{IfMatch: unquoteETag(hdr.Get("If-Match"))}
 	switch hdr.Get("If-None-Match") {
 	case "":
-		return false, nil
 	case "*":
-		return true, nil
+		cond.IfNoneMatch = true
 	default:
-		return false, errorf(codeNotImplemented, "If-None-Match on writes supports only *")
+		return cond, errorf(codeNotImplemented, "If-None-Match on writes supports only *")
 	}
+	return cond, nil
 }
 
 // openUpload opens an object or part body of at most limit bytes. The body

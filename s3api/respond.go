@@ -99,6 +99,9 @@ type errorDoc struct {
 // answers carry no body.
 func (h *handler) writeError(w http.ResponseWriter, q *request, e *apiError) {
 	h.logInternal(q, e)
+	for name, values := range e.header {
+		w.Header()[name] = values
+	}
 	status := e.Status()
 	if q.r.Method == http.MethodHead {
 		w.WriteHeader(status)

@@ -31,9 +31,9 @@ type route struct {
 }
 
 // routes is the dispatch table, tried in order: a more specific route comes
-// before a less specific one with the same method and level. An op absent
-// from operations (UploadPartCopy) answers NotImplemented, as does a request
-// no route matches.
+// before a less specific one with the same method and level. A request no
+// route matches answers NotImplemented. Each op is the name of the S3 API
+// action it performs (an authorizer maps it to its s3:Action).
 var routes = []route{
 	{method: http.MethodGet, level: levelService, op: "ListBuckets"},
 
@@ -45,16 +45,29 @@ var routes = []route{
 	{method: http.MethodGet, level: levelBucket, keys: []string{"list-type"}, op: "ListObjectsV2"},
 	{method: http.MethodGet, level: levelBucket, op: "ListObjects"},
 	{method: http.MethodPost, level: levelBucket, keys: []string{"delete"}, op: "DeleteObjects"},
+	{method: http.MethodGet, level: levelBucket, keys: []string{"versioning"}, op: "GetBucketVersioning"},
+	{method: http.MethodPut, level: levelBucket, keys: []string{"versioning"}, op: "PutBucketVersioning"},
+	{method: http.MethodGet, level: levelBucket, keys: []string{"versions"}, op: "ListObjectVersions"},
+	{method: http.MethodGet, level: levelBucket, keys: []string{"acl"}, op: "GetBucketAcl"},
+	{method: http.MethodPut, level: levelBucket, keys: []string{"acl"}, op: "PutBucketAcl"},
+	{method: http.MethodGet, level: levelBucket, keys: []string{"tagging"}, op: "GetBucketTagging"},
+	{method: http.MethodPut, level: levelBucket, keys: []string{"tagging"}, op: "PutBucketTagging"},
+	{method: http.MethodDelete, level: levelBucket, keys: []string{"tagging"}, op: "DeleteBucketTagging"},
 
 	{method: http.MethodPut, level: levelObject, keys: []string{"partNumber", "uploadId"}, header: "X-Amz-Copy-Source", op: "UploadPartCopy"},
 	{method: http.MethodPut, level: levelObject, keys: []string{"partNumber", "uploadId"}, op: "UploadPart"},
 	{method: http.MethodPut, level: levelObject, header: "X-Amz-Copy-Source", op: "CopyObject"},
 	{method: http.MethodPut, level: levelObject, op: "PutObject"},
 	{method: http.MethodGet, level: levelObject, keys: []string{"uploadId"}, op: "ListParts"},
-	{method: http.MethodGet, level: levelObject, optional: []string{"partNumber"}, op: "GetObject"},
-	{method: http.MethodHead, level: levelObject, optional: []string{"partNumber"}, op: "HeadObject"},
+	{method: http.MethodGet, level: levelObject, keys: []string{"acl"}, optional: []string{"versionId"}, op: "GetObjectAcl"},
+	{method: http.MethodPut, level: levelObject, keys: []string{"acl"}, optional: []string{"versionId"}, op: "PutObjectAcl"},
+	{method: http.MethodGet, level: levelObject, keys: []string{"tagging"}, optional: []string{"versionId"}, op: "GetObjectTagging"},
+	{method: http.MethodPut, level: levelObject, keys: []string{"tagging"}, optional: []string{"versionId"}, op: "PutObjectTagging"},
+	{method: http.MethodDelete, level: levelObject, keys: []string{"tagging"}, optional: []string{"versionId"}, op: "DeleteObjectTagging"},
+	{method: http.MethodGet, level: levelObject, optional: []string{"partNumber", "versionId"}, op: "GetObject"},
+	{method: http.MethodHead, level: levelObject, optional: []string{"partNumber", "versionId"}, op: "HeadObject"},
 	{method: http.MethodDelete, level: levelObject, keys: []string{"uploadId"}, op: "AbortMultipartUpload"},
-	{method: http.MethodDelete, level: levelObject, op: "DeleteObject"},
+	{method: http.MethodDelete, level: levelObject, optional: []string{"versionId"}, op: "DeleteObject"},
 	{method: http.MethodPost, level: levelObject, keys: []string{"uploads"}, op: "CreateMultipartUpload"},
 	{method: http.MethodPost, level: levelObject, keys: []string{"uploadId"}, op: "CompleteMultipartUpload"},
 }
@@ -68,7 +81,7 @@ var routes = []route{
 var plainParams = map[string]bool{
 	"x-id": true, "prefix": true, "delimiter": true, "marker": true, "max-keys": true,
 	"encoding-type": true, "continuation-token": true, "start-after": true, "fetch-owner": true,
-	"max-uploads": true, "key-marker": true, "upload-id-marker": true,
+	"max-uploads": true, "key-marker": true, "upload-id-marker": true, "version-id-marker": true,
 	"max-parts": true, "part-number-marker": true,
 	"response-content-type": true, "response-content-language": true, "response-expires": true,
 	"response-cache-control": true, "response-content-disposition": true, "response-content-encoding": true,

@@ -143,6 +143,13 @@ type copyObjectResult struct {
 	LastModified string   `xml:"LastModified"`
 }
 
+// copyPartResult answers UploadPartCopy.
+type copyPartResult struct {
+	XMLName      xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CopyPartResult"`
+	ETag         string   `xml:"ETag"`
+	LastModified string   `xml:"LastModified"`
+}
+
 // deleteRequest is DeleteObjects' body.
 type deleteRequest struct {
 	Quiet   bool           `xml:"Quiet"`
@@ -162,16 +169,20 @@ type deleteResult struct {
 	Errors  []deleteError  `xml:"Error"`
 }
 
-// deletedEntry is one key DeleteObjects removed.
+// deletedEntry is one key DeleteObjects removed, or marked deleted.
 type deletedEntry struct {
-	Key string `xml:"Key"`
+	Key                   string `xml:"Key"`
+	VersionID             string `xml:"VersionId,omitempty"`
+	DeleteMarker          bool   `xml:"DeleteMarker,omitempty"`
+	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 }
 
 // deleteError is one key DeleteObjects could not remove.
 type deleteError struct {
-	Key     string `xml:"Key"`
-	Code    string `xml:"Code"`
-	Message string `xml:"Message"`
+	Key       string `xml:"Key"`
+	VersionID string `xml:"VersionId,omitempty"`
+	Code      string `xml:"Code"`
+	Message   string `xml:"Message"`
 }
 
 // initiateMultipartUploadResult answers CreateMultipartUpload.

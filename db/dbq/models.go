@@ -13,8 +13,10 @@ import (
 )
 
 type Bucket struct {
-	Name      string
-	CreatedAt time.Time
+	Name       string
+	CreatedAt  time.Time
+	Versioning string
+	Tags       []byte
 }
 
 type Chunk struct {
@@ -81,6 +83,7 @@ type MultipartPart struct {
 	Etag       string
 	Checksums  json.RawMessage
 	CreatedAt  time.Time
+	BlobOffset int64
 }
 
 type MultipartUpload struct {
@@ -92,15 +95,19 @@ type MultipartUpload struct {
 }
 
 type Object struct {
-	ID        uuid.UUID
-	Bucket    string
-	Key       string
-	Size      int64
-	Etag      string
-	Meta      json.RawMessage
-	Checksums json.RawMessage
-	PartCount int32
-	CreatedAt time.Time
+	ID           uuid.UUID
+	Bucket       string
+	Key          string
+	Size         int64
+	Etag         string
+	Meta         json.RawMessage
+	Checksums    json.RawMessage
+	PartCount    int32
+	CreatedAt    time.Time
+	VersionID    string
+	Seq          int64
+	IsLatest     bool
+	DeleteMarker bool
 }
 
 type ObjectPart struct {
@@ -111,6 +118,7 @@ type ObjectPart struct {
 	Size       int64
 	Etag       string
 	Checksums  json.RawMessage
+	BlobOffset int64
 }
 
 type ServerChunkStat struct {

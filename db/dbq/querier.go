@@ -29,7 +29,11 @@ type Querier interface {
 	// (objects and parts), their bytes, and the S3 objects and buckets, as of
 	// the last refresh of stored_totals.
 	AdminTotals(ctx context.Context) (AdminTotalsRow, error)
-	BucketHasContents(ctx context.Context, name string) (bool, error)
+	// Any version or delete marker counts: S3 deletes only an empty bucket.
+	BucketHasObjects(ctx context.Context, name string) (bool, error)
+	// Read in a writer's transaction; KEY SHARE keeps the bucket from being
+	// deleted under the write without blocking PutBucketVersioning.
+	BucketVersioningForWrite(ctx context.Context, name string) (string, error)
 	// Multipart uploads started before the cutoff and never completed or
 	// aborted; SKIP LOCKED lets several gateways expire them at once.
 	ClaimAbandonedUploads(ctx context.Context, arg ClaimAbandonedUploadsParams) ([]uuid.UUID, error)
@@ -75,6 +79,7 @@ type Querier interface {
 	// Removes a part that is being replaced, returning its blob for retirement.
 	DeleteUploadPart(ctx context.Context, arg DeleteUploadPartParams) ([]uuid.UUID, error)
 	DeleteUploadParts(ctx context.Context, uploadID uuid.UUID) error
+	DemoteLatest(ctx context.Context, arg DemoteLatestParams) error
 	// Queues one chunk by id, for uploads that fail: their file row may already
 	// be gone (an expired session), but the chunk ids are known in memory.
 	EnqueueChunkDeletion(ctx context.Context, arg EnqueueChunkDeletionParams) error
@@ -85,8 +90,11 @@ type Querier interface {
 	GetBucket(ctx context.Context, name string) (Bucket, error)
 	GetCompletedFileForUpdate(ctx context.Context, id uuid.UUID) (File, error)
 	GetFile(ctx context.Context, id uuid.UUID) (File, error)
-	GetObject(ctx context.Context, arg GetObjectParams) (Object, error)
+	// The latest version of a key (maybe a delete marker), with its bucket's
+	// versioning state.
+	GetObject(ctx context.Context, arg GetObjectParams) (GetObjectRow, error)
 	GetObjectByID(ctx context.Context, id uuid.UUID) (Object, error)
+	GetObjectVersion(ctx context.Context, arg GetObjectVersionParams) (GetObjectVersionRow, error)
 	GetStorageServer(ctx context.Context, id uuid.UUID) (StorageServer, error)
 	GetUpload(ctx context.Context, id uuid.UUID) (MultipartUpload, error)
 	// The healer's progress for the operator: what it has done, and what is
@@ -103,6 +111,7 @@ type Querier interface {
 	InsertUpload(ctx context.Context, arg InsertUploadParams) error
 	InsertUploadPart(ctx context.Context, arg InsertUploadPartParams) error
 	InsertUploadSession(ctx context.Context, arg InsertUploadSessionParams) error
+	ListBucketUploads(ctx context.Context, bucket string) ([]uuid.UUID, error)
 	ListBuckets(ctx context.Context) ([]Bucket, error)
 	ListChunks(ctx context.Context, fileID uuid.UUID) ([]ListChunksRow, error)
 	// Keyset pagination, newest first: (created_at, id) of the last row seen.
@@ -144,14 +153,24 @@ type Querier interface {
 	ListUploadParts(ctx context.Context, uploadID uuid.UUID) ([]MultipartPart, error)
 	ListUploadPartsPage(ctx context.Context, arg ListUploadPartsPageParams) ([]MultipartPart, error)
 	ListUploadsPage(ctx context.Context, arg ListUploadsPageParams) ([]MultipartUpload, error)
+	// Versions in (key, newest first) order after the marker: keys > after_key,
+	// or versions of after_key older than after_seq (0: none of them), among
+	// the keys that start with prefix (bounded as in ListObjectsPage).
+	ListVersionsPage(ctx context.Context, arg ListVersionsPageParams) ([]Object, error)
 	LockBucket(ctx context.Context, name string) (Bucket, error)
 	// The rebuilt shards replace the old ones only while the blob exists; the
 	// lock keeps a concurrent delete from slipping between check and swap.
 	LockFileForHeal(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
-	LockObject(ctx context.Context, arg LockObjectParams) (Object, error)
+	// Taken before a blob's references are counted (FOR UPDATE) or added
+	// (FOR SHARE, LockFilesShared), so a copy and the deletion of the last
+	// other reference cannot both go ahead on a stale count.
+	LockFiles(ctx context.Context, fileIds []uuid.UUID) ([]uuid.UUID, error)
+	LockFilesShared(ctx context.Context, fileIds []uuid.UUID) ([]uuid.UUID, error)
+	LockLatestObject(ctx context.Context, arg LockLatestObjectParams) (Object, error)
 	// Serialises writers of one key (put, complete, delete) for the rest of
 	// the transaction, so concurrent overwrites apply one after the other.
 	LockObjectName(ctx context.Context, arg LockObjectNameParams) error
+	LockObjectVersion(ctx context.Context, arg LockObjectVersionParams) (Object, error)
 	LockUpload(ctx context.Context, id uuid.UUID) (MultipartUpload, error)
 	MarkChunkCorrupt(ctx context.Context, id uuid.UUID) error
 	// Flags chunks whose file no longer hashes to chunks.hash. Only stored rows
@@ -162,6 +181,8 @@ type Querier interface {
 	MarkChunksMissingOnServer(ctx context.Context, arg MarkChunksMissingOnServerParams) ([]uuid.UUID, error)
 	MarkStaleServersInactive(ctx context.Context, staleAfterSeconds float64) ([]MarkStaleServersInactiveRow, error)
 	PostponeChunkDeletion(ctx context.Context, arg PostponeChunkDeletionParams) error
+	// After the latest version is deleted, the newest remaining one is latest.
+	PromoteNewest(ctx context.Context, arg PromoteNewestParams) error
 	RecordHeal(ctx context.Context, arg RecordHealParams) error
 	RefreshServerChunkStats(ctx context.Context) error
 	RefreshStoredTotals(ctx context.Context) error
@@ -175,6 +196,13 @@ type Querier interface {
 	// on the new server, takes its chunk number. Zero rows means the old row
 	// changed meanwhile (deleted with its blob), and nothing is swapped.
 	ReplaceHealedChunk(ctx context.Context, arg ReplaceHealedChunkParams) (int64, error)
+	// Retires the given blobs that no object part and no upload part points at
+	// any more: their chunks are queued with a grace delay (reads that began
+	// before may still stream them) and their rows go now.
+	RetireUnreferencedFiles(ctx context.Context, arg RetireUnreferencedFilesParams) error
+	SetBucketTags(ctx context.Context, arg SetBucketTagsParams) (int64, error)
+	SetBucketVersioning(ctx context.Context, arg SetBucketVersioningParams) (int64, error)
+	SetObjectMeta(ctx context.Context, arg SetObjectMetaParams) error
 	SetServerStatus(ctx context.Context, arg SetServerStatusParams) (int64, error)
 	// Progress pushes the expiry forward: only an upload that stops moving
 	// for a whole session timeout expires, however large it is.

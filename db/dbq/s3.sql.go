@@ -14,16 +14,29 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const bucketHasContents = `-- name: BucketHasContents :one
-SELECT (EXISTS (SELECT 1 FROM objects o WHERE o.bucket = $1::text)
-    OR EXISTS (SELECT 1 FROM multipart_uploads u WHERE u.bucket = $1::text))::boolean AS busy
+const bucketHasObjects = `-- name: BucketHasObjects :one
+SELECT EXISTS (SELECT 1 FROM objects o WHERE o.bucket = $1::text)::boolean AS busy
 `
 
-func (q *Queries) BucketHasContents(ctx context.Context, name string) (bool, error) {
-	row := q.db.QueryRow(ctx, bucketHasContents, name)
+// Any version or delete marker counts: S3 deletes only an empty bucket.
+func (q *Queries) BucketHasObjects(ctx context.Context, name string) (bool, error) {
+	row := q.db.QueryRow(ctx, bucketHasObjects, name)
 	var busy bool
 	err := row.Scan(&busy)
 	return busy, err
+}
+
+const bucketVersioningForWrite = `-- name: BucketVersioningForWrite :one
+SELECT versioning FROM buckets WHERE name = $1 FOR KEY SHARE
+`
+
+// Read in a writer's transaction; KEY SHARE keeps the bucket from being
+// deleted under the write without blocking PutBucketVersioning.
+func (q *Queries) BucketVersioningForWrite(ctx context.Context, name string) (string, error) {
+	row := q.db.QueryRow(ctx, bucketVersioningForWrite, name)
+	var versioning string
+	err := row.Scan(&versioning)
+	return versioning, err
 }
 
 const claimAbandonedUploads = `-- name: ClaimAbandonedUploads :many
@@ -158,19 +171,39 @@ func (q *Queries) DeleteUploadParts(ctx context.Context, uploadID uuid.UUID) err
 	return err
 }
 
+const demoteLatest = `-- name: DemoteLatest :exec
+UPDATE objects SET is_latest = false WHERE bucket = $1 AND key = $2 AND is_latest
+`
+
+type DemoteLatestParams struct {
+	Bucket string
+	Key    string
+}
+
+func (q *Queries) DemoteLatest(ctx context.Context, arg DemoteLatestParams) error {
+	_, err := q.db.Exec(ctx, demoteLatest, arg.Bucket, arg.Key)
+	return err
+}
+
 const getBucket = `-- name: GetBucket :one
-SELECT name, created_at FROM buckets WHERE name = $1
+SELECT name, created_at, versioning, tags FROM buckets WHERE name = $1
 `
 
 func (q *Queries) GetBucket(ctx context.Context, name string) (Bucket, error) {
 	row := q.db.QueryRow(ctx, getBucket, name)
 	var i Bucket
-	err := row.Scan(&i.Name, &i.CreatedAt)
+	err := row.Scan(
+		&i.Name,
+		&i.CreatedAt,
+		&i.Versioning,
+		&i.Tags,
+	)
 	return i, err
 }
 
 const getObject = `-- name: GetObject :one
-SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at FROM objects WHERE bucket = $1 AND key = $2
+SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, o.version_id, o.seq, o.is_latest, o.delete_marker, b.versioning FROM objects o JOIN buckets b ON b.name = o.bucket
+WHERE o.bucket = $1 AND o.key = $2 AND o.is_latest
 `
 
 type GetObjectParams struct {
@@ -178,25 +211,37 @@ type GetObjectParams struct {
 	Key    string
 }
 
-func (q *Queries) GetObject(ctx context.Context, arg GetObjectParams) (Object, error) {
+type GetObjectRow struct {
+	Object     Object
+	Versioning string
+}
+
+// The latest version of a key (maybe a delete marker), with its bucket's
+// versioning state.
+func (q *Queries) GetObject(ctx context.Context, arg GetObjectParams) (GetObjectRow, error) {
 	row := q.db.QueryRow(ctx, getObject, arg.Bucket, arg.Key)
-	var i Object
+	var i GetObjectRow
 	err := row.Scan(
-		&i.ID,
-		&i.Bucket,
-		&i.Key,
-		&i.Size,
-		&i.Etag,
-		&i.Meta,
-		&i.Checksums,
-		&i.PartCount,
-		&i.CreatedAt,
+		&i.Object.ID,
+		&i.Object.Bucket,
+		&i.Object.Key,
+		&i.Object.Size,
+		&i.Object.Etag,
+		&i.Object.Meta,
+		&i.Object.Checksums,
+		&i.Object.PartCount,
+		&i.Object.CreatedAt,
+		&i.Object.VersionID,
+		&i.Object.Seq,
+		&i.Object.IsLatest,
+		&i.Object.DeleteMarker,
+		&i.Versioning,
 	)
 	return i, err
 }
 
 const getObjectByID = `-- name: GetObjectByID :one
-SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at FROM objects WHERE id = $1
+SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at, version_id, seq, is_latest, delete_marker FROM objects WHERE id = $1
 `
 
 func (q *Queries) GetObjectByID(ctx context.Context, id uuid.UUID) (Object, error) {
@@ -212,6 +257,48 @@ func (q *Queries) GetObjectByID(ctx context.Context, id uuid.UUID) (Object, erro
 		&i.Checksums,
 		&i.PartCount,
 		&i.CreatedAt,
+		&i.VersionID,
+		&i.Seq,
+		&i.IsLatest,
+		&i.DeleteMarker,
+	)
+	return i, err
+}
+
+const getObjectVersion = `-- name: GetObjectVersion :one
+SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, o.version_id, o.seq, o.is_latest, o.delete_marker, b.versioning FROM objects o JOIN buckets b ON b.name = o.bucket
+WHERE o.bucket = $1 AND o.key = $2 AND o.version_id = $3
+`
+
+type GetObjectVersionParams struct {
+	Bucket    string
+	Key       string
+	VersionID string
+}
+
+type GetObjectVersionRow struct {
+	Object     Object
+	Versioning string
+}
+
+func (q *Queries) GetObjectVersion(ctx context.Context, arg GetObjectVersionParams) (GetObjectVersionRow, error) {
+	row := q.db.QueryRow(ctx, getObjectVersion, arg.Bucket, arg.Key, arg.VersionID)
+	var i GetObjectVersionRow
+	err := row.Scan(
+		&i.Object.ID,
+		&i.Object.Bucket,
+		&i.Object.Key,
+		&i.Object.Size,
+		&i.Object.Etag,
+		&i.Object.Meta,
+		&i.Object.Checksums,
+		&i.Object.PartCount,
+		&i.Object.CreatedAt,
+		&i.Object.VersionID,
+		&i.Object.Seq,
+		&i.Object.IsLatest,
+		&i.Object.DeleteMarker,
+		&i.Versioning,
 	)
 	return i, err
 }
@@ -234,19 +321,21 @@ func (q *Queries) GetUpload(ctx context.Context, id uuid.UUID) (MultipartUpload,
 }
 
 const insertObject = `-- name: InsertObject :exec
-INSERT INTO objects (id, bucket, key, size, etag, meta, checksums, part_count)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO objects (id, bucket, key, size, etag, meta, checksums, part_count, version_id, delete_marker)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 `
 
 type InsertObjectParams struct {
-	ID        uuid.UUID
-	Bucket    string
-	Key       string
-	Size      int64
-	Etag      string
-	Meta      json.RawMessage
-	Checksums json.RawMessage
-	PartCount int32
+	ID           uuid.UUID
+	Bucket       string
+	Key          string
+	Size         int64
+	Etag         string
+	Meta         json.RawMessage
+	Checksums    json.RawMessage
+	PartCount    int32
+	VersionID    string
+	DeleteMarker bool
 }
 
 func (q *Queries) InsertObject(ctx context.Context, arg InsertObjectParams) error {
@@ -259,15 +348,17 @@ func (q *Queries) InsertObject(ctx context.Context, arg InsertObjectParams) erro
 		arg.Meta,
 		arg.Checksums,
 		arg.PartCount,
+		arg.VersionID,
+		arg.DeleteMarker,
 	)
 	return err
 }
 
 const insertObjectParts = `-- name: InsertObjectParts :exec
-INSERT INTO object_parts (object_id, part_number, file_id, byte_offset, size, etag, checksums)
+INSERT INTO object_parts (object_id, part_number, file_id, byte_offset, size, etag, checksums, blob_offset)
 SELECT $1::uuid, unnest($2::int[]), unnest($3::uuid[]),
        unnest($4::bigint[]), unnest($5::bigint[]), unnest($6::text[]),
-       unnest($7::text[])::jsonb
+       unnest($7::text[])::jsonb, unnest($8::bigint[])
 `
 
 type InsertObjectPartsParams struct {
@@ -278,6 +369,7 @@ type InsertObjectPartsParams struct {
 	Sizes       []int64
 	Etags       []string
 	Checksums   []string
+	BlobOffsets []int64
 }
 
 // Every part of an object in one statement (up to 10,000 for a multipart
@@ -291,6 +383,7 @@ func (q *Queries) InsertObjectParts(ctx context.Context, arg InsertObjectPartsPa
 		arg.Sizes,
 		arg.Etags,
 		arg.Checksums,
+		arg.BlobOffsets,
 	)
 	return err
 }
@@ -317,8 +410,8 @@ func (q *Queries) InsertUpload(ctx context.Context, arg InsertUploadParams) erro
 }
 
 const insertUploadPart = `-- name: InsertUploadPart :exec
-INSERT INTO multipart_parts (upload_id, part_number, file_id, size, etag, checksums)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO multipart_parts (upload_id, part_number, file_id, size, etag, checksums, blob_offset)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
 type InsertUploadPartParams struct {
@@ -328,6 +421,7 @@ type InsertUploadPartParams struct {
 	Size       int64
 	Etag       string
 	Checksums  json.RawMessage
+	BlobOffset int64
 }
 
 func (q *Queries) InsertUploadPart(ctx context.Context, arg InsertUploadPartParams) error {
@@ -338,12 +432,37 @@ func (q *Queries) InsertUploadPart(ctx context.Context, arg InsertUploadPartPara
 		arg.Size,
 		arg.Etag,
 		arg.Checksums,
+		arg.BlobOffset,
 	)
 	return err
 }
 
+const listBucketUploads = `-- name: ListBucketUploads :many
+SELECT id FROM multipart_uploads WHERE bucket = $1
+`
+
+func (q *Queries) ListBucketUploads(ctx context.Context, bucket string) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, listBucketUploads, bucket)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listBuckets = `-- name: ListBuckets :many
-SELECT name, created_at FROM buckets ORDER BY name
+SELECT name, created_at, versioning, tags FROM buckets ORDER BY name
 `
 
 func (q *Queries) ListBuckets(ctx context.Context) ([]Bucket, error) {
@@ -355,7 +474,12 @@ func (q *Queries) ListBuckets(ctx context.Context) ([]Bucket, error) {
 	items := []Bucket{}
 	for rows.Next() {
 		var i Bucket
-		if err := rows.Scan(&i.Name, &i.CreatedAt); err != nil {
+		if err := rows.Scan(
+			&i.Name,
+			&i.CreatedAt,
+			&i.Versioning,
+			&i.Tags,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -367,7 +491,7 @@ func (q *Queries) ListBuckets(ctx context.Context) ([]Bucket, error) {
 }
 
 const listObjectChunks = `-- name: ListObjectChunks :many
-SELECT p.part_number, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size,
+SELECT p.part_number, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
        f.data_shards, f.parity_shards, f.block_size,
        c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
        s.address AS server_address
@@ -384,6 +508,8 @@ type ListObjectChunksRow struct {
 	PartOffset      int64
 	FileID          uuid.UUID
 	BlobSize        int64
+	BlobOffset      int64
+	PartSize        int64
 	DataShards      int16
 	ParityShards    int16
 	BlockSize       int32
@@ -413,6 +539,8 @@ func (q *Queries) ListObjectChunks(ctx context.Context, objectID uuid.UUID) ([]L
 			&i.PartOffset,
 			&i.FileID,
 			&i.BlobSize,
+			&i.BlobOffset,
+			&i.PartSize,
 			&i.DataShards,
 			&i.ParityShards,
 			&i.BlockSize,
@@ -436,7 +564,7 @@ func (q *Queries) ListObjectChunks(ctx context.Context, objectID uuid.UUID) ([]L
 }
 
 const listObjectParts = `-- name: ListObjectParts :many
-SELECT object_id, part_number, file_id, byte_offset, size, etag, checksums FROM object_parts WHERE object_id = $1 ORDER BY part_number
+SELECT object_id, part_number, file_id, byte_offset, size, etag, checksums, blob_offset FROM object_parts WHERE object_id = $1 ORDER BY part_number
 `
 
 func (q *Queries) ListObjectParts(ctx context.Context, objectID uuid.UUID) ([]ObjectPart, error) {
@@ -456,6 +584,7 @@ func (q *Queries) ListObjectParts(ctx context.Context, objectID uuid.UUID) ([]Ob
 			&i.Size,
 			&i.Etag,
 			&i.Checksums,
+			&i.BlobOffset,
 		); err != nil {
 			return nil, err
 		}
@@ -469,15 +598,15 @@ func (q *Queries) ListObjectParts(ctx context.Context, objectID uuid.UUID) ([]Ob
 
 const listObjectsDelimited = `-- name: ListObjectsDelimited :many
 WITH RECURSIVE walk AS (
-    (SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, 1 AS n FROM objects o
-     WHERE o.bucket = $1
+    (SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, o.version_id, o.seq, o.is_latest, o.delete_marker, 1 AS n FROM objects o
+     WHERE o.bucket = $1 AND o.is_latest AND NOT o.delete_marker
        AND o.key > $2::text
        AND o.key >= $3::text
        AND o.key < $3::text || $4::text
      ORDER BY o.key
      LIMIT 1)
     UNION ALL
-    (SELECT nxt.id, nxt.bucket, nxt.key, nxt.size, nxt.etag, nxt.meta, nxt.checksums, nxt.part_count, nxt.created_at, w.n + 1
+    (SELECT nxt.id, nxt.bucket, nxt.key, nxt.size, nxt.etag, nxt.meta, nxt.checksums, nxt.part_count, nxt.created_at, nxt.version_id, nxt.seq, nxt.is_latest, nxt.delete_marker, w.n + 1
      FROM walk w
      CROSS JOIN LATERAL (
          SELECT CASE WHEN strpos(substr(w.key, length($3::text) + 1), $5::text) > 0
@@ -486,15 +615,16 @@ WITH RECURSIVE walk AS (
                  || $4::text
              ELSE w.key END COLLATE "C" AS past) skip
      CROSS JOIN LATERAL (
-         SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at FROM objects o
-         WHERE o.bucket = $1
+         SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, o.version_id, o.seq, o.is_latest, o.delete_marker FROM objects o
+         WHERE o.bucket = $1 AND o.is_latest AND NOT o.delete_marker
            AND o.key > skip.past
            AND o.key < $3::text || $4::text
          ORDER BY o.key
          LIMIT 1) nxt
      WHERE w.n < $6::int)
 )
-SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at FROM walk ORDER BY key
+SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at, version_id, seq, is_latest, delete_marker
+FROM walk ORDER BY key
 `
 
 type ListObjectsDelimitedParams struct {
@@ -507,15 +637,19 @@ type ListObjectsDelimitedParams struct {
 }
 
 type ListObjectsDelimitedRow struct {
-	ID        uuid.UUID
-	Bucket    string
-	Key       string
-	Size      int64
-	Etag      string
-	Meta      json.RawMessage
-	Checksums json.RawMessage
-	PartCount int32
-	CreatedAt time.Time
+	ID           uuid.UUID
+	Bucket       string
+	Key          string
+	Size         int64
+	Etag         string
+	Meta         json.RawMessage
+	Checksums    json.RawMessage
+	PartCount    int32
+	CreatedAt    time.Time
+	VersionID    string
+	Seq          int64
+	IsLatest     bool
+	DeleteMarker bool
 }
 
 // Up to max_rows entries of a delimited listing, one index probe each: a
@@ -550,6 +684,10 @@ func (q *Queries) ListObjectsDelimited(ctx context.Context, arg ListObjectsDelim
 			&i.Checksums,
 			&i.PartCount,
 			&i.CreatedAt,
+			&i.VersionID,
+			&i.Seq,
+			&i.IsLatest,
+			&i.DeleteMarker,
 		); err != nil {
 			return nil, err
 		}
@@ -562,8 +700,8 @@ func (q *Queries) ListObjectsDelimited(ctx context.Context, arg ListObjectsDelim
 }
 
 const listObjectsPage = `-- name: ListObjectsPage :many
-SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at FROM objects
-WHERE bucket = $1
+SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at, version_id, seq, is_latest, delete_marker FROM objects
+WHERE bucket = $1 AND is_latest AND NOT delete_marker
   AND key > $2::text
   AND key >= $3::text
   AND key < $3::text || $4::text
@@ -609,6 +747,10 @@ func (q *Queries) ListObjectsPage(ctx context.Context, arg ListObjectsPageParams
 			&i.Checksums,
 			&i.PartCount,
 			&i.CreatedAt,
+			&i.VersionID,
+			&i.Seq,
+			&i.IsLatest,
+			&i.DeleteMarker,
 		); err != nil {
 			return nil, err
 		}
@@ -621,7 +763,7 @@ func (q *Queries) ListObjectsPage(ctx context.Context, arg ListObjectsPageParams
 }
 
 const listUploadParts = `-- name: ListUploadParts :many
-SELECT upload_id, part_number, file_id, size, etag, checksums, created_at FROM multipart_parts WHERE upload_id = $1 ORDER BY part_number
+SELECT upload_id, part_number, file_id, size, etag, checksums, created_at, blob_offset FROM multipart_parts WHERE upload_id = $1 ORDER BY part_number
 `
 
 func (q *Queries) ListUploadParts(ctx context.Context, uploadID uuid.UUID) ([]MultipartPart, error) {
@@ -641,6 +783,7 @@ func (q *Queries) ListUploadParts(ctx context.Context, uploadID uuid.UUID) ([]Mu
 			&i.Etag,
 			&i.Checksums,
 			&i.CreatedAt,
+			&i.BlobOffset,
 		); err != nil {
 			return nil, err
 		}
@@ -653,7 +796,7 @@ func (q *Queries) ListUploadParts(ctx context.Context, uploadID uuid.UUID) ([]Mu
 }
 
 const listUploadPartsPage = `-- name: ListUploadPartsPage :many
-SELECT upload_id, part_number, file_id, size, etag, checksums, created_at FROM multipart_parts WHERE upload_id = $1 AND part_number > $2
+SELECT upload_id, part_number, file_id, size, etag, checksums, created_at, blob_offset FROM multipart_parts WHERE upload_id = $1 AND part_number > $2
 ORDER BY part_number LIMIT $3
 `
 
@@ -680,6 +823,7 @@ func (q *Queries) ListUploadPartsPage(ctx context.Context, arg ListUploadPartsPa
 			&i.Etag,
 			&i.Checksums,
 			&i.CreatedAt,
+			&i.BlobOffset,
 		); err != nil {
 			return nil, err
 		}
@@ -740,28 +884,148 @@ func (q *Queries) ListUploadsPage(ctx context.Context, arg ListUploadsPageParams
 	return items, nil
 }
 
+const listVersionsPage = `-- name: ListVersionsPage :many
+SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, o.version_id, o.seq, o.is_latest, o.delete_marker FROM objects o
+WHERE o.bucket = $1
+  AND o.key >= $2::text
+  AND (o.key > $2::text OR o.seq < $3::bigint)
+  AND o.key >= $4::text
+  AND o.key < $4::text || $5::text
+ORDER BY o.key, o.seq DESC
+LIMIT $6
+`
+
+type ListVersionsPageParams struct {
+	Bucket   string
+	AfterKey string
+	AfterSeq int64
+	Prefix   string
+	Ceiling  string
+	MaxRows  int32
+}
+
+// Versions in (key, newest first) order after the marker: keys > after_key,
+// or versions of after_key older than after_seq (0: none of them), among
+// the keys that start with prefix (bounded as in ListObjectsPage).
+func (q *Queries) ListVersionsPage(ctx context.Context, arg ListVersionsPageParams) ([]Object, error) {
+	rows, err := q.db.Query(ctx, listVersionsPage,
+		arg.Bucket,
+		arg.AfterKey,
+		arg.AfterSeq,
+		arg.Prefix,
+		arg.Ceiling,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Object{}
+	for rows.Next() {
+		var i Object
+		if err := rows.Scan(
+			&i.ID,
+			&i.Bucket,
+			&i.Key,
+			&i.Size,
+			&i.Etag,
+			&i.Meta,
+			&i.Checksums,
+			&i.PartCount,
+			&i.CreatedAt,
+			&i.VersionID,
+			&i.Seq,
+			&i.IsLatest,
+			&i.DeleteMarker,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockBucket = `-- name: LockBucket :one
-SELECT name, created_at FROM buckets WHERE name = $1 FOR UPDATE
+SELECT name, created_at, versioning, tags FROM buckets WHERE name = $1 FOR UPDATE
 `
 
 func (q *Queries) LockBucket(ctx context.Context, name string) (Bucket, error) {
 	row := q.db.QueryRow(ctx, lockBucket, name)
 	var i Bucket
-	err := row.Scan(&i.Name, &i.CreatedAt)
+	err := row.Scan(
+		&i.Name,
+		&i.CreatedAt,
+		&i.Versioning,
+		&i.Tags,
+	)
 	return i, err
 }
 
-const lockObject = `-- name: LockObject :one
-SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at FROM objects WHERE bucket = $1 AND key = $2 FOR UPDATE
+const lockFiles = `-- name: LockFiles :many
+SELECT id FROM files WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
 `
 
-type LockObjectParams struct {
+// Taken before a blob's references are counted (FOR UPDATE) or added
+// (FOR SHARE, LockFilesShared), so a copy and the deletion of the last
+// other reference cannot both go ahead on a stale count.
+func (q *Queries) LockFiles(ctx context.Context, fileIds []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, lockFiles, fileIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockFilesShared = `-- name: LockFilesShared :many
+SELECT id FROM files WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE
+`
+
+func (q *Queries) LockFilesShared(ctx context.Context, fileIds []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, lockFilesShared, fileIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockLatestObject = `-- name: LockLatestObject :one
+SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at, version_id, seq, is_latest, delete_marker FROM objects WHERE bucket = $1 AND key = $2 AND is_latest FOR UPDATE
+`
+
+type LockLatestObjectParams struct {
 	Bucket string
 	Key    string
 }
 
-func (q *Queries) LockObject(ctx context.Context, arg LockObjectParams) (Object, error) {
-	row := q.db.QueryRow(ctx, lockObject, arg.Bucket, arg.Key)
+func (q *Queries) LockLatestObject(ctx context.Context, arg LockLatestObjectParams) (Object, error) {
+	row := q.db.QueryRow(ctx, lockLatestObject, arg.Bucket, arg.Key)
 	var i Object
 	err := row.Scan(
 		&i.ID,
@@ -773,6 +1037,10 @@ func (q *Queries) LockObject(ctx context.Context, arg LockObjectParams) (Object,
 		&i.Checksums,
 		&i.PartCount,
 		&i.CreatedAt,
+		&i.VersionID,
+		&i.Seq,
+		&i.IsLatest,
+		&i.DeleteMarker,
 	)
 	return i, err
 }
@@ -793,6 +1061,37 @@ func (q *Queries) LockObjectName(ctx context.Context, arg LockObjectNameParams) 
 	return err
 }
 
+const lockObjectVersion = `-- name: LockObjectVersion :one
+SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at, version_id, seq, is_latest, delete_marker FROM objects WHERE bucket = $1 AND key = $2 AND version_id = $3 FOR UPDATE
+`
+
+type LockObjectVersionParams struct {
+	Bucket    string
+	Key       string
+	VersionID string
+}
+
+func (q *Queries) LockObjectVersion(ctx context.Context, arg LockObjectVersionParams) (Object, error) {
+	row := q.db.QueryRow(ctx, lockObjectVersion, arg.Bucket, arg.Key, arg.VersionID)
+	var i Object
+	err := row.Scan(
+		&i.ID,
+		&i.Bucket,
+		&i.Key,
+		&i.Size,
+		&i.Etag,
+		&i.Meta,
+		&i.Checksums,
+		&i.PartCount,
+		&i.CreatedAt,
+		&i.VersionID,
+		&i.Seq,
+		&i.IsLatest,
+		&i.DeleteMarker,
+	)
+	return i, err
+}
+
 const lockUpload = `-- name: LockUpload :one
 SELECT id, bucket, key, meta, initiated_at FROM multipart_uploads WHERE id = $1 FOR UPDATE
 `
@@ -808,4 +1107,96 @@ func (q *Queries) LockUpload(ctx context.Context, id uuid.UUID) (MultipartUpload
 		&i.InitiatedAt,
 	)
 	return i, err
+}
+
+const promoteNewest = `-- name: PromoteNewest :exec
+UPDATE objects SET is_latest = true
+WHERE id = (SELECT o.id FROM objects o WHERE o.bucket = $1 AND o.key = $2 ORDER BY o.seq DESC LIMIT 1)
+`
+
+type PromoteNewestParams struct {
+	Bucket string
+	Key    string
+}
+
+// After the latest version is deleted, the newest remaining one is latest.
+func (q *Queries) PromoteNewest(ctx context.Context, arg PromoteNewestParams) error {
+	_, err := q.db.Exec(ctx, promoteNewest, arg.Bucket, arg.Key)
+	return err
+}
+
+const retireUnreferencedFiles = `-- name: RetireUnreferencedFiles :exec
+WITH gone AS (
+    SELECT f.id FROM files f
+    WHERE f.id = ANY($1::uuid[])
+      AND NOT EXISTS (SELECT 1 FROM object_parts p WHERE p.file_id = f.id)
+      AND NOT EXISTS (SELECT 1 FROM multipart_parts m WHERE m.file_id = f.id)
+), queued AS (
+    INSERT INTO chunk_deletions (chunk_id, storage_server_id, next_attempt_at)
+    SELECT c.id, c.storage_server_id, now() + make_interval(secs => $2::float8)
+    FROM chunks c WHERE c.file_id IN (SELECT id FROM gone)
+    ON CONFLICT (chunk_id) DO NOTHING
+)
+DELETE FROM files WHERE id IN (SELECT id FROM gone)
+`
+
+type RetireUnreferencedFilesParams struct {
+	FileIds      []uuid.UUID
+	GraceSeconds float64
+}
+
+// Retires the given blobs that no object part and no upload part points at
+// any more: their chunks are queued with a grace delay (reads that began
+// before may still stream them) and their rows go now.
+func (q *Queries) RetireUnreferencedFiles(ctx context.Context, arg RetireUnreferencedFilesParams) error {
+	_, err := q.db.Exec(ctx, retireUnreferencedFiles, arg.FileIds, arg.GraceSeconds)
+	return err
+}
+
+const setBucketTags = `-- name: SetBucketTags :execrows
+UPDATE buckets SET tags = $2 WHERE name = $1
+`
+
+type SetBucketTagsParams struct {
+	Name string
+	Tags []byte
+}
+
+func (q *Queries) SetBucketTags(ctx context.Context, arg SetBucketTagsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setBucketTags, arg.Name, arg.Tags)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const setBucketVersioning = `-- name: SetBucketVersioning :execrows
+UPDATE buckets SET versioning = $2 WHERE name = $1
+`
+
+type SetBucketVersioningParams struct {
+	Name       string
+	Versioning string
+}
+
+func (q *Queries) SetBucketVersioning(ctx context.Context, arg SetBucketVersioningParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setBucketVersioning, arg.Name, arg.Versioning)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const setObjectMeta = `-- name: SetObjectMeta :exec
+UPDATE objects SET meta = $2 WHERE id = $1
+`
+
+type SetObjectMetaParams struct {
+	ID   uuid.UUID
+	Meta json.RawMessage
+}
+
+func (q *Queries) SetObjectMeta(ctx context.Context, arg SetObjectMetaParams) error {
+	_, err := q.db.Exec(ctx, setObjectMeta, arg.ID, arg.Meta)
+	return err
 }

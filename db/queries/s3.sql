@@ -10,33 +10,68 @@ SELECT * FROM buckets WHERE name = $1 FOR UPDATE;
 -- name: ListBuckets :many
 SELECT * FROM buckets ORDER BY name;
 
--- name: BucketHasContents :one
-SELECT (EXISTS (SELECT 1 FROM objects o WHERE o.bucket = sqlc.arg(name)::text)
-    OR EXISTS (SELECT 1 FROM multipart_uploads u WHERE u.bucket = sqlc.arg(name)::text))::boolean AS busy;
+-- name: BucketHasObjects :one
+-- Any version or delete marker counts: S3 deletes only an empty bucket.
+SELECT EXISTS (SELECT 1 FROM objects o WHERE o.bucket = sqlc.arg(name)::text)::boolean AS busy;
+
+-- name: ListBucketUploads :many
+SELECT id FROM multipart_uploads WHERE bucket = $1;
+
+-- name: SetBucketVersioning :execrows
+UPDATE buckets SET versioning = $2 WHERE name = $1;
+
+-- name: SetBucketTags :execrows
+UPDATE buckets SET tags = $2 WHERE name = $1;
+
+-- name: BucketVersioningForWrite :one
+-- Read in a writer's transaction; KEY SHARE keeps the bucket from being
+-- deleted under the write without blocking PutBucketVersioning.
+SELECT versioning FROM buckets WHERE name = $1 FOR KEY SHARE;
 
 -- name: DeleteBucket :exec
 DELETE FROM buckets WHERE name = $1;
 
 -- name: GetObject :one
-SELECT * FROM objects WHERE bucket = $1 AND key = $2;
+-- The latest version of a key (maybe a delete marker), with its bucket's
+-- versioning state.
+SELECT sqlc.embed(o), b.versioning FROM objects o JOIN buckets b ON b.name = o.bucket
+WHERE o.bucket = $1 AND o.key = $2 AND o.is_latest;
+
+-- name: GetObjectVersion :one
+SELECT sqlc.embed(o), b.versioning FROM objects o JOIN buckets b ON b.name = o.bucket
+WHERE o.bucket = $1 AND o.key = $2 AND o.version_id = $3;
 
 -- name: GetObjectByID :one
 SELECT * FROM objects WHERE id = $1;
 
--- name: LockObject :one
-SELECT * FROM objects WHERE bucket = $1 AND key = $2 FOR UPDATE;
+-- name: LockObjectVersion :one
+SELECT * FROM objects WHERE bucket = $1 AND key = $2 AND version_id = $3 FOR UPDATE;
+
+-- name: LockLatestObject :one
+SELECT * FROM objects WHERE bucket = $1 AND key = $2 AND is_latest FOR UPDATE;
+
+-- name: DemoteLatest :exec
+UPDATE objects SET is_latest = false WHERE bucket = $1 AND key = $2 AND is_latest;
+
+-- name: PromoteNewest :exec
+-- After the latest version is deleted, the newest remaining one is latest.
+UPDATE objects SET is_latest = true
+WHERE id = (SELECT o.id FROM objects o WHERE o.bucket = $1 AND o.key = $2 ORDER BY o.seq DESC LIMIT 1);
 
 -- name: InsertObject :exec
-INSERT INTO objects (id, bucket, key, size, etag, meta, checksums, part_count)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+INSERT INTO objects (id, bucket, key, size, etag, meta, checksums, part_count, version_id, delete_marker)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
+
+-- name: SetObjectMeta :exec
+UPDATE objects SET meta = $2 WHERE id = $1;
 
 -- name: InsertObjectParts :exec
 -- Every part of an object in one statement (up to 10,000 for a multipart
 -- object); the arrays are zipped.
-INSERT INTO object_parts (object_id, part_number, file_id, byte_offset, size, etag, checksums)
+INSERT INTO object_parts (object_id, part_number, file_id, byte_offset, size, etag, checksums, blob_offset)
 SELECT sqlc.arg(object_id)::uuid, unnest(sqlc.arg(part_numbers)::int[]), unnest(sqlc.arg(file_ids)::uuid[]),
        unnest(sqlc.arg(offsets)::bigint[]), unnest(sqlc.arg(sizes)::bigint[]), unnest(sqlc.arg(etags)::text[]),
-       unnest(sqlc.arg(checksums)::text[])::jsonb;
+       unnest(sqlc.arg(checksums)::text[])::jsonb, unnest(sqlc.arg(blob_offsets)::bigint[]);
 
 -- name: DeleteObjectReturningFiles :many
 -- Removes an object and returns the blobs it pointed at, for retirement.
@@ -51,7 +86,7 @@ SELECT * FROM object_parts WHERE object_id = $1 ORDER BY part_number;
 -- name: ListObjectChunks :many
 -- Every shard of an object, part (blob) after part, with the part's base
 -- offset and its blob's layout.
-SELECT p.part_number, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size,
+SELECT p.part_number, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
        f.data_shards, f.parity_shards, f.block_size,
        c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
        s.address AS server_address
@@ -69,7 +104,7 @@ ORDER BY p.part_number, c.chunk_number;
 -- starts_with(key, prefix) into one, and would then scan every key after
 -- the prefix.
 SELECT * FROM objects
-WHERE bucket = sqlc.arg(bucket)
+WHERE bucket = sqlc.arg(bucket) AND is_latest AND NOT delete_marker
   AND key > sqlc.arg(after)::text
   AND key >= sqlc.arg(prefix)::text
   AND key < sqlc.arg(prefix)::text || sqlc.arg(ceiling)::text
@@ -85,7 +120,7 @@ LIMIT sqlc.arg(max_rows);
 -- works for any delimiter, multi-byte ones included.
 WITH RECURSIVE walk AS (
     (SELECT o.*, 1 AS n FROM objects o
-     WHERE o.bucket = sqlc.arg(bucket)
+     WHERE o.bucket = sqlc.arg(bucket) AND o.is_latest AND NOT o.delete_marker
        AND o.key > sqlc.arg(after)::text
        AND o.key >= sqlc.arg(prefix)::text
        AND o.key < sqlc.arg(prefix)::text || sqlc.arg(ceiling)::text
@@ -102,14 +137,15 @@ WITH RECURSIVE walk AS (
              ELSE w.key END COLLATE "C" AS past) skip
      CROSS JOIN LATERAL (
          SELECT o.* FROM objects o
-         WHERE o.bucket = sqlc.arg(bucket)
+         WHERE o.bucket = sqlc.arg(bucket) AND o.is_latest AND NOT o.delete_marker
            AND o.key > skip.past
            AND o.key < sqlc.arg(prefix)::text || sqlc.arg(ceiling)::text
          ORDER BY o.key
          LIMIT 1) nxt
      WHERE w.n < sqlc.arg(max_rows)::int)
 )
-SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at FROM walk ORDER BY key;
+SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at, version_id, seq, is_latest, delete_marker
+FROM walk ORDER BY key;
 
 -- name: InsertUpload :exec
 INSERT INTO multipart_uploads (id, bucket, key, meta) VALUES ($1, $2, $3, $4);
@@ -128,8 +164,8 @@ DELETE FROM multipart_uploads WHERE id = $1;
 DELETE FROM multipart_parts WHERE upload_id = $1 AND part_number = $2 RETURNING file_id;
 
 -- name: InsertUploadPart :exec
-INSERT INTO multipart_parts (upload_id, part_number, file_id, size, etag, checksums)
-VALUES ($1, $2, $3, $4, $5, $6);
+INSERT INTO multipart_parts (upload_id, part_number, file_id, size, etag, checksums, blob_offset)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
 
 -- name: ListUploadParts :many
 SELECT * FROM multipart_parts WHERE upload_id = $1 ORDER BY part_number;
@@ -162,3 +198,42 @@ WHERE initiated_at < now() - make_interval(secs => sqlc.arg(max_age_seconds)::fl
 ORDER BY initiated_at
 LIMIT sqlc.arg(max_rows)
 FOR UPDATE SKIP LOCKED;
+
+-- name: ListVersionsPage :many
+-- Versions in (key, newest first) order after the marker: keys > after_key,
+-- or versions of after_key older than after_seq (0: none of them), among
+-- the keys that start with prefix (bounded as in ListObjectsPage).
+SELECT o.* FROM objects o
+WHERE o.bucket = sqlc.arg(bucket)
+  AND o.key >= sqlc.arg(after_key)::text
+  AND (o.key > sqlc.arg(after_key)::text OR o.seq < sqlc.arg(after_seq)::bigint)
+  AND o.key >= sqlc.arg(prefix)::text
+  AND o.key < sqlc.arg(prefix)::text || sqlc.arg(ceiling)::text
+ORDER BY o.key, o.seq DESC
+LIMIT sqlc.arg(max_rows);
+
+-- name: LockFiles :many
+-- Taken before a blob's references are counted (FOR UPDATE) or added
+-- (FOR SHARE, LockFilesShared), so a copy and the deletion of the last
+-- other reference cannot both go ahead on a stale count.
+SELECT id FROM files WHERE id = ANY(sqlc.arg(file_ids)::uuid[]) ORDER BY id FOR UPDATE;
+
+-- name: LockFilesShared :many
+SELECT id FROM files WHERE id = ANY(sqlc.arg(file_ids)::uuid[]) ORDER BY id FOR SHARE;
+
+-- name: RetireUnreferencedFiles :exec
+-- Retires the given blobs that no object part and no upload part points at
+-- any more: their chunks are queued with a grace delay (reads that began
+-- before may still stream them) and their rows go now.
+WITH gone AS (
+    SELECT f.id FROM files f
+    WHERE f.id = ANY(sqlc.arg(file_ids)::uuid[])
+      AND NOT EXISTS (SELECT 1 FROM object_parts p WHERE p.file_id = f.id)
+      AND NOT EXISTS (SELECT 1 FROM multipart_parts m WHERE m.file_id = f.id)
+), queued AS (
+    INSERT INTO chunk_deletions (chunk_id, storage_server_id, next_attempt_at)
+    SELECT c.id, c.storage_server_id, now() + make_interval(secs => sqlc.arg(grace_seconds)::float8)
+    FROM chunks c WHERE c.file_id IN (SELECT id FROM gone)
+    ON CONFLICT (chunk_id) DO NOTHING
+)
+DELETE FROM files WHERE id IN (SELECT id FROM gone);

@@ -68,9 +68,10 @@ func (s *Service) statObject(ctx context.Context, q *dbq.Queries, id uuid.UUID) 
 func PartsFromRows(rows []dbq.ListObjectChunksRow) []Part {
 	var parts []Part
 	for _, r := range rows {
-		if len(parts) == 0 || parts[len(parts)-1].Blob.ID != r.FileID {
-			parts = append(parts, Part{Offset: r.PartOffset, Blob: Blob{ID: r.FileID, Size: r.BlobSize, Status: "completed",
-				DataShards: int(r.DataShards), ParityShards: int(r.ParityShards), BlockSize: int64(r.BlockSize)}})
+		if len(parts) == 0 || parts[len(parts)-1].number != r.PartNumber {
+			parts = append(parts, Part{number: r.PartNumber, Offset: r.PartOffset, BlobOffset: r.BlobOffset, Size: r.PartSize,
+				Blob: Blob{ID: r.FileID, Size: r.BlobSize, Status: "completed",
+					DataShards: int(r.DataShards), ParityShards: int(r.ParityShards), BlockSize: int64(r.BlockSize)}})
 		}
 		p := &parts[len(parts)-1]
 		p.Blob.Chunks = append(p.Blob.Chunks, Chunk{ID: r.ID, Number: int(r.ChunkNumber), Offset: r.ByteOffset, Size: r.Size,
@@ -115,9 +116,9 @@ func (s *Service) OpenParts(ctx context.Context, parts []Part, offset, length in
 	var pieces []piece
 	end := offset + length
 	for _, p := range parts {
-		lo, hi := max(offset, p.Offset), min(end, p.Offset+p.Blob.Size)
+		lo, hi := max(offset, p.Offset), min(end, p.Offset+p.length())
 		if lo < hi {
-			pieces = append(pieces, piece{blob: p.Blob, offset: lo - p.Offset, length: hi - lo})
+			pieces = append(pieces, piece{blob: p.Blob, offset: p.BlobOffset + lo - p.Offset, length: hi - lo})
 		}
 	}
 	for _, pc := range pieces {

@@ -89,6 +89,19 @@ func (b Blob) Layout() erasure.Layout {
 type Part struct {
 	Offset int64
 	Blob   Blob
+	// BlobOffset and Size select the bytes of Blob the part is made of (a
+	// server-side copy of a range shares the source's blob); Size 0 with
+	// BlobOffset 0 means the whole blob.
+	BlobOffset, Size int64
+	number           int32 // the S3 part number, while rows are grouped
+}
+
+// length is how many bytes of the object the part holds.
+func (p Part) length() int64 {
+	if p.Size == 0 && p.BlobOffset == 0 {
+		return p.Blob.Size
+	}
+	return p.Size
 }
 
 // Chunk is one of a blob's shards (a chunk, for blobs before parity) and

@@ -71,24 +71,65 @@ func (b *Backend) HeadBucket(ctx context.Context, bucket string) (s3api.Bucket, 
 	if err != nil {
 		return s3api.Bucket{}, notFoundAs(err, s3api.ErrNoSuchBucket)
 	}
-	return s3api.Bucket{Name: row.Name, CreatedAt: row.CreatedAt}, nil
+	return bucketInfo(row), nil
 }
 
-// DeleteBucket implements s3api.BucketBackend.
+func bucketInfo(row dbq.Bucket) s3api.Bucket {
+	out := s3api.Bucket{Name: row.Name, CreatedAt: row.CreatedAt, Versioning: row.Versioning}
+	if row.Tags != nil {
+		out.Tags = map[string]string{}
+		_ = json.Unmarshal(row.Tags, &out.Tags)
+	}
+	return out
+}
+
+// DeleteBucket implements s3api.BucketBackend: any version or delete
+// marker keeps the bucket; uploads in progress are aborted with it.
 func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 	return b.tx(ctx, func(q *dbq.Queries) error {
 		if _, err := q.LockBucket(ctx, bucket); err != nil {
 			return notFoundAs(err, s3api.ErrNoSuchBucket)
 		}
-		busy, err := q.BucketHasContents(ctx, bucket)
+		busy, err := q.BucketHasObjects(ctx, bucket)
 		if err != nil {
 			return err
 		}
 		if busy {
 			return s3api.ErrBucketNotEmpty
 		}
+		uploads, err := q.ListBucketUploads(ctx, bucket)
+		if err != nil {
+			return err
+		}
+		for _, id := range uploads {
+			if err := dropUpload(ctx, q, id); err != nil {
+				return err
+			}
+		}
 		return q.DeleteBucket(ctx, bucket)
 	})
+}
+
+// PutBucketVersioning implements s3api.BucketBackend.
+func (b *Backend) PutBucketVersioning(ctx context.Context, bucket, status string) error {
+	n, err := dbq.New(b.pool).SetBucketVersioning(ctx, dbq.SetBucketVersioningParams{Name: bucket, Versioning: status})
+	if err == nil && n == 0 {
+		return s3api.ErrNoSuchBucket
+	}
+	return storeError(err)
+}
+
+// PutBucketTagging implements s3api.BucketBackend.
+func (b *Backend) PutBucketTagging(ctx context.Context, bucket string, tags map[string]string) error {
+	var raw []byte
+	if tags != nil {
+		raw = mustJSON(tags)
+	}
+	n, err := dbq.New(b.pool).SetBucketTags(ctx, dbq.SetBucketTagsParams{Name: bucket, Tags: raw})
+	if err == nil && n == 0 {
+		return s3api.ErrNoSuchBucket
+	}
+	return storeError(err)
 }
 
 // ListBuckets implements s3api.BucketBackend.
@@ -99,7 +140,7 @@ func (b *Backend) ListBuckets(ctx context.Context) ([]s3api.Bucket, error) {
 	}
 	out := make([]s3api.Bucket, len(rows))
 	for i, r := range rows {
-		out[i] = s3api.Bucket{Name: r.Name, CreatedAt: r.CreatedAt}
+		out[i] = bucketInfo(r)
 	}
 	return out, nil
 }

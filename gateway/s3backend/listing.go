@@ -75,7 +75,7 @@ func (l *lister) add(r dbq.Object) {
 	if cp != "" {
 		l.page.Prefixes = append(l.page.Prefixes, cp)
 	} else {
-		l.page.Objects = append(l.page.Objects, objectInfo(r))
+		l.page.Objects = append(l.page.Objects, objectInfo(r, ""))
 	}
 }
 
@@ -97,4 +97,65 @@ func (l *lister) resume(key string) string {
 		return cp + ceiling
 	}
 	return key
+}
+
+// ListObjectVersions implements s3api.ObjectBackend. Versions are read in
+// (key, newest first) order from the objects_versions index, a page at a
+// time; a key that rolls up into a common prefix adds the prefix and the
+// next read seeks past every key under it.
+func (b *Backend) ListObjectVersions(ctx context.Context, bucket string, q s3api.VersionQuery) (s3api.VersionPage, error) {
+	if _, err := b.HeadBucket(ctx, bucket); err != nil {
+		return s3api.VersionPage{}, err
+	}
+	qs := dbq.New(b.pool)
+	afterKey, afterSeq, err := versionMarker(ctx, qs, bucket, q)
+	if err != nil {
+		return s3api.VersionPage{}, err
+	}
+	var page s3api.VersionPage
+	for {
+		want := q.Limit - len(page.Versions) - len(page.Prefixes) + 1
+		rows, err := qs.ListVersionsPage(ctx, dbq.ListVersionsPageParams{Bucket: bucket, AfterKey: afterKey,
+			AfterSeq: afterSeq, Prefix: q.Prefix, Ceiling: ceiling, MaxRows: int32(want)})
+		if err != nil {
+			return page, storeError(err)
+		}
+		seeked := false
+		for _, r := range rows {
+			if len(page.Versions)+len(page.Prefixes) == q.Limit {
+				page.Truncated = true
+				return page, nil
+			}
+			if cp := s3api.CommonPrefix(r.Key, q.Prefix, q.Delimiter); cp != "" {
+				page.Prefixes = append(page.Prefixes, cp)
+				afterKey, afterSeq, seeked = cp+ceiling, 0, true
+				break
+			}
+			page.Versions = append(page.Versions, objectInfo(r, s3api.VersioningEnabled))
+			afterKey, afterSeq = r.Key, r.Seq
+		}
+		if !seeked && len(rows) < want {
+			return page, nil
+		}
+	}
+}
+
+// versionMarker turns the query's markers into the exclusive start of
+// ListVersionsPage: past every version of AfterKey (or of every key under
+// it, when it is a common prefix), or past version AfterVersion of it.
+func versionMarker(ctx context.Context, qs *dbq.Queries, bucket string, q s3api.VersionQuery) (string, int64, error) {
+	if q.AfterKey != "" && s3api.CommonPrefix(q.AfterKey, q.Prefix, q.Delimiter) == q.AfterKey {
+		return q.AfterKey + ceiling, 0, nil
+	}
+	if q.AfterVersion == "" {
+		return q.AfterKey, 0, nil
+	}
+	r, err := qs.GetObjectVersion(ctx, dbq.GetObjectVersionParams{Bucket: bucket, Key: q.AfterKey, VersionID: q.AfterVersion})
+	if err != nil {
+		if notFoundAs(err, nil) == nil {
+			return q.AfterKey, 0, nil
+		}
+		return "", 0, storeError(err)
+	}
+	return q.AfterKey, r.Object.Seq, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"strconv"
 	"time"
 
@@ -61,11 +62,7 @@ func (b *Backend) UploadPart(ctx context.Context, in s3api.UploadPartInput) (s3a
 		if err != nil {
 			return err
 		}
-		replaced, err := q.DeleteUploadPart(ctx, dbq.DeleteUploadPartParams{UploadID: u.ID, PartNumber: int32(in.PartNumber)})
-		if err != nil {
-			return err
-		}
-		if err := q.DeleteFilesLater(ctx, dbq.DeleteFilesLaterParams{FileIds: replaced}); err != nil {
+		if err := replacePart(ctx, q, u.ID, in.PartNumber); err != nil {
 			return err
 		}
 		d := in.Digests()
@@ -77,9 +74,83 @@ func (b *Backend) UploadPart(ctx context.Context, in s3api.UploadPartInput) (s3a
 	return part, err
 }
 
+// replacePart removes an upload's part numbered n, if any, retiring its
+// blob unless something else shares it.
+func replacePart(ctx context.Context, q *dbq.Queries, upload uuid.UUID, n int) error {
+	replaced, err := q.DeleteUploadPart(ctx, dbq.DeleteUploadPartParams{UploadID: upload, PartNumber: int32(n)})
+	if err != nil {
+		return err
+	}
+	return retire(ctx, q, replaced)
+}
+
+// UploadPartCopy implements s3api.MultipartBackend. A range that lies in
+// one blob of the source (any range of a single-PUT object, or within one
+// part of a multipart one) becomes a part that points at that blob; a
+// range across the source's parts is streamed into a new blob.
+func (b *Backend) UploadPartCopy(ctx context.Context, in s3api.UploadPartCopyInput) (s3api.PartInfo, error) {
+	srcID, ok := parseID(in.Src.ID)
+	if !ok {
+		return s3api.PartInfo{}, s3api.ErrNoSuchKey
+	}
+	part := s3api.PartInfo{PartNumber: in.PartNumber, Size: in.Length, LastModified: time.Now(),
+		ETag: s3api.CopyPartETag(in.Src.ETag, in.Offset, in.Length)}
+	streamed := false
+	err := b.tx(ctx, func(q *dbq.Queries) error {
+		u, err := upload(ctx, q, in.Bucket, in.Key, in.UploadID, true)
+		if err != nil {
+			return err
+		}
+		_, parts, err := shareObject(ctx, q, srcID)
+		if err != nil {
+			return err
+		}
+		slice, ok := sliceOf(parts, in.Offset, in.Length)
+		if !ok {
+			streamed = true
+			return nil
+		}
+		if err := replacePart(ctx, q, u.ID, in.PartNumber); err != nil {
+			return err
+		}
+		return q.InsertUploadPart(ctx, dbq.InsertUploadPartParams{UploadID: u.ID, PartNumber: int32(in.PartNumber),
+			FileID: slice.FileID, Size: in.Length, Etag: part.ETag, Checksums: mustJSON(map[string]string{}),
+			BlobOffset: slice.BlobOffset})
+	})
+	if err != nil || !streamed {
+		return part, err
+	}
+	return b.streamPartCopy(ctx, in)
+}
+
+// sliceOf finds the one blob that holds [offset, offset+length) of an
+// object made of parts; BlobOffset is where the range starts in it.
+func sliceOf(parts []objectPart, offset, length int64) (objectPart, bool) {
+	for _, p := range parts {
+		if offset >= p.ByteOffset && offset+length <= p.ByteOffset+p.Size {
+			return objectPart{FileID: p.FileID, BlobOffset: p.BlobOffset + offset - p.ByteOffset}, true
+		}
+	}
+	return objectPart{}, false
+}
+
+// streamPartCopy copies a range across several of the source's blobs
+// through the gateway, as an ordinary part.
+func (b *Backend) streamPartCopy(ctx context.Context, in s3api.UploadPartCopyInput) (s3api.PartInfo, error) {
+	body, err := b.GetObject(ctx, in.Src, in.Offset, in.Length)
+	if err != nil {
+		return s3api.PartInfo{}, err
+	}
+	defer body.Close()
+	h := md5.New()
+	return b.UploadPart(ctx, s3api.UploadPartInput{Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID,
+		PartNumber: in.PartNumber, Size: in.Length, Body: io.TeeReader(body, h),
+		Digests: func() s3api.Digests { return s3api.Digests{MD5: h.Sum(nil)} }})
+}
+
 // CompleteMultipartUpload implements s3api.MultipartBackend: the object
 // becomes the listed parts' blobs in order; unlisted parts are retired.
-func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []s3api.CompletePart, ifNoneMatch bool) (s3api.ObjectInfo, error) {
+func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []s3api.CompletePart, cond s3api.WriteCondition) (s3api.ObjectInfo, error) {
 	var info s3api.ObjectInfo
 	err := b.tx(ctx, func(q *dbq.Queries) error {
 		u, err := upload(ctx, q, bucket, key, uploadID, true)
@@ -94,7 +165,7 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 		if err != nil {
 			return err
 		}
-		if err := replaceObject(ctx, q, obj, objParts, ifNoneMatch); err != nil {
+		if info, err = writeVersion(ctx, q, obj, objParts, cond); err != nil {
 			return err
 		}
 		if err := q.DeleteUploadParts(ctx, u.ID); err != nil {
@@ -103,12 +174,7 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 		if err := q.DeleteUpload(ctx, u.ID); err != nil {
 			return err
 		}
-		if err := q.DeleteFilesLater(ctx, dbq.DeleteFilesLaterParams{FileIds: unlisted(stored, objParts)}); err != nil {
-			return err
-		}
-		info = objectInfo(dbq.Object{ID: obj.ID, Bucket: bucket, Key: key, Size: obj.Size, Etag: obj.Etag, Meta: obj.Meta,
-			Checksums: obj.Checksums, PartCount: obj.PartCount, CreatedAt: time.Now()})
-		return nil
+		return retire(ctx, q, unlisted(stored, objParts))
 	})
 	return info, err
 }
@@ -141,7 +207,7 @@ func (b *Backend) assemble(u dbq.MultipartUpload, stored []dbq.MultipartPart, li
 		md5s.Write(raw)
 		composite.add(decodeChecksums(p.Checksums))
 		parts[i] = objectPart{PartNumber: p.PartNumber, FileID: p.FileID,
-			ByteOffset: obj.Size, Size: p.Size, Etag: p.Etag, Checksums: p.Checksums}
+			ByteOffset: obj.Size, Size: p.Size, Etag: p.Etag, Checksums: p.Checksums, BlobOffset: p.BlobOffset}
 		obj.Size += p.Size
 	}
 	if obj.Size > b.opts.MaxSize {
@@ -221,7 +287,7 @@ func dropUpload(ctx context.Context, q *dbq.Queries, id uuid.UUID) error {
 	if err := q.DeleteUpload(ctx, id); err != nil {
 		return err
 	}
-	return q.DeleteFilesLater(ctx, dbq.DeleteFilesLaterParams{FileIds: unlisted(stored, nil)})
+	return retire(ctx, q, unlisted(stored, nil))
 }
 
 // ListParts implements s3api.MultipartBackend.

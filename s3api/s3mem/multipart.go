@@ -75,6 +75,28 @@ func (s *Store) UploadPart(ctx context.Context, in s3api.UploadPartInput) (s3api
 	return p.info, nil
 }
 
+// UploadPartCopy implements s3api.MultipartBackend: the part shares the
+// source's bytes.
+func (s *Store) UploadPartCopy(ctx context.Context, in s3api.UploadPartCopyInput) (s3api.PartInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return s3api.PartInfo{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.findUpload(in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return s3api.PartInfo{}, err
+	}
+	data, ok := s.blobs[in.Src.ID]
+	if !ok {
+		return s3api.PartInfo{}, s3api.ErrNoSuchKey
+	}
+	p := part{data: data[in.Offset : in.Offset+in.Length], info: s3api.PartInfo{PartNumber: in.PartNumber,
+		Size: in.Length, ETag: s3api.CopyPartETag(in.Src.ETag, in.Offset, in.Length), LastModified: s.now()}}
+	u.parts[in.PartNumber] = p
+	return p.info, nil
+}
+
 // checkUpload fails early for an unknown upload, before a body is read.
 func (s *Store) checkUpload(ctx context.Context, bucketName, key, id string) error {
 	if err := ctx.Err(); err != nil {
@@ -87,7 +109,7 @@ func (s *Store) checkUpload(ctx context.Context, bucketName, key, id string) err
 }
 
 // CompleteMultipartUpload implements s3api.MultipartBackend.
-func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, id string, parts []s3api.CompletePart, ifNoneMatch bool) (s3api.ObjectInfo, error) {
+func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, id string, parts []s3api.CompletePart, cond s3api.WriteCondition) (s3api.ObjectInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return s3api.ObjectInfo{}, err
 	}
@@ -102,7 +124,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucketName, key, id
 		return s3api.ObjectInfo{}, err
 	}
 	info, data := assemble(u, chosen)
-	if info, err = s.commitLocked(info, data, ifNoneMatch); err == nil {
+	if info, err = s.commitLocked(info, data, cond); err == nil {
 		delete(s.uploads, id)
 	}
 	return info, err

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -22,7 +23,7 @@ type Store struct {
 	mu      sync.Mutex // protects the maps below and what they point to
 	buckets map[string]*bucket
 	uploads map[string]*upload // by upload id
-	blobs   map[string][]byte  // object bytes by version id; immutable
+	blobs   map[string][]byte  // object bytes by ObjectInfo.ID; immutable, shared by copies
 	now     func() time.Time
 }
 
@@ -30,8 +31,21 @@ var _ s3api.Backend = (*Store)(nil)
 
 // bucket is one bucket's objects.
 type bucket struct {
-	created time.Time
-	objects map[string]s3api.ObjectInfo // by key
+	created    time.Time
+	versioning string
+	tags       map[string]string
+	// versions holds every version of a key, oldest first; the last one
+	// is the latest (maybe a delete marker). A key with none is absent.
+	versions map[string][]s3api.ObjectInfo
+}
+
+// latest returns the latest version of key.
+func (b *bucket) latest(key string) (s3api.ObjectInfo, bool) {
+	vs := b.versions[key]
+	if len(vs) == 0 {
+		return s3api.ObjectInfo{}, false
+	}
+	return vs[len(vs)-1], true
 }
 
 // New returns an empty Store.
@@ -61,7 +75,7 @@ func (s *Store) CreateBucket(ctx context.Context, name string) error {
 	if _, ok := s.buckets[name]; ok {
 		return s3api.ErrBucketAlreadyOwnedByYou
 	}
-	s.buckets[name] = &bucket{created: s.now(), objects: map[string]s3api.ObjectInfo{}}
+	s.buckets[name] = &bucket{created: s.now(), versions: map[string][]s3api.ObjectInfo{}}
 	return nil
 }
 
@@ -76,7 +90,37 @@ func (s *Store) HeadBucket(ctx context.Context, name string) (s3api.Bucket, erro
 	if !ok {
 		return s3api.Bucket{}, s3api.ErrNoSuchBucket
 	}
-	return s3api.Bucket{Name: name, CreatedAt: b.created}, nil
+	return s3api.Bucket{Name: name, CreatedAt: b.created, Versioning: b.versioning, Tags: maps.Clone(b.tags)}, nil
+}
+
+// PutBucketVersioning implements s3api.BucketBackend.
+func (s *Store) PutBucketVersioning(ctx context.Context, name, status string) error {
+	return s.withBucket(ctx, name, func(b *bucket) error {
+		b.versioning = status
+		return nil
+	})
+}
+
+// PutBucketTagging implements s3api.BucketBackend.
+func (s *Store) PutBucketTagging(ctx context.Context, name string, tags map[string]string) error {
+	return s.withBucket(ctx, name, func(b *bucket) error {
+		b.tags = maps.Clone(tags)
+		return nil
+	})
+}
+
+// withBucket runs fn on a bucket with s.mu held.
+func (s *Store) withBucket(ctx context.Context, name string, fn func(b *bucket) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buckets[name]
+	if !ok {
+		return s3api.ErrNoSuchBucket
+	}
+	return fn(b)
 }
 
 // DeleteBucket implements s3api.BucketBackend.
@@ -90,21 +134,16 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if !ok {
 		return s3api.ErrNoSuchBucket
 	}
-	if len(b.objects) > 0 || s.hasUploads(name) {
+	if len(b.versions) > 0 {
 		return s3api.ErrBucketNotEmpty
+	}
+	for id, u := range s.uploads {
+		if u.bucket == name {
+			delete(s.uploads, id)
+		}
 	}
 	delete(s.buckets, name)
 	return nil
-}
-
-// hasUploads reports uploads in progress in a bucket. s.mu is held.
-func (s *Store) hasUploads(name string) bool {
-	for _, u := range s.uploads {
-		if u.bucket == name {
-			return true
-		}
-	}
-	return false
 }
 
 // ListBuckets implements s3api.BucketBackend, in name order.

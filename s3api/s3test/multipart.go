@@ -79,13 +79,13 @@ func testComplete(t *testing.T, f *fixture) {
 	id := f.create("bkt", "big", fullMeta)
 	a, b, c := randomBytes(5*mib), randomBytes(5*mib+3), randomBytes(1234)
 	p1, p2, p3 := f.part("bkt", "big", id, 1, a), f.part("bkt", "big", id, 2, b), f.part("bkt", "big", id, 4, c)
-	info, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "big", id, complete(p1, p2, p3), false)
+	info, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "big", id, complete(p1, p2, p3), s3api.WriteCondition{})
 	f.noErr("CompleteMultipartUpload", err)
 	want := slicesConcat(a, b, c)
 	if info.ETag != multipartETag(p1, p2, p3) || info.Size != int64(len(want)) {
 		t.Errorf("Complete: ETag %q size %d; want %q size %d", info.ETag, info.Size, multipartETag(p1, p2, p3), len(want))
 	}
-	head, err := f.b.HeadObject(f.ctx, "bkt", "big")
+	head, err := f.b.HeadObject(f.ctx, "bkt", "big", "")
 	f.noErr("HeadObject", err)
 	checkParts(t, head, []int64{int64(len(a)), int64(len(b)), int64(len(c))})
 	if head.Meta.ContentType != fullMeta.ContentType || head.Meta.UserMetadata["color"] != "blue" {
@@ -145,7 +145,7 @@ func testOnePart(t *testing.T, f *fixture) {
 	f.bucket("bkt")
 	id := f.create("bkt", "small", s3api.ObjectMeta{})
 	p := f.part("bkt", "small", id, 1, []byte("tiny"))
-	info, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "small", id, complete(p), false)
+	info, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "small", id, complete(p), s3api.WriteCondition{})
 	f.noErr("Complete with one small part", err)
 	if !strings.HasSuffix(info.ETag, "-1") || string(f.read("bkt", "small", 0, 4)) != "tiny" {
 		t.Errorf("one-part upload: ETag %q; want a -1 suffix and the bytes back", info.ETag)
@@ -157,7 +157,7 @@ func testReplacePart(t *testing.T, f *fixture) {
 	id := f.create("bkt", "k", s3api.ObjectMeta{})
 	f.part("bkt", "k", id, 1, []byte("old"))
 	p := f.part("bkt", "k", id, 1, []byte("new!"))
-	_, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, complete(p), false)
+	_, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, complete(p), s3api.WriteCondition{})
 	f.noErr("Complete", err)
 	if got := f.read("bkt", "k", 0, 4); string(got) != "new!" {
 		t.Errorf("replaced part: object = %q; want new!", got)
@@ -169,14 +169,14 @@ func testInvalidParts(t *testing.T, f *fixture) {
 	id := f.create("bkt", "k", s3api.ObjectMeta{})
 	p := f.part("bkt", "k", id, 1, []byte("data"))
 	wrongETag := []s3api.CompletePart{{PartNumber: 1, ETag: strings.Repeat("0", 32)}}
-	_, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, wrongETag, false)
+	_, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, wrongETag, s3api.WriteCondition{})
 	f.wantErr("Complete with a wrong ETag", err, s3api.ErrInvalidPart)
 	missing := append(complete(p), s3api.CompletePart{PartNumber: 2, ETag: p.ETag})
-	_, err = f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, missing, false)
+	_, err = f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, missing, s3api.WriteCondition{})
 	f.wantErr("Complete with a missing part", err, s3api.ErrInvalidPart)
-	_, err = f.b.HeadObject(f.ctx, "bkt", "k")
+	_, err = f.b.HeadObject(f.ctx, "bkt", "k", "")
 	f.wantErr("HeadObject after failed completes", err, s3api.ErrNoSuchKey)
-	_, err = f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, complete(p), false)
+	_, err = f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, complete(p), s3api.WriteCondition{})
 	f.noErr("Complete after failed attempts", err)
 }
 
@@ -185,7 +185,7 @@ func testEntityTooSmall(t *testing.T, f *fixture) {
 	id := f.create("bkt", "k", s3api.ObjectMeta{})
 	p1 := f.part("bkt", "k", id, 1, randomBytes(5*mib-1))
 	p2 := f.part("bkt", "k", id, 2, []byte("last"))
-	_, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, complete(p1, p2), false)
+	_, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, complete(p1, p2), s3api.WriteCondition{})
 	f.wantErr("Complete with a small first part", err, s3api.ErrEntityTooSmall)
 }
 
@@ -196,7 +196,7 @@ func testUnknownUpload(t *testing.T, f *fixture) {
 		_, err := f.b.UploadPart(f.ctx, s3api.UploadPartInput{Bucket: "bkt", Key: c.key, UploadID: c.id,
 			PartNumber: 1, Size: 1, Body: bytes.NewReader([]byte("x")), Digests: newPayload([]byte("x")).digests})
 		f.wantErr("UploadPart "+c.key+"/"+c.id, err, s3api.ErrNoSuchUpload)
-		_, err = f.b.CompleteMultipartUpload(f.ctx, "bkt", c.key, c.id, []s3api.CompletePart{{PartNumber: 1, ETag: "x"}}, false)
+		_, err = f.b.CompleteMultipartUpload(f.ctx, "bkt", c.key, c.id, []s3api.CompletePart{{PartNumber: 1, ETag: "x"}}, s3api.WriteCondition{})
 		f.wantErr("Complete "+c.key+"/"+c.id, err, s3api.ErrNoSuchUpload)
 		_, _, err = f.b.ListParts(f.ctx, "bkt", c.key, c.id, 0, 10)
 		f.wantErr("ListParts "+c.key+"/"+c.id, err, s3api.ErrNoSuchUpload)
@@ -209,7 +209,7 @@ func testAbort(t *testing.T, f *fixture) {
 	id := f.create("bkt", "k", s3api.ObjectMeta{})
 	p := f.part("bkt", "k", id, 1, []byte("x"))
 	f.noErr("Abort", f.b.AbortMultipartUpload(f.ctx, "bkt", "k", id))
-	_, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, complete(p), false)
+	_, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, complete(p), s3api.WriteCondition{})
 	f.wantErr("Complete after abort", err, s3api.ErrNoSuchUpload)
 	uploads, _, err := f.b.ListMultipartUploads(f.ctx, "bkt", "", "", "", 10)
 	f.noErr("ListMultipartUploads", err)
@@ -223,7 +223,7 @@ func testCompleteIfNoneMatch(t *testing.T, f *fixture) {
 	f.put("bkt", "k", []byte("existing"), s3api.ObjectMeta{})
 	id := f.create("bkt", "k", s3api.ObjectMeta{})
 	p := f.part("bkt", "k", id, 1, []byte("x"))
-	_, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, complete(p), true)
+	_, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "k", id, complete(p), s3api.WriteCondition{IfNoneMatch: true})
 	f.wantErr("Complete ifNoneMatch over an existing key", err, s3api.ErrPreconditionFailed)
 	if got := f.read("bkt", "k", 0, 8); string(got) != "existing" {
 		t.Errorf("refused complete changed the object to %q", got)

@@ -44,7 +44,7 @@ func testPutHeadGet(t *testing.T, f *fixture) {
 	p := newPayload(data)
 	before := time.Now().Add(-time.Second)
 	put := f.put("bkt", "dir/key é", data, fullMeta)
-	info, err := f.b.HeadObject(f.ctx, "bkt", "dir/key é")
+	info, err := f.b.HeadObject(f.ctx, "bkt", "dir/key é", "")
 	f.noErr("HeadObject", err)
 	if info.ETag != p.etag() || put.ETag != p.etag() {
 		t.Errorf("ETag: put %q, head %q; want md5 hex %q", put.ETag, info.ETag, p.etag())
@@ -52,8 +52,8 @@ func testPutHeadGet(t *testing.T, f *fixture) {
 	if info.Size != int64(len(data)) || info.Bucket != "bkt" || info.Key != "dir/key é" {
 		t.Errorf("HeadObject = %s/%s size %d; want bkt/dir/key é size %d", info.Bucket, info.Key, info.Size, len(data))
 	}
-	if info.LastModified.Before(before) || info.VersionID == "" || info.Parts != nil {
-		t.Errorf("HeadObject: LastModified %v, VersionID %q, Parts %v; want recent, set, nil", info.LastModified, info.VersionID, info.Parts)
+	if info.LastModified.Before(before) || info.ID == "" || info.Parts != nil {
+		t.Errorf("HeadObject: LastModified %v, ID %q, Parts %v; want recent, set, nil", info.LastModified, info.ID, info.Parts)
 	}
 	if !reflect.DeepEqual(info.Meta, fullMeta) {
 		t.Errorf("Meta = %+v; want %+v", info.Meta, fullMeta)
@@ -105,9 +105,9 @@ func testOverwrite(t *testing.T, f *fixture) {
 	f.bucket("bkt")
 	first := f.put("bkt", "k", []byte("first version"), s3api.ObjectMeta{ContentType: "a/b"})
 	second := f.put("bkt", "k", []byte("second"), s3api.ObjectMeta{ContentType: "c/d"})
-	info, err := f.b.HeadObject(f.ctx, "bkt", "k")
+	info, err := f.b.HeadObject(f.ctx, "bkt", "k", "")
 	f.noErr("HeadObject", err)
-	if info.VersionID != second.VersionID || info.VersionID == first.VersionID || info.Meta.ContentType != "c/d" {
+	if info.ID != second.ID || info.ID == first.ID || info.Meta.ContentType != "c/d" {
 		t.Errorf("after overwrite HeadObject = %+v; want the second version", info)
 	}
 	if got := f.read("bkt", "k", 0, 6); string(got) != "second" {
@@ -127,7 +127,7 @@ func testOverwrite(t *testing.T, f *fixture) {
 func testIfNoneMatch(t *testing.T, f *fixture) {
 	f.bucket("bkt")
 	p := newPayload([]byte("x"))
-	in := s3api.PutObjectInput{Bucket: "bkt", Key: "k", Size: 1, Body: bytes.NewReader(p.data), Digests: p.digests, IfNoneMatch: true}
+	in := s3api.PutObjectInput{Bucket: "bkt", Key: "k", Size: 1, Body: bytes.NewReader(p.data), Digests: p.digests, Condition: s3api.WriteCondition{IfNoneMatch: true}}
 	_, err := f.b.PutObject(f.ctx, in)
 	f.noErr("PutObject IfNoneMatch on a new key", err)
 	in.Body = bytes.NewReader([]byte("y"))
@@ -160,7 +160,7 @@ func testFailedBody(t *testing.T, f *fixture) {
 			Body: &failingReader{n: 50}, Digests: newPayload(nil).digests})
 		f.wantErr("PutObject with a failing body", err, errPayload)
 	}
-	_, err := f.b.HeadObject(f.ctx, "bkt", "new")
+	_, err := f.b.HeadObject(f.ctx, "bkt", "new", "")
 	f.wantErr("HeadObject after a failed put", err, s3api.ErrNoSuchKey)
 	if got := f.read("bkt", "old", 0, 4); string(got) != "kept" {
 		t.Errorf("failed overwrite changed the object to %q", got)
@@ -174,7 +174,7 @@ func testShortBody(t *testing.T, f *fixture) {
 	if err == nil {
 		t.Fatalf("PutObject with 5 of 10 declared bytes succeeded")
 	}
-	_, err = f.b.HeadObject(f.ctx, "bkt", "k")
+	_, err = f.b.HeadObject(f.ctx, "bkt", "k", "")
 	f.wantErr("HeadObject after a short body", err, s3api.ErrNoSuchKey)
 }
 
@@ -187,17 +187,17 @@ func testCancelled(t *testing.T, f *fixture) {
 	if err == nil {
 		t.Fatalf("PutObject with a cancelled context succeeded")
 	}
-	_, err = f.b.HeadObject(f.ctx, "bkt", "k")
+	_, err = f.b.HeadObject(f.ctx, "bkt", "k", "")
 	f.wantErr("HeadObject after a cancelled put", err, s3api.ErrNoSuchKey)
 }
 
 func testDelete(t *testing.T, f *fixture) {
 	f.bucket("bkt")
 	f.put("bkt", "k", []byte("x"), s3api.ObjectMeta{})
-	f.noErr("DeleteObject", f.b.DeleteObject(f.ctx, "bkt", "k"))
-	_, err := f.b.HeadObject(f.ctx, "bkt", "k")
+	f.noErr("DeleteObject", f.del("bkt", "k"))
+	_, err := f.b.HeadObject(f.ctx, "bkt", "k", "")
 	f.wantErr("HeadObject after delete", err, s3api.ErrNoSuchKey)
-	f.noErr("DeleteObject of a missing key", f.b.DeleteObject(f.ctx, "bkt", "k"))
+	f.noErr("DeleteObject of a missing key", f.del("bkt", "k"))
 }
 
 func testCopy(t *testing.T, f *fixture) {
@@ -205,13 +205,13 @@ func testCopy(t *testing.T, f *fixture) {
 	f.bucket("dst")
 	data := randomBytes(3000)
 	src := f.put("src", "k", data, fullMeta)
-	kept, err := f.b.CopyObject(f.ctx, src, "dst", "copy", s3api.ObjectMeta{}, false)
+	kept, err := f.b.CopyObject(f.ctx, src, "dst", "copy", src.Meta)
 	f.noErr("CopyObject (COPY)", err)
 	if kept.ETag != src.ETag || !reflect.DeepEqual(kept.Meta, fullMeta) || kept.Size != src.Size {
 		t.Errorf("CopyObject (COPY) = %+v; want the source's ETag, size and metadata", kept)
 	}
 	repl := s3api.ObjectMeta{ContentType: "new/type", UserMetadata: map[string]string{"a": "b"}}
-	replaced, err := f.b.CopyObject(f.ctx, src, "dst", "replaced", repl, true)
+	replaced, err := f.b.CopyObject(f.ctx, src, "dst", "replaced", repl)
 	f.noErr("CopyObject (REPLACE)", err)
 	if !reflect.DeepEqual(replaced.Meta, repl) {
 		t.Errorf("CopyObject (REPLACE) meta = %+v; want %+v", replaced.Meta, repl)

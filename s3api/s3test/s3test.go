@@ -33,6 +33,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) s3api.Backend) {
 		{"objects", objectTests},
 		{"listing", listTests},
 		{"multipart", multipartTests},
+		{"versions", versionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -126,7 +127,7 @@ func (f *fixture) put(bucket, key string, data []byte, meta s3api.ObjectMeta) s3
 // read returns length bytes from offset of the current object at key.
 func (f *fixture) read(bucket, key string, offset, length int64) []byte {
 	f.t.Helper()
-	info, err := f.b.HeadObject(f.ctx, bucket, key)
+	info, err := f.b.HeadObject(f.ctx, bucket, key, "")
 	if err != nil {
 		f.t.Fatalf("HeadObject(%s/%s) = %v", bucket, key, err)
 	}
@@ -156,4 +157,10 @@ func (f *fixture) noErr(what string, err error) {
 	if err != nil {
 		f.t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// del deletes bucket/key's latest version as DELETE without a version id.
+func (f *fixture) del(bucket, key string) error {
+	_, err := f.b.DeleteObject(f.ctx, bucket, key, "")
+	return err
 }

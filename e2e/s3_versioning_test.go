@@ -1,0 +1,501 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/minio/minio-go/v7"
+
+	"sixfold/db"
+)
+
+// TestS3Versioning drives versions, delete markers, bucket deletion with
+// uploads open, ACL calls, tagging and server-side copies through
+// aws-sdk-go-v2, minio-go, the aws CLI and raw HTTP on a real cluster.
+func TestS3Versioning(t *testing.T) {
+	e := newS3Env(t, false, nil)
+	for _, c := range []s3Case{
+		{"GoV2/VersionedRoundTrip", goV2Versions},
+		{"GoV2/SuspendedAndUnversioned", goV2NullVersions},
+		{"GoV2/DeleteBucketWithUpload", goV2DeleteBucketWithUpload},
+		{"GoV2/Tagging", goV2Tagging},
+		{"GoV2/ACL", goV2ACL},
+		{"GoV2/CopyWritesNoChunk", goV2CopyShares},
+		{"MinioGo/Versions", minioVersions},
+		{"AWSCLI/RemoveBucketForce", cliRemoveBucketForce},
+		{"Raw/VersionHeaders", rawVersionHeaders},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.run(t, e) })
+	}
+}
+
+func shaHex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// getVersion reads one version whole and returns its SHA-256.
+func (e *s3Env) getVersion(t *testing.T, bucket, key, version string) string {
+	t.Helper()
+	out, err := e.s3.GetObject(e.ctx(t), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), VersionId: aws.String(version)})
+	if err != nil {
+		t.Fatalf("GetObject %s/%s?versionId=%s: %v", bucket, key, version, err)
+	}
+	defer out.Body.Close()
+	if aws.ToString(out.VersionId) != version {
+		t.Errorf("GetObject version header %q; want %q", aws.ToString(out.VersionId), version)
+	}
+	sha, _ := readerSHA(t, out.Body)
+	return sha
+}
+
+func (e *s3Env) enableVersioning(t *testing.T, bucket string, status types.BucketVersioningStatus) {
+	t.Helper()
+	_, err := e.s3.PutBucketVersioning(e.ctx(t), &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: status}})
+	if err != nil {
+		t.Fatalf("PutBucketVersioning %s: %v", status, err)
+	}
+}
+
+// emptyVersioned deletes every version and marker, then the bucket, as
+// cleanup code written for AWS does.
+func (e *s3Env) emptyVersioned(t *testing.T, bucket string) {
+	t.Helper()
+	out, err := e.s3.ListObjectVersions(e.ctx(t), &s3.ListObjectVersionsInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatalf("ListObjectVersions: %v", err)
+	}
+	var ids []types.ObjectIdentifier
+	for _, v := range out.Versions {
+		ids = append(ids, types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
+	}
+	for _, m := range out.DeleteMarkers {
+		ids = append(ids, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
+	}
+	if len(ids) > 0 {
+		res, err := e.s3.DeleteObjects(e.ctx(t), &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: ids}})
+		if err != nil || len(res.Errors) > 0 || len(res.Deleted) != len(ids) {
+			t.Fatalf("DeleteObjects of every version: %v, %d errors, %d deleted of %d", err, len(res.Errors), len(res.Deleted), len(ids))
+		}
+	}
+	if _, err := e.s3.DeleteBucket(e.ctx(t), &s3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("DeleteBucket after removing every version: %v", err)
+	}
+}
+
+func goV2Versions(t *testing.T, e *s3Env) {
+	bucket := e.bucket(t, "ver")
+	e.enableVersioning(t, bucket, types.BucketVersioningStatusEnabled)
+	got, err := e.s3.GetBucketVersioning(e.ctx(t), &s3.GetBucketVersioningInput{Bucket: aws.String(bucket)})
+	if err != nil || got.Status != types.BucketVersioningStatusEnabled {
+		t.Fatalf("GetBucketVersioning = %v, %v; want Enabled", got, err)
+	}
+	var ids, shas []string
+	for i := range 3 {
+		data := randomBytes(uint64(100+i), int64(1<<20+i*4099))
+		out := e.put(t, bucket, "doc", bytes.NewReader(data))
+		if aws.ToString(out.VersionId) == "" || slices.Contains(ids, aws.ToString(out.VersionId)) {
+			t.Fatalf("PutObject %d: version id %q; want a new one", i, aws.ToString(out.VersionId))
+		}
+		ids, shas = append(ids, aws.ToString(out.VersionId)), append(shas, shaHex(data))
+	}
+	list, err := e.s3.ListObjectVersions(e.ctx(t), &s3.ListObjectVersionsInput{Bucket: aws.String(bucket)})
+	if err != nil || len(list.Versions) != 3 {
+		t.Fatalf("ListObjectVersions = %v; want 3 versions", err)
+	}
+	for i, v := range list.Versions {
+		if aws.ToString(v.VersionId) != ids[2-i] || aws.ToBool(v.IsLatest) != (i == 0) {
+			t.Errorf("version %d: %s latest=%v; want %s latest=%v", i, aws.ToString(v.VersionId), aws.ToBool(v.IsLatest), ids[2-i], i == 0)
+		}
+	}
+	for i, id := range ids {
+		if sha := e.getVersion(t, bucket, "doc", id); sha != shas[i] {
+			t.Errorf("version %d bytes: sha256 %s; want %s", i, sha, shas[i])
+		}
+	}
+	del, err := e.s3.DeleteObject(e.ctx(t), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("doc")})
+	if err != nil || !aws.ToBool(del.DeleteMarker) || aws.ToString(del.VersionId) == "" {
+		t.Fatalf("DeleteObject = %+v, %v; want a delete marker", del, err)
+	}
+	e.wantNoObject(t, bucket, "doc")
+	list, err = e.s3.ListObjectVersions(e.ctx(t), &s3.ListObjectVersionsInput{Bucket: aws.String(bucket)})
+	if err != nil || len(list.DeleteMarkers) != 1 || !aws.ToBool(list.DeleteMarkers[0].IsLatest) || len(list.Versions) != 3 || aws.ToBool(list.Versions[0].IsLatest) {
+		t.Fatalf("ListObjectVersions after delete: %v; want the marker latest and 3 versions", err)
+	}
+	// Restore by deleting the marker.
+	if _, err := e.s3.DeleteObject(e.ctx(t), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("doc"), VersionId: del.VersionId}); err != nil {
+		t.Fatalf("DeleteObject(marker): %v", err)
+	}
+	if sha, _, _ := e.getSHA(t, bucket, "doc"); sha != shas[2] {
+		t.Errorf("after removing the marker: sha256 %s; want the third version %s", sha, shas[2])
+	}
+	// Paging with both markers, one entry per page.
+	var paged []string
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), MaxKeys: aws.Int32(1)}
+	for range 5 {
+		page, err := e.s3.ListObjectVersions(e.ctx(t), in)
+		if err != nil {
+			t.Fatalf("ListObjectVersions page: %v", err)
+		}
+		for _, v := range page.Versions {
+			paged = append(paged, aws.ToString(v.VersionId))
+		}
+		if !aws.ToBool(page.IsTruncated) {
+			break
+		}
+		in.KeyMarker, in.VersionIdMarker = page.NextKeyMarker, page.NextVersionIdMarker
+	}
+	if !slices.Equal(paged, []string{ids[2], ids[1], ids[0]}) {
+		t.Errorf("paged versions %v; want %v", paged, []string{ids[2], ids[1], ids[0]})
+	}
+	_, err = e.s3.DeleteBucket(e.ctx(t), &s3.DeleteBucketInput{Bucket: aws.String(bucket)})
+	if s3Code(err) != "BucketNotEmpty" {
+		t.Errorf("DeleteBucket with versions: %v; want BucketNotEmpty", err)
+	}
+	e.emptyVersioned(t, bucket)
+}
+
+func goV2NullVersions(t *testing.T, e *s3Env) {
+	bucket := e.bucket(t, "null")
+	out := e.put(t, bucket, "k", strings.NewReader("plain"))
+	if out.VersionId != nil {
+		t.Errorf("PutObject in an unversioned bucket sent version id %q", aws.ToString(out.VersionId))
+	}
+	list, err := e.s3.ListObjectVersions(e.ctx(t), &s3.ListObjectVersionsInput{Bucket: aws.String(bucket)})
+	if err != nil || len(list.Versions) != 1 || aws.ToString(list.Versions[0].VersionId) != "null" || !aws.ToBool(list.Versions[0].IsLatest) {
+		t.Fatalf("ListObjectVersions of an unversioned bucket: %v; want k once as version null", err)
+	}
+	e.enableVersioning(t, bucket, types.BucketVersioningStatusEnabled)
+	v := e.put(t, bucket, "k", strings.NewReader("versioned"))
+	e.enableVersioning(t, bucket, types.BucketVersioningStatusSuspended)
+	s := e.put(t, bucket, "k", strings.NewReader("suspended"))
+	if aws.ToString(s.VersionId) != "null" {
+		t.Errorf("PutObject while suspended: version %q; want null", aws.ToString(s.VersionId))
+	}
+	if sha := e.getVersion(t, bucket, "k", "null"); sha != shaHex([]byte("suspended")) {
+		t.Errorf("null version replaced by the suspended write: sha %s", sha)
+	}
+	if sha := e.getVersion(t, bucket, "k", aws.ToString(v.VersionId)); sha != shaHex([]byte("versioned")) {
+		t.Errorf("enabled-time version: sha %s", sha)
+	}
+	e.emptyVersioned(t, bucket)
+}
+
+func goV2DeleteBucketWithUpload(t *testing.T, e *s3Env) {
+	bucket := e.bucket(t, "mpu")
+	up, err := e.s3.CreateMultipartUpload(e.ctx(t), &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("open")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.UploadPart(e.ctx(t), &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("open"), UploadId: up.UploadId,
+		PartNumber: aws.Int32(1), Body: bytes.NewReader(randomBytes(7, 1<<20))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.DeleteBucket(e.ctx(t), &s3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("DeleteBucket with only an open upload: %v; want success", err)
+	}
+	_, err = e.s3.HeadBucket(e.ctx(t), &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+	if s3Status(err) != http.StatusNotFound {
+		t.Errorf("HeadBucket after delete: %v; want 404", err)
+	}
+}
+
+func goV2Tagging(t *testing.T, e *s3Env) {
+	bucket := e.bucket(t, "tags")
+	_, err := e.s3.PutObject(e.ctx(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"),
+		Body: strings.NewReader("tagged"), Tagging: aws.String("team=s3&cost%20centre=a%2Bb")})
+	if err != nil {
+		t.Fatalf("PutObject with tags: %v", err)
+	}
+	head, err := e.s3.GetObject(e.ctx(t), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	if err != nil || aws.ToInt32(head.TagCount) != 2 {
+		t.Fatalf("GetObject tag count = %v, %v; want 2", head, err)
+	}
+	head.Body.Close()
+	tags, err := e.s3.GetObjectTagging(e.ctx(t), &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	if err != nil || tagMap(tags.TagSet)["cost centre"] != "a+b" || tagMap(tags.TagSet)["team"] != "s3" {
+		t.Fatalf("GetObjectTagging = %v, %v; want team=s3, cost centre=a+b", tags, err)
+	}
+	_, err = e.s3.PutObjectTagging(e.ctx(t), &s3.PutObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("k"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("only"), Value: aws.String("one")}}}})
+	if err != nil {
+		t.Fatalf("PutObjectTagging: %v", err)
+	}
+	tags, _ = e.s3.GetObjectTagging(e.ctx(t), &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	if m := tagMap(tags.TagSet); len(m) != 1 || m["only"] != "one" {
+		t.Errorf("after PutObjectTagging: %v; want only=one", m)
+	}
+	if _, err := e.s3.DeleteObjectTagging(e.ctx(t), &s3.DeleteObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("k")}); err != nil {
+		t.Fatalf("DeleteObjectTagging: %v", err)
+	}
+	hd, err := e.s3.HeadObject(e.ctx(t), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	if err != nil || hd.TagCount != nil && *hd.TagCount != 0 {
+		t.Errorf("HeadObject after DeleteObjectTagging: %v tag count %v; want none", err, hd.TagCount)
+	}
+	if got := e.getBytes(t, bucket, "k"); string(got) != "tagged" {
+		t.Errorf("bytes after tagging calls = %q", got)
+	}
+	_, err = e.s3.PutObjectTagging(e.ctx(t), &s3.PutObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("k"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("aws:reserved"), Value: aws.String("x")}}}})
+	if s3Code(err) != "InvalidTag" {
+		t.Errorf("PutObjectTagging aws: key: %v; want InvalidTag", err)
+	}
+	_, err = e.s3.GetBucketTagging(e.ctx(t), &s3.GetBucketTaggingInput{Bucket: aws.String(bucket)})
+	if s3Code(err) != "NoSuchTagSet" {
+		t.Errorf("GetBucketTagging of an untagged bucket: %v; want NoSuchTagSet", err)
+	}
+	_, err = e.s3.PutBucketTagging(e.ctx(t), &s3.PutBucketTaggingInput{Bucket: aws.String(bucket),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("env"), Value: aws.String("test")}}}})
+	if err != nil {
+		t.Fatalf("PutBucketTagging: %v", err)
+	}
+	bt, err := e.s3.GetBucketTagging(e.ctx(t), &s3.GetBucketTaggingInput{Bucket: aws.String(bucket)})
+	if err != nil || tagMap(bt.TagSet)["env"] != "test" {
+		t.Errorf("GetBucketTagging = %v, %v; want env=test", bt, err)
+	}
+	if _, err := e.s3.DeleteBucketTagging(e.ctx(t), &s3.DeleteBucketTaggingInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Errorf("DeleteBucketTagging: %v", err)
+	}
+}
+
+func tagMap(tags []types.Tag) map[string]string {
+	m := map[string]string{}
+	for _, tg := range tags {
+		m[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
+	}
+	return m
+}
+
+func goV2ACL(t *testing.T, e *s3Env) {
+	bucket := e.bucket(t, "acl")
+	e.put(t, bucket, "k", strings.NewReader("x"))
+	acl, err := e.s3.GetBucketAcl(e.ctx(t), &s3.GetBucketAclInput{Bucket: aws.String(bucket)})
+	if err != nil || len(acl.Grants) != 1 || acl.Grants[0].Permission != types.PermissionFullControl || aws.ToString(acl.Owner.ID) == "" {
+		t.Fatalf("GetBucketAcl = %+v, %v; want the owner's FULL_CONTROL", acl, err)
+	}
+	oacl, err := e.s3.GetObjectAcl(e.ctx(t), &s3.GetObjectAclInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	if err != nil || len(oacl.Grants) != 1 || aws.ToString(oacl.Grants[0].Grantee.ID) != aws.ToString(oacl.Owner.ID) {
+		t.Fatalf("GetObjectAcl = %+v, %v; want the owner's FULL_CONTROL", oacl, err)
+	}
+	if _, err := e.s3.PutObjectAcl(e.ctx(t), &s3.PutObjectAclInput{Bucket: aws.String(bucket), Key: aws.String("k"), ACL: types.ObjectCannedACLPrivate}); err != nil {
+		t.Errorf("PutObjectAcl private: %v", err)
+	}
+	if _, err := e.s3.PutBucketAcl(e.ctx(t), &s3.PutBucketAclInput{Bucket: aws.String(bucket), ACL: types.BucketCannedACLPrivate}); err != nil {
+		t.Errorf("PutBucketAcl private: %v", err)
+	}
+	_, err = e.s3.PutBucketAcl(e.ctx(t), &s3.PutBucketAclInput{Bucket: aws.String(bucket), ACL: types.BucketCannedACLPublicRead})
+	if s3Code(err) != "AccessControlListNotSupported" {
+		t.Errorf("PutBucketAcl public-read: %v; want AccessControlListNotSupported", err)
+	}
+	_, err = e.s3.PutObject(e.ctx(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("pub"), Body: strings.NewReader("x"), ACL: types.ObjectCannedACLPublicRead})
+	if s3Code(err) != "AccessControlListNotSupported" {
+		t.Errorf("PutObject public-read: %v; want AccessControlListNotSupported", err)
+	}
+	e.wantNoObject(t, bucket, "pub")
+}
+
+// goV2CopyShares copies a large object with CopyObject and UploadPartCopy
+// and checks that no chunk was written: the copies point at the source's
+// blobs. Deleting the source leaves both copies readable, byte for byte.
+func goV2CopyShares(t *testing.T, e *s3Env) {
+	bucket := e.bucket(t, "cp")
+	size := int64(96 << 20)
+	data := randomBytes(42, size)
+	up, err := e.s3.CreateMultipartUpload(e.ctx(t), &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("src")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []types.CompletedPart
+	for i, off := int32(1), int64(0); off < size; i, off = i+1, off+32<<20 {
+		p, err := e.s3.UploadPart(e.ctx(t), &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("src"), UploadId: up.UploadId,
+			PartNumber: aws.Int32(i), Body: bytes.NewReader(data[off : off+32<<20])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(i), ETag: p.ETag})
+	}
+	if _, err := e.s3.CompleteMultipartUpload(e.ctx(t), &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("src"),
+		UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}}); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := db.Open(e.ctx(t), db.Config{URL: e.cluster.DatabaseURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	countChunks := func() (n int64) {
+		if err := pool.QueryRow(e.ctx(t), `SELECT count(*) FROM chunks`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := countChunks()
+	start := time.Now()
+	cp, err := e.s3.CopyObject(e.ctx(t), &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("copy"),
+		CopySource: aws.String(bucket + "/src"), MetadataDirective: types.MetadataDirectiveReplace, ContentType: aws.String("app/x")})
+	if err != nil {
+		t.Fatalf("CopyObject: %v", err)
+	}
+	t.Logf("CopyObject of %d MiB took %v", size>>20, time.Since(start))
+	// Part 1: 20 MiB from inside the source's second part; part 2: the
+	// last 7 bytes. Each lies within one blob, so both are shared.
+	mp, err := e.s3.CreateMultipartUpload(e.ctx(t), &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("ranges")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ranges := [][2]int64{{33 << 20, 20 << 20}, {size - 7, 7}}
+	var want []byte
+	parts = nil
+	for i, r := range ranges {
+		p, err := e.s3.UploadPartCopy(e.ctx(t), &s3.UploadPartCopyInput{Bucket: aws.String(bucket), Key: aws.String("ranges"), UploadId: mp.UploadId,
+			PartNumber: aws.Int32(int32(i + 1)), CopySource: aws.String(bucket + "/src"),
+			CopySourceRange: aws.String(fmt.Sprintf("bytes=%d-%d", r[0], r[0]+r[1]-1))})
+		if err != nil {
+			t.Fatalf("UploadPartCopy %d: %v", i+1, err)
+		}
+		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(int32(i + 1)), ETag: p.CopyPartResult.ETag})
+		want = append(want, data[r[0]:r[0]+r[1]]...)
+	}
+	if _, err := e.s3.CompleteMultipartUpload(e.ctx(t), &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("ranges"),
+		UploadId: mp.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}}); err != nil {
+		t.Fatalf("CompleteMultipartUpload of copied parts: %v", err)
+	}
+	if after := countChunks(); after != before {
+		t.Errorf("chunks: %d before the copies, %d after; want none written", before, after)
+	}
+	if _, err := e.s3.DeleteObject(e.ctx(t), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("src")}); err != nil {
+		t.Fatal(err)
+	}
+	sha, n, out := e.getSHA(t, bucket, "copy")
+	if sha != shaHex(data) || n != size || aws.ToString(out.ContentType) != "app/x" || aws.ToString(out.ETag) != aws.ToString(cp.CopyObjectResult.ETag) {
+		t.Errorf("copy after deleting the source: %d bytes sha %s type %q; want %d bytes %s app/x", n, sha, aws.ToString(out.ContentType), size, shaHex(data))
+	}
+	if got := e.getBytes(t, bucket, "ranges"); !bytes.Equal(got, want) {
+		t.Errorf("object of copied ranges: %d bytes, differ from the %d expected", len(got), len(want))
+	}
+}
+
+func minioVersions(t *testing.T, e *s3Env) {
+	mc := newMinio(t, e, false)
+	ctx := e.ctx(t)
+	bucket := bucketName("mver")
+	if err := mc.MakeBucket(ctx, bucket, minio.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mc.EnableVersioning(ctx, bucket); err != nil {
+		t.Fatalf("EnableVersioning: %v", err)
+	}
+	cfg, err := mc.GetBucketVersioning(ctx, bucket)
+	if err != nil || !cfg.Enabled() {
+		t.Fatalf("GetBucketVersioning = %+v, %v; want enabled", cfg, err)
+	}
+	var infos []minio.UploadInfo
+	for i := range 2 {
+		body := fmt.Sprintf("minio version %d", i)
+		info, err := mc.PutObject(ctx, bucket, "k", strings.NewReader(body), int64(len(body)), minio.PutObjectOptions{})
+		if err != nil || info.VersionID == "" {
+			t.Fatalf("PutObject: %+v, %v; want a version id", info, err)
+		}
+		infos = append(infos, info)
+	}
+	var seen []string
+	for obj := range mc.ListObjects(ctx, bucket, minio.ListObjectsOptions{WithVersions: true, Recursive: true}) {
+		if obj.Err != nil {
+			t.Fatalf("ListObjects WithVersions: %v", obj.Err)
+		}
+		seen = append(seen, obj.VersionID)
+	}
+	if !slices.Equal(seen, []string{infos[1].VersionID, infos[0].VersionID}) {
+		t.Errorf("listed versions %v; want newest first %v", seen, []string{infos[1].VersionID, infos[0].VersionID})
+	}
+	obj, err := mc.GetObject(ctx, bucket, "k", minio.GetObjectOptions{VersionID: infos[0].VersionID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(obj); err != nil || buf.String() != "minio version 0" {
+		t.Errorf("GetObject(version 0) = %q, %v", buf.String(), err)
+	}
+	for _, info := range infos {
+		if err := mc.RemoveObject(ctx, bucket, "k", minio.RemoveObjectOptions{VersionID: info.VersionID}); err != nil {
+			t.Fatalf("RemoveObject(version): %v", err)
+		}
+	}
+	if err := mc.RemoveBucket(ctx, bucket); err != nil {
+		t.Errorf("RemoveBucket after removing every version: %v", err)
+	}
+}
+
+// cliRemoveBucketForce is the conformance harness's cleanup: aws s3 rb
+// --force on a bucket with objects and an open multipart upload.
+func cliRemoveBucketForce(t *testing.T, e *s3Env) {
+	cli := newAWSCLI(t, e)
+	bucket := e.bucket(t, "rbf")
+	e.put(t, bucket, "a", strings.NewReader("a"))
+	e.put(t, bucket, "dir/b", strings.NewReader("b"))
+	if _, err := e.s3.CreateMultipartUpload(e.ctx(t), &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("open")}); err != nil {
+		t.Fatal(err)
+	}
+	out := cli.must(t, "s3api", "get-bucket-versioning", "--bucket", bucket)
+	if strings.Contains(out, "Status") {
+		t.Errorf("get-bucket-versioning of a new bucket = %s; want no Status", out)
+	}
+	out = cli.must(t, "s3api", "list-object-versions", "--bucket", bucket)
+	if strings.Count(out, `"VersionId": "null"`) != 2 {
+		t.Errorf("list-object-versions = %s; want two null versions", out)
+	}
+	cli.must(t, "s3", "rb", "--force", "s3://"+bucket)
+	_, err := e.s3.HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+	if s3Status(err) != http.StatusNotFound {
+		t.Errorf("HeadBucket after rb --force: %v; want 404", err)
+	}
+}
+
+// rawVersionHeaders checks the wire: version headers present only where
+// versioning is on, a delete marker's 404 and 405 with its headers, and
+// ListObjectVersions' document for an unversioned bucket.
+func rawVersionHeaders(t *testing.T, e *s3Env) {
+	plain := e.bucket(t, "rawp")
+	r := e.exchange(t, e.signed(t, rawReq{method: http.MethodPut, path: plain + "/k", body: []byte("x")}))
+	if r.StatusCode != 200 || r.Header.Get("x-amz-version-id") != "" {
+		t.Errorf("PUT in an unversioned bucket: %d, x-amz-version-id %q; want 200 and none", r.StatusCode, r.Header.Get("x-amz-version-id"))
+	}
+	r = e.exchange(t, e.signed(t, rawReq{method: http.MethodGet, path: plain + "?versions"}))
+	body := string(r.Body)
+	if r.StatusCode != 200 || !strings.Contains(body, "<ListVersionsResult") || !strings.Contains(body, "<Key>k</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>") {
+		t.Errorf("GET ?versions = %d %s; want k as version null, latest", r.StatusCode, body)
+	}
+	ver := e.bucket(t, "rawv")
+	e.enableVersioning(t, ver, types.BucketVersioningStatusEnabled)
+	r = e.exchange(t, e.signed(t, rawReq{method: http.MethodPut, path: ver + "/k", body: []byte("x")}))
+	if r.Header.Get("x-amz-version-id") == "" {
+		t.Errorf("PUT in a versioned bucket: no x-amz-version-id")
+	}
+	r = e.exchange(t, e.signed(t, rawReq{method: http.MethodDelete, path: ver + "/k"}))
+	marker := r.Header.Get("x-amz-version-id")
+	if r.StatusCode != 204 || r.Header.Get("x-amz-delete-marker") != "true" || marker == "" {
+		t.Fatalf("DELETE: %d marker %q version %q; want 204, true, an id", r.StatusCode, r.Header.Get("x-amz-delete-marker"), marker)
+	}
+	r = e.exchange(t, e.signed(t, rawReq{method: http.MethodGet, path: ver + "/k"}))
+	if r.StatusCode != 404 || r.Header.Get("x-amz-delete-marker") != "true" || r.Header.Get("x-amz-version-id") != marker {
+		t.Errorf("GET behind a marker: %d %v; want 404 with the marker's headers", r.StatusCode, r.Header)
+	}
+	r = e.exchange(t, e.signed(t, rawReq{method: http.MethodHead, path: ver + "/k?versionId=" + marker}))
+	if r.StatusCode != 405 || r.Header.Get("x-amz-delete-marker") != "true" {
+		t.Errorf("HEAD of the marker's version: %d %v; want 405 with x-amz-delete-marker", r.StatusCode, r.Header)
+	}
+	r = e.exchange(t, e.signed(t, rawReq{method: http.MethodGet, path: ver + "/k?versionId=nope"}))
+	wantS3Error(t, r, http.StatusNotFound, "NoSuchVersion")
+}
