@@ -25,6 +25,12 @@ type memBackend struct {
 	objects map[string][]byte
 	getErr  error // injected into GetObject's reader after some bytes
 	calls   int   // ListObjects calls
+	// createErr is what CreateBucket answers.
+	createErr error
+}
+
+func (b *memBackend) CreateBucket(ctx context.Context, name string) error {
+	return b.createErr
 }
 
 func newMemBackend(keys ...string) *memBackend {
@@ -307,10 +313,10 @@ func listAll(t *testing.T, h http.Handler, query string) (entries []string, page
 			t.Fatalf("GET %s: %d %s", target, w.Code, w.Body.String())
 		}
 		for _, c := range doc.Contents {
-			entries = append(entries, c.Key)
+			entries = append(entries, string(c.Key))
 		}
 		for _, p := range doc.CommonPrefixes {
-			entries = append(entries, p.Prefix)
+			entries = append(entries, string(p.Prefix))
 		}
 		pages = append(pages, doc.KeyCount)
 		if !doc.IsTruncated {
@@ -402,10 +408,10 @@ func TestListObjectsV1(t *testing.T) {
 			t.Fatalf("%d %s", w.Code, w.Body.String())
 		}
 		for _, c := range doc.Contents {
-			got = append(got, c.Key)
+			got = append(got, string(c.Key))
 		}
 		for _, p := range doc.CommonPrefixes {
-			got = append(got, p.Prefix)
+			got = append(got, string(p.Prefix))
 		}
 		if !doc.IsTruncated {
 			break
@@ -413,9 +419,39 @@ func TestListObjectsV1(t *testing.T) {
 		if doc.NextMarker == "" {
 			t.Fatal("truncated delimited V1 page without NextMarker")
 		}
-		marker = doc.NextMarker
+		marker = string(doc.NextMarker)
 	}
 	if want := []string{"a/", "b", "c/", "d"}; !slices.Equal(sortedCopy(got), want) {
 		t.Errorf("V1 listing = %q; want %q", got, want)
+	}
+}
+
+func TestCreateBucketTwiceOutsideUSEast1(t *testing.T) {
+	b := newMemBackend()
+	b.createErr = ErrBucketAlreadyOwnedByYou
+	h := newTestHandler(b, Options{Region: "eu-west-1"})
+	w := serve(h, httptest.NewRequest(http.MethodPut, "/bkt", nil))
+	if w.Code != http.StatusConflict || decodeError(t, w).Code != codeBucketAlreadyOwnedByYou {
+		t.Errorf("CreateBucket of an owned bucket in eu-west-1: %d %s; want 409 BucketAlreadyOwnedByYou", w.Code, w.Body)
+	}
+	h = newTestHandler(b, Options{})
+	if w := serve(h, httptest.NewRequest(http.MethodPut, "/bkt", nil)); w.Code != http.StatusOK {
+		t.Errorf("CreateBucket of an owned bucket in us-east-1: %d; want 200", w.Code)
+	}
+}
+
+func TestListingKeepsControlCharacters(t *testing.T) {
+	h := newTestHandler(newMemBackend("a\x01b\tc<&>"), Options{})
+	w := serve(h, httptest.NewRequest(http.MethodGet, "/bkt?list-type=2", nil))
+	if !strings.Contains(w.Body.String(), "<Key>a&#x1;b&#x9;c&lt;&amp;&gt;</Key>") {
+		t.Errorf("listing without encoding-type: %s; want the key with character references", w.Body)
+	}
+	w = serve(h, httptest.NewRequest(http.MethodGet, "/bkt?list-type=2&encoding-type=url", nil))
+	if !strings.Contains(w.Body.String(), "<Key>a%01b%09c%3C%26%3E</Key>") {
+		t.Errorf("listing with encoding-type=url: %s; want the key percent-encoded", w.Body)
+	}
+	w = serve(h, httptest.NewRequest(http.MethodGet, "/bkt?list-type=2&continuation-token=", nil))
+	if !strings.Contains(w.Body.String(), "<ContinuationToken></ContinuationToken>") || w.Code != http.StatusOK {
+		t.Errorf("listing with an empty continuation-token: %d %s; want it echoed", w.Code, w.Body)
 	}
 }

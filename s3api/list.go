@@ -67,11 +67,11 @@ func checkListStrings(values ...string) error {
 }
 
 // encode applies encoding-type=url to a name.
-func (o listOptions) encode(s string) string {
+func (o listOptions) encode(s string) keyText {
 	if o.urlEncoding {
-		return urlEncode(s)
+		return keyText(urlEncode(s))
 	}
-	return s
+	return keyText(s)
 }
 
 // encodingType is the EncodingType element's value.
@@ -123,8 +123,13 @@ func v2Result(q *request, opts listOptions, page listPage) listBucketResultV2 {
 	doc := listBucketResultV2{
 		Name: q.target.bucket, Prefix: opts.encode(opts.prefix), Delimiter: opts.encode(opts.delimiter),
 		MaxKeys: opts.maxKeys, KeyCount: page.entries(), IsTruncated: page.truncated,
-		EncodingType: opts.encodingType(), ContinuationToken: q.query.Get("continuation-token"),
-		StartAfter: opts.encode(q.query.Get("start-after")),
+		EncodingType: opts.encodingType(),
+		StartAfter:   opts.encode(q.query.Get("start-after")),
+	}
+	if q.query.Has("continuation-token") {
+		// Echoed even when empty, as S3 does.
+		token := q.query.Get("continuation-token")
+		doc.ContinuationToken = &token
 	}
 	if page.truncated {
 		doc.NextContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(page.last))

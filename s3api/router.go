@@ -81,6 +81,7 @@ var routes = []route{
 var plainParams = map[string]bool{
 	"x-id": true, "prefix": true, "delimiter": true, "marker": true, "max-keys": true,
 	"encoding-type": true, "continuation-token": true, "start-after": true, "fetch-owner": true,
+	"max-buckets": true, "bucket-region": true,
 	"max-uploads": true, "key-marker": true, "upload-id-marker": true, "version-id-marker": true,
 	"max-parts": true, "part-number-marker": true,
 	"response-content-type": true, "response-content-language": true, "response-expires": true,

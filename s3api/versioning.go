@@ -81,12 +81,12 @@ func versionID(q *request) (string, error) {
 type listVersionsResult struct {
 	XMLName             xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListVersionsResult"`
 	Name                string         `xml:"Name"`
-	Prefix              string         `xml:"Prefix"`
-	KeyMarker           string         `xml:"KeyMarker"`
+	Prefix              keyText        `xml:"Prefix"`
+	KeyMarker           keyText        `xml:"KeyMarker"`
 	VersionIDMarker     string         `xml:"VersionIdMarker"`
-	NextKeyMarker       string         `xml:"NextKeyMarker,omitempty"`
+	NextKeyMarker       keyText        `xml:"NextKeyMarker,omitempty"`
 	NextVersionIDMarker string         `xml:"NextVersionIdMarker,omitempty"`
-	Delimiter           string         `xml:"Delimiter,omitempty"`
+	Delimiter           keyText        `xml:"Delimiter,omitempty"`
 	MaxKeys             int            `xml:"MaxKeys"`
 	IsTruncated         bool           `xml:"IsTruncated"`
 	EncodingType        string         `xml:"EncodingType,omitempty"`
@@ -97,14 +97,14 @@ type listVersionsResult struct {
 // versionEntry is a <Version> or a <DeleteMarker> (XMLName says which).
 type versionEntry struct {
 	XMLName      xml.Name
-	Key          string `xml:"Key"`
-	VersionID    string `xml:"VersionId"`
-	IsLatest     bool   `xml:"IsLatest"`
-	LastModified string `xml:"LastModified"`
-	ETag         string `xml:"ETag,omitempty"`
-	Size         *int64 `xml:"Size,omitempty"`
-	Owner        owner  `xml:"Owner"`
-	StorageClass string `xml:"StorageClass,omitempty"`
+	Key          keyText `xml:"Key"`
+	VersionID    string  `xml:"VersionId"`
+	IsLatest     bool    `xml:"IsLatest"`
+	LastModified string  `xml:"LastModified"`
+	ETag         string  `xml:"ETag,omitempty"`
+	Size         *int64  `xml:"Size,omitempty"`
+	Owner        owner   `xml:"Owner"`
+	StorageClass string  `xml:"StorageClass,omitempty"`
 }
 
 // listObjectVersions answers GET /b?versions. A version-id-marker needs a

@@ -2,7 +2,9 @@ package s3api
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -67,9 +69,11 @@ var storeOwner = owner{ID: "sixfold", DisplayName: "sixfold"}
 
 // listAllMyBucketsResult answers ListBuckets.
 type listAllMyBucketsResult struct {
-	XMLName xml.Name      `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListAllMyBucketsResult"`
-	Owner   owner         `xml:"Owner"`
-	Buckets []bucketEntry `xml:"Buckets>Bucket"`
+	XMLName           xml.Name      `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListAllMyBucketsResult"`
+	Owner             owner         `xml:"Owner"`
+	Buckets           []bucketEntry `xml:"Buckets>Bucket"`
+	ContinuationToken string        `xml:"ContinuationToken,omitempty"`
+	Prefix            string        `xml:"Prefix,omitempty"`
 }
 
 // bucketEntry is one bucket of ListBuckets.
@@ -91,32 +95,32 @@ type createBucketConfiguration struct {
 
 // objectEntry is one object of a listing.
 type objectEntry struct {
-	Key          string `xml:"Key"`
-	LastModified string `xml:"LastModified"`
-	ETag         string `xml:"ETag"`
-	Size         int64  `xml:"Size"`
-	Owner        *owner `xml:"Owner,omitempty"`
-	StorageClass string `xml:"StorageClass"`
+	Key          keyText `xml:"Key"`
+	LastModified string  `xml:"LastModified"`
+	ETag         string  `xml:"ETag"`
+	Size         int64   `xml:"Size"`
+	Owner        *owner  `xml:"Owner,omitempty"`
+	StorageClass string  `xml:"StorageClass"`
 }
 
 // commonPrefix is one rolled-up prefix of a delimited listing.
 type commonPrefix struct {
-	Prefix string `xml:"Prefix"`
+	Prefix keyText `xml:"Prefix"`
 }
 
 // listBucketResultV2 answers ListObjectsV2.
 type listBucketResultV2 struct {
 	XMLName               xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListBucketResult"`
 	Name                  string         `xml:"Name"`
-	Prefix                string         `xml:"Prefix"`
-	Delimiter             string         `xml:"Delimiter,omitempty"`
+	Prefix                keyText        `xml:"Prefix"`
+	Delimiter             keyText        `xml:"Delimiter,omitempty"`
 	MaxKeys               int            `xml:"MaxKeys"`
 	KeyCount              int            `xml:"KeyCount"`
 	IsTruncated           bool           `xml:"IsTruncated"`
 	EncodingType          string         `xml:"EncodingType,omitempty"`
-	ContinuationToken     string         `xml:"ContinuationToken,omitempty"`
+	ContinuationToken     *string        `xml:"ContinuationToken"`
 	NextContinuationToken string         `xml:"NextContinuationToken,omitempty"`
-	StartAfter            string         `xml:"StartAfter,omitempty"`
+	StartAfter            keyText        `xml:"StartAfter,omitempty"`
 	Contents              []objectEntry  `xml:"Contents"`
 	CommonPrefixes        []commonPrefix `xml:"CommonPrefixes"`
 }
@@ -125,10 +129,10 @@ type listBucketResultV2 struct {
 type listBucketResultV1 struct {
 	XMLName        xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListBucketResult"`
 	Name           string         `xml:"Name"`
-	Prefix         string         `xml:"Prefix"`
-	Marker         string         `xml:"Marker"`
-	NextMarker     string         `xml:"NextMarker,omitempty"`
-	Delimiter      string         `xml:"Delimiter,omitempty"`
+	Prefix         keyText        `xml:"Prefix"`
+	Marker         keyText        `xml:"Marker"`
+	NextMarker     keyText        `xml:"NextMarker,omitempty"`
+	Delimiter      keyText        `xml:"Delimiter,omitempty"`
 	MaxKeys        int            `xml:"MaxKeys"`
 	IsTruncated    bool           `xml:"IsTruncated"`
 	EncodingType   string         `xml:"EncodingType,omitempty"`
@@ -250,11 +254,11 @@ type partEntry struct {
 type listMultipartUploadsResult struct {
 	XMLName            xml.Name      `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListMultipartUploadsResult"`
 	Bucket             string        `xml:"Bucket"`
-	KeyMarker          string        `xml:"KeyMarker"`
+	KeyMarker          keyText       `xml:"KeyMarker"`
 	UploadIDMarker     string        `xml:"UploadIdMarker"`
-	NextKeyMarker      string        `xml:"NextKeyMarker"`
+	NextKeyMarker      keyText       `xml:"NextKeyMarker"`
 	NextUploadIDMarker string        `xml:"NextUploadIdMarker"`
-	Prefix             string        `xml:"Prefix"`
+	Prefix             keyText       `xml:"Prefix"`
 	MaxUploads         int           `xml:"MaxUploads"`
 	IsTruncated        bool          `xml:"IsTruncated"`
 	EncodingType       string        `xml:"EncodingType,omitempty"`
@@ -263,10 +267,50 @@ type listMultipartUploadsResult struct {
 
 // uploadEntry is one upload of ListMultipartUploads.
 type uploadEntry struct {
-	Key          string `xml:"Key"`
-	UploadID     string `xml:"UploadId"`
-	Initiator    owner  `xml:"Initiator"`
-	Owner        owner  `xml:"Owner"`
-	StorageClass string `xml:"StorageClass"`
-	Initiated    string `xml:"Initiated"`
+	Key          keyText `xml:"Key"`
+	UploadID     string  `xml:"UploadId"`
+	Initiator    owner   `xml:"Initiator"`
+	Owner        owner   `xml:"Owner"`
+	StorageClass string  `xml:"StorageClass"`
+	Initiated    string  `xml:"Initiated"`
+}
+
+// keyText is a key (or prefix, marker) in a listing document. Keys may hold
+// characters XML 1.0 cannot carry as text (C0 controls): S3 writes them as
+// character references (&#x1;) rather than altering the key, which is what
+// encoding/xml would do (it substitutes U+FFFD). Clients that cannot parse
+// those ask for encoding-type=url, as S3 advises.
+type keyText string
+
+// MarshalXML writes the text escaped, control characters as references.
+func (k keyText) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return e.EncodeElement(struct {
+		Text string `xml:",innerxml"`
+	}{escapeKeyText(string(k))}, start)
+}
+
+// escapeKeyText escapes XML's specials, and writes every control
+// character (tab, LF and CR included, which parsers would otherwise
+// normalise) as a character reference.
+func escapeKeyText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '"':
+			b.WriteString("&#34;")
+		case r == '\'':
+			b.WriteString("&#39;")
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "&#x%X;", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
