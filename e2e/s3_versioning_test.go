@@ -32,6 +32,7 @@ func TestS3Versioning(t *testing.T) {
 		{"GoV2/Tagging", goV2Tagging},
 		{"GoV2/ACL", goV2ACL},
 		{"GoV2/CopyWritesNoChunk", goV2CopyShares},
+		{"GoV2/Lifecycle", goV2Lifecycle},
 		{"MinioGo/Versions", minioVersions},
 		{"AWSCLI/RemoveBucketForce", cliRemoveBucketForce},
 		{"Raw/VersionHeaders", rawVersionHeaders},
@@ -498,4 +499,53 @@ func rawVersionHeaders(t *testing.T, e *s3Env) {
 	}
 	r = e.exchange(t, e.signed(t, rawReq{method: http.MethodGet, path: ver + "/k?versionId=nope"}))
 	wantS3Error(t, r, http.StatusNotFound, "NoSuchVersion")
+}
+
+// goV2Lifecycle stores, reads back and removes a lifecycle configuration
+// (TestApplyLifecycle in gateway/s3backend applies rules with a clock).
+func goV2Lifecycle(t *testing.T, e *s3Env) {
+	bucket := e.bucket(t, "lc")
+	_, err := e.s3.GetBucketLifecycleConfiguration(e.ctx(t), &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucket)})
+	if s3Code(err) != "NoSuchLifecycleConfiguration" {
+		t.Errorf("GetBucketLifecycleConfiguration of a new bucket: %v; want NoSuchLifecycleConfiguration", err)
+	}
+	rules := []types.LifecycleRule{
+		{ID: aws.String("logs"), Status: types.ExpirationStatusEnabled, Filter: &types.LifecycleRuleFilter{Prefix: aws.String("logs/")},
+			Expiration:                     &types.LifecycleExpiration{Days: aws.Int32(30)},
+			NoncurrentVersionExpiration:    &types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(7)},
+			AbortIncompleteMultipartUpload: &types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(2)}},
+		{ID: aws.String("tmp"), Status: types.ExpirationStatusDisabled, Filter: &types.LifecycleRuleFilter{Tag: &types.Tag{Key: aws.String("tmp"), Value: aws.String("1")}},
+			Expiration: &types.LifecycleExpiration{Date: aws.Time(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))}},
+	}
+	_, err = e.s3.PutBucketLifecycleConfiguration(e.ctx(t), &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(bucket),
+		LifecycleConfiguration: &types.BucketLifecycleConfiguration{Rules: rules}})
+	if err != nil {
+		t.Fatalf("PutBucketLifecycleConfiguration: %v", err)
+	}
+	got, err := e.s3.GetBucketLifecycleConfiguration(e.ctx(t), &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucket)})
+	if err != nil || len(got.Rules) != 2 {
+		t.Fatalf("GetBucketLifecycleConfiguration = %v, %v; want two rules", got, err)
+	}
+	r0, r1 := got.Rules[0], got.Rules[1]
+	if aws.ToString(r0.Filter.Prefix) != "logs/" || aws.ToInt32(r0.Expiration.Days) != 30 || aws.ToInt32(r0.NoncurrentVersionExpiration.NoncurrentDays) != 7 ||
+		aws.ToInt32(r0.AbortIncompleteMultipartUpload.DaysAfterInitiation) != 2 || r0.Status != types.ExpirationStatusEnabled {
+		t.Errorf("rule logs came back as %+v", r0)
+	}
+	if r1.Filter.Tag == nil || aws.ToString(r1.Filter.Tag.Key) != "tmp" || !aws.ToTime(r1.Expiration.Date).Equal(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)) || r1.Status != types.ExpirationStatusDisabled {
+		t.Errorf("rule tmp came back as %+v", r1)
+	}
+	_, err = e.s3.PutBucketLifecycleConfiguration(e.ctx(t), &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(bucket),
+		LifecycleConfiguration: &types.BucketLifecycleConfiguration{Rules: []types.LifecycleRule{{ID: aws.String("glacier"),
+			Status: types.ExpirationStatusEnabled, Filter: &types.LifecycleRuleFilter{Prefix: aws.String("")},
+			Transitions: []types.Transition{{Days: aws.Int32(1), StorageClass: types.TransitionStorageClassGlacier}}}}}})
+	if s3Code(err) != "NotImplemented" {
+		t.Errorf("a transition rule: %v; want NotImplemented", err)
+	}
+	if _, err := e.s3.DeleteBucketLifecycle(e.ctx(t), &s3.DeleteBucketLifecycleInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("DeleteBucketLifecycle: %v", err)
+	}
+	_, err = e.s3.GetBucketLifecycleConfiguration(e.ctx(t), &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucket)})
+	if s3Code(err) != "NoSuchLifecycleConfiguration" {
+		t.Errorf("after DeleteBucketLifecycle: %v; want NoSuchLifecycleConfiguration", err)
+	}
 }

@@ -11,5 +11,6 @@ ALTER TABLE objects DROP COLUMN IF EXISTS is_latest;
 ALTER TABLE objects DROP COLUMN IF EXISTS seq;
 ALTER TABLE objects DROP COLUMN IF EXISTS version_id;
 ALTER TABLE objects ADD CONSTRAINT objects_bucket_key_key UNIQUE (bucket, key);
+ALTER TABLE buckets DROP COLUMN IF EXISTS lifecycle;
 ALTER TABLE buckets DROP COLUMN IF EXISTS tags;
 ALTER TABLE buckets DROP COLUMN IF EXISTS versioning;

@@ -6,6 +6,8 @@ ALTER TABLE buckets ADD COLUMN versioning TEXT NOT NULL DEFAULT ''
     CHECK (versioning IN ('', 'Enabled', 'Suspended'));
 -- NULL = no tag set (GetBucketTagging answers NoSuchTagSet).
 ALTER TABLE buckets ADD COLUMN tags JSONB;
+-- The lifecycle rules (s3api.LifecycleRule as JSON); NULL = none.
+ALTER TABLE buckets ADD COLUMN lifecycle JSONB;
 
 -- Every version of a key is a row. version_id is 'null' for the version a
 -- bucket that is not versioning-enabled writes; seq orders the versions of

@@ -37,6 +37,33 @@ type BucketBackend interface {
 	PutBucketVersioning(ctx context.Context, bucket, status string) error
 	// PutBucketTagging replaces the bucket's tag set; nil removes it.
 	PutBucketTagging(ctx context.Context, bucket string, tags map[string]string) error
+	// PutBucketLifecycle replaces the bucket's lifecycle rules; nil
+	// removes them. The store applies them in the background.
+	PutBucketLifecycle(ctx context.Context, bucket string, rules []LifecycleRule) error
+}
+
+// LifecycleRule is one rule of a bucket's lifecycle configuration, as the
+// store applies it: objects whose key starts with Prefix and that carry
+// every tag in Tags.
+type LifecycleRule struct {
+	ID      string
+	Enabled bool
+	Prefix  string
+	Tags    map[string]string `json:",omitempty"`
+	// ExpirationDays expires (deletes, or hides behind a delete marker in
+	// a versioned bucket) current versions that many days after they were
+	// written; ExpirationDate expires them all from that day on.
+	ExpirationDays int       `json:",omitempty"`
+	ExpirationDate time.Time `json:",omitzero"`
+	// ExpiredObjectDeleteMarker removes delete markers left with no
+	// version behind them.
+	ExpiredObjectDeleteMarker bool `json:",omitempty"`
+	// NoncurrentDays deletes versions that many days after a newer one
+	// replaced them.
+	NoncurrentDays int `json:",omitempty"`
+	// AbortUploadDays aborts multipart uploads that many days after they
+	// were started.
+	AbortUploadDays int `json:",omitempty"`
 }
 
 // Bucket versioning states; a bucket that never had versioning has "".
@@ -196,6 +223,8 @@ type Bucket struct {
 	Versioning string
 	// Tags is the bucket's tag set; nil when it has none.
 	Tags map[string]string
+	// Lifecycle is the bucket's lifecycle rules; nil when it has none.
+	Lifecycle []LifecycleRule
 }
 
 // ObjectMeta is what a client sets on an object and gets back on GET/HEAD.

@@ -16,6 +16,7 @@ const (
 	codeInvalidTag              = "InvalidTag"
 	codeMethodNotAllowed        = "MethodNotAllowed"
 	codeNoSuchTagSet            = "NoSuchTagSet"
+	codeNoSuchLifecycle         = "NoSuchLifecycleConfiguration"
 	codeNoSuchVersion           = "NoSuchVersion"
 	codeBadDigest               = "BadDigest"
 	codeBucketAlreadyOwnedByYou = "BucketAlreadyOwnedByYou"
@@ -66,6 +67,7 @@ var errorTable = map[string]errorSpec{
 	codeInvalidTag:              {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	codeMethodNotAllowed:        {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
 	codeNoSuchTagSet:            {http.StatusNotFound, "The TagSet does not exist"},
+	codeNoSuchLifecycle:         {http.StatusNotFound, "The lifecycle configuration does not exist"},
 	codeNoSuchVersion:           {http.StatusNotFound, "The specified version does not exist."},
 	codeBadDigest:               {http.StatusBadRequest, "The Content-MD5 or checksum you specified did not match what we received."},
 	codeBucketAlreadyOwnedByYou: {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},

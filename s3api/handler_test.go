@@ -164,7 +164,7 @@ func TestErrorResponses(t *testing.T) {
 	}{
 		{"missing key", "GET", "/bkt/nope", nil, nil, 404, codeNoSuchKey},
 		{"HEAD has no body", "HEAD", "/bkt/nope", nil, nil, 404, ""},
-		{"not implemented", "GET", "/bkt?lifecycle", nil, nil, 501, codeNotImplemented},
+		{"not implemented", "GET", "/bkt?cors", nil, nil, 501, codeNotImplemented},
 		{"public acl", "PUT", "/bkt/m", map[string]string{"X-Amz-Acl": "public-read"}, strings.NewReader("x"), 400, codeACLNotSupported},
 		{"invalid bucket", "GET", "/B_/k", nil, nil, 400, codeInvalidBucketName},
 		{"metadata too large", "PUT", "/bkt/m", map[string]string{"X-Amz-Meta-Big": big, "Content-Length": "1"}, strings.NewReader("x"), 400, codeMetadataTooLarge},

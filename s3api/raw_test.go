@@ -92,7 +92,7 @@ func TestRawHTTP(t *testing.T) {
 		{"delete objects garbage", "POST", "/raw?delete", "not xml", nil, true, 400, "MalformedXML"},
 		{"copy of itself", "PUT", "/raw/k", "", map[string]string{"X-Amz-Copy-Source": "/raw/k"}, true, 400, "InvalidRequest"},
 		{"bad copy source", "PUT", "/raw/k2", "", map[string]string{"X-Amz-Copy-Source": "raw"}, true, 400, "InvalidArgument"},
-		{"not implemented", "PUT", "/raw?lifecycle", "", nil, true, 501, "NotImplemented"},
+		{"not implemented", "PUT", "/raw?policy", "", nil, true, 501, "NotImplemented"},
 		{"bad versioning", "PUT", "/raw?versioning", "<VersioningConfiguration><Status>On</Status></VersioningConfiguration>", nil, true, 400, "IllegalVersioningConfigurationException"},
 	}
 	for _, tc := range cases {

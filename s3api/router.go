@@ -53,6 +53,9 @@ var routes = []route{
 	{method: http.MethodGet, level: levelBucket, keys: []string{"tagging"}, op: "GetBucketTagging"},
 	{method: http.MethodPut, level: levelBucket, keys: []string{"tagging"}, op: "PutBucketTagging"},
 	{method: http.MethodDelete, level: levelBucket, keys: []string{"tagging"}, op: "DeleteBucketTagging"},
+	{method: http.MethodGet, level: levelBucket, keys: []string{"lifecycle"}, op: "GetBucketLifecycleConfiguration"},
+	{method: http.MethodPut, level: levelBucket, keys: []string{"lifecycle"}, op: "PutBucketLifecycleConfiguration"},
+	{method: http.MethodDelete, level: levelBucket, keys: []string{"lifecycle"}, op: "DeleteBucketLifecycle"},
 
 	{method: http.MethodPut, level: levelObject, keys: []string{"partNumber", "uploadId"}, header: "X-Amz-Copy-Source", op: "UploadPartCopy"},
 	{method: http.MethodPut, level: levelObject, keys: []string{"partNumber", "uploadId"}, op: "UploadPart"},

@@ -17,6 +17,7 @@ type Bucket struct {
 	CreatedAt  time.Time
 	Versioning string
 	Tags       []byte
+	Lifecycle  []byte
 }
 
 type Chunk struct {

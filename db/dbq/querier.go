@@ -34,6 +34,7 @@ type Querier interface {
 	// Read in a writer's transaction; KEY SHARE keeps the bucket from being
 	// deleted under the write without blocking PutBucketVersioning.
 	BucketVersioningForWrite(ctx context.Context, name string) (string, error)
+	BucketsWithLifecycle(ctx context.Context) ([]BucketsWithLifecycleRow, error)
 	// Multipart uploads started before the cutoff and never completed or
 	// aborted; SKIP LOCKED lets several gateways expire them at once.
 	ClaimAbandonedUploads(ctx context.Context, arg ClaimAbandonedUploadsParams) ([]uuid.UUID, error)
@@ -86,6 +87,14 @@ type Querier interface {
 	// Queues every chunk of a file for removal on its node. Run in the same
 	// transaction that deletes the file row.
 	EnqueueFileChunkDeletions(ctx context.Context, fileID uuid.UUID) (int64, error)
+	// Delete markers under prefix that are the only version of their key.
+	ExpiredDeleteMarkers(ctx context.Context, arg ExpiredDeleteMarkersParams) ([]ExpiredDeleteMarkersRow, error)
+	// Versions under prefix that stopped being current (a newer version was
+	// written) before the cutoff.
+	ExpiringNoncurrent(ctx context.Context, arg ExpiringNoncurrentParams) ([]ExpiringNoncurrentRow, error)
+	// Current versions under prefix written before the cutoff.
+	ExpiringObjects(ctx context.Context, arg ExpiringObjectsParams) ([]ExpiringObjectsRow, error)
+	ExpiringUploads(ctx context.Context, arg ExpiringUploadsParams) ([]uuid.UUID, error)
 	FinishChunkDeletion(ctx context.Context, chunkID uuid.UUID) error
 	GetBucket(ctx context.Context, name string) (Bucket, error)
 	GetCompletedFileForUpdate(ctx context.Context, id uuid.UUID) (File, error)
@@ -200,6 +209,7 @@ type Querier interface {
 	// any more: their chunks are queued with a grace delay (reads that began
 	// before may still stream them) and their rows go now.
 	RetireUnreferencedFiles(ctx context.Context, arg RetireUnreferencedFilesParams) error
+	SetBucketLifecycle(ctx context.Context, arg SetBucketLifecycleParams) (int64, error)
 	SetBucketTags(ctx context.Context, arg SetBucketTagsParams) (int64, error)
 	SetBucketVersioning(ctx context.Context, arg SetBucketVersioningParams) (int64, error)
 	SetObjectMeta(ctx context.Context, arg SetObjectMetaParams) error
@@ -207,6 +217,8 @@ type Querier interface {
 	// Progress pushes the expiry forward: only an upload that stops moving
 	// for a whole session timeout expires, however large it is.
 	TouchUploadSession(ctx context.Context, arg TouchUploadSessionParams) error
+	// One gateway at a time applies lifecycle rules; the others skip the round.
+	TryLifecycleLock(ctx context.Context) (bool, error)
 	// One gateway refreshes at a time; the others skip their turn. The lock is
 	// the transaction's, so a gateway that dies lets go of it.
 	TryStatsRefreshLock(ctx context.Context) (bool, error)

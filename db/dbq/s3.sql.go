@@ -39,6 +39,35 @@ func (q *Queries) BucketVersioningForWrite(ctx context.Context, name string) (st
 	return versioning, err
 }
 
+const bucketsWithLifecycle = `-- name: BucketsWithLifecycle :many
+SELECT name, lifecycle FROM buckets WHERE lifecycle IS NOT NULL ORDER BY name
+`
+
+type BucketsWithLifecycleRow struct {
+	Name      string
+	Lifecycle []byte
+}
+
+func (q *Queries) BucketsWithLifecycle(ctx context.Context) ([]BucketsWithLifecycleRow, error) {
+	rows, err := q.db.Query(ctx, bucketsWithLifecycle)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []BucketsWithLifecycleRow{}
+	for rows.Next() {
+		var i BucketsWithLifecycleRow
+		if err := rows.Scan(&i.Name, &i.Lifecycle); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const claimAbandonedUploads = `-- name: ClaimAbandonedUploads :many
 SELECT id FROM multipart_uploads
 WHERE initiated_at < now() - make_interval(secs => $1::float8)
@@ -185,8 +214,195 @@ func (q *Queries) DemoteLatest(ctx context.Context, arg DemoteLatestParams) erro
 	return err
 }
 
+const expiredDeleteMarkers = `-- name: ExpiredDeleteMarkers :many
+SELECT o.key, o.version_id FROM objects o
+WHERE o.bucket = $1 AND o.is_latest AND o.delete_marker
+  AND o.key >= $2::text AND o.key < $2::text || $3::text
+  AND NOT EXISTS (SELECT 1 FROM objects n WHERE n.bucket = o.bucket AND n.key = o.key AND n.id <> o.id)
+ORDER BY o.key
+LIMIT $4
+`
+
+type ExpiredDeleteMarkersParams struct {
+	Bucket  string
+	Prefix  string
+	Ceiling string
+	MaxRows int32
+}
+
+type ExpiredDeleteMarkersRow struct {
+	Key       string
+	VersionID string
+}
+
+// Delete markers under prefix that are the only version of their key.
+func (q *Queries) ExpiredDeleteMarkers(ctx context.Context, arg ExpiredDeleteMarkersParams) ([]ExpiredDeleteMarkersRow, error) {
+	rows, err := q.db.Query(ctx, expiredDeleteMarkers,
+		arg.Bucket,
+		arg.Prefix,
+		arg.Ceiling,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExpiredDeleteMarkersRow{}
+	for rows.Next() {
+		var i ExpiredDeleteMarkersRow
+		if err := rows.Scan(&i.Key, &i.VersionID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const expiringNoncurrent = `-- name: ExpiringNoncurrent :many
+SELECT o.key, o.version_id FROM objects o
+WHERE o.bucket = $1 AND NOT o.is_latest
+  AND o.key >= $2::text AND o.key < $2::text || $3::text
+  AND (SELECT n.created_at FROM objects n WHERE n.bucket = o.bucket AND n.key = o.key AND n.seq > o.seq
+       ORDER BY n.seq LIMIT 1) < $4::timestamptz
+ORDER BY o.key, o.seq
+LIMIT $5
+`
+
+type ExpiringNoncurrentParams struct {
+	Bucket  string
+	Prefix  string
+	Ceiling string
+	Cutoff  time.Time
+	MaxRows int32
+}
+
+type ExpiringNoncurrentRow struct {
+	Key       string
+	VersionID string
+}
+
+// Versions under prefix that stopped being current (a newer version was
+// written) before the cutoff.
+func (q *Queries) ExpiringNoncurrent(ctx context.Context, arg ExpiringNoncurrentParams) ([]ExpiringNoncurrentRow, error) {
+	rows, err := q.db.Query(ctx, expiringNoncurrent,
+		arg.Bucket,
+		arg.Prefix,
+		arg.Ceiling,
+		arg.Cutoff,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExpiringNoncurrentRow{}
+	for rows.Next() {
+		var i ExpiringNoncurrentRow
+		if err := rows.Scan(&i.Key, &i.VersionID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const expiringObjects = `-- name: ExpiringObjects :many
+SELECT key, meta FROM objects
+WHERE bucket = $1 AND is_latest AND NOT delete_marker
+  AND key >= $2::text AND key < $2::text || $3::text
+  AND created_at < $4::timestamptz
+ORDER BY key
+LIMIT $5
+`
+
+type ExpiringObjectsParams struct {
+	Bucket  string
+	Prefix  string
+	Ceiling string
+	Cutoff  time.Time
+	MaxRows int32
+}
+
+type ExpiringObjectsRow struct {
+	Key  string
+	Meta json.RawMessage
+}
+
+// Current versions under prefix written before the cutoff.
+func (q *Queries) ExpiringObjects(ctx context.Context, arg ExpiringObjectsParams) ([]ExpiringObjectsRow, error) {
+	rows, err := q.db.Query(ctx, expiringObjects,
+		arg.Bucket,
+		arg.Prefix,
+		arg.Ceiling,
+		arg.Cutoff,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExpiringObjectsRow{}
+	for rows.Next() {
+		var i ExpiringObjectsRow
+		if err := rows.Scan(&i.Key, &i.Meta); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const expiringUploads = `-- name: ExpiringUploads :many
+SELECT id FROM multipart_uploads
+WHERE bucket = $1 AND starts_with(key, $2::text)
+  AND initiated_at < $3::timestamptz
+ORDER BY initiated_at
+LIMIT $4
+`
+
+type ExpiringUploadsParams struct {
+	Bucket  string
+	Prefix  string
+	Cutoff  time.Time
+	MaxRows int32
+}
+
+func (q *Queries) ExpiringUploads(ctx context.Context, arg ExpiringUploadsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, expiringUploads,
+		arg.Bucket,
+		arg.Prefix,
+		arg.Cutoff,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getBucket = `-- name: GetBucket :one
-SELECT name, created_at, versioning, tags FROM buckets WHERE name = $1
+SELECT name, created_at, versioning, tags, lifecycle FROM buckets WHERE name = $1
 `
 
 func (q *Queries) GetBucket(ctx context.Context, name string) (Bucket, error) {
@@ -197,6 +413,7 @@ func (q *Queries) GetBucket(ctx context.Context, name string) (Bucket, error) {
 		&i.CreatedAt,
 		&i.Versioning,
 		&i.Tags,
+		&i.Lifecycle,
 	)
 	return i, err
 }
@@ -462,7 +679,7 @@ func (q *Queries) ListBucketUploads(ctx context.Context, bucket string) ([]uuid.
 }
 
 const listBuckets = `-- name: ListBuckets :many
-SELECT name, created_at, versioning, tags FROM buckets ORDER BY name
+SELECT name, created_at, versioning, tags, lifecycle FROM buckets ORDER BY name
 `
 
 func (q *Queries) ListBuckets(ctx context.Context) ([]Bucket, error) {
@@ -479,6 +696,7 @@ func (q *Queries) ListBuckets(ctx context.Context) ([]Bucket, error) {
 			&i.CreatedAt,
 			&i.Versioning,
 			&i.Tags,
+			&i.Lifecycle,
 		); err != nil {
 			return nil, err
 		}
@@ -949,7 +1167,7 @@ func (q *Queries) ListVersionsPage(ctx context.Context, arg ListVersionsPagePara
 }
 
 const lockBucket = `-- name: LockBucket :one
-SELECT name, created_at, versioning, tags FROM buckets WHERE name = $1 FOR UPDATE
+SELECT name, created_at, versioning, tags, lifecycle FROM buckets WHERE name = $1 FOR UPDATE
 `
 
 func (q *Queries) LockBucket(ctx context.Context, name string) (Bucket, error) {
@@ -960,6 +1178,7 @@ func (q *Queries) LockBucket(ctx context.Context, name string) (Bucket, error) {
 		&i.CreatedAt,
 		&i.Versioning,
 		&i.Tags,
+		&i.Lifecycle,
 	)
 	return i, err
 }
@@ -1153,6 +1372,23 @@ func (q *Queries) RetireUnreferencedFiles(ctx context.Context, arg RetireUnrefer
 	return err
 }
 
+const setBucketLifecycle = `-- name: SetBucketLifecycle :execrows
+UPDATE buckets SET lifecycle = $2 WHERE name = $1
+`
+
+type SetBucketLifecycleParams struct {
+	Name      string
+	Lifecycle []byte
+}
+
+func (q *Queries) SetBucketLifecycle(ctx context.Context, arg SetBucketLifecycleParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setBucketLifecycle, arg.Name, arg.Lifecycle)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const setBucketTags = `-- name: SetBucketTags :execrows
 UPDATE buckets SET tags = $2 WHERE name = $1
 `
@@ -1199,4 +1435,16 @@ type SetObjectMetaParams struct {
 func (q *Queries) SetObjectMeta(ctx context.Context, arg SetObjectMetaParams) error {
 	_, err := q.db.Exec(ctx, setObjectMeta, arg.ID, arg.Meta)
 	return err
+}
+
+const tryLifecycleLock = `-- name: TryLifecycleLock :one
+SELECT pg_try_advisory_xact_lock(hashtextextended('sixfold lifecycle', 0))::boolean AS locked
+`
+
+// One gateway at a time applies lifecycle rules; the others skip the round.
+func (q *Queries) TryLifecycleLock(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, tryLifecycleLock)
+	var locked bool
+	err := row.Scan(&locked)
+	return locked, err
 }

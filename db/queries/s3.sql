@@ -237,3 +237,49 @@ WITH gone AS (
     ON CONFLICT (chunk_id) DO NOTHING
 )
 DELETE FROM files WHERE id IN (SELECT id FROM gone);
+
+-- name: SetBucketLifecycle :execrows
+UPDATE buckets SET lifecycle = $2 WHERE name = $1;
+
+-- name: BucketsWithLifecycle :many
+SELECT name, lifecycle FROM buckets WHERE lifecycle IS NOT NULL ORDER BY name;
+
+-- name: TryLifecycleLock :one
+-- One gateway at a time applies lifecycle rules; the others skip the round.
+SELECT pg_try_advisory_xact_lock(hashtextextended('sixfold lifecycle', 0))::boolean AS locked;
+
+-- name: ExpiringObjects :many
+-- Current versions under prefix written before the cutoff.
+SELECT key, meta FROM objects
+WHERE bucket = sqlc.arg(bucket) AND is_latest AND NOT delete_marker
+  AND key >= sqlc.arg(prefix)::text AND key < sqlc.arg(prefix)::text || sqlc.arg(ceiling)::text
+  AND created_at < sqlc.arg(cutoff)::timestamptz
+ORDER BY key
+LIMIT sqlc.arg(max_rows);
+
+-- name: ExpiringNoncurrent :many
+-- Versions under prefix that stopped being current (a newer version was
+-- written) before the cutoff.
+SELECT o.key, o.version_id FROM objects o
+WHERE o.bucket = sqlc.arg(bucket) AND NOT o.is_latest
+  AND o.key >= sqlc.arg(prefix)::text AND o.key < sqlc.arg(prefix)::text || sqlc.arg(ceiling)::text
+  AND (SELECT n.created_at FROM objects n WHERE n.bucket = o.bucket AND n.key = o.key AND n.seq > o.seq
+       ORDER BY n.seq LIMIT 1) < sqlc.arg(cutoff)::timestamptz
+ORDER BY o.key, o.seq
+LIMIT sqlc.arg(max_rows);
+
+-- name: ExpiredDeleteMarkers :many
+-- Delete markers under prefix that are the only version of their key.
+SELECT o.key, o.version_id FROM objects o
+WHERE o.bucket = sqlc.arg(bucket) AND o.is_latest AND o.delete_marker
+  AND o.key >= sqlc.arg(prefix)::text AND o.key < sqlc.arg(prefix)::text || sqlc.arg(ceiling)::text
+  AND NOT EXISTS (SELECT 1 FROM objects n WHERE n.bucket = o.bucket AND n.key = o.key AND n.id <> o.id)
+ORDER BY o.key
+LIMIT sqlc.arg(max_rows);
+
+-- name: ExpiringUploads :many
+SELECT id FROM multipart_uploads
+WHERE bucket = sqlc.arg(bucket) AND starts_with(key, sqlc.arg(prefix)::text)
+  AND initiated_at < sqlc.arg(cutoff)::timestamptz
+ORDER BY initiated_at
+LIMIT sqlc.arg(max_rows);

@@ -80,7 +80,24 @@ func bucketInfo(row dbq.Bucket) s3api.Bucket {
 		out.Tags = map[string]string{}
 		_ = json.Unmarshal(row.Tags, &out.Tags)
 	}
+	if row.Lifecycle != nil {
+		_ = json.Unmarshal(row.Lifecycle, &out.Lifecycle)
+	}
 	return out
+}
+
+// PutBucketLifecycle implements s3api.BucketBackend; ApplyLifecycle
+// carries the rules out.
+func (b *Backend) PutBucketLifecycle(ctx context.Context, bucket string, rules []s3api.LifecycleRule) error {
+	var raw []byte
+	if rules != nil {
+		raw = mustJSON(rules)
+	}
+	n, err := dbq.New(b.pool).SetBucketLifecycle(ctx, dbq.SetBucketLifecycleParams{Name: bucket, Lifecycle: raw})
+	if err == nil && n == 0 {
+		return s3api.ErrNoSuchBucket
+	}
+	return storeError(err)
 }
 
 // DeleteBucket implements s3api.BucketBackend: any version or delete

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"io"
 	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -34,6 +35,7 @@ type bucket struct {
 	created    time.Time
 	versioning string
 	tags       map[string]string
+	lifecycle  []s3api.LifecycleRule
 	// versions holds every version of a key, oldest first; the last one
 	// is the latest (maybe a delete marker). A key with none is absent.
 	versions map[string][]s3api.ObjectInfo
@@ -90,7 +92,8 @@ func (s *Store) HeadBucket(ctx context.Context, name string) (s3api.Bucket, erro
 	if !ok {
 		return s3api.Bucket{}, s3api.ErrNoSuchBucket
 	}
-	return s3api.Bucket{Name: name, CreatedAt: b.created, Versioning: b.versioning, Tags: maps.Clone(b.tags)}, nil
+	return s3api.Bucket{Name: name, CreatedAt: b.created, Versioning: b.versioning, Tags: maps.Clone(b.tags),
+		Lifecycle: slices.Clone(b.lifecycle)}, nil
 }
 
 // PutBucketVersioning implements s3api.BucketBackend.
@@ -105,6 +108,15 @@ func (s *Store) PutBucketVersioning(ctx context.Context, name, status string) er
 func (s *Store) PutBucketTagging(ctx context.Context, name string, tags map[string]string) error {
 	return s.withBucket(ctx, name, func(b *bucket) error {
 		b.tags = maps.Clone(tags)
+		return nil
+	})
+}
+
+// PutBucketLifecycle implements s3api.BucketBackend. The in-memory store
+// keeps the rules but applies none.
+func (s *Store) PutBucketLifecycle(ctx context.Context, name string, rules []s3api.LifecycleRule) error {
+	return s.withBucket(ctx, name, func(b *bucket) error {
+		b.lifecycle = slices.Clone(rules)
 		return nil
 	})
 }

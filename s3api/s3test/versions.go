@@ -354,6 +354,16 @@ func testBucketSettings(t *testing.T, f *fixture) {
 	if b.Versioning != s3api.VersioningSuspended || !reflect.DeepEqual(b.Tags, map[string]string{"team": "s3"}) {
 		t.Errorf("bucket: versioning %q tags %v; want Suspended, team=s3", b.Versioning, b.Tags)
 	}
+	rules := []s3api.LifecycleRule{{ID: "r", Enabled: true, Prefix: "logs/", Tags: map[string]string{"a": "b"},
+		ExpirationDays: 3, NoncurrentDays: 2, AbortUploadDays: 1}}
+	f.noErr("PutBucketLifecycle", f.b.PutBucketLifecycle(f.ctx, "bkt", rules))
+	if b, _ = f.b.HeadBucket(f.ctx, "bkt"); !reflect.DeepEqual(b.Lifecycle, rules) {
+		t.Errorf("lifecycle = %+v; want %+v", b.Lifecycle, rules)
+	}
+	f.noErr("PutBucketLifecycle(nil)", f.b.PutBucketLifecycle(f.ctx, "bkt", nil))
+	if b, _ = f.b.HeadBucket(f.ctx, "bkt"); b.Lifecycle != nil {
+		t.Errorf("after removing the lifecycle: %+v; want nil", b.Lifecycle)
+	}
 	f.noErr("PutBucketTagging(nil)", f.b.PutBucketTagging(f.ctx, "bkt", nil))
 	if b, _ = f.b.HeadBucket(f.ctx, "bkt"); b.Tags != nil {
 		t.Errorf("after removing tags: %v; want nil", b.Tags)

@@ -108,6 +108,11 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Run: func(ctx context.Context) (int, error) {
 			return s3store.ExpireUploads(ctx, cfg.Upload.MultipartMaxAge)
 		},
+	}, objects.CleanupJob{
+		Name: "apply bucket lifecycle rules",
+		Run: func(ctx context.Context) (int, error) {
+			return s3store.ApplyLifecycle(ctx, time.Now())
+		},
 	})
 	s3 := s3api.New(s3api.Options{
 		Backend:         s3store,
