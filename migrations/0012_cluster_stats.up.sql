@@ -19,7 +19,7 @@ SELECT true AS singleton,
        count(*) FILTER (WHERE f.owner = 'files')::bigint                 AS files,
        coalesce(sum(f.size) FILTER (WHERE f.owner = 'files'), 0)::bigint AS files_bytes,
        coalesce(sum(f.size) FILTER (WHERE f.owner = 's3'), 0)::bigint    AS s3_bytes,
-       (SELECT count(*) FROM objects)::bigint                            AS s3_objects,
+       (SELECT count(*) FROM objects WHERE is_latest AND NOT delete_marker)::bigint AS s3_objects,
        (SELECT count(*) FROM buckets)::bigint                            AS s3_buckets,
        now()                                                             AS refreshed_at
 FROM files f

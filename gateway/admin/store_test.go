@@ -310,6 +310,9 @@ func TestViewCountsAsOfTheLastRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.addBlob(t, "files", 600, f.active)
+	// Neither an older version nor a delete marker is an object one can read.
+	f.exec(t, `INSERT INTO objects (id, bucket, key, size, etag, version_id, is_latest) VALUES ($1, 'photos', 'a.jpg', 3, 'e0', 'v0', false)`, uuid.New())
+	f.exec(t, `INSERT INTO objects (id, bucket, key, size, etag, version_id, delete_marker) VALUES ($1, 'photos', 'gone.jpg', 0, '', 'v1', true)`, uuid.New())
 	stale, err := store.Cluster(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -321,8 +324,9 @@ func TestViewCountsAsOfTheLastRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after.Totals.Files != before.Totals.Files+1 || after.Totals.FilesBytes != before.Totals.FilesBytes+600 || !after.StatsAsOf.After(before.StatsAsOf) {
-		t.Fatalf("after a refresh: %+v as of %s; want one more file of 600 bytes, newer", after.Totals, after.StatsAsOf)
+	if after.Totals.Files != before.Totals.Files+1 || after.Totals.FilesBytes != before.Totals.FilesBytes+600 ||
+		after.Totals.S3Objects != 1 || !after.StatsAsOf.After(before.StatsAsOf) {
+		t.Fatalf("after a refresh: %+v as of %s; want one more file of 600 bytes, still one S3 object, newer", after.Totals, after.StatsAsOf)
 	}
 	for _, n := range after.Nodes {
 		if n.ID == f.active && (n.ChunksRecorded != 12 || n.BytesRecorded != 660) {
