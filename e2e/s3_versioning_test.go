@@ -1,11 +1,14 @@
 package e2e_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/minio/minio-go/v7"
@@ -36,6 +40,7 @@ func TestS3Versioning(t *testing.T) {
 		{"MinioGo/Versions", minioVersions},
 		{"AWSCLI/RemoveBucketForce", cliRemoveBucketForce},
 		{"Raw/VersionHeaders", rawVersionHeaders},
+		{"Raw/AuthEdges", rawAuthEdges},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, e) })
 	}
@@ -373,11 +378,42 @@ func goV2CopyShares(t *testing.T, e *s3Env) {
 		UploadId: mp.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}}); err != nil {
 		t.Fatalf("CompleteMultipartUpload of copied parts: %v", err)
 	}
+	// A 1 GiB object of 32 part copies, each a 32 MiB range inside one of
+	// the source's blobs, then a CopyObject of it: neither writes a chunk.
+	big, err := e.s3.CreateMultipartUpload(e.ctx(t), &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("big")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts = nil
+	bigSHA := sha256.New()
+	for i := range int32(32) {
+		off := int64(i%3) * (32 << 20)
+		p, err := e.s3.UploadPartCopy(e.ctx(t), &s3.UploadPartCopyInput{Bucket: aws.String(bucket), Key: aws.String("big"), UploadId: big.UploadId,
+			PartNumber: aws.Int32(i + 1), CopySource: aws.String(bucket + "/src"),
+			CopySourceRange: aws.String(fmt.Sprintf("bytes=%d-%d", off, off+32<<20-1))})
+		if err != nil {
+			t.Fatalf("UploadPartCopy %d: %v", i+1, err)
+		}
+		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(i + 1), ETag: p.CopyPartResult.ETag})
+		bigSHA.Write(data[off : off+32<<20])
+	}
+	if _, err := e.s3.CompleteMultipartUpload(e.ctx(t), &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("big"),
+		UploadId: big.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}}); err != nil {
+		t.Fatalf("CompleteMultipartUpload of 32 copied parts: %v", err)
+	}
+	start = time.Now()
+	if _, err := e.s3.CopyObject(e.ctx(t), &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("big-copy"),
+		CopySource: aws.String(bucket + "/big")}); err != nil {
+		t.Fatalf("CopyObject of 1 GiB: %v", err)
+	}
+	t.Logf("CopyObject of 1 GiB (32 parts) took %v", time.Since(start))
 	if after := countChunks(); after != before {
 		t.Errorf("chunks: %d before the copies, %d after; want none written", before, after)
 	}
-	if _, err := e.s3.DeleteObject(e.ctx(t), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("src")}); err != nil {
-		t.Fatal(err)
+	for _, key := range []string{"src", "big"} {
+		if _, err := e.s3.DeleteObject(e.ctx(t), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	sha, n, out := e.getSHA(t, bucket, "copy")
 	if sha != shaHex(data) || n != size || aws.ToString(out.ContentType) != "app/x" || aws.ToString(out.ETag) != aws.ToString(cp.CopyObjectResult.ETag) {
@@ -385,6 +421,9 @@ func goV2CopyShares(t *testing.T, e *s3Env) {
 	}
 	if got := e.getBytes(t, bucket, "ranges"); !bytes.Equal(got, want) {
 		t.Errorf("object of copied ranges: %d bytes, differ from the %d expected", len(got), len(want))
+	}
+	if sha, n, _ := e.getSHA(t, bucket, "big-copy"); sha != hex.EncodeToString(bigSHA.Sum(nil)) || n != 1<<30 {
+		t.Errorf("1 GiB copy after deleting its source and the source's source: %d bytes sha %s; want 1 GiB %x", n, sha, bigSHA.Sum(nil))
 	}
 }
 
@@ -548,4 +587,64 @@ func goV2Lifecycle(t *testing.T, e *s3Env) {
 	if s3Code(err) != "NoSuchLifecycleConfiguration" {
 		t.Errorf("after DeleteBucketLifecycle: %v; want NoSuchLifecycleConfiguration", err)
 	}
+}
+
+// rawAuthEdges checks what S3 answers at the edges of authentication, on
+// the wire: presigned X-Amz-Expires of 0, negative or over a week is
+// AuthorizationQueryParametersError, an expired URL AccessDenied, a
+// request without (or with an empty) Authorization AccessDenied, and a
+// PUT with neither Content-Length nor chunked framing 411.
+func rawAuthEdges(t *testing.T, e *s3Env) {
+	bucket := e.bucket(t, "auth")
+	e.put(t, bucket, "k", strings.NewReader("x"))
+	presign := func(expires string, at time.Time) rawResponse {
+		req, err := http.NewRequestWithContext(e.ctx(t), http.MethodGet, e.url+"/"+bucket+"/k?X-Amz-Expires="+expires, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, signed, err := v4.NewSigner().PresignHTTP(req.Context(), aws.Credentials{AccessKeyID: e.key, SecretAccessKey: e.secret},
+			req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doPresigned(t, e, http.MethodGet, u, signed, nil)
+	}
+	if r := presign("60", time.Now()); r.StatusCode != 200 || string(r.Body) != "x" {
+		t.Fatalf("a valid presigned GET: %d %s", r.StatusCode, r.Body)
+	}
+	for _, exp := range []string{"0", "-1", "604801"} {
+		wantS3Error(t, presign(exp, time.Now()), http.StatusForbidden, "AuthorizationQueryParametersError")
+	}
+	wantS3Error(t, presign("1", time.Now().Add(-time.Minute)), http.StatusForbidden, "AccessDenied")
+	for _, auth := range []string{"", " "} {
+		req, _ := http.NewRequestWithContext(e.ctx(t), http.MethodGet, e.url+"/"+bucket+"/k", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		wantS3Error(t, e.exchange(t, req), http.StatusForbidden, "AccessDenied")
+	}
+	// net/http always frames a PUT, so this one is written by hand.
+	req := e.signed(t, rawReq{method: http.MethodPut, path: bucket + "/unframed"})
+	conn, err := net.Dial("tcp", req.URL.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var head strings.Builder
+	fmt.Fprintf(&head, "PUT %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", req.URL.RequestURI(), req.URL.Host)
+	for name, values := range req.Header {
+		for _, v := range values {
+			fmt.Fprintf(&head, "%s: %s\r\n", name, v)
+		}
+	}
+	head.WriteString("\r\n")
+	if _, err := io.WriteString(conn, head.String()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	wantS3Error(t, rawResponse{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}, http.StatusLengthRequired, "MissingContentLength")
 }

@@ -12,6 +12,7 @@ import (
 const (
 	codeAccessDenied            = "AccessDenied"
 	codeACLNotSupported         = "AccessControlListNotSupported"
+	codeAuthQueryParams         = "AuthorizationQueryParametersError"
 	codeIllegalVersioning       = "IllegalVersioningConfigurationException"
 	codeInvalidTag              = "InvalidTag"
 	codeMethodNotAllowed        = "MethodNotAllowed"
@@ -61,8 +62,10 @@ type errorSpec struct {
 
 // errorTable gives every code its status and default message.
 var errorTable = map[string]errorSpec{
-	codeAccessDenied:            {http.StatusForbidden, "Access Denied"},
-	codeACLNotSupported:         {http.StatusBadRequest, "The bucket does not allow ACLs: every bucket and object is private to the store's owner."},
+	codeAccessDenied:    {http.StatusForbidden, "Access Denied"},
+	codeACLNotSupported: {http.StatusBadRequest, "The bucket does not allow ACLs: every bucket and object is private to the store's owner."},
+	// S3 answers a presigned URL's bad X-Amz-* parameters with 403.
+	codeAuthQueryParams:         {http.StatusForbidden, "Error parsing the X-Amz-Credential parameter."},
 	codeIllegalVersioning:       {http.StatusBadRequest, "The versioning configuration specified in the request is invalid."},
 	codeInvalidTag:              {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	codeMethodNotAllowed:        {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
