@@ -6,10 +6,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -39,6 +41,7 @@ func TestS3Versioning(t *testing.T) {
 		{"GoV2/Lifecycle", goV2Lifecycle},
 		{"MinioGo/Versions", minioVersions},
 		{"AWSCLI/RemoveBucketForce", cliRemoveBucketForce},
+		{"AWSCLI/Versions", cliVersions},
 		{"Raw/VersionHeaders", rawVersionHeaders},
 		{"Raw/AuthEdges", rawAuthEdges},
 	} {
@@ -647,4 +650,65 @@ func rawAuthEdges(t *testing.T, e *s3Env) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	wantS3Error(t, rawResponse{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}, http.StatusLengthRequired, "MissingContentLength")
+}
+
+// cliVersions is the versioned round trip through boto3 (the aws CLI):
+// two versions, listing, a read of the older one, a delete marker and the
+// restore by deleting it.
+func cliVersions(t *testing.T, e *s3Env) {
+	cli := newAWSCLI(t, e)
+	bucket := e.bucket(t, "cliv")
+	cli.must(t, "s3api", "put-bucket-versioning", "--bucket", bucket, "--versioning-configuration", "Status=Enabled")
+	if out := cli.must(t, "s3api", "get-bucket-versioning", "--bucket", bucket); !strings.Contains(out, `"Enabled"`) {
+		t.Fatalf("get-bucket-versioning = %s; want Enabled", out)
+	}
+	dir := t.TempDir()
+	var versions []string
+	for i, body := range []string{"first body", "second, longer body"} {
+		src := fmt.Sprintf("%s/v%d", dir, i)
+		if err := os.WriteFile(src, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var put struct{ VersionId string }
+		if err := json.Unmarshal([]byte(cli.must(t, "s3api", "put-object", "--bucket", bucket, "--key", "doc", "--body", src)), &put); err != nil || put.VersionId == "" {
+			t.Fatalf("put-object: %v, version %q", err, put.VersionId)
+		}
+		versions = append(versions, put.VersionId)
+	}
+	var list struct {
+		Versions []struct {
+			VersionId string
+			IsLatest  bool
+		}
+		DeleteMarkers []struct{ VersionId string }
+	}
+	listVersions := func() {
+		list.Versions, list.DeleteMarkers = nil, nil
+		if err := json.Unmarshal([]byte(cli.must(t, "s3api", "list-object-versions", "--bucket", bucket)), &list); err != nil {
+			t.Fatal(err)
+		}
+	}
+	listVersions()
+	if len(list.Versions) != 2 || list.Versions[0].VersionId != versions[1] || !list.Versions[0].IsLatest {
+		t.Fatalf("list-object-versions = %+v; want %v newest first", list, versions)
+	}
+	down := dir + "/down"
+	cli.must(t, "s3api", "get-object", "--bucket", bucket, "--key", "doc", "--version-id", versions[0], down)
+	if got, _ := os.ReadFile(down); string(got) != "first body" {
+		t.Errorf("get-object --version-id (first) = %q", got)
+	}
+	cli.must(t, "s3", "rm", "s3://"+bucket+"/doc")
+	if _, err := cli.run(t.Context(), "s3api", "head-object", "--bucket", bucket, "--key", "doc"); err == nil {
+		t.Errorf("head-object behind a delete marker succeeded")
+	}
+	listVersions()
+	if len(list.DeleteMarkers) != 1 {
+		t.Fatalf("after aws s3 rm: %+v; want one delete marker", list)
+	}
+	cli.must(t, "s3api", "delete-object", "--bucket", bucket, "--key", "doc", "--version-id", list.DeleteMarkers[0].VersionId)
+	cli.must(t, "s3", "cp", "s3://"+bucket+"/doc", down)
+	if got, _ := os.ReadFile(down); string(got) != "second, longer body" {
+		t.Errorf("after removing the marker = %q; want the second version", got)
+	}
+	e.emptyVersioned(t, bucket)
 }
