@@ -44,6 +44,7 @@ func TestS3Versioning(t *testing.T) {
 		{"AWSCLI/Versions", cliVersions},
 		{"Raw/VersionHeaders", rawVersionHeaders},
 		{"Raw/AuthEdges", rawAuthEdges},
+		{"Raw/ListingEdges", rawListingEdges},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, e) })
 	}
@@ -711,4 +712,34 @@ func cliVersions(t *testing.T, e *s3Env) {
 		t.Errorf("after removing the marker = %q; want the second version", got)
 	}
 	e.emptyVersioned(t, bucket)
+}
+
+// rawListingEdges checks listing documents on the wire: a key with control
+// characters comes back as character references, or percent-encoded with
+// encoding-type=url, never altered; ListObjects (v1) names each object's
+// Owner, ListObjectsV2 only with fetch-owner=true; an empty
+// continuation-token is echoed.
+func rawListingEdges(t *testing.T, e *s3Env) {
+	bucket := e.bucket(t, "ctl")
+	e.put(t, bucket, "ctl\x01key\ttab", strings.NewReader("x"))
+	get := func(query string) string {
+		t.Helper()
+		r := e.exchange(t, e.signed(t, rawReq{method: http.MethodGet, path: bucket + "?" + query}))
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("GET ?%s: %d %s", query, r.StatusCode, r.Body)
+		}
+		return string(r.Body)
+	}
+	if body := get("list-type=2"); !strings.Contains(body, "<Key>ctl&#x1;key&#x9;tab</Key>") || strings.Contains(body, "<Owner>") {
+		t.Errorf("ListObjectsV2: %s; want the key with character references and no Owner", body)
+	}
+	if body := get("list-type=2&encoding-type=url&fetch-owner=true"); !strings.Contains(body, "<Key>ctl%01key%09tab</Key>") || !strings.Contains(body, "<Owner><ID>") {
+		t.Errorf("ListObjectsV2 encoding-type=url fetch-owner=true: %s; want the key percent-encoded and an Owner", body)
+	}
+	if body := get("list-type=2&continuation-token="); !strings.Contains(body, "<ContinuationToken></ContinuationToken>") || !strings.Contains(body, "ctl&#x1;key") {
+		t.Errorf("ListObjectsV2 with an empty continuation-token: %s; want it echoed and the listing whole", body)
+	}
+	if body := get("marker="); !strings.Contains(body, "<Owner><ID>") {
+		t.Errorf("ListObjects (v1): %s; want an Owner per object", body)
+	}
 }
