@@ -259,6 +259,10 @@ func (c *Cluster) conn(address string) (*grpc.ClientConn, error) {
 		grpc.WithInitialWindowSize(4<<20),
 		grpc.WithInitialConnWindowSize(16<<20),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(8<<20)),
+		// Shards move in 1 MiB messages: 32 KiB socket buffers (gRPC's
+		// default) cost a read or write syscall per 32 KiB.
+		grpc.WithReadBufferSize(256<<10),
+		grpc.WithWriteBufferSize(256<<10),
 		// A node that vanishes without closing its connections (power
 		// loss, a partition, SIGSTOP) is noticed within Time+Timeout.
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}),

@@ -186,6 +186,13 @@ type Config struct {
 		Level string `yaml:"level"`
 	} `yaml:"log"`
 
+	Debug struct {
+		// PprofAddr, when set, serves Go's profiler (/debug/pprof/) on
+		// its own listener, so it is never reachable through the public
+		// port; keep it on loopback. Default off. Env PPROF_ADDR.
+		PprofAddr string `yaml:"pprof_addr"`
+	} `yaml:"debug"`
+
 	RateLimit RateLimit `yaml:"rate_limit"`
 
 	// Warnings are what Load accepted but does not use as written (a key
@@ -309,6 +316,7 @@ func (c *Config) applyEnv() error {
 		"SIXFOLD_ROOT_PASSWORD": &c.Auth.RootPassword,
 		"SPOOL_DIR":             &c.Upload.SpoolDir,
 		"LOG_LEVEL":             &c.Log.Level,
+		"PPROF_ADDR":            &c.Debug.PprofAddr,
 		"S3_REGION":             &c.S3.Region,
 		"S3_DOMAIN":             &c.S3.Domain,
 	}

@@ -169,6 +169,28 @@ func (r *piecesReader) Read(p []byte) (int, error) {
 	}
 }
 
+// WriteTo copies piece after piece into w, each through its own WriteTo
+// where it has one.
+func (r *piecesReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if r.cur == nil {
+			if len(r.pieces) == 0 {
+				return total, nil
+			}
+			r.cur = r.s.openPiece(r.ctx, r.pieces[0])
+			r.pieces = r.pieces[1:]
+		}
+		n, err := io.Copy(w, r.cur)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		r.cur.Close()
+		r.cur = nil
+	}
+}
+
 func (r *piecesReader) Close() error {
 	r.cancel()
 	if r.cur != nil {

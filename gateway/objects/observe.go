@@ -69,6 +69,16 @@ func (r *observedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteTo keeps the reader under it free to write straight into w.
+func (r *observedReader) WriteTo(w io.Writer) (int64, error) {
+	n, err := io.Copy(w, r.ReadCloser)
+	r.left -= n
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return n, err
+}
+
 func (r *observedReader) Close() error {
 	r.once.Do(func() { r.obs.DownloadFinished(r.outcome()) })
 	return r.ReadCloser.Close()

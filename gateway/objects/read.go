@@ -412,6 +412,33 @@ func (r *stripedReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// WriteTo hands each stripe's wanted bytes to w as they are, so a copy to
+// a response writes whole blocks instead of going through io.Copy's
+// 32 KiB buffer: one memmove and most write syscalls fewer per byte.
+func (r *stripedReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		for len(r.pending) > 0 {
+			n, err := w.Write(r.pending[0])
+			total += int64(n)
+			r.pending[0] = r.pending[0][n:]
+			if len(r.pending[0]) == 0 {
+				r.pending = r.pending[1:]
+			}
+			if err != nil {
+				return total, err
+			}
+		}
+		if r.err != nil {
+			return total, r.err
+		}
+		if r.next >= r.end {
+			return total, nil
+		}
+		r.err = r.loadStripe()
+	}
+}
+
 // loadStripe fetches the blocks holding the stripe of r.next and queues
 // the wanted bytes of that stripe.
 func (r *stripedReader) loadStripe() error {

@@ -154,6 +154,11 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		// themselves to 8 KiB with its own error.
 		MaxHeaderBytes: 16 << 10,
 	}
+	if cfg.Debug.PprofAddr != "" {
+		if err := servePprof(cfg.Debug.PprofAddr, log); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return err

@@ -47,7 +47,7 @@ func TestWriteTimeoutIsPerWrite(t *testing.T) {
 	}
 
 	// One write far larger than the socket buffers, taken by a client
-	// slower than the timeout allows for the whole of it: each 64 KiB step
+	// slower than the timeout allows for the whole of it: each 256 KiB step
 	// gets its own deadline, so it completes.
 	slow := make([]byte, 2<<20)
 	go func() {
