@@ -21,6 +21,7 @@ import (
 	"sixfold/db/dbq"
 	"sixfold/gateway/placement"
 	"sixfold/gateway/reqid"
+	"sixfold/proto/shardcodec"
 	"sixfold/proto/storagepb"
 )
 
@@ -258,7 +259,9 @@ func (c *Cluster) conn(address string) (*grpc.ClientConn, error) {
 		// can pin in gRPC buffers bounded.
 		grpc.WithInitialWindowSize(4<<20),
 		grpc.WithInitialConnWindowSize(16<<20),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(8<<20)),
+		// shardcodec reads shard data out of the frames once, into pooled
+		// buffers (see objects' recvReader, which hands them back).
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(8<<20), grpc.ForceCodecV2(shardcodec.Codec{})),
 		// Shards move in 1 MiB messages: 32 KiB socket buffers (gRPC's
 		// default) cost a read or write syscall per 32 KiB.
 		grpc.WithReadBufferSize(256<<10),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sixfold/gateway/erasure"
+	"sixfold/proto/shardcodec"
 	"sixfold/proto/storagepb"
 )
 
@@ -353,19 +354,24 @@ func (s *Service) readError(ctx context.Context, c Chunk, err error) error {
 	return s.nodeError(ctx, c.ServerAddress, err)
 }
 
-// recvReader is a GetChunk stream as an io.Reader.
+// recvReader is a GetChunk stream as an io.Reader. Each message's data is
+// handed back to shardcodec once copied out.
 type recvReader struct {
 	stream storagepb.StorageService_GetChunkClient
-	rest   []byte
+	msg    []byte // the current message's data
+	rest   []byte // its bytes not yet read
 }
 
 func (r *recvReader) Read(p []byte) (int, error) {
 	for len(r.rest) == 0 {
+		shardcodec.Release(r.msg)
+		r.msg = nil
 		msg, err := r.stream.Recv()
 		if err != nil {
 			return 0, err
 		}
-		r.rest = msg.GetData()
+		r.msg = msg.GetData()
+		r.rest = r.msg
 	}
 	n := copy(p, r.rest)
 	r.rest = r.rest[n:]

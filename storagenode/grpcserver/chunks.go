@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"sixfold/proto/shardcodec"
 	"sixfold/proto/storagepb"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/internal/bufpool"
@@ -62,13 +63,17 @@ func storeDigest(d storagepb.Digest) (chunkstore.Digest, bool) {
 
 // recvReader turns the data of a PutChunk stream into an io.Reader. It holds
 // at most one message; io.EOF means the client closed its side cleanly.
+// Each message's data goes back to shardcodec's pool once copied out.
 type recvReader struct {
 	stream  storagepb.StorageService_PutChunkServer
-	pending []byte
+	msg     []byte // the current message's data
+	pending []byte // its bytes not yet read
 }
 
 func (r *recvReader) Read(p []byte) (int, error) {
 	for len(r.pending) == 0 {
+		shardcodec.Release(r.msg)
+		r.msg = nil
 		msg, err := r.stream.Recv()
 		if err != nil {
 			return 0, err
@@ -76,7 +81,8 @@ func (r *recvReader) Read(p []byte) (int, error) {
 		if msg.GetHeader() != nil {
 			return 0, status.Error(codes.InvalidArgument, "PutChunk header repeated after the first message")
 		}
-		r.pending = msg.GetData()
+		r.msg = msg.GetData()
+		r.pending = r.msg
 	}
 	n := copy(p, r.pending)
 	r.pending = r.pending[n:]

@@ -17,6 +17,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 
+	"sixfold/proto/shardcodec"
 	"sixfold/proto/storagepb"
 	"sixfold/storagenode/chunkstore"
 )
@@ -99,6 +100,9 @@ func New(store ChunkStore, log zerolog.Logger, opts ...Option) *Service {
 func NewServer(s *Service, extra ...grpc.ServerOption) *grpc.Server {
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
+		// shardcodec reads shard data out of the frames once, into pooled
+		// buffers (see recvReader, which hands them back).
+		grpc.ForceServerCodecV2(shardcodec.Codec{}),
 		// A shard upload is one stream of 1 MiB messages: a fixed 4 MiB
 		// window keeps it from waiting on window updates (the default
 		// starts at 64 KiB and grows by estimate), and 256 KiB socket

@@ -1,0 +1,220 @@
+// Package shardcodec is gRPC's protobuf codec with one difference, on the
+// receive side of the two messages that carry shard bytes
+// (GetChunkResponse and PutChunkRequest): their data field is copied once,
+// from the received frames straight into a pooled buffer. gRPC's own codec
+// first gathers the frames into one buffer and protobuf then copies the
+// field again into a fresh allocation, so every byte a node stores or a
+// gateway serves was copied twice and allocated once more than it needs.
+//
+// Both ends install it (grpc.ForceCodecV2 on the gateway's connections,
+// grpc.ForceServerCodecV2 on the node's server); the bytes on the wire are
+// plain protobuf, so either end may run without it.
+package shardcodec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"google.golang.org/grpc/encoding"
+	grpcproto "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	"sixfold/proto/storagepb"
+)
+
+// Codec implements encoding.CodecV2.
+type Codec struct{}
+
+var _ encoding.CodecV2 = Codec{}
+
+// Name is gRPC's proto codec's: the content-subtype stays what peers expect.
+func (Codec) Name() string { return grpcproto.Name }
+
+// Marshal is gRPC's proto codec's.
+func (Codec) Marshal(v any) (mem.BufferSlice, error) {
+	return encoding.GetCodecV2(grpcproto.Name).Marshal(v)
+}
+
+// Unmarshal decodes v from data; see the package comment.
+func (Codec) Unmarshal(data mem.BufferSlice, v any) error {
+	switch m := v.(type) {
+	case *storagepb.GetChunkResponse:
+		payload, err := decode(data, 1, m)
+		m.Data = payload
+		return err
+	case *storagepb.PutChunkRequest:
+		payload, err := decode(data, 2, m)
+		m.Data = payload
+		return err
+	}
+	return encoding.GetCodecV2(grpcproto.Name).Unmarshal(data, v)
+}
+
+// maxGroupDepth bounds the nesting of groups in unknown fields.
+const maxGroupDepth = 100
+
+// decode reads the message in data: the bytes field numbered dataField is
+// returned in a pooled buffer (nil when absent), and every other field is
+// gathered and unmarshalled into m by protobuf itself.
+func decode(data mem.BufferSlice, dataField protowire.Number, m proto.Message) ([]byte, error) {
+	r := data.Reader()
+	defer r.Close()
+	var payload, rest []byte
+	for r.Remaining() > 0 {
+		tag, rawTag, err := readVarint(r)
+		if err != nil {
+			Release(payload)
+			return nil, err
+		}
+		num, typ := protowire.DecodeTag(tag)
+		if num == dataField && typ == protowire.BytesType {
+			n, _, err := length(r)
+			if err != nil {
+				Release(payload)
+				return nil, err
+			}
+			Release(payload) // a repeated field: the last one wins
+			payload = get(n)
+			if _, err := io.ReadFull(r, payload); err != nil {
+				return nil, fmt.Errorf("shardcodec: data field: %w", err)
+			}
+			continue
+		}
+		rest = append(rest, rawTag...)
+		if rest, err = appendValue(rest, r, num, typ, 0); err != nil {
+			Release(payload)
+			return nil, err
+		}
+	}
+	if err := proto.Unmarshal(rest, m); err != nil {
+		Release(payload)
+		return nil, err
+	}
+	return payload, nil
+}
+
+// readVarint reads a varint and returns it with its bytes as sent: an
+// unknown field must reach protobuf byte for byte, even a non-minimal
+// encoding.
+func readVarint(r *mem.Reader) (uint64, []byte, error) {
+	var raw [binary.MaxVarintLen64]byte
+	for i := range raw {
+		c, err := r.ReadByte()
+		if err != nil {
+			return 0, nil, fmt.Errorf("shardcodec: varint: %w", io.ErrUnexpectedEOF)
+		}
+		raw[i] = c
+		if c < 0x80 {
+			v, n := protowire.ConsumeVarint(raw[:i+1])
+			if n < 0 {
+				return 0, nil, fmt.Errorf("shardcodec: varint: %w", protowire.ParseError(n))
+			}
+			return v, raw[:i+1], nil
+		}
+	}
+	return 0, nil, errors.New("shardcodec: varint overflows 64 bits")
+}
+
+// length reads a length prefix no larger than what is left to read.
+func length(r *mem.Reader) (int, []byte, error) {
+	n, raw, err := readVarint(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if n > uint64(r.Remaining()) {
+		return 0, nil, fmt.Errorf("shardcodec: length %d beyond the %d bytes left: %w", n, r.Remaining(), io.ErrUnexpectedEOF)
+	}
+	return int(n), raw, nil
+}
+
+// appendValue copies the value of field num, of wire type typ, from r onto
+// b as sent.
+func appendValue(b []byte, r *mem.Reader, num protowire.Number, typ protowire.Type, depth int) ([]byte, error) {
+	switch typ {
+	case protowire.VarintType:
+		_, raw, err := readVarint(r)
+		return append(b, raw...), err
+	case protowire.Fixed32Type:
+		return appendN(b, r, 4)
+	case protowire.Fixed64Type:
+		return appendN(b, r, 8)
+	case protowire.BytesType:
+		n, raw, err := length(r)
+		if err != nil {
+			return b, err
+		}
+		return appendN(append(b, raw...), r, n)
+	case protowire.StartGroupType:
+		return appendGroup(b, r, num, depth)
+	}
+	return b, fmt.Errorf("shardcodec: wire type %d", typ)
+}
+
+// appendGroup copies the fields of group num (a long-deprecated encoding
+// that protobuf still keeps as an unknown field) up to its end tag.
+func appendGroup(b []byte, r *mem.Reader, num protowire.Number, depth int) ([]byte, error) {
+	if depth >= maxGroupDepth {
+		return b, errors.New("shardcodec: groups nested too deep")
+	}
+	for {
+		tag, raw, err := readVarint(r)
+		if err != nil {
+			return b, err
+		}
+		b = append(b, raw...)
+		inner, typ := protowire.DecodeTag(tag)
+		if typ == protowire.EndGroupType {
+			if inner != num {
+				return b, fmt.Errorf("shardcodec: group %d ended by %d", num, inner)
+			}
+			return b, nil
+		}
+		if b, err = appendValue(b, r, inner, typ, depth+1); err != nil {
+			return b, err
+		}
+	}
+}
+
+func appendN(b []byte, r *mem.Reader, n int) ([]byte, error) {
+	start := len(b)
+	b = append(b, make([]byte, n)...)
+	if _, err := io.ReadFull(r, b[start:]); err != nil {
+		return b, fmt.Errorf("shardcodec: field value: %w", err)
+	}
+	return b, nil
+}
+
+// Buffers are pooled from minPooled bytes (a shard block is 1 MiB) up to
+// maxPooled; others are left to the garbage collector.
+const (
+	minPooled = 64 << 10
+	maxPooled = 8 << 20
+)
+
+var pool sync.Pool // of *[]byte
+
+func get(n int) []byte {
+	if n < minPooled || n > maxPooled {
+		return make([]byte, n)
+	}
+	if p, ok := pool.Get().(*[]byte); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]byte, n, max(n, 1<<20+64<<10))
+}
+
+// Release hands back the data of a message this codec decoded, once the
+// caller is done with it; using it afterwards is a bug. Releasing is
+// optional (an unreleased buffer is garbage collected), and nil is fine.
+func Release(b []byte) {
+	if cap(b) < minPooled || cap(b) > maxPooled {
+		return
+	}
+	b = b[:0]
+	pool.Put(&b)
+}

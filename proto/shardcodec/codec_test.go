@@ -1,0 +1,132 @@
+package shardcodec
+
+import (
+	"bytes"
+	"testing"
+
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	"sixfold/proto/storagepb"
+)
+
+// split cuts b into a BufferSlice of pieces of at most size bytes, as
+// HTTP/2 frames deliver a message.
+func split(b []byte, size int) mem.BufferSlice {
+	var s mem.BufferSlice
+	for len(b) > 0 {
+		n := min(size, len(b))
+		s = append(s, mem.SliceBuffer(bytes.Clone(b[:n])))
+		b = b[n:]
+	}
+	return s
+}
+
+func TestDecodesWhatProtobufDecodes(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), 70_000) // pooled size
+	withUnknown := protowire.AppendTag(nil, 9, protowire.BytesType)
+	withUnknown = protowire.AppendBytes(withUnknown, []byte("future field"))
+	msgs := []proto.Message{
+		&storagepb.GetChunkResponse{},
+		&storagepb.GetChunkResponse{Data: []byte("x")},
+		&storagepb.GetChunkResponse{Data: big},
+		&storagepb.PutChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: "c-1", ExpectedSize: -1, Digest: storagepb.Digest_DIGEST_CRC32C}},
+		&storagepb.PutChunkRequest{Data: big},
+		&storagepb.PutChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: "c-2", ExpectedSize: 5}, Data: []byte("hello")},
+	}
+	for _, want := range msgs {
+		wire, err := proto.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wire = append(wire, withUnknown...)
+		for _, size := range []int{1, 3, 7, 4096, 16384, len(wire) + 1} {
+			got := want.ProtoReflect().New().Interface()
+			if err := (Codec{}).Unmarshal(split(wire, size), got); err != nil {
+				t.Fatalf("%T in pieces of %d: %v", want, size, err)
+			}
+			ref := want.ProtoReflect().New().Interface()
+			if err := proto.Unmarshal(wire, ref); err != nil {
+				t.Fatal(err)
+			}
+			if !proto.Equal(got, ref) || !bytes.Equal(got.ProtoReflect().GetUnknown(), ref.ProtoReflect().GetUnknown()) {
+				t.Fatalf("%T in pieces of %d: decoded %v; protobuf decodes %v", want, size, short(got), short(ref))
+			}
+		}
+	}
+}
+
+func TestLastDataFieldWins(t *testing.T) {
+	wire := protowire.AppendTag(nil, 1, protowire.BytesType)
+	wire = protowire.AppendBytes(wire, []byte("first"))
+	wire = protowire.AppendTag(wire, 1, protowire.BytesType)
+	wire = protowire.AppendBytes(wire, []byte("second"))
+	var m storagepb.GetChunkResponse
+	if err := (Codec{}).Unmarshal(split(wire, 4), &m); err != nil || string(m.Data) != "second" {
+		t.Fatalf("Unmarshal = %q, %v; want the last occurrence, as protobuf does", m.Data, err)
+	}
+}
+
+func TestRefusesWhatProtobufRefuses(t *testing.T) {
+	good, _ := proto.Marshal(&storagepb.PutChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: "c"}, Data: []byte("abc")})
+	for name, wire := range map[string][]byte{
+		"truncated data":      good[:len(good)-1],
+		"length past the end": {0x12, 0x7f, 'a'},
+		"truncated tag":       {0x80},
+		"bad utf-8 in header": append(protowire.AppendBytes([]byte{0x0a}, protowire.AppendBytes([]byte{0x0a}, []byte{0xff, 0xfe})), 0x12, 0x00),
+		"field number zero":   {0x02, 0x00},
+	} {
+		var m storagepb.PutChunkRequest
+		if err := (Codec{}).Unmarshal(split(wire, 2), &m); err == nil {
+			t.Errorf("%s: decoded %v; want an error", name, short(&m))
+		}
+		if err := proto.Unmarshal(wire, &storagepb.PutChunkRequest{}); err == nil {
+			t.Errorf("%s: protobuf accepts it, so the codec must too", name)
+		}
+	}
+}
+
+// Other messages go through gRPC's own codec unchanged.
+func TestOtherMessagesUseTheProtoCodec(t *testing.T) {
+	want := &storagepb.PutChunkResponse{ChunkId: "c", Size: 42, Crc32C: 0x0a1b2c3d}
+	data, err := (Codec{}).Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got storagepb.PutChunkResponse
+	if err := (Codec{}).Unmarshal(data, &got); err != nil || !proto.Equal(&got, want) {
+		t.Fatalf("round trip = %v, %v; want %v", &got, err, want)
+	}
+}
+
+func FuzzDecodeAgreesWithProtobuf(f *testing.F) {
+	seed, _ := proto.Marshal(&storagepb.PutChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: "c", ExpectedSize: 3}, Data: []byte("abc")})
+	f.Add(seed, 3)
+	f.Add([]byte{0x0a, 0x01, 'x'}, 1)
+	f.Fuzz(func(t *testing.T, wire []byte, size int) {
+		size = max(1, size%64)
+		for _, mk := range []func() proto.Message{
+			func() proto.Message { return &storagepb.GetChunkResponse{} },
+			func() proto.Message { return &storagepb.PutChunkRequest{} },
+		} {
+			got, ref := mk(), mk()
+			gotErr := (Codec{}).Unmarshal(split(wire, size), got)
+			refErr := proto.Unmarshal(wire, ref)
+			if (gotErr == nil) != (refErr == nil) {
+				t.Fatalf("%x: codec error %v, protobuf error %v", wire, gotErr, refErr)
+			}
+			if gotErr == nil && !proto.Equal(got, ref) {
+				t.Fatalf("%x: codec %v, protobuf %v", wire, short(got), short(ref))
+			}
+		}
+	})
+}
+
+func short(m proto.Message) string {
+	s := m.(interface{ String() string }).String()
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
