@@ -189,32 +189,37 @@ func appendN(b []byte, r *mem.Reader, n int) ([]byte, error) {
 	return b, nil
 }
 
-// Buffers are pooled from minPooled bytes (a shard block is 1 MiB) up to
-// maxPooled; others are left to the garbage collector.
+// Buffers are pooled by size in steps of poolStep, from minPooled bytes up
+// to maxPooled (a shard block is 1 MiB, a short stripe's far less); others
+// are left to the garbage collector. A step of its own for every size a
+// message can have keeps a pool from handing out (and the allocator from
+// zeroing) a megabyte for a 170 KiB message.
 const (
-	minPooled = 64 << 10
-	maxPooled = 8 << 20
+	poolStep  = 64 << 10
+	minPooled = poolStep
+	maxPooled = 4 << 20
 )
 
-var pool sync.Pool // of *[]byte
+var pools [maxPooled / poolStep]sync.Pool // of *[]byte; pools[i] holds caps of (i+1) steps
 
 func get(n int) []byte {
 	if n < minPooled || n > maxPooled {
 		return make([]byte, n)
 	}
-	if p, ok := pool.Get().(*[]byte); ok && cap(*p) >= n {
+	class := (n+poolStep-1)/poolStep - 1
+	if p, ok := pools[class].Get().(*[]byte); ok {
 		return (*p)[:n]
 	}
-	return make([]byte, n, max(n, 1<<20+64<<10))
+	return make([]byte, n, (class+1)*poolStep)
 }
 
 // Release hands back the data of a message this codec decoded, once the
 // caller is done with it; using it afterwards is a bug. Releasing is
 // optional (an unreleased buffer is garbage collected), and nil is fine.
 func Release(b []byte) {
-	if cap(b) < minPooled || cap(b) > maxPooled {
+	if cap(b) < minPooled || cap(b) > maxPooled || cap(b)%poolStep != 0 {
 		return
 	}
 	b = b[:0]
-	pool.Put(&b)
+	pools[cap(b)/poolStep-1].Put(&b)
 }

@@ -130,3 +130,20 @@ func short(m proto.Message) string {
 	}
 	return s
 }
+
+// A buffer is sized to its message's step, not to the largest message, and
+// comes back from the pool of its own step.
+func TestBuffersAreSizedByStep(t *testing.T) {
+	small := get(170 << 10)
+	if len(small) != 170<<10 || cap(small) != 192<<10 {
+		t.Fatalf("get(170 KiB): len %d cap %d; want cap 192 KiB", len(small), cap(small))
+	}
+	if b := get(1<<20 + 4); cap(b) != 1<<20+64<<10 {
+		t.Fatalf("get(1 MiB + 4): cap %d; want 1 MiB + 64 KiB", cap(b))
+	}
+	if b := get(100); cap(b) != 100 {
+		t.Fatalf("get(100): cap %d; want an unpooled 100", cap(b))
+	}
+	Release(make([]byte, 100<<10)) // a size no step has: ignored
+	Release(nil)
+}
