@@ -28,6 +28,11 @@ type Options struct {
 	NodePorts []int
 	// GatewayAddr is the gateway's host:port. Default: a free 127.0.0.1 port.
 	GatewayAddr string
+	// Gateways is how many gateways run over the same database and nodes.
+	// Default 1. Gateway i ≥ 1 listens on ExtraGatewayAddrs[i-1], or on a
+	// free port, and logs to gateway-(i+1).log.
+	Gateways          int
+	ExtraGatewayAddrs []string
 	// DatabaseURL is used as is; the caller owns the database. Default: a
 	// fresh database on the server in SIXFOLD_TEST_DATABASE_URL, dropped on
 	// Close; without that variable, a private PostgreSQL under Dir, stopped on
@@ -74,6 +79,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, err
 	}
 	o.Nodes = cmp.Or(o.Nodes, 6)
+	o.Gateways = max(o.Gateways, 1)
 	o.HeartbeatInterval = cmp.Or(o.HeartbeatInterval, 10*time.Second)
 	o.ReadyTimeout = cmp.Or(o.ReadyTimeout, 60*time.Second)
 	if o.Log == nil {
@@ -106,7 +112,8 @@ type Cluster struct {
 	closeErr       error
 	mu             sync.Mutex // protects nodes (and each node's proc) and gateway
 	nodes          []*node
-	gateway        *process // nil while stopped
+	gateway        *process        // nil while stopped
+	extra          []*extraGateway // gateways 2…Options.Gateways
 }
 
 // StartCluster starts a database (see Options.DatabaseURL), opts.Nodes
@@ -134,10 +141,17 @@ func StartCluster(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err := c.startNodes(ctx, opts.Nodes); err != nil {
 		return nil, err
 	}
+	if err := c.newExtraGateways(); err != nil {
+		return nil, err
+	}
+	// The first gateway migrates the schema; the others start on it.
 	if err := c.startGateway(ctx); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(opts.Log, "cluster: ready at %s with %d nodes\n", c.GatewayURL(), opts.Nodes)
+	if err := c.startExtraGateways(ctx); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(opts.Log, "cluster: ready at %s with %d nodes and %d gateway(s)\n", c.GatewayURL(), opts.Nodes, opts.Gateways)
 	return c, nil
 }
 
@@ -228,7 +242,7 @@ func (c *Cluster) Close() error {
 }
 
 func (c *Cluster) shutdown() error {
-	errs := []error{c.StopGateway()}
+	errs := append(c.stopExtraGateways(), c.StopGateway())
 	errs = append(errs, c.stopAllNodes()...)
 	if c.pg != nil {
 		errs = append(errs, c.pg.Stop())

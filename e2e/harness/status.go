@@ -42,11 +42,14 @@ func memberOf(name, addr, logPath string, p *process) Member {
 	return m
 }
 
-// Members describes the cluster's processes as they are now: the gateway,
+// Members describes the cluster's processes as they are now: the gateways,
 // then the nodes in order, then the PostgreSQL the cluster started, if any.
 func (c *Cluster) Members() []Member {
 	c.mu.Lock()
 	members := []Member{memberOf("gateway", c.opts.GatewayAddr, c.GatewayLogPath(), c.gateway)}
+	for i, g := range c.extra {
+		members = append(members, memberOf(g.name(i), g.addr, g.logPath, g.proc))
+	}
 	for _, n := range c.nodes {
 		members = append(members, memberOf(n.name, n.addr, n.logPath, n.proc))
 	}

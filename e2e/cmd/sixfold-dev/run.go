@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 
 	"sixfold/e2e/harness"
@@ -59,11 +61,16 @@ func run(args []string) error {
 // devCluster holds whatever did start, for close.
 func startDev(ctx context.Context, dir string) (*devCluster, error) {
 	dev := &devCluster{dir: dir, self: os.Args[0]}
-	addr := cmp.Or(os.Getenv("SIXFOLD_ADDR"), defaultGatewayAddr)
+	addrs, err := gatewayAddrs(cmp.Or(os.Getenv("SIXFOLD_ADDR"), defaultGatewayAddr), os.Getenv("SIXFOLD_GATEWAYS"))
+	if err != nil {
+		return dev, err
+	}
 	// Checked first: the gateway's own bind error would only show up in its
 	// log, after the build and the start of everything else.
-	if !harness.PortFree(addr) {
-		return dev, fmt.Errorf("%s is in use (another sixfold-dev?); set SIXFOLD_ADDR to another host:port", addr)
+	for _, addr := range addrs {
+		if !harness.PortFree(addr) {
+			return dev, fmt.Errorf("%s is in use (another sixfold-dev?); set SIXFOLD_ADDR to another host:port", addr)
+		}
 	}
 	bins, err := buildBinaries(ctx, dev.dir)
 	if err != nil {
@@ -76,8 +83,33 @@ func startDev(ctx context.Context, dir string) (*devCluster, error) {
 	if err != nil {
 		return dev, err
 	}
-	dev.cluster, err = startCluster(ctx, addr, dev.dir, dbURL, bins)
+	dev.cluster, err = startCluster(ctx, addrs, dev.dir, dbURL, bins)
 	return dev, err
+}
+
+// gatewayAddrs are the n (SIXFOLD_GATEWAYS, default 1) gateway addresses on
+// consecutive ports from first: 127.0.0.1:8080, 127.0.0.1:8081, …
+func gatewayAddrs(first, n string) ([]string, error) {
+	count := 1
+	if n != "" {
+		var err error
+		if count, err = strconv.Atoi(n); err != nil || count < 1 || count > 64 {
+			return nil, fmt.Errorf("SIXFOLD_GATEWAYS: %q is not a number of gateways from 1 to 64", n)
+		}
+	}
+	host, portStr, err := net.SplitHostPort(first)
+	if err != nil {
+		return nil, fmt.Errorf("SIXFOLD_ADDR: %w", err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port < 1 || port+count-1 > 65535 {
+		return nil, fmt.Errorf("SIXFOLD_ADDR: %q needs a port with room for %d gateways", first, count)
+	}
+	addrs := make([]string, count)
+	for i := range addrs {
+		addrs[i] = net.JoinHostPort(host, strconv.Itoa(port+i))
+	}
+	return addrs, nil
 }
 
 func buildBinaries(ctx context.Context, dir string) (harness.Binaries, error) {
@@ -89,16 +121,18 @@ func buildBinaries(ctx context.Context, dir string) (harness.Binaries, error) {
 	return harness.BuildBinaries(ctx, root, filepath.Join(dir, "bin"))
 }
 
-func startCluster(ctx context.Context, addr, dir, dbURL string, bins harness.Binaries) (*harness.Cluster, error) {
+func startCluster(ctx context.Context, addrs []string, dir, dbURL string, bins harness.Binaries) (*harness.Cluster, error) {
 	return harness.StartCluster(ctx, harness.Options{
-		Dir:         dir,
-		Nodes:       devNodes,
-		NodePorts:   devNodePorts(),
-		GatewayAddr: addr,
-		DatabaseURL: dbURL,
-		Binaries:    &bins,
-		Log:         os.Stderr,
-		GatewayEnv:  devGatewayEnv(),
+		Dir:               dir,
+		Nodes:             devNodes,
+		NodePorts:         devNodePorts(),
+		GatewayAddr:       addrs[0],
+		Gateways:          len(addrs),
+		ExtraGatewayAddrs: addrs[1:],
+		DatabaseURL:       dbURL,
+		Binaries:          &bins,
+		Log:               os.Stderr,
+		GatewayEnv:        devGatewayEnv(),
 	})
 }
 
@@ -145,13 +179,13 @@ func printBanner(w io.Writer, d *devCluster) {
 	key, secret := d.cluster.Credentials()
 	url := d.cluster.GatewayURL()
 	fmt.Fprintf(w, `
-sixfold is running at %[1]s  (REST /files and S3)
+sixfold is running at %[1]s  (REST /files and S3)%[6]s
   access key / user:  %[2]s
   secret / password:  %[3]s
   data:               %[4]s
   database:           %[5]s
 
-`, url, key, secret, d.dir, d.cluster.DatabaseURL())
+`, url, key, secret, d.dir, d.cluster.DatabaseURL(), otherGateways(d.cluster))
 	printMembers(w, d.members())
 	fmt.Fprintf(w, `
 try:
@@ -164,4 +198,14 @@ kill -9 a PID above: sixfold-dev reports it and the rest keep serving. Then:
 
 Ctrl-C stops everything; the next run keeps the data.
 `, url, key, secret, d.restartCommand("storage-3"), d.self, d.dir)
+}
+
+// otherGateways lists gateways 2…N for the banner: every one serves the same
+// objects, so any of them is an endpoint.
+func otherGateways(c *harness.Cluster) string {
+	var s string
+	for i := 1; i < c.NumGateways(); i++ {
+		s += "\n                     and " + c.GatewayURLAt(i)
+	}
+	return s
 }
