@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -242,4 +243,25 @@ func TestHealthMatchesTheSeed(t *testing.T) {
 			t.Errorf("GET /health with PostgreSQL down = %d %v; want 503 unhealthy, disconnected", status, got)
 		}
 	})
+}
+
+// Uploads through either door record the client's address in their upload
+// session, the seed's upload_sessions.client_ip.
+func TestUploadSessionsRecordTheClient(t *testing.T) {
+	e := newS3Env(t, false, nil)
+	p := newFaultProbe(t, e.cluster)
+	resp, up := newClient(t, e.cluster).rawUpload("client-ip.bin", bytes.NewReader(randomBytes(7301, 5000)), 5000)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /files = %d", resp.StatusCode)
+	}
+	if n := count(t, p.pool, `SELECT count(*) FROM upload_sessions WHERE file_id = $1 AND client_ip = '127.0.0.1'`, up.FileID); n != 1 {
+		t.Errorf("/files upload %s: %d sessions from 127.0.0.1; want 1", up.FileID, n)
+	}
+	bucket := e.bucket(t, "client-ip")
+	e.put(t, bucket, "k", bytes.NewReader(randomBytes(7302, 5000)))
+	if n := count(t, p.pool, `SELECT count(*) FROM upload_sessions us
+		JOIN object_parts op ON op.file_id = us.file_id JOIN objects o ON o.id = op.object_id
+		WHERE o.bucket = $1 AND o.key = 'k' AND us.client_ip = '127.0.0.1'`, bucket); n != 1 {
+		t.Errorf("S3 PUT: %d sessions from 127.0.0.1; want 1", n)
+	}
 }

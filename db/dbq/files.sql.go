@@ -223,18 +223,25 @@ func (q *Queries) InsertFile(ctx context.Context, arg InsertFileParams) error {
 }
 
 const insertUploadSession = `-- name: InsertUploadSession :exec
-INSERT INTO upload_sessions (id, file_id, status, started_at, last_activity, expires_at)
-VALUES ($1, $2, 'active', now(), now(), now() + make_interval(secs => $3::float8))
+INSERT INTO upload_sessions (id, file_id, status, started_at, last_activity, expires_at, client_ip)
+VALUES ($1, $2, 'active', now(), now(), now() + make_interval(secs => $3::float8),
+        nullif($4::text, ''))
 `
 
 type InsertUploadSessionParams struct {
 	ID             uuid.UUID
 	FileID         uuid.UUID
 	TimeoutSeconds float64
+	ClientIp       string
 }
 
 func (q *Queries) InsertUploadSession(ctx context.Context, arg InsertUploadSessionParams) error {
-	_, err := q.db.Exec(ctx, insertUploadSession, arg.ID, arg.FileID, arg.TimeoutSeconds)
+	_, err := q.db.Exec(ctx, insertUploadSession,
+		arg.ID,
+		arg.FileID,
+		arg.TimeoutSeconds,
+		arg.ClientIp,
+	)
 	return err
 }
 

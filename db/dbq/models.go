@@ -163,4 +163,5 @@ type UploadSession struct {
 	StartedAt     time.Time
 	LastActivity  time.Time
 	ExpiresAt     time.Time
+	ClientIp      pgtype.Text
 }

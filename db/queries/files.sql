@@ -9,8 +9,9 @@ SELECT unnest(sqlc.arg(ids)::uuid[]), sqlc.arg(file_id)::uuid, unnest(sqlc.arg(n
        unnest(sqlc.arg(offsets)::bigint[]), unnest(sqlc.arg(sizes)::bigint[]), unnest(sqlc.arg(servers)::uuid[]), 'pending';
 
 -- name: InsertUploadSession :exec
-INSERT INTO upload_sessions (id, file_id, status, started_at, last_activity, expires_at)
-VALUES ($1, $2, 'active', now(), now(), now() + make_interval(secs => sqlc.arg(timeout_seconds)::float8));
+INSERT INTO upload_sessions (id, file_id, status, started_at, last_activity, expires_at, client_ip)
+VALUES ($1, $2, 'active', now(), now(), now() + make_interval(secs => sqlc.arg(timeout_seconds)::float8),
+        nullif(sqlc.arg(client_ip)::text, ''));
 
 -- name: TouchUploadSession :exec
 -- Progress pushes the expiry forward: only an upload that stops moving

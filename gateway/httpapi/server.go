@@ -63,6 +63,7 @@ func New(d Deps) *echo.Echo {
 		TargetHeader: echo.HeaderXRequestID,
 	}))
 	e.Use(requestLogger(d.Log))
+	e.Use(recordClientIP)
 	if d.Metrics != nil {
 		e.Use(d.Metrics.Middleware())
 		e.HTTPErrorHandler = countingErrors(d.Metrics)
@@ -95,6 +96,16 @@ func New(d Deps) *echo.Echo {
 		e.Any("/*", s3)
 	}
 	return e
+}
+
+// recordClientIP puts the TCP peer's address in the request context, where
+// the object service reads it for the upload sessions a request opens.
+func recordClientIP(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.SetRequest(r.WithContext(objects.WithClientIP(r.Context(), r.RemoteAddr)))
+		return next(c)
+	}
 }
 
 // requestLogger writes one line per request and puts a logger carrying the

@@ -166,7 +166,8 @@ func (s *Service) beginUpload(ctx context.Context, b *Blob, in PutInput, session
 		if err != nil {
 			return err
 		}
-		if err := q.InsertUploadSession(ctx, dbq.InsertUploadSessionParams{ID: sessionID, FileID: b.ID, TimeoutSeconds: s.opts.SessionTimeout.Seconds()}); err != nil {
+		if err := q.InsertUploadSession(ctx, dbq.InsertUploadSessionParams{ID: sessionID, FileID: b.ID,
+			TimeoutSeconds: s.opts.SessionTimeout.Seconds(), ClientIp: clientIP(ctx)}); err != nil {
 			return err
 		}
 		rows := dbq.InsertChunksParams{FileID: b.ID}
