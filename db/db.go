@@ -211,6 +211,11 @@ func Translate(err error) error {
 		case len(pgErr.Code) >= 2 && (pgErr.Code[:2] == "08" || pgErr.Code[:2] == "57"):
 			// Connection exceptions and operator intervention (shutdown).
 			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		case pgErr.Code == "25006":
+			// read_only_sql_transaction: the server was primary when the
+			// connection was made and is a standby now (a failover); the
+			// next connection finds the new primary, so the client retries.
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 		return err
 	}

@@ -64,6 +64,7 @@ func New(d Deps) *echo.Echo {
 	}))
 	e.Use(requestLogger(d.Log))
 	e.Use(recordClientIP)
+	e.Use(retryAfterOn503)
 	if d.Metrics != nil {
 		e.Use(d.Metrics.Middleware())
 		e.HTTPErrorHandler = countingErrors(d.Metrics)
