@@ -116,7 +116,7 @@ func wantHeadersNotSigned(t *testing.T, resp rawResponse, names string) {
 // signatures sent or a presigned credential.
 func TestHardeningLogHasNoSecrets(t *testing.T) {
 	key, secret := "e2elogprobe", randomHex(t, 20)
-	c := startCluster(t, harness.Options{GatewayEnv: []string{"LOG_LEVEL=debug", "SIXFOLD_KEYS=" + key + ":" + secret}})
+	c := startCluster(t, harness.Options{GatewayEnv: []string{"LOG_LEVEL=debug", "SIXFOLD_KEYS=" + key + ":" + secret + ":readwrite"}})
 	seen := &secretsSeen{}
 	e := newPlainS3Env(t, c, key, secret)
 	e.s3 = s3.New(e.s3.Options(), func(o *s3.Options) { o.HTTPClient = &http.Client{Transport: seen.wrap(e.transport())} })

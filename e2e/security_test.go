@@ -169,7 +169,7 @@ func TestSecurityRateLimit(t *testing.T) {
 	c := startCluster(t, harness.Options{GatewayEnv: []string{
 		"RATE_LIMIT_RPS=" + strconv.FormatFloat(rps, 'f', -1, 64),
 		"RATE_LIMIT_BURST=" + strconv.Itoa(burst),
-		"SIXFOLD_KEYS=limited:limited-secret-0123",
+		"SIXFOLD_KEYS=limited:limited-secret-0123:readwrite",
 	}})
 	root := newClient(t, c)
 	limited := newClient(t, c)

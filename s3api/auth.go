@@ -68,3 +68,79 @@ func authError(err error) *apiError {
 	}
 	return e
 }
+
+// opActions names the IAM action each dispatched operation needs, as AWS's
+// S3 authorization reference names it.
+var opActions = map[string]string{
+	"ListBuckets":                     "s3:ListAllMyBuckets",
+	"CreateBucket":                    "s3:CreateBucket",
+	"HeadBucket":                      "s3:ListBucket",
+	"DeleteBucket":                    "s3:DeleteBucket",
+	"GetBucketLocation":               "s3:GetBucketLocation",
+	"ListMultipartUploads":            "s3:ListBucketMultipartUploads",
+	"ListObjectsV2":                   "s3:ListBucket",
+	"ListObjects":                     "s3:ListBucket",
+	"DeleteObjects":                   "s3:DeleteObject",
+	"GetBucketVersioning":             "s3:GetBucketVersioning",
+	"PutBucketVersioning":             "s3:PutBucketVersioning",
+	"ListObjectVersions":              "s3:ListBucketVersions",
+	"GetBucketAcl":                    "s3:GetBucketAcl",
+	"PutBucketAcl":                    "s3:PutBucketAcl",
+	"GetBucketTagging":                "s3:GetBucketTagging",
+	"PutBucketTagging":                "s3:PutBucketTagging",
+	"DeleteBucketTagging":             "s3:PutBucketTagging",
+	"GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+	"PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
+	"DeleteBucketLifecycle":           "s3:PutLifecycleConfiguration",
+	"UploadPartCopy":                  "s3:PutObject",
+	"UploadPart":                      "s3:PutObject",
+	"CopyObject":                      "s3:PutObject",
+	"PutObject":                       "s3:PutObject",
+	"ListParts":                       "s3:ListMultipartUploadParts",
+	"GetObjectAcl":                    "s3:GetObjectAcl",
+	"PutObjectAcl":                    "s3:PutObjectAcl",
+	"GetObjectTagging":                "s3:GetObjectTagging",
+	"PutObjectTagging":                "s3:PutObjectTagging",
+	"DeleteObjectTagging":             "s3:DeleteObjectTagging",
+	"GetObject":                       "s3:GetObject",
+	"HeadObject":                      "s3:GetObject",
+	"AbortMultipartUpload":            "s3:AbortMultipartUpload",
+	"DeleteObject":                    "s3:DeleteObject",
+	"CreateMultipartUpload":           "s3:PutObject",
+	"CompleteMultipartUpload":         "s3:PutObject",
+}
+
+// arn names an S3 resource as policies do.
+func arn(bucket, key string) string {
+	if bucket == "" {
+		return "arn:aws:s3:::*"
+	}
+	if key == "" {
+		return "arn:aws:s3:::" + bucket
+	}
+	return "arn:aws:s3:::" + bucket + "/" + key
+}
+
+// authorize asks Options.Authorize whether the caller may run op on the
+// request's target, before anything is read or stored. A copy also needs
+// s3:GetObject on its source. An op missing from opActions is denied, so a
+// new operation cannot ship unguarded.
+func (h *handler) authorize(q *request, who authenticated, op string) error {
+	if h.authorizeFn == nil {
+		return nil
+	}
+	action, ok := opActions[op]
+	if !ok || !h.authorizeFn(who.accessKey, action, arn(q.target.bucket, q.target.key)) {
+		return s3Error(codeAccessDenied)
+	}
+	if op == "CopyObject" || op == "UploadPartCopy" {
+		bucket, key, _, err := parseCopySource(q.r.Header.Get("X-Amz-Copy-Source"))
+		if err != nil {
+			return err
+		}
+		if !h.authorizeFn(who.accessKey, "s3:GetObject", arn(bucket, key)) {
+			return s3Error(codeAccessDenied)
+		}
+	}
+	return nil
+}

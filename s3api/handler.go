@@ -48,6 +48,11 @@ type Options struct {
 	// operation or the authentication error, so a caller over its rate
 	// cannot keep guessing secrets either. A rate limiter, typically.
 	Allow func(r *http.Request, accessKey string) bool
+	// Authorize, when set, decides whether accessKey may perform action
+	// (an IAM action such as s3:GetObject) on resource (an S3 ARN); false
+	// answers AccessDenied before the operation runs. nil allows every
+	// authenticated request.
+	Authorize func(accessKey, action, resource string) bool
 }
 
 // defaultMaxObjectSize is sixfold's object size limit.
@@ -64,6 +69,7 @@ type handler struct {
 	requestID     func(r *http.Request) string
 	maxObjectSize int64
 	allow         func(r *http.Request, accessKey string) bool
+	authorizeFn   func(accessKey, action, resource string) bool
 }
 
 // New returns the S3 API as an http.Handler. Every request is
@@ -88,6 +94,7 @@ func newHandler(opts Options) *handler {
 		requestID:     opts.RequestID,
 		maxObjectSize: opts.MaxObjectSize,
 		allow:         opts.Allow,
+		authorizeFn:   opts.Authorize,
 	}
 	if h.region == "" {
 		h.region = "us-east-1"
@@ -181,9 +188,13 @@ func (h *handler) serve(q *request) (*response, error) {
 	if q.target, err = resolveTarget(q.r, h.domain); err != nil {
 		return nil, err
 	}
-	op := operations[dispatch(q.r.Method, q.target.level(), q.query, q.r.Header)]
+	name := dispatch(q.r.Method, q.target.level(), q.query, q.r.Header)
+	op := operations[name]
 	if op == nil {
 		return nil, s3Error(codeNotImplemented)
+	}
+	if err := h.authorize(q, who, name); err != nil {
+		return nil, err
 	}
 	return op(h, q)
 }

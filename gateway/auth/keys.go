@@ -5,12 +5,29 @@ package auth
 
 import (
 	"crypto/subtle"
+
+	"sixfold/gateway/iam"
 )
 
-// KeyStore maps access keys to secrets. It is immutable after NewKeyStore
-// and safe for concurrent use.
+// KeyStore maps access keys to secrets and policies. It is immutable after
+// NewKeyStore and safe for concurrent use.
 type KeyStore struct {
-	secrets map[string]string
+	secrets  map[string]string
+	policies map[string]*iam.Policy
+}
+
+// NewKeyStoreWithPolicies is NewKeyStore whose keys act under policies:
+// a key without one may do nothing (least privilege).
+func NewKeyStoreWithPolicies(pairs map[string]string, policies map[string]*iam.Policy) *KeyStore {
+	k := NewKeyStore(pairs)
+	k.policies = policies
+	return k
+}
+
+// Authorized reports whether accessKey's policy lets it perform action on
+// resource (an S3 ARN, or "*" for the cluster's controls).
+func (k *KeyStore) Authorized(accessKey, action, resource string) bool {
+	return k.policies[accessKey].Allowed(action, resource)
 }
 
 // NewKeyStore builds a store from access-key → secret pairs; later pairs

@@ -1,6 +1,10 @@
 package auth
 
-import "testing"
+import (
+	"testing"
+
+	"sixfold/gateway/iam"
+)
 
 func TestCheck(t *testing.T) {
 	ks := NewKeyStore(map[string]string{"root": "root-secret", "app": "app-secret"})
@@ -25,5 +29,19 @@ func TestCheck(t *testing.T) {
 	}
 	if sk, ok := ks.Secret("app"); !ok || sk != "app-secret" {
 		t.Errorf("Secret(app) = %q, %v; want app-secret, true", sk, ok)
+	}
+}
+
+func TestAuthorized(t *testing.T) {
+	ro, _ := iam.Builtin("readonly")
+	ks := NewKeyStoreWithPolicies(map[string]string{"ro": "ro-secret", "none": "none-secret"}, map[string]*iam.Policy{"ro": ro})
+	if !ks.Authorized("ro", "s3:GetObject", iam.ARNPrefix+"b/k") {
+		t.Error("readonly key may not read")
+	}
+	if ks.Authorized("ro", "s3:PutObject", iam.ARNPrefix+"b/k") {
+		t.Error("readonly key may write")
+	}
+	if ks.Authorized("none", "s3:GetObject", iam.ARNPrefix+"b/k") || ks.Authorized("nobody", "s3:GetObject", iam.ARNPrefix+"b/k") {
+		t.Error("a key without a policy, or no key, may read")
 	}
 }

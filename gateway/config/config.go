@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"sixfold/db"
+	"sixfold/gateway/iam"
 )
 
 // MaxObjectSize is the largest object sixfold stores: 10 GiB.
@@ -168,7 +169,10 @@ type Config struct {
 		// SIXFOLD_ROOT_USER / SIXFOLD_ROOT_PASSWORD. Required.
 		RootUser     string `yaml:"root_user"`
 		RootPassword string `yaml:"root_password"`
-		// Keys are further access key pairs. Env SIXFOLD_KEYS=ak:sk,ak:sk adds more.
+		// Keys are further access key pairs. Env SIXFOLD_KEYS=ak:sk:policy,…
+		// adds more. A key acts under the built-in policy it names
+		// (readwrite, readonly, writeonly, admin); one naming none may do
+		// nothing.
 		Keys []KeyPair `yaml:"keys"`
 	} `yaml:"auth"`
 
@@ -255,6 +259,8 @@ func (c *Config) validateDurability() error {
 type KeyPair struct {
 	AccessKey string `yaml:"access_key"`
 	SecretKey string `yaml:"secret_key"`
+	// Policy is a built-in policy name; empty allows nothing.
+	Policy string `yaml:"policy"`
 }
 
 // Load reads the file named by -config (or SIXFOLD_CONFIG), applies env and
@@ -368,9 +374,17 @@ func parseKeyList(v string) ([]KeyPair, error) {
 	for _, pair := range strings.Split(v, ",") {
 		ak, sk, ok := strings.Cut(strings.TrimSpace(pair), ":")
 		if !ok || ak == "" || sk == "" {
-			return nil, errors.New("SIXFOLD_KEYS: want access:secret pairs separated by commas")
+			return nil, errors.New("SIXFOLD_KEYS: want access:secret[:policy] entries separated by commas")
 		}
-		keys = append(keys, KeyPair{AccessKey: ak, SecretKey: sk})
+		// A secret may hold colons; only a known policy name after the
+		// last one is taken as the policy.
+		policy := ""
+		if i := strings.LastIndexByte(sk, ':'); i >= 0 {
+			if _, known := iam.Builtin(sk[i+1:]); known {
+				sk, policy = sk[:i], sk[i+1:]
+			}
+		}
+		keys = append(keys, KeyPair{AccessKey: ak, SecretKey: sk, Policy: policy})
 	}
 	return keys, nil
 }
@@ -483,6 +497,11 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Auth.RootPassword) < 8 {
 		return errors.New("auth.root_password: must be at least 8 characters")
+	}
+	for i, k := range c.Auth.Keys {
+		if _, known := iam.Builtin(k.Policy); k.Policy != "" && !known {
+			return fmt.Errorf("auth.keys[%d] (%s): policy %q is not one of readwrite, readonly, writeonly, admin", i, k.AccessKey, k.Policy)
+		}
 	}
 	if _, err := zerolog.ParseLevel(c.Log.Level); err != nil {
 		return fmt.Errorf("log.level: %q is not one of trace, debug, info, warn, error", c.Log.Level)

@@ -69,3 +69,24 @@ func TestRootCredentialsRequired(t *testing.T) {
 		t.Errorf("Load without root credentials = %v; want an error naming auth.root_user", err)
 	}
 }
+
+func TestParseKeyListPolicy(t *testing.T) {
+	keys, err := parseKeyList("ro:ro-secret:readonly, plain:plain-secret, colon:a:b:c, rw:x:y:readwrite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []KeyPair{
+		{AccessKey: "ro", SecretKey: "ro-secret", Policy: "readonly"},
+		{AccessKey: "plain", SecretKey: "plain-secret"},
+		{AccessKey: "colon", SecretKey: "a:b:c"},
+		{AccessKey: "rw", SecretKey: "x:y", Policy: "readwrite"},
+	}
+	if len(keys) != len(want) {
+		t.Fatalf("got %+v", keys)
+	}
+	for i := range want {
+		if keys[i] != want[i] {
+			t.Errorf("entry %d: got %+v, want %+v", i, keys[i], want[i])
+		}
+	}
+}

@@ -26,8 +26,12 @@ type Deps struct {
 	Objects *objects.Service
 	Cluster *cluster.Cluster
 	Keys    *auth.KeyStore
-	Health  *health.Checker
-	Log     zerolog.Logger
+	// Authorize decides whether an access key may perform an IAM action
+	// on a resource ARN; /files and /admin ask it before their handlers
+	// run. Optional: nil allows every authenticated key.
+	Authorize func(accessKey, action, resource string) bool
+	Health    *health.Checker
+	Log       zerolog.Logger
 	// MaxSize is the largest accepted file.
 	MaxSize int64
 	// SpoolDir holds bodies of unknown length while they are measured.
@@ -76,14 +80,15 @@ func New(d Deps) *echo.Echo {
 
 	h := &filesHandler{objects: d.Objects, maxSize: d.MaxSize, spoolDir: d.SpoolDir}
 	files := e.Group("/files", limitHeaders, basicAuth(d.Keys, d.Limiter))
-	files.POST("", h.upload)
-	files.GET("", h.list)
-	files.GET("/:id", h.download)
-	files.HEAD("/:id", h.download)
-	files.GET("/:id/info", h.info)
-	files.DELETE("/:id", h.delete)
+	az := d.Authorize
+	files.POST("", h.upload, need(az, "s3:PutObject", filesAll))
+	files.GET("", h.list, need(az, "s3:ListBucket", filesBucket))
+	files.GET("/:id", h.download, need(az, "s3:GetObject", fileObject))
+	files.HEAD("/:id", h.download, need(az, "s3:GetObject", fileObject))
+	files.GET("/:id/info", h.info, need(az, "s3:GetObject", fileObject))
+	files.DELETE("/:id", h.delete, need(az, "s3:DeleteObject", fileObject))
 	if d.Admin != nil {
-		d.Admin.Register(e.Group("/admin", limitHeaders, basicAuth(d.Keys, d.Limiter)))
+		d.Admin.Register(e.Group("/admin", limitHeaders, basicAuth(d.Keys, d.Limiter), need(az, "admin:*", wholeCluster)))
 	}
 
 	e.GET("/health", healthHandler(d.Health))

@@ -27,6 +27,7 @@ import (
 	"sixfold/gateway/config"
 	"sixfold/gateway/health"
 	"sixfold/gateway/httpapi"
+	"sixfold/gateway/iam"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/s3backend"
 	"sixfold/s3api"
@@ -97,7 +98,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	go nodes.Run(jobsCtx)
 	go nodes.Listen(jobsCtx)
 
-	keys := auth.NewKeyStore(keyPairs(cfg))
+	keys := auth.NewKeyStoreWithPolicies(keyPairs(cfg), keyPolicies(cfg))
 	s3store := s3backend.New(pool, svc, s3backend.Options{MaxSize: cfg.Upload.MaxFileSize, SpoolDir: cfg.Upload.SpoolDir})
 	go svc.RunHealer(jobsCtx)
 	adminStore := admin.NewPG(pool, admin.PGOptions{HeartbeatTimeout: cfg.Storage.HeartbeatTimeout, HealAfter: cfg.Heal.After})
@@ -123,19 +124,21 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Logger:          log,
 		MaxObjectSize:   cfg.Upload.MaxFileSize,
 		Allow:           sec.s3Allow(),
+		Authorize:       keys.Authorized,
 	})
 	e := httpapi.New(httpapi.Deps{
-		Objects:  svc,
-		Cluster:  nodes,
-		Keys:     keys,
-		S3:       s3,
-		Health:   &health.Checker{Pool: pool, Cluster: nodes, HeartbeatTimeout: cfg.Storage.HeartbeatTimeout},
-		Log:      log,
-		MaxSize:  cfg.Upload.MaxFileSize,
-		SpoolDir: cfg.Upload.SpoolDir,
-		Pace:     httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
-		Metrics:  m.http,
-		Admin:    admin.New(adminStore, nodes),
+		Objects:   svc,
+		Cluster:   nodes,
+		Keys:      keys,
+		Authorize: keys.Authorized,
+		S3:        s3,
+		Health:    &health.Checker{Pool: pool, Cluster: nodes, HeartbeatTimeout: cfg.Storage.HeartbeatTimeout},
+		Log:       log,
+		MaxSize:   cfg.Upload.MaxFileSize,
+		SpoolDir:  cfg.Upload.SpoolDir,
+		Pace:      httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
+		Metrics:   m.http,
+		Admin:     admin.New(adminStore, nodes),
 
 		Allowlist: sec.allowlist,
 		Limiter:   sec.limiter,
@@ -190,6 +193,21 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	}
 	stopJobs()
 	return nil
+}
+
+// keyPolicies gives each configured key its named built-in policy, and the
+// root pair admin: it is the break-glass key.
+func keyPolicies(cfg *config.Config) map[string]*iam.Policy {
+	policies := map[string]*iam.Policy{}
+	for _, k := range cfg.Auth.Keys {
+		if p, ok := iam.Builtin(k.Policy); ok {
+			policies[k.AccessKey] = p
+		} else {
+			delete(policies, k.AccessKey)
+		}
+	}
+	policies[cfg.Auth.RootUser], _ = iam.Builtin("admin")
+	return policies
 }
 
 func keyPairs(cfg *config.Config) map[string]string {
