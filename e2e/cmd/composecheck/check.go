@@ -11,7 +11,7 @@ import (
 )
 
 // requiredServices must exist; storage-1 … storage-6 are added by check.
-var requiredServices = []string{"postgres", "gateway"}
+var requiredServices = []string{"postgres", "gateway", "gateway-2", "lb"}
 
 // storageNodes is how many storage-N services the topology has.
 const storageNodes = 6
@@ -44,12 +44,13 @@ func check(path, dir string) []string {
 		c.image(name, s)
 	}
 	pg := c.postgres()
-	c.gateway(pg)
+	c.gateways(pg)
 	c.nodes(pg)
 	return c.problems
 }
 
-// servicesExist checks for postgres, gateway and storage-1 … storage-6.
+// servicesExist checks for postgres, both gateways, the load balancer and
+// storage-1 … storage-6.
 func (c *checker) servicesExist() {
 	want := slices.Clone(requiredServices)
 	for i := 1; i <= storageNodes; i++ {
@@ -57,7 +58,7 @@ func (c *checker) servicesExist() {
 	}
 	for _, name := range want {
 		if c.p.Services[name] == nil {
-			c.problemf(name, "service is missing (the topology is postgres, gateway, storage-1 … storage-%d)", storageNodes)
+			c.problemf(name, "service is missing (the topology is postgres, gateway, gateway-2, lb, storage-1 … storage-%d)", storageNodes)
 		}
 	}
 }

@@ -18,10 +18,20 @@ import (
 	nodeconfig "sixfold/storagenode/config"
 )
 
-// gateway loads the gateway service's configuration through the
-// gateway's own loader and checks its ports, listen address and database.
-func (c *checker) gateway(pg pgService) {
-	const name = "gateway"
+// gatewayServices are the gateways behind the load balancer: gateway and
+// gateway-2 run the same image and config over the same database.
+var gatewayServices = []string{"gateway", "gateway-2"}
+
+// gateways checks every gateway service.
+func (c *checker) gateways(pg pgService) {
+	for _, name := range gatewayServices {
+		c.gateway(name, pg)
+	}
+}
+
+// gateway loads a gateway service's configuration through the gateway's
+// own loader and checks its ports, listen address and database.
+func (c *checker) gateway(name string, pg pgService) {
 	s := c.p.Services[name]
 	if s == nil {
 		return
