@@ -499,6 +499,13 @@ func (c *Config) Validate() error {
 		return errors.New("auth.root_password: must be at least 8 characters")
 	}
 	for i, k := range c.Auth.Keys {
+		// Named by position and access key, never by secret.
+		if k.AccessKey == "" {
+			return fmt.Errorf("auth.keys[%d]: access_key is empty", i)
+		}
+		if len(k.SecretKey) < 8 {
+			return fmt.Errorf("auth.keys[%d] (%s): secret_key must be at least 8 characters", i, k.AccessKey)
+		}
 		if _, known := iam.Builtin(k.Policy); k.Policy != "" && !known {
 			return fmt.Errorf("auth.keys[%d] (%s): policy %q is not one of readwrite, readonly, writeonly, admin", i, k.AccessKey, k.Policy)
 		}

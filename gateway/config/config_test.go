@@ -42,6 +42,9 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		{"bad env duration", "", "CLEANUP_INTERVAL=soon", "CLEANUP_INTERVAL"},
 		{"bad key list", "", "SIXFOLD_KEYS=nocolon", "SIXFOLD_KEYS"},
 		{"bad log level", "log:\n  level: loud\n", "", "log.level"},
+		{"short key secret", "", "SIXFOLD_KEYS=app:short", "auth.keys[0] (app)"},
+		{"empty access key", "auth:\n  keys: [{access_key: '', secret_key: long-enough-secret}]\n", "", "auth.keys[0]"},
+		{"unknown policy", "auth:\n  keys: [{access_key: app, secret_key: long-enough-secret, policy: god}]\n", "", "auth.keys[0] (app)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
