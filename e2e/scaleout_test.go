@@ -27,6 +27,7 @@ import (
 // B's ring by LISTEN/NOTIFY, not by its (here ten-minute) periodic refresh.
 func TestScaleOutTwoGateways(t *testing.T) {
 	c := startCluster(t, harness.Options{Gateways: 2, RingRefreshInterval: 10 * time.Minute})
+	checkDeletionsOnce(t, c)
 	key, secret := c.Credentials()
 	clients := make([]*s3.Client, 2)
 	for i := range clients {
@@ -136,6 +137,68 @@ func TestScaleOutTwoGateways(t *testing.T) {
 	}
 	checkNoLeakNoLoss(t, c)
 	checkRingNotify(t, c)
+}
+
+// checkDeletionsOnce uploads through gateway 0 and deletes through gateway
+// 1 while both gateways' deletion jobs run: each shard must be deleted on
+// its node exactly once, counted by the gateways' DeleteChunk calls.
+func checkDeletionsOnce(t *testing.T, c *harness.Cluster) {
+	t.Helper()
+	a, b := newClient(t, c), newClient(t, c)
+	b.base = c.GatewayURLAt(1)
+	pool := poolFor(t, c.DatabaseURL())
+	before := deleteCalls(t, c)
+	const blobs = 12
+	var ids []string
+	for seed := range uint64(blobs) {
+		id, _ := a.uploadSmall(seed)
+		ids = append(ids, id)
+	}
+	shards := count(t, pool, `SELECT count(*) FROM chunks`)
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			if code := b.delete(id); code != http.StatusNoContent && code != http.StatusOK {
+				t.Errorf("delete %s via gateway 1 = %d", id, code)
+			}
+		})
+	}
+	wg.Wait()
+	eventually(t, 30*time.Second, "the deletion queue empties", func() bool {
+		return count(t, pool, `SELECT count(*) FROM chunk_deletions`) == 0
+	})
+	time.Sleep(2 * time.Second) // a second, late claim would land by now
+	calls := deleteCalls(t, c) - before
+	t.Logf("%d shards deleted with %d DeleteChunk calls over two gateways", shards, calls)
+	if calls != shards {
+		t.Fatalf("%d DeleteChunk calls for %d shards: a deletion was done twice or not at all", calls, shards)
+	}
+}
+
+// deleteCalls sums the DeleteChunk calls both gateways have made to nodes
+// (their gRPC client metrics).
+func deleteCalls(t *testing.T, c *harness.Cluster) int {
+	t.Helper()
+	total := 0
+	for i := range c.NumGateways() {
+		resp, err := http.Get(c.GatewayURLAt(i) + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(resp.Body) // readAll stops at 4 KiB
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(line, "sixfold_gateway_node_request_duration_seconds_count{") && strings.Contains(line, "DeleteChunk") {
+				var n float64
+				fmt.Sscanf(line[strings.LastIndex(line, " ")+1:], "%g", &n)
+				total += int(n)
+			}
+		}
+	}
+	return total
 }
 
 // checkNoLeakNoLoss: every stored shard row has its file on its node (lost
