@@ -12,14 +12,14 @@ SQLC_VERSION := v1.31.1
 PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: run test build vet unit generate check-generated tools postgres-binaries protoc fmt fuzz compose-check certs bench
+.PHONY: run test build vet unit generate check-generated tools postgres-binaries chromium protoc fmt fuzz compose-check certs bench
 
 ## run: start a dev cluster (private PostgreSQL, six nodes, gateway on 127.0.0.1:8080)
 run: postgres-binaries build
 	$(BIN)/sixfold-dev run -dir .data
 
 ## test: vet, unit, integration (real PostgreSQL) and end-to-end tests
-test: postgres-binaries build vet compose-check
+test: postgres-binaries chromium build vet compose-check
 	SIXFOLD_BIN_DIR=$(BIN) $(BIN)/sixfold-dev with-postgres -- $(GO) test -count=1 -timeout 40m $(PKGS)
 
 ## bench: start a private cluster and measure it against this machine's disk, loopback and CPU: table on stdout, JSON in .data/bench/bench.json (BENCH_FLAGS="-quick" for a 1–2 minute smoke run, "-cases put1g,small-4k" to rerun some cases; see bin/sixfold-bench -h)
@@ -86,6 +86,10 @@ protoc:
 # clusters of `make run` and `make test`.
 postgres-binaries:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || $(call apt_install,postgresql)
+
+# Debian's chromium, which the console's browser tests drive headless.
+chromium:
+	@command -v chromium >/dev/null || $(call apt_install,chromium)
 
 define apt_install
 { echo "installing $(1) with apt-get"; \

@@ -52,11 +52,13 @@ type Deps struct {
 	// without valid credentials per client address (see rateLimited).
 	// Optional: nil is no limit.
 	Limiter *admission.Limiter
+	// Console mounts the web console at /console. Optional.
+	Console interface{ Register(e *echo.Echo) }
 }
 
 // ReservedNames are the first path segments the JSON door serves; the S3
 // door must not let a bucket take them.
-var ReservedNames = []string{"files", "health", "metrics", "admin"}
+var ReservedNames = []string{"files", "health", "metrics", "admin", "console"}
 
 // New builds the Echo instance with the /files and /health routes.
 func New(d Deps) *echo.Echo {
@@ -91,6 +93,9 @@ func New(d Deps) *echo.Echo {
 		d.Admin.Register(e.Group("/admin", limitHeaders, basicAuth(d.Keys, d.Limiter), need(az, "admin:*", wholeCluster)))
 	}
 
+	if d.Console != nil {
+		d.Console.Register(e)
+	}
 	e.GET("/health", healthHandler(d.Health))
 	e.GET("/health/live", liveHandler)
 	e.GET("/health/ready", readyHandler(d.Health))

@@ -25,6 +25,7 @@ import (
 	"sixfold/gateway/auth"
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/config"
+	"sixfold/gateway/console"
 	"sixfold/gateway/health"
 	"sixfold/gateway/httpapi"
 	"sixfold/gateway/iam"
@@ -139,6 +140,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Pace:      httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
 		Metrics:   m.http,
 		Admin:     admin.New(adminStore, nodes),
+		Console:   console.New(console.Options{Keys: keys, Region: cfg.S3.Region}),
 
 		Allowlist: sec.allowlist,
 		Limiter:   sec.limiter,
