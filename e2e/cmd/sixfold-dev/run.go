@@ -191,6 +191,7 @@ sixfold is running at %[1]s  (REST /files and S3)%[6]s
 try:
   curl -u %[2]s:%[3]s -F file=@README.md %[1]s/files
   AWS_ACCESS_KEY_ID=%[2]s AWS_SECRET_ACCESS_KEY=%[3]s aws --endpoint-url %[1]s s3 ls
+  open %[1]s/console/ in a browser and sign in with the same key and secret
 
 kill -9 a PID above: sixfold-dev reports it and the rest keep serving. Then:
   %[4]s      (or gateway, postgres)
