@@ -260,7 +260,7 @@ func (c *Cluster) conn(address string) (*grpc.ClientConn, error) {
 		grpc.WithInitialWindowSize(4<<20),
 		grpc.WithInitialConnWindowSize(16<<20),
 		// shardcodec reads shard data out of the frames once, into pooled
-		// buffers (see objects' recvReader, which hands them back).
+		// buffers (handed back by shardcodec.Reader).
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(8<<20), grpc.ForceCodecV2(shardcodec.Codec{})),
 		// Shards move in 1 MiB messages: 32 KiB socket buffers (gRPC's
 		// default) cost a read or write syscall per 32 KiB.

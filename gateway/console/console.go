@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"sixfold/s3api/sigv4"
 )
 
 //go:embed assets
@@ -253,8 +255,9 @@ func (c *Console) presign(ctx echo.Context, s *session, secret string) error {
 		}
 		q[k] = []string{v}
 	}
-	url := presign(presignRequest{Method: b.Method, Host: ctx.Request().Host, Bucket: b.Bucket, Key: b.Key,
-		Query: q, Expires: time.Duration(b.ExpiresSeconds) * time.Second}, s.accessKey, secret, c.region, c.now())
+	url := sigv4.Presign(sigv4.PresignInput{Method: b.Method, Host: ctx.Request().Host, Bucket: b.Bucket, Key: b.Key,
+		Query: q, Expires: time.Duration(b.ExpiresSeconds) * time.Second,
+		AccessKey: s.accessKey, Secret: secret, Region: c.region, Now: c.now()})
 	return ctx.JSON(http.StatusOK, map[string]string{"url": url})
 }
 

@@ -311,7 +311,11 @@ func (s *Service) openShardStream(ctx context.Context, l erasure.Layout, c Chunk
 	frameCap := erasure.FrameHeader + min(l.BlockSize, l.BlockLen(first))
 	go func() {
 		defer close(st.frames)
-		fr := erasure.NewFrameReader(&recvReader{stream: stream}, l, first, end)
+		body := shardcodec.NewReader(nil, func() ([]byte, error) {
+			msg, err := stream.Recv()
+			return msg.GetData(), err
+		})
+		fr := erasure.NewFrameReader(body, l, first, end)
 		for fr.Stripe() < end {
 			var buf []byte
 			select {
@@ -352,30 +356,6 @@ func (s *Service) readError(ctx context.Context, c Chunk, err error) error {
 		return fmt.Errorf("%w: shard %s on %s: %w", ErrCorruptChunk, c.ID, c.ServerAddress, err)
 	}
 	return s.nodeError(ctx, c.ServerAddress, err)
-}
-
-// recvReader is a GetChunk stream as an io.Reader. Each message's data is
-// handed back to shardcodec once copied out.
-type recvReader struct {
-	stream storagepb.StorageService_GetChunkClient
-	msg    []byte // the current message's data
-	rest   []byte // its bytes not yet read
-}
-
-func (r *recvReader) Read(p []byte) (int, error) {
-	for len(r.rest) == 0 {
-		shardcodec.Release(r.msg)
-		r.msg = nil
-		msg, err := r.stream.Recv()
-		if err != nil {
-			return 0, err
-		}
-		r.msg = msg.GetData()
-		r.rest = r.msg
-	}
-	n := copy(p, r.rest)
-	r.rest = r.rest[n:]
-	return n, nil
 }
 
 // openStriped reads a range of a striped blob.

@@ -223,3 +223,34 @@ func Release(b []byte) {
 	b = b[:0]
 	pools[cap(b)/poolStep-1].Put(&b)
 }
+
+// Reader turns a stream of shard-data messages into an io.Reader, handing
+// each message's buffer back to the pool once it has been read out. next
+// returns the data of the following message, or the stream's error (io.EOF
+// at a clean end).
+type Reader struct {
+	next func() ([]byte, error)
+	msg  []byte // the current message's data
+	rest []byte // its bytes not yet read
+}
+
+// NewReader reads first (data already received, not from this codec's
+// pool), then what next returns.
+func NewReader(first []byte, next func() ([]byte, error)) *Reader {
+	return &Reader{next: next, rest: first}
+}
+
+func (r *Reader) Read(p []byte) (int, error) {
+	for len(r.rest) == 0 {
+		Release(r.msg)
+		r.msg = nil
+		data, err := r.next()
+		if err != nil {
+			return 0, err
+		}
+		r.msg, r.rest = data, data
+	}
+	n := copy(p, r.rest)
+	r.rest = r.rest[n:]
+	return n, nil
+}

@@ -2,6 +2,8 @@ package shardcodec
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"testing"
 
 	"google.golang.org/grpc/mem"
@@ -146,4 +148,28 @@ func TestBuffersAreSizedByStep(t *testing.T) {
 	}
 	Release(make([]byte, 100<<10)) // a size no step has: ignored
 	Release(nil)
+}
+
+// A Reader reads the first data, then every message in order, and ends
+// with the stream's own error.
+func TestReaderReadsMessagesInOrder(t *testing.T) {
+	msgs := [][]byte{get(minPooled), []byte("tail")}
+	for i := range msgs[0] {
+		msgs[0][i] = byte(i)
+	}
+	var want []byte
+	want = append(append(append(want, "head"...), msgs[0]...), "tail"...)
+	stop := errors.New("stream broke")
+	r := NewReader([]byte("head"), func() ([]byte, error) {
+		if len(msgs) == 0 {
+			return nil, stop
+		}
+		m := msgs[0]
+		msgs = msgs[1:]
+		return m, nil
+	})
+	got, err := io.ReadAll(r)
+	if !errors.Is(err, stop) || !bytes.Equal(got, want) {
+		t.Fatalf("read %d bytes (equal: %v), %v; want %d bytes then the stream's error", len(got), bytes.Equal(got, want), err, len(want))
+	}
 }

@@ -36,7 +36,15 @@ func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error
 	if !ok {
 		return status.Errorf(codes.InvalidArgument, "digest %v: want DIGEST_SHA256 or DIGEST_CRC32C", h.GetDigest())
 	}
-	r := &recvReader{stream: stream, pending: first.GetData()}
+	// Data after the first message only; io.EOF is a clean end of the
+	// client's side.
+	r := shardcodec.NewReader(first.GetData(), func() ([]byte, error) {
+		msg, err := stream.Recv()
+		if err == nil && msg.GetHeader() != nil {
+			return nil, status.Error(codes.InvalidArgument, "PutChunk header repeated after the first message")
+		}
+		return msg.GetData(), err
+	})
 	res, err := s.store.Put(stream.Context(), h.GetChunkId(), r, h.GetExpectedSize(), digest)
 	if err != nil {
 		return s.fail("put", err)
@@ -59,34 +67,6 @@ func storeDigest(d storagepb.Digest) (chunkstore.Digest, bool) {
 		return chunkstore.DigestCRC32C, true
 	}
 	return 0, false
-}
-
-// recvReader turns the data of a PutChunk stream into an io.Reader. It holds
-// at most one message; io.EOF means the client closed its side cleanly.
-// Each message's data goes back to shardcodec's pool once copied out.
-type recvReader struct {
-	stream  storagepb.StorageService_PutChunkServer
-	msg     []byte // the current message's data
-	pending []byte // its bytes not yet read
-}
-
-func (r *recvReader) Read(p []byte) (int, error) {
-	for len(r.pending) == 0 {
-		shardcodec.Release(r.msg)
-		r.msg = nil
-		msg, err := r.stream.Recv()
-		if err != nil {
-			return 0, err
-		}
-		if msg.GetHeader() != nil {
-			return 0, status.Error(codes.InvalidArgument, "PutChunk header repeated after the first message")
-		}
-		r.msg = msg.GetData()
-		r.pending = r.msg
-	}
-	n := copy(p, r.pending)
-	r.pending = r.pending[n:]
-	return n, nil
 }
 
 // GetChunk streams a byte range of a chunk in messages of at most

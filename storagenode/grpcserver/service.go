@@ -101,7 +101,7 @@ func NewServer(s *Service, extra ...grpc.ServerOption) *grpc.Server {
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
 		// shardcodec reads shard data out of the frames once, into pooled
-		// buffers (see recvReader, which hands them back).
+		// buffers (handed back by shardcodec.Reader).
 		grpc.ForceServerCodecV2(shardcodec.Codec{}),
 		// A shard upload is one stream of 1 MiB messages: a fixed 4 MiB
 		// window keeps it from waiting on window updates (the default
