@@ -45,6 +45,15 @@ type ChunkDeletion struct {
 	NextAttemptAt   time.Time
 }
 
+type ConsoleSession struct {
+	IDHash      []byte
+	AccessKey   string
+	SecretCheck []byte
+	CsrfToken   string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
 type File struct {
 	ID           uuid.UUID
 	Filename     string

@@ -63,10 +63,13 @@ type Querier interface {
 	CountActiveUploads(ctx context.Context) (int64, error)
 	CountPendingChunkDeletions(ctx context.Context) (int64, error)
 	CreateBucket(ctx context.Context, name string) (int64, error)
+	CreateConsoleSession(ctx context.Context, arg CreateConsoleSessionParams) error
 	// A node shutting down leaves the placement ring, unless an operator put
 	// it in maintenance, draining or removed: that choice outlives the process.
 	DeactivateServer(ctx context.Context, id uuid.UUID) (int64, error)
 	DeleteBucket(ctx context.Context, name string) error
+	DeleteConsoleSession(ctx context.Context, idHash []byte) error
+	DeleteExpiredConsoleSessions(ctx context.Context, now time.Time) (int64, error)
 	DeleteFile(ctx context.Context, id uuid.UUID) (int64, error)
 	// Retires blobs that readers may still be streaming (an overwritten or
 	// deleted S3 object): their chunks are queued with a grace delay so that
@@ -98,6 +101,8 @@ type Querier interface {
 	FinishChunkDeletion(ctx context.Context, chunkID uuid.UUID) error
 	GetBucket(ctx context.Context, name string) (Bucket, error)
 	GetCompletedFileForUpdate(ctx context.Context, id uuid.UUID) (File, error)
+	// A session that has not expired at the caller's clock ($2).
+	GetConsoleSession(ctx context.Context, arg GetConsoleSessionParams) (GetConsoleSessionRow, error)
 	GetFile(ctx context.Context, id uuid.UUID) (File, error)
 	// The latest version of a key (maybe a delete marker), with its bucket's
 	// versioning state.

@@ -164,6 +164,12 @@ type Config struct {
 		StatsInterval time.Duration `yaml:"stats_interval"`
 	} `yaml:"admin"`
 
+	Console struct {
+		// SessionTTL is how long a web console sign-in lasts before the
+		// browser must sign in again; default 12h. Env CONSOLE_SESSION_TTL.
+		SessionTTL time.Duration `yaml:"session_ttl"`
+	} `yaml:"console"`
+
 	Auth struct {
 		// RootUser and RootPassword are the root key pair. Env
 		// SIXFOLD_ROOT_USER / SIXFOLD_ROOT_PASSWORD. Required.
@@ -343,6 +349,7 @@ func (c *Config) applyEnv() error {
 		"HEAL_AFTER":            &c.Heal.After,
 		"HEAL_INTERVAL":         &c.Heal.Interval,
 		"STATS_INTERVAL":        &c.Admin.StatsInterval,
+		"CONSOLE_SESSION_TTL":   &c.Console.SessionTTL,
 	}
 	for key, dst := range durations {
 		if v, ok := os.LookupEnv(key); ok {
@@ -435,6 +442,7 @@ func (c *Config) fillDefaults() {
 	setDuration(&c.Heal.After, 5*time.Minute)
 	setDuration(&c.Heal.Interval, 10*time.Second)
 	setDuration(&c.Admin.StatsInterval, 15*time.Second)
+	setDuration(&c.Console.SessionTTL, 12*time.Hour)
 	if c.Heal.BytesPerSecond == 0 {
 		c.Heal.BytesPerSecond = 64 << 20
 	}
@@ -471,6 +479,7 @@ func (c *Config) Validate() error {
 		"heal.after":                          c.Heal.After,
 		"heal.interval":                       c.Heal.Interval,
 		"admin.stats_interval":                c.Admin.StatsInterval,
+		"console.session_ttl":                 c.Console.SessionTTL,
 	}
 	for key, d := range positive {
 		if d <= 0 {

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
 
 	"sixfold/s3api/sigv4"
 )
@@ -45,10 +46,29 @@ type Options struct {
 	Keys Keys
 	// Region is the S3 door's region, which presigned URLs name.
 	Region string
-	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
+	// Sessions keeps the sign-ins; nil means a MemoryStore, which a
+	// restart empties and other gateways do not see.
+	Sessions SessionStore
+	// SessionTTL is how long a sign-in lasts; 0 means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// Traffic reads the gateway's own transfer counters for the cluster
+	// page's throughput; nil leaves it out.
+	Traffic func() (Traffic, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+}
+
+// DefaultSessionTTL is how long a sign-in lasts unless Options say.
+const DefaultSessionTTL = 12 * time.Hour
+
+// Traffic is the gateway's running totals since it started; the browser
+// turns two readings into rates.
+type Traffic struct {
+	BytesIn         float64 `json:"bytes_in"`
+	BytesOut        float64 `json:"bytes_out"`
+	Requests        float64 `json:"requests"`
+	ActiveUploads   float64 `json:"active_uploads"`
+	ActiveDownloads float64 `json:"active_downloads"`
 }
 
 // Console serves /console. It is safe for concurrent use.
@@ -56,7 +76,9 @@ type Console struct {
 	keys     Keys
 	region   string
 	now      func() time.Time
-	sessions *sessions
+	ttl      time.Duration
+	sessions SessionStore
+	traffic  func() (Traffic, error)
 	throttle *throttle
 	gateway  http.Handler
 }
@@ -67,13 +89,16 @@ func New(o Options) *Console {
 		o.Now = time.Now
 	}
 	if o.SessionTTL <= 0 {
-		o.SessionTTL = 12 * time.Hour
+		o.SessionTTL = DefaultSessionTTL
 	}
 	if o.Region == "" {
 		o.Region = "us-east-1"
 	}
-	return &Console{keys: o.Keys, region: o.Region, now: o.Now,
-		sessions: newSessions(o.SessionTTL, o.Now), throttle: newThrottle(o.Now)}
+	if o.Sessions == nil {
+		o.Sessions = NewMemoryStore()
+	}
+	return &Console{keys: o.Keys, region: o.Region, now: o.Now, ttl: o.SessionTTL,
+		sessions: o.Sessions, traffic: o.Traffic, throttle: newThrottle(o.Now)}
 }
 
 // Register mounts /console on e. The console hands /files and /admin
@@ -89,6 +114,7 @@ func (c *Console) Register(e *echo.Echo) {
 	api.GET("/session", c.authed(c.sessionInfo))
 	api.POST("/logout", c.authed(c.logout))
 	api.POST("/presign", c.authed(c.presign))
+	api.GET("/traffic", c.authed(c.trafficNow))
 	for _, door := range []string{"/files", "/files/*", "/admin/*"} {
 		api.Any(door, c.authed(c.forward))
 	}
@@ -145,7 +171,7 @@ type sessionJSON struct {
 func (c *Console) login(ctx echo.Context) error {
 	addr := clientAddr(ctx.Request())
 	if wait := c.throttle.wait(addr); wait > 0 {
-		secs := int(wait/time.Second) + 1
+		secs := int((wait + time.Second - 1) / time.Second)
 		ctx.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		return problem(http.StatusTooManyRequests, "TooManyAttempts",
 			"too many failed sign-ins from this address; try again in "+strconv.Itoa(secs)+" s")
@@ -162,21 +188,46 @@ func (c *Console) login(ctx echo.Context) error {
 		return problem(http.StatusUnauthorized, "InvalidCredentials", "the access key or secret is wrong")
 	}
 	c.throttle.succeed(addr)
-	id, sess := c.sessions.create(req.AccessKey, req.Secret)
+	rctx := ctx.Request().Context()
+	now := c.now()
+	// Each sign-in sweeps the expired ones, so the store holds no more
+	// than the sessions started within one TTL.
+	if err := c.sessions.DeleteExpired(rctx, now); err != nil {
+		return storeProblem(err)
+	}
+	cookie := randomToken()
+	sess := Session{AccessKey: req.AccessKey, SecretCheck: secretCheck(cookie, req.Secret),
+		CSRFToken: randomToken(), Expires: now.Add(c.ttl)}
+	if err := c.sessions.Put(rctx, sessionIDOf(cookie), sess); err != nil {
+		return storeProblem(err)
+	}
 	http.SetCookie(ctx.Response(), &http.Cookie{
-		Name: cookieName, Value: id, Path: "/console/", Expires: sess.expires,
+		Name: cookieName, Value: cookie, Path: "/console/", Expires: sess.Expires,
 		HttpOnly: true, Secure: ctx.Request().TLS != nil, SameSite: http.SameSiteStrictMode,
 	})
 	return ctx.JSON(http.StatusOK, sessionOf(sess))
 }
 
-func sessionOf(s *session) sessionJSON {
-	return sessionJSON{AccessKey: s.accessKey, CSRFToken: s.csrf, ExpiresAt: s.expires.UTC()}
+func sessionOf(s Session) sessionJSON {
+	return sessionJSON{AccessKey: s.AccessKey, CSRFToken: s.CSRFToken, ExpiresAt: s.Expires.UTC()}
+}
+
+// storeProblem answers a session store that failed (PostgreSQL away): the
+// browser may retry, and no one is signed in or out by it.
+func storeProblem(err error) error {
+	return &problemError{status: http.StatusServiceUnavailable, Code: "SessionsUnavailable",
+		Message: "the session store cannot be reached; try again shortly", cause: err}
+}
+
+// signedIn is the session a request came with, and its cookie value.
+type signedIn struct {
+	Session
+	cookie string
 }
 
 // authedFunc is a handler that runs for a live session; secret is the
 // session key's current secret.
-type authedFunc func(ctx echo.Context, s *session, secret string) error
+type authedFunc func(ctx echo.Context, s signedIn, secret string) error
 
 // authed admits requests of a live session whose key still has the secret
 // it signed in with, and, for anything but GET and HEAD, that carry the
@@ -185,32 +236,39 @@ func (c *Console) authed(next authedFunc) echo.HandlerFunc {
 	return func(ctx echo.Context) error {
 		r := ctx.Request()
 		cookie, err := r.Cookie(cookieName)
-		var sess *session
-		if err == nil {
-			sess = c.sessions.get(cookie.Value)
+		if err != nil || cookie.Value == "" {
+			return problem(http.StatusUnauthorized, "NotSignedIn", "sign in first (there is no session)")
 		}
-		if sess == nil {
-			return problem(http.StatusUnauthorized, "NotSignedIn", "sign in first (the session is missing or has expired)")
+		id := sessionIDOf(cookie.Value)
+		sess, err := c.sessions.Get(r.Context(), id, c.now())
+		if errors.Is(err, ErrNoSession) {
+			return problem(http.StatusUnauthorized, "NotSignedIn", "sign in first (the session has expired or was ended)")
 		}
-		secret, ok := c.keys.Secret(sess.accessKey)
-		if !ok || !sess.validSecret(secret) {
-			c.sessions.end(cookie.Value)
+		if err != nil {
+			return storeProblem(err)
+		}
+		secret, ok := c.keys.Secret(sess.AccessKey)
+		if !ok || !sess.validSecret(cookie.Value, secret) {
+			if err := c.sessions.Delete(r.Context(), id); err != nil {
+				return storeProblem(err)
+			}
 			return problem(http.StatusUnauthorized, "NotSignedIn", "the key's secret has changed or the key is gone; sign in again")
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sess.checkCSRF(r.Header.Get(csrfHeader)) {
 			return problem(http.StatusForbidden, "InvalidCSRFToken", "this request lacks the session's "+csrfHeader+" header")
 		}
-		return next(ctx, sess, secret)
+		return next(ctx, signedIn{Session: sess, cookie: cookie.Value}, secret)
 	}
 }
 
-func (c *Console) sessionInfo(ctx echo.Context, s *session, _ string) error {
-	return ctx.JSON(http.StatusOK, sessionOf(s))
+func (c *Console) sessionInfo(ctx echo.Context, s signedIn, _ string) error {
+	return ctx.JSON(http.StatusOK, sessionOf(s.Session))
 }
 
-func (c *Console) logout(ctx echo.Context, _ *session, _ string) error {
-	cookie, _ := ctx.Request().Cookie(cookieName)
-	c.sessions.end(cookie.Value)
+func (c *Console) logout(ctx echo.Context, s signedIn, _ string) error {
+	if err := c.sessions.Delete(ctx.Request().Context(), sessionIDOf(s.cookie)); err != nil {
+		return storeProblem(err)
+	}
 	http.SetCookie(ctx.Response(), &http.Cookie{
 		Name: cookieName, Value: "", Path: "/console/", MaxAge: -1,
 		HttpOnly: true, Secure: ctx.Request().TLS != nil, SameSite: http.SameSiteStrictMode,
@@ -231,7 +289,7 @@ var presignMethods = map[string]bool{"GET": true, "HEAD": true, "PUT": true, "PO
 
 // presign answers {"url": "/bucket/key?X-Amz-..."}: a URL on this host
 // that lets the browser make one S3 request as the session's key.
-func (c *Console) presign(ctx echo.Context, s *session, secret string) error {
+func (c *Console) presign(ctx echo.Context, s signedIn, secret string) error {
 	var b presignBody
 	if err := readJSON(ctx, &b); err != nil {
 		return err
@@ -257,14 +315,14 @@ func (c *Console) presign(ctx echo.Context, s *session, secret string) error {
 	}
 	url := sigv4.Presign(sigv4.PresignInput{Method: b.Method, Host: ctx.Request().Host, Bucket: b.Bucket, Key: b.Key,
 		Query: q, Expires: time.Duration(b.ExpiresSeconds) * time.Second,
-		AccessKey: s.accessKey, Secret: secret, Region: c.region, Now: c.now()})
+		AccessKey: s.AccessKey, Secret: secret, Region: c.region, Now: c.now()})
 	return ctx.JSON(http.StatusOK, map[string]string{"url": url})
 }
 
 // forward hands /console/api/files… and /console/api/admin/… to the
 // gateway's own /files and /admin routes with the session key's Basic
 // credentials: those routes authenticate, authorize and rate-limit it.
-func (c *Console) forward(ctx echo.Context, s *session, secret string) error {
+func (c *Console) forward(ctx echo.Context, s signedIn, secret string) error {
 	r := ctx.Request()
 	out := r.Clone(r.Context())
 	out.URL.Path = strings.TrimPrefix(r.URL.Path, "/console/api")
@@ -273,9 +331,25 @@ func (c *Console) forward(ctx echo.Context, s *session, secret string) error {
 	out.Header.Del("Cookie")
 	out.Header.Del(csrfHeader)
 	out.Header.Set(echo.HeaderXRequestID, ctx.Response().Header().Get(echo.HeaderXRequestID))
-	out.SetBasicAuth(s.accessKey, secret)
+	out.SetBasicAuth(s.AccessKey, secret)
 	c.gateway.ServeHTTP(ctx.Response(), out)
 	return nil
+}
+
+// trafficNow answers the gateway's running transfer totals and the time
+// they were read, which the cluster page turns into rates.
+func (c *Console) trafficNow(ctx echo.Context, _ signedIn, _ string) error {
+	if c.traffic == nil {
+		return problem(http.StatusNotFound, "NoTraffic", "this gateway does not report its traffic")
+	}
+	t, err := c.traffic()
+	if err != nil {
+		return err
+	}
+	return ctx.JSON(http.StatusOK, struct {
+		Traffic
+		At time.Time `json:"at"`
+	}{t, c.now().UTC()})
 }
 
 func readJSON(ctx echo.Context, v any) error {
@@ -309,11 +383,14 @@ func problem(status int, code, message string) error {
 
 type problemError struct {
 	status  int
+	cause   error  // logged by the gateway, never shown
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
 
 func (p *problemError) Error() string { return p.Code + ": " + p.Message }
+
+func (p *problemError) Unwrap() error { return p.cause }
 
 // renderProblems writes the console's own errors; the gateway's error
 // handler renders only its doors' types.
@@ -321,9 +398,15 @@ func renderProblems(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(ctx echo.Context) error {
 		err := next(ctx)
 		var p *problemError
-		if errors.As(err, &p) {
-			return ctx.JSON(p.status, map[string]*problemError{"error": p})
+		if !errors.As(err, &p) {
+			return err
 		}
-		return err
+		if p.cause != nil {
+			zerolog.Ctx(ctx.Request().Context()).Warn().Err(p.cause).Str("code", p.Code).Msg("console request failed")
+		}
+		if p.status == http.StatusServiceUnavailable {
+			ctx.Response().Header().Set("Retry-After", "1")
+		}
+		return ctx.JSON(p.status, map[string]*problemError{"error": p})
 	}
 }

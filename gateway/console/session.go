@@ -1,94 +1,123 @@
 package console
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"sync"
 	"time"
 )
 
-// session is one signed-in browser. Only the access key is kept: the
-// secret is looked up in the key store on every use, so a key that is
-// removed or given a new secret stops working in the console at once
-// (secretSum no longer matches).
-type session struct {
-	accessKey string
-	secretSum [32]byte
-	csrf      string
-	expires   time.Time
+// Session is one signed-in browser as a SessionStore keeps it. Only the
+// access key is kept, not the secret: the secret is looked up in the key
+// store on every use, so a key that is removed or given a new secret stops
+// working in the console at once (SecretCheck no longer matches).
+type Session struct {
+	AccessKey string
+	// SecretCheck is secretCheck(cookie value, secret at sign-in).
+	SecretCheck [32]byte
+	CSRFToken   string
+	Expires     time.Time
 }
 
-// sessions holds the signed-in browsers of this gateway in memory, keyed
-// by the SHA-256 of the cookie value, so a dump of the map cannot be
-// replayed as cookies.
-type sessions struct {
-	ttl time.Duration
-	now func() time.Time
+// SessionID is how a store knows a session: the SHA-256 of its cookie
+// value, so that what a store holds cannot be replayed as cookies.
+type SessionID [32]byte
 
+func sessionIDOf(cookie string) SessionID { return sha256.Sum256([]byte(cookie)) }
+
+// ErrNoSession is what SessionStore.Get returns for a session that does
+// not exist or has expired.
+var ErrNoSession = errors.New("console: no such session")
+
+// SessionStore keeps the console's sessions. Implementations are safe for
+// concurrent use; every method honours ctx's cancellation.
+type SessionStore interface {
+	// Put stores a new session under id.
+	Put(ctx context.Context, id SessionID, s Session) error
+	// Get returns the session under id if it expires after now, and
+	// ErrNoSession (possibly wrapped) if there is none.
+	Get(ctx context.Context, id SessionID, now time.Time) (Session, error)
+	// Delete removes the session under id; a missing one is no error.
+	Delete(ctx context.Context, id SessionID) error
+	// DeleteExpired removes every session that has expired by now.
+	DeleteExpired(ctx context.Context, now time.Time) error
+}
+
+var _ SessionStore = (*MemoryStore)(nil)
+
+// MemoryStore keeps sessions in this process: they end when it does, and
+// another gateway does not know them. For tests and single-process use;
+// the gateway keeps its sessions in PostgreSQL (PGStore).
+type MemoryStore struct {
 	mu   sync.Mutex // protects byID
-	byID map[[32]byte]*session
+	byID map[SessionID]Session
 }
 
-func newSessions(ttl time.Duration, now func() time.Time) *sessions {
-	return &sessions{ttl: ttl, now: now, byID: map[[32]byte]*session{}}
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{byID: map[SessionID]Session{}} }
+
+func (m *MemoryStore) Put(_ context.Context, id SessionID, s Session) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.byID[id] = s
+	return nil
 }
 
-// create starts a session and returns its cookie value.
-func (s *sessions) create(accessKey, secret string) (string, *session) {
-	id := randomToken()
-	sess := &session{accessKey: accessKey, secretSum: sha256.Sum256([]byte(secret)),
-		csrf: randomToken(), expires: s.now().Add(s.ttl)}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sweep()
-	s.byID[sha256.Sum256([]byte(id))] = sess
-	return id, sess
-}
-
-// get returns the live session of a cookie value, or nil.
-func (s *sessions) get(id string) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := sha256.Sum256([]byte(id))
-	sess := s.byID[k]
-	if sess == nil {
-		return nil
+func (m *MemoryStore) Get(_ context.Context, id SessionID, now time.Time) (Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.byID[id]
+	if !ok || !now.Before(s.Expires) {
+		return Session{}, ErrNoSession
 	}
-	if !s.now().Before(sess.expires) {
-		delete(s.byID, k)
-		return nil
-	}
-	return sess
+	return s, nil
 }
 
-func (s *sessions) end(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.byID, sha256.Sum256([]byte(id)))
+func (m *MemoryStore) Delete(_ context.Context, id SessionID) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.byID, id)
+	return nil
 }
 
-// sweep drops expired sessions; called with mu held, on each sign-in, so
-// the map never outgrows the sessions started within one ttl.
-func (s *sessions) sweep() {
-	now := s.now()
-	for k, sess := range s.byID {
-		if !now.Before(sess.expires) {
-			delete(s.byID, k)
+func (m *MemoryStore) DeleteExpired(_ context.Context, now time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, s := range m.byID {
+		if !now.Before(s.Expires) {
+			delete(m.byID, id)
 		}
 	}
+	return nil
 }
 
-// validSecret reports whether secret is still the one the session was
-// opened with.
-func (sess *session) validSecret(secret string) bool {
-	sum := sha256.Sum256([]byte(secret))
-	return subtle.ConstantTimeCompare(sum[:], sess.secretSum[:]) == 1
+// secretCheck binds a secret to one session's cookie value: a store's copy
+// of it says nothing about the secret without the cookie, which no store
+// holds.
+func secretCheck(cookie, secret string) [32]byte {
+	h := sha256.New()
+	h.Write([]byte("sixfold console session\x00"))
+	h.Write([]byte(cookie))
+	h.Write([]byte{0})
+	h.Write([]byte(secret))
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
-func (sess *session) checkCSRF(token string) bool {
-	return token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(sess.csrf)) == 1
+// validSecret reports whether secret is still the one the session with
+// this cookie value was opened with.
+func (s Session) validSecret(cookie, secret string) bool {
+	sum := secretCheck(cookie, secret)
+	return subtle.ConstantTimeCompare(sum[:], s.SecretCheck[:]) == 1
+}
+
+func (s Session) checkCSRF(token string) bool {
+	return token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.CSRFToken)) == 1
 }
 
 func randomToken() string {

@@ -140,7 +140,8 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Pace:      httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
 		Metrics:   m.http,
 		Admin:     admin.New(adminStore, nodes),
-		Console:   console.New(console.Options{Keys: keys, Region: cfg.S3.Region}),
+		Console: console.New(console.Options{Keys: keys, Region: cfg.S3.Region,
+			Sessions: console.NewPGStore(pool), SessionTTL: cfg.Console.SessionTTL, Traffic: m.traffic}),
 
 		Allowlist: sec.allowlist,
 		Limiter:   sec.limiter,

@@ -12,6 +12,7 @@ import (
 
 	"sixfold/gateway/admin"
 	"sixfold/gateway/cluster"
+	"sixfold/gateway/console"
 	"sixfold/gateway/metrics"
 	"sixfold/gateway/objects"
 )
@@ -81,4 +82,12 @@ func (m *gatewayMetrics) watchHeal(ctx context.Context, svc *objects.Service, pr
 // operators keep the port on a network only they and their clients reach.
 func (m *gatewayMetrics) mount(e *echo.Echo) {
 	e.GET("/metrics", echo.WrapHandler(metrics.Handler(m.reg)))
+}
+
+// traffic reads the gateway's own transfer counters for the web console's
+// cluster page.
+func (m *gatewayMetrics) traffic() (console.Traffic, error) {
+	t, err := metrics.ReadTraffic(m.reg)
+	return console.Traffic{BytesIn: t.BytesIn, BytesOut: t.BytesOut, Requests: t.Requests,
+		ActiveUploads: t.ActiveUploads, ActiveDownloads: t.ActiveDownloads}, err
 }
