@@ -359,14 +359,17 @@ func goV2CopyShares(t *testing.T, e *s3Env) {
 		t.Fatalf("CopyObject: %v", err)
 	}
 	t.Logf("CopyObject of %d MiB took %v", size>>20, time.Since(start))
-	// Part 1: 20 MiB from inside the source's second part; part 2: the
-	// last 7 bytes. Each lies within one blob, so both are shared.
+	// Part 1: 20 MiB from inside the source's second part; part 2: 40 MiB
+	// across its first and second parts (two blobs, both shared); part 3:
+	// exactly its second part, which keeps that part's ETag, the MD5 of
+	// its bytes as S3 sends; part 4: the last 7 bytes.
 	mp, err := e.s3.CreateMultipartUpload(e.ctx(t), &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("ranges")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ranges := [][2]int64{{33 << 20, 20 << 20}, {size - 7, 7}}
+	ranges := [][2]int64{{33 << 20, 20 << 20}, {20 << 20, 40 << 20}, {32 << 20, 32 << 20}, {size - 7, 7}}
 	var want []byte
+	srcPart2 := parts[1].ETag
 	parts = nil
 	for i, r := range ranges {
 		p, err := e.s3.UploadPartCopy(e.ctx(t), &s3.UploadPartCopyInput{Bucket: aws.String(bucket), Key: aws.String("ranges"), UploadId: mp.UploadId,
@@ -377,6 +380,9 @@ func goV2CopyShares(t *testing.T, e *s3Env) {
 		}
 		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(int32(i + 1)), ETag: p.CopyPartResult.ETag})
 		want = append(want, data[r[0]:r[0]+r[1]]...)
+	}
+	if got := aws.ToString(parts[2].ETag); got != aws.ToString(srcPart2) {
+		t.Errorf("UploadPartCopy of exactly the source's part 2: ETag %s; want that part's %s", got, aws.ToString(srcPart2))
 	}
 	if _, err := e.s3.CompleteMultipartUpload(e.ctx(t), &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("ranges"),
 		UploadId: mp.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}}); err != nil {

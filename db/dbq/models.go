@@ -94,6 +94,7 @@ type MultipartPart struct {
 	Checksums  json.RawMessage
 	CreatedAt  time.Time
 	BlobOffset int64
+	Segment    int16
 }
 
 type MultipartUpload struct {
@@ -129,6 +130,7 @@ type ObjectPart struct {
 	Etag       string
 	Checksums  json.RawMessage
 	BlobOffset int64
+	Segment    int16
 }
 
 type ServerChunkStat struct {

@@ -165,7 +165,8 @@ type Querier interface {
 	// Like every query here it is batched, never one statement per chunk.
 	ListStoredChunksOnServer(ctx context.Context, arg ListStoredChunksOnServerParams) ([]ListStoredChunksOnServerRow, error)
 	ListUploadParts(ctx context.Context, uploadID uuid.UUID) ([]MultipartPart, error)
-	ListUploadPartsPage(ctx context.Context, arg ListUploadPartsPageParams) ([]MultipartPart, error)
+	// One row per part: a part of several segments is their total size.
+	ListUploadPartsPage(ctx context.Context, arg ListUploadPartsPageParams) ([]ListUploadPartsPageRow, error)
 	ListUploadsPage(ctx context.Context, arg ListUploadsPageParams) ([]MultipartUpload, error)
 	// Versions in (key, newest first) order after the marker: keys > after_key,
 	// or versions of after_key older than after_seq (0: none of them), among

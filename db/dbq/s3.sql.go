@@ -572,15 +572,16 @@ func (q *Queries) InsertObject(ctx context.Context, arg InsertObjectParams) erro
 }
 
 const insertObjectParts = `-- name: InsertObjectParts :exec
-INSERT INTO object_parts (object_id, part_number, file_id, byte_offset, size, etag, checksums, blob_offset)
-SELECT $1::uuid, unnest($2::int[]), unnest($3::uuid[]),
-       unnest($4::bigint[]), unnest($5::bigint[]), unnest($6::text[]),
-       unnest($7::text[])::jsonb, unnest($8::bigint[])
+INSERT INTO object_parts (object_id, part_number, segment, file_id, byte_offset, size, etag, checksums, blob_offset)
+SELECT $1::uuid, unnest($2::int[]), unnest($3::smallint[]),
+       unnest($4::uuid[]), unnest($5::bigint[]), unnest($6::bigint[]),
+       unnest($7::text[]), unnest($8::text[])::jsonb, unnest($9::bigint[])
 `
 
 type InsertObjectPartsParams struct {
 	ObjectID    uuid.UUID
 	PartNumbers []int32
+	Segments    []int16
 	FileIds     []uuid.UUID
 	Offsets     []int64
 	Sizes       []int64
@@ -595,6 +596,7 @@ func (q *Queries) InsertObjectParts(ctx context.Context, arg InsertObjectPartsPa
 	_, err := q.db.Exec(ctx, insertObjectParts,
 		arg.ObjectID,
 		arg.PartNumbers,
+		arg.Segments,
 		arg.FileIds,
 		arg.Offsets,
 		arg.Sizes,
@@ -627,8 +629,8 @@ func (q *Queries) InsertUpload(ctx context.Context, arg InsertUploadParams) erro
 }
 
 const insertUploadPart = `-- name: InsertUploadPart :exec
-INSERT INTO multipart_parts (upload_id, part_number, file_id, size, etag, checksums, blob_offset)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO multipart_parts (upload_id, part_number, file_id, size, etag, checksums, blob_offset, segment)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 `
 
 type InsertUploadPartParams struct {
@@ -639,6 +641,7 @@ type InsertUploadPartParams struct {
 	Etag       string
 	Checksums  json.RawMessage
 	BlobOffset int64
+	Segment    int16
 }
 
 func (q *Queries) InsertUploadPart(ctx context.Context, arg InsertUploadPartParams) error {
@@ -650,6 +653,7 @@ func (q *Queries) InsertUploadPart(ctx context.Context, arg InsertUploadPartPara
 		arg.Etag,
 		arg.Checksums,
 		arg.BlobOffset,
+		arg.Segment,
 	)
 	return err
 }
@@ -709,7 +713,7 @@ func (q *Queries) ListBuckets(ctx context.Context) ([]Bucket, error) {
 }
 
 const listObjectChunks = `-- name: ListObjectChunks :many
-SELECT p.part_number, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
+SELECT p.part_number, p.segment, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
        f.data_shards, f.parity_shards, f.block_size,
        c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
        s.address AS server_address
@@ -718,11 +722,12 @@ JOIN files f ON f.id = p.file_id
 JOIN chunks c ON c.file_id = p.file_id
 JOIN storage_servers s ON s.id = c.storage_server_id
 WHERE p.object_id = $1
-ORDER BY p.part_number, c.chunk_number
+ORDER BY p.part_number, p.segment, c.chunk_number
 `
 
 type ListObjectChunksRow struct {
 	PartNumber      int32
+	Segment         int16
 	PartOffset      int64
 	FileID          uuid.UUID
 	BlobSize        int64
@@ -754,6 +759,7 @@ func (q *Queries) ListObjectChunks(ctx context.Context, objectID uuid.UUID) ([]L
 		var i ListObjectChunksRow
 		if err := rows.Scan(
 			&i.PartNumber,
+			&i.Segment,
 			&i.PartOffset,
 			&i.FileID,
 			&i.BlobSize,
@@ -782,7 +788,7 @@ func (q *Queries) ListObjectChunks(ctx context.Context, objectID uuid.UUID) ([]L
 }
 
 const listObjectParts = `-- name: ListObjectParts :many
-SELECT object_id, part_number, file_id, byte_offset, size, etag, checksums, blob_offset FROM object_parts WHERE object_id = $1 ORDER BY part_number
+SELECT object_id, part_number, file_id, byte_offset, size, etag, checksums, blob_offset, segment FROM object_parts WHERE object_id = $1 ORDER BY part_number, segment
 `
 
 func (q *Queries) ListObjectParts(ctx context.Context, objectID uuid.UUID) ([]ObjectPart, error) {
@@ -803,6 +809,7 @@ func (q *Queries) ListObjectParts(ctx context.Context, objectID uuid.UUID) ([]Ob
 			&i.Etag,
 			&i.Checksums,
 			&i.BlobOffset,
+			&i.Segment,
 		); err != nil {
 			return nil, err
 		}
@@ -981,7 +988,7 @@ func (q *Queries) ListObjectsPage(ctx context.Context, arg ListObjectsPageParams
 }
 
 const listUploadParts = `-- name: ListUploadParts :many
-SELECT upload_id, part_number, file_id, size, etag, checksums, created_at, blob_offset FROM multipart_parts WHERE upload_id = $1 ORDER BY part_number
+SELECT upload_id, part_number, file_id, size, etag, checksums, created_at, blob_offset, segment FROM multipart_parts WHERE upload_id = $1 ORDER BY part_number, segment
 `
 
 func (q *Queries) ListUploadParts(ctx context.Context, uploadID uuid.UUID) ([]MultipartPart, error) {
@@ -1002,6 +1009,7 @@ func (q *Queries) ListUploadParts(ctx context.Context, uploadID uuid.UUID) ([]Mu
 			&i.Checksums,
 			&i.CreatedAt,
 			&i.BlobOffset,
+			&i.Segment,
 		); err != nil {
 			return nil, err
 		}
@@ -1014,8 +1022,10 @@ func (q *Queries) ListUploadParts(ctx context.Context, uploadID uuid.UUID) ([]Mu
 }
 
 const listUploadPartsPage = `-- name: ListUploadPartsPage :many
-SELECT upload_id, part_number, file_id, size, etag, checksums, created_at, blob_offset FROM multipart_parts WHERE upload_id = $1 AND part_number > $2
-ORDER BY part_number LIMIT $3
+SELECT part_number, sum(size)::bigint AS size, min(etag)::text AS etag,
+       min(checksums::text)::jsonb AS checksums, min(created_at)::timestamptz AS created_at
+FROM multipart_parts WHERE upload_id = $1 AND part_number > $2
+GROUP BY part_number ORDER BY part_number LIMIT $3
 `
 
 type ListUploadPartsPageParams struct {
@@ -1024,24 +1034,30 @@ type ListUploadPartsPageParams struct {
 	Limit      int32
 }
 
-func (q *Queries) ListUploadPartsPage(ctx context.Context, arg ListUploadPartsPageParams) ([]MultipartPart, error) {
+type ListUploadPartsPageRow struct {
+	PartNumber int32
+	Size       int64
+	Etag       string
+	Checksums  json.RawMessage
+	CreatedAt  time.Time
+}
+
+// One row per part: a part of several segments is their total size.
+func (q *Queries) ListUploadPartsPage(ctx context.Context, arg ListUploadPartsPageParams) ([]ListUploadPartsPageRow, error) {
 	rows, err := q.db.Query(ctx, listUploadPartsPage, arg.UploadID, arg.PartNumber, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []MultipartPart{}
+	items := []ListUploadPartsPageRow{}
 	for rows.Next() {
-		var i MultipartPart
+		var i ListUploadPartsPageRow
 		if err := rows.Scan(
-			&i.UploadID,
 			&i.PartNumber,
-			&i.FileID,
 			&i.Size,
 			&i.Etag,
 			&i.Checksums,
 			&i.CreatedAt,
-			&i.BlobOffset,
 		); err != nil {
 			return nil, err
 		}

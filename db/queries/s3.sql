@@ -68,10 +68,10 @@ UPDATE objects SET meta = $2 WHERE id = $1;
 -- name: InsertObjectParts :exec
 -- Every part of an object in one statement (up to 10,000 for a multipart
 -- object); the arrays are zipped.
-INSERT INTO object_parts (object_id, part_number, file_id, byte_offset, size, etag, checksums, blob_offset)
-SELECT sqlc.arg(object_id)::uuid, unnest(sqlc.arg(part_numbers)::int[]), unnest(sqlc.arg(file_ids)::uuid[]),
-       unnest(sqlc.arg(offsets)::bigint[]), unnest(sqlc.arg(sizes)::bigint[]), unnest(sqlc.arg(etags)::text[]),
-       unnest(sqlc.arg(checksums)::text[])::jsonb, unnest(sqlc.arg(blob_offsets)::bigint[]);
+INSERT INTO object_parts (object_id, part_number, segment, file_id, byte_offset, size, etag, checksums, blob_offset)
+SELECT sqlc.arg(object_id)::uuid, unnest(sqlc.arg(part_numbers)::int[]), unnest(sqlc.arg(segments)::smallint[]),
+       unnest(sqlc.arg(file_ids)::uuid[]), unnest(sqlc.arg(offsets)::bigint[]), unnest(sqlc.arg(sizes)::bigint[]),
+       unnest(sqlc.arg(etags)::text[]), unnest(sqlc.arg(checksums)::text[])::jsonb, unnest(sqlc.arg(blob_offsets)::bigint[]);
 
 -- name: DeleteObjectReturningFiles :many
 -- Removes an object and returns the blobs it pointed at, for retirement.
@@ -81,12 +81,12 @@ WITH gone AS (
 SELECT p.file_id FROM object_parts p WHERE p.object_id IN (SELECT id FROM gone);
 
 -- name: ListObjectParts :many
-SELECT * FROM object_parts WHERE object_id = $1 ORDER BY part_number;
+SELECT * FROM object_parts WHERE object_id = $1 ORDER BY part_number, segment;
 
 -- name: ListObjectChunks :many
 -- Every shard of an object, part (blob) after part, with the part's base
 -- offset and its blob's layout.
-SELECT p.part_number, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
+SELECT p.part_number, p.segment, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
        f.data_shards, f.parity_shards, f.block_size,
        c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
        s.address AS server_address
@@ -95,7 +95,7 @@ JOIN files f ON f.id = p.file_id
 JOIN chunks c ON c.file_id = p.file_id
 JOIN storage_servers s ON s.id = c.storage_server_id
 WHERE p.object_id = $1
-ORDER BY p.part_number, c.chunk_number;
+ORDER BY p.part_number, p.segment, c.chunk_number;
 
 -- name: ListObjectsPage :many
 -- The keys > after that start with prefix: those sort from prefix up to
@@ -164,15 +164,18 @@ DELETE FROM multipart_uploads WHERE id = $1;
 DELETE FROM multipart_parts WHERE upload_id = $1 AND part_number = $2 RETURNING file_id;
 
 -- name: InsertUploadPart :exec
-INSERT INTO multipart_parts (upload_id, part_number, file_id, size, etag, checksums, blob_offset)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
+INSERT INTO multipart_parts (upload_id, part_number, file_id, size, etag, checksums, blob_offset, segment)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: ListUploadParts :many
-SELECT * FROM multipart_parts WHERE upload_id = $1 ORDER BY part_number;
+SELECT * FROM multipart_parts WHERE upload_id = $1 ORDER BY part_number, segment;
 
 -- name: ListUploadPartsPage :many
-SELECT * FROM multipart_parts WHERE upload_id = $1 AND part_number > $2
-ORDER BY part_number LIMIT $3;
+-- One row per part: a part of several segments is their total size.
+SELECT part_number, sum(size)::bigint AS size, min(etag)::text AS etag,
+       min(checksums::text)::jsonb AS checksums, min(created_at)::timestamptz AS created_at
+FROM multipart_parts WHERE upload_id = $1 AND part_number > $2
+GROUP BY part_number ORDER BY part_number LIMIT $3;
 
 -- name: DeleteUploadParts :exec
 DELETE FROM multipart_parts WHERE upload_id = $1;

@@ -64,12 +64,13 @@ func (s *Service) statObject(ctx context.Context, q *dbq.Queries, id uuid.UUID) 
 }
 
 // PartsFromRows groups an object's shard rows (ListObjectChunks, ordered
-// by part and chunk number) into its parts.
+// by part, segment and chunk number) into its parts: one Part per
+// segment, each a range of one blob.
 func PartsFromRows(rows []dbq.ListObjectChunksRow) []Part {
 	var parts []Part
 	for _, r := range rows {
-		if len(parts) == 0 || parts[len(parts)-1].number != r.PartNumber {
-			parts = append(parts, Part{number: r.PartNumber, Offset: r.PartOffset, BlobOffset: r.BlobOffset, Size: r.PartSize,
+		if n := len(parts); n == 0 || parts[n-1].number != r.PartNumber || parts[n-1].segment != r.Segment {
+			parts = append(parts, Part{number: r.PartNumber, segment: r.Segment, Offset: r.PartOffset, BlobOffset: r.BlobOffset, Size: r.PartSize,
 				Blob: Blob{ID: r.FileID, Size: r.BlobSize, Status: "completed",
 					DataShards: int(r.DataShards), ParityShards: int(r.ParityShards), BlockSize: int64(r.BlockSize)}})
 		}

@@ -93,7 +93,9 @@ type Part struct {
 	// server-side copy of a range shares the source's blob); Size 0 with
 	// BlobOffset 0 means the whole blob.
 	BlobOffset, Size int64
-	number           int32 // the S3 part number, while rows are grouped
+	// number and segment name the object_parts row, while rows are grouped.
+	number  int32
+	segment int16
 }
 
 // length is how many bytes of the object the part holds.

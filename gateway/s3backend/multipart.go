@@ -7,7 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"io"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -84,18 +84,16 @@ func replacePart(ctx context.Context, q *dbq.Queries, upload uuid.UUID, n int) e
 	return retire(ctx, q, replaced)
 }
 
-// UploadPartCopy implements s3api.MultipartBackend. A range that lies in
-// one blob of the source (any range of a single-PUT object, or within one
-// part of a multipart one) becomes a part that points at that blob; a
-// range across the source's parts is streamed into a new blob.
+// UploadPartCopy implements s3api.MultipartBackend. The part shares the
+// source's blobs instead of copying their bytes: a range within one blob
+// becomes a part that points into it, and a range across several of the
+// source's parts becomes one segment per blob it crosses.
 func (b *Backend) UploadPartCopy(ctx context.Context, in s3api.UploadPartCopyInput) (s3api.PartInfo, error) {
 	srcID, ok := parseID(in.Src.ID)
 	if !ok {
 		return s3api.PartInfo{}, s3api.ErrNoSuchKey
 	}
-	part := s3api.PartInfo{PartNumber: in.PartNumber, Size: in.Length, LastModified: time.Now(),
-		ETag: s3api.CopyPartETag(in.Src.ETag, in.Offset, in.Length)}
-	streamed := false
+	part := s3api.PartInfo{PartNumber: in.PartNumber, Size: in.Length, LastModified: time.Now()}
 	err := b.tx(ctx, func(q *dbq.Queries) error {
 		u, err := upload(ctx, q, in.Bucket, in.Key, in.UploadID, true)
 		if err != nil {
@@ -105,47 +103,76 @@ func (b *Backend) UploadPartCopy(ctx context.Context, in s3api.UploadPartCopyInp
 		if err != nil {
 			return err
 		}
-		slice, ok := sliceOf(parts, in.Offset, in.Length)
+		segments, ok := segmentsOf(parts, in.Offset, in.Length)
 		if !ok {
-			streamed = true
-			return nil
+			return fmt.Errorf("copy of bytes %d+%d: the source's parts do not cover them", in.Offset, in.Length)
 		}
+		part.ETag = copiedETag(in.Src.ETag, parts, in.Offset, in.Length)
 		if err := replacePart(ctx, q, u.ID, in.PartNumber); err != nil {
 			return err
 		}
-		return q.InsertUploadPart(ctx, dbq.InsertUploadPartParams{UploadID: u.ID, PartNumber: int32(in.PartNumber),
-			FileID: slice.FileID, Size: in.Length, Etag: part.ETag, Checksums: mustJSON(map[string]string{}),
-			BlobOffset: slice.BlobOffset})
+		for i, s := range segments {
+			err := q.InsertUploadPart(ctx, dbq.InsertUploadPartParams{UploadID: u.ID, PartNumber: int32(in.PartNumber),
+				Segment: int16(i), FileID: s.FileID, Size: s.Size, BlobOffset: s.BlobOffset, Etag: part.ETag,
+				Checksums: mustJSON(map[string]string{})})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	if err != nil || !streamed {
-		return part, err
-	}
-	return b.streamPartCopy(ctx, in)
+	return part, err
 }
 
-// sliceOf finds the one blob that holds [offset, offset+length) of an
-// object made of parts; BlobOffset is where the range starts in it.
-func sliceOf(parts []objectPart, offset, length int64) (objectPart, bool) {
+// segmentsOf finds the blob ranges that hold [offset, offset+length) of an
+// object made of parts, in order; false when the parts leave a gap.
+func segmentsOf(parts []objectPart, offset, length int64) ([]objectPart, bool) {
+	if length == 0 {
+		// Only an empty object is copied with no bytes: its one empty blob.
+		if len(parts) == 0 {
+			return nil, false
+		}
+		return []objectPart{{FileID: parts[0].FileID, BlobOffset: parts[0].BlobOffset}}, true
+	}
+	var out []objectPart
+	covered, end := offset, offset+length
 	for _, p := range parts {
-		if offset >= p.ByteOffset && offset+length <= p.ByteOffset+p.Size {
-			return objectPart{FileID: p.FileID, BlobOffset: p.BlobOffset + offset - p.ByteOffset}, true
+		lo, hi := max(covered, p.ByteOffset), min(end, p.ByteOffset+p.Size)
+		if lo >= hi {
+			continue
+		}
+		if lo != covered {
+			return nil, false
+		}
+		out = append(out, objectPart{FileID: p.FileID, BlobOffset: p.BlobOffset + lo - p.ByteOffset, Size: hi - lo})
+		covered = hi
+	}
+	return out, covered == end
+}
+
+// copiedETag is the ETag of a part copied from [offset, offset+length) of
+// a source whose parts (segments) are given. A range that is exactly one
+// whole part of the source keeps that part's ETag, which for an uploaded
+// part or a single-PUT object is the MD5 of those bytes, as S3 sends;
+// any other range gets s3api.CopyPartETag, because its MD5 would mean
+// reading the bytes the copy exists to avoid reading.
+func copiedETag(srcETag string, parts []objectPart, offset, length int64) string {
+	for i, p := range parts {
+		if p.Segment != 0 || p.ByteOffset != offset {
+			continue
+		}
+		size := p.Size
+		for _, next := range parts[i+1:] {
+			if next.PartNumber != p.PartNumber {
+				break
+			}
+			size += next.Size
+		}
+		if size == length && p.Etag != "" {
+			return p.Etag
 		}
 	}
-	return objectPart{}, false
-}
-
-// streamPartCopy copies a range across several of the source's blobs
-// through the gateway, as an ordinary part.
-func (b *Backend) streamPartCopy(ctx context.Context, in s3api.UploadPartCopyInput) (s3api.PartInfo, error) {
-	body, err := b.GetObject(ctx, in.Src, in.Offset, in.Length)
-	if err != nil {
-		return s3api.PartInfo{}, err
-	}
-	defer body.Close()
-	h := md5.New()
-	return b.UploadPart(ctx, s3api.UploadPartInput{Bucket: in.Bucket, Key: in.Key, UploadID: in.UploadID,
-		PartNumber: in.PartNumber, Size: in.Length, Body: io.TeeReader(body, h),
-		Digests: func() s3api.Digests { return s3api.Digests{MD5: h.Sum(nil)} }})
+	return s3api.CopyPartETag(srcETag, offset, length)
 }
 
 // CompleteMultipartUpload implements s3api.MultipartBackend: the object
@@ -183,9 +210,11 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 // builds the object row: ETag = MD5 of the concatenated binary part MD5s
 // plus "-N", and a composite checksum when every part has one.
 func (b *Backend) assemble(u dbq.MultipartUpload, stored []dbq.MultipartPart, listed []s3api.CompletePart) (dbq.InsertObjectParams, []objectPart, error) {
-	byNumber := make(map[int32]dbq.MultipartPart, len(stored))
+	// A part copied across the source's parts is several rows (segments),
+	// in order; the first carries what the part as a whole is.
+	byNumber := make(map[int32][]dbq.MultipartPart, len(stored))
 	for _, p := range stored {
-		byNumber[p.PartNumber] = p
+		byNumber[p.PartNumber] = append(byNumber[p.PartNumber], p)
 	}
 	var meta s3api.ObjectMeta
 	_ = json.Unmarshal(u.Meta, &meta)
@@ -193,22 +222,29 @@ func (b *Backend) assemble(u dbq.MultipartUpload, stored []dbq.MultipartPart, li
 	var md5s bytes.Buffer
 	composite := newComposite(meta.ChecksumAlgorithm)
 	for _, l := range listed {
-		if p, ok := byNumber[int32(l.PartNumber)]; !ok || p.Etag != l.ETag {
+		if segs, ok := byNumber[int32(l.PartNumber)]; !ok || segs[0].Etag != l.ETag {
 			return obj, nil, s3api.ErrInvalidPart
 		}
 	}
-	parts := make([]objectPart, len(listed))
+	parts := make([]objectPart, 0, len(listed))
 	for i, l := range listed {
-		p := byNumber[int32(l.PartNumber)]
-		if i < len(listed)-1 && p.Size < minPartSize {
+		segs := byNumber[int32(l.PartNumber)]
+		var size int64
+		for _, s := range segs {
+			size += s.Size
+		}
+		if i < len(listed)-1 && size < minPartSize {
 			return obj, nil, s3api.ErrEntityTooSmall
 		}
-		raw, _ := hex.DecodeString(p.Etag)
+		first := segs[0]
+		raw, _ := hex.DecodeString(first.Etag)
 		md5s.Write(raw)
-		composite.add(decodeChecksums(p.Checksums))
-		parts[i] = objectPart{PartNumber: p.PartNumber, FileID: p.FileID,
-			ByteOffset: obj.Size, Size: p.Size, Etag: p.Etag, Checksums: p.Checksums, BlobOffset: p.BlobOffset}
-		obj.Size += p.Size
+		composite.add(decodeChecksums(first.Checksums))
+		for _, s := range segs {
+			parts = append(parts, objectPart{PartNumber: s.PartNumber, Segment: s.Segment, FileID: s.FileID,
+				ByteOffset: obj.Size, Size: s.Size, Etag: s.Etag, Checksums: s.Checksums, BlobOffset: s.BlobOffset})
+			obj.Size += s.Size
+		}
 	}
 	if obj.Size > b.opts.MaxSize {
 		return obj, nil, s3api.ErrEntityTooLarge

@@ -88,7 +88,7 @@ func insertObject(ctx context.Context, q *dbq.Queries, obj dbq.InsertObjectParam
 		rows.PartNumbers, rows.FileIds = append(rows.PartNumbers, p.PartNumber), append(rows.FileIds, p.FileID)
 		rows.Offsets, rows.Sizes = append(rows.Offsets, p.ByteOffset), append(rows.Sizes, p.Size)
 		rows.Etags, rows.Checksums = append(rows.Etags, p.Etag), append(rows.Checksums, string(p.Checksums))
-		rows.BlobOffsets = append(rows.BlobOffsets, p.BlobOffset)
+		rows.BlobOffsets, rows.Segments = append(rows.BlobOffsets, p.BlobOffset), append(rows.Segments, p.Segment)
 	}
 	return q.InsertObjectParts(ctx, rows)
 }
@@ -181,16 +181,21 @@ func (b *Backend) missing(ctx context.Context, bucket, versionID string, err err
 	return s3api.ErrNoSuchKey
 }
 
-// objectParts lists a multipart object's parts.
+// objectParts lists a multipart object's parts; a part stored as several
+// segments is listed once, with their total size.
 func objectParts(ctx context.Context, q *dbq.Queries, row dbq.Object) ([]s3api.PartInfo, error) {
 	parts, err := q.ListObjectParts(ctx, row.ID)
 	if err != nil {
 		return nil, storeError(err)
 	}
-	out := make([]s3api.PartInfo, len(parts))
-	for i, p := range parts {
-		out[i] = s3api.PartInfo{PartNumber: int(p.PartNumber), Size: p.Size, ETag: p.Etag,
-			LastModified: row.CreatedAt, Checksums: decodeChecksums(p.Checksums)}
+	out := make([]s3api.PartInfo, 0, len(parts))
+	for _, p := range parts {
+		if p.Segment > 0 {
+			out[len(out)-1].Size += p.Size
+			continue
+		}
+		out = append(out, s3api.PartInfo{PartNumber: int(p.PartNumber), Size: p.Size, ETag: p.Etag,
+			LastModified: row.CreatedAt, Checksums: decodeChecksums(p.Checksums)})
 	}
 	return out, nil
 }
@@ -294,7 +299,7 @@ func shareObject(ctx context.Context, q *dbq.Queries, id uuid.UUID) (dbq.Object,
 	parts := make([]objectPart, len(rows))
 	for i, p := range rows {
 		files = append(files, p.FileID)
-		parts[i] = objectPart{PartNumber: p.PartNumber, FileID: p.FileID, ByteOffset: p.ByteOffset, Size: p.Size,
+		parts[i] = objectPart{PartNumber: p.PartNumber, Segment: p.Segment, FileID: p.FileID, ByteOffset: p.ByteOffset, Size: p.Size,
 			Etag: p.Etag, Checksums: p.Checksums, BlobOffset: p.BlobOffset}
 	}
 	if _, err := q.LockFilesShared(ctx, files); err != nil {
@@ -361,9 +366,11 @@ func noBucket(err error) error {
 }
 
 // objectPart is one blob (or a byte range of one) of an object as
-// insertObject records it.
+// insertObject records it: a whole part, or one segment of a part copied
+// from a range across the source's parts.
 type objectPart struct {
 	PartNumber int32
+	Segment    int16
 	FileID     uuid.UUID
 	ByteOffset int64 // in the object
 	Size       int64

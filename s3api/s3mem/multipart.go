@@ -76,7 +76,7 @@ func (s *Store) UploadPart(ctx context.Context, in s3api.UploadPartInput) (s3api
 }
 
 // UploadPartCopy implements s3api.MultipartBackend: the part shares the
-// source's bytes.
+// source's bytes, and its ETag is their MD5, as S3's is.
 func (s *Store) UploadPartCopy(ctx context.Context, in s3api.UploadPartCopyInput) (s3api.PartInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return s3api.PartInfo{}, err
@@ -91,8 +91,10 @@ func (s *Store) UploadPartCopy(ctx context.Context, in s3api.UploadPartCopyInput
 	if !ok {
 		return s3api.PartInfo{}, s3api.ErrNoSuchKey
 	}
-	p := part{data: data[in.Offset : in.Offset+in.Length], info: s3api.PartInfo{PartNumber: in.PartNumber,
-		Size: in.Length, ETag: s3api.CopyPartETag(in.Src.ETag, in.Offset, in.Length), LastModified: s.now()}}
+	copied := data[in.Offset : in.Offset+in.Length]
+	sum := md5.Sum(copied)
+	p := part{data: copied, info: s3api.PartInfo{PartNumber: in.PartNumber,
+		Size: in.Length, ETag: hex.EncodeToString(sum[:]), LastModified: s.now()}}
 	u.parts[in.PartNumber] = p
 	return p.info, nil
 }

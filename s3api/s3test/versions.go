@@ -20,6 +20,7 @@ var versionTests = []test{
 	{"CopySharesBytes", testCopyShares},
 	{"CopyOntoItselfReplacesMeta", testCopyOntoItself},
 	{"UploadPartCopyRanges", testUploadPartCopy},
+	{"UploadPartCopyAcrossParts", testUploadPartCopyAcrossParts},
 	{"ObjectTagging", testObjectTagging},
 	{"BucketSettings", testBucketSettings},
 	{"IfMatch", testIfMatch},
@@ -315,6 +316,58 @@ func testUploadPartCopy(t *testing.T, f *fixture) {
 	f.noErr("delete source", f.del("bkt", "src"))
 	if got := f.read("bkt", "dst", 0, int64(len(want))); !bytes.Equal(got, want) {
 		t.Fatalf("object of copied ranges: %d bytes differ from the %d expected", len(got), len(want))
+	}
+}
+
+// testUploadPartCopyAcrossParts copies ranges of a multipart source that
+// cross its parts, and one that is exactly one of them, which keeps that
+// part's ETag (the MD5 of its bytes).
+func testUploadPartCopyAcrossParts(t *testing.T, f *fixture) {
+	f.bucket("bkt")
+	data := randomBytes(11*mib + 3)
+	srcID := f.create("bkt", "src", s3api.ObjectMeta{})
+	srcParts := []s3api.PartInfo{f.part("bkt", "src", srcID, 1, data[:5*mib]),
+		f.part("bkt", "src", srcID, 2, data[5*mib:10*mib]), f.part("bkt", "src", srcID, 3, data[10*mib:])}
+	src, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "src", srcID, complete(srcParts...), s3api.WriteCondition{})
+	f.noErr("CompleteMultipartUpload(src)", err)
+
+	id := f.create("bkt", "dst", s3api.ObjectMeta{})
+	ranges := [][2]int64{
+		{4 * mib, 6*mib + 1},          // the end of part 1, all of part 2, a byte of part 3
+		{5 * mib, 5 * mib},            // exactly part 2
+		{mib, int64(len(data)) - mib}, // across all three
+	}
+	var parts []s3api.CompletePart
+	var want []byte
+	for i, r := range ranges {
+		p, err := f.b.UploadPartCopy(f.ctx, s3api.UploadPartCopyInput{Bucket: "bkt", Key: "dst", UploadID: id,
+			PartNumber: i + 1, Src: src, Offset: r[0], Length: r[1]})
+		f.noErr("UploadPartCopy", err)
+		if p.Size != r[1] || p.ETag == "" {
+			t.Fatalf("UploadPartCopy part %d = %+v; want size %d and an ETag", i+1, p, r[1])
+		}
+		parts = append(parts, s3api.CompletePart{PartNumber: i + 1, ETag: p.ETag})
+		want = append(want, data[r[0]:r[0]+r[1]]...)
+	}
+	if parts[1].ETag != srcParts[1].ETag {
+		t.Errorf("copy of exactly part 2: ETag %s; want part 2's %s", parts[1].ETag, srcParts[1].ETag)
+	}
+	listed, truncated, err := f.b.ListParts(f.ctx, "bkt", "dst", id, 0, 2)
+	f.noErr("ListParts", err)
+	if truncated != true || len(listed) != 2 || listed[0].Size != ranges[0][1] || listed[1].Size != ranges[1][1] {
+		t.Errorf("ListParts(max 2) = %+v truncated %v; want parts 1 and 2 of sizes %d and %d, truncated", listed, truncated, ranges[0][1], ranges[1][1])
+	}
+	_, err = f.b.CompleteMultipartUpload(f.ctx, "bkt", "dst", id, parts, s3api.WriteCondition{})
+	f.noErr("CompleteMultipartUpload", err)
+	f.noErr("delete source", f.del("bkt", "src"))
+	if got := f.read("bkt", "dst", 0, int64(len(want))); !bytes.Equal(got, want) {
+		t.Fatalf("object of copied ranges: %d bytes differ from the %d expected", len(got), len(want))
+	}
+	// A read that starts inside the first part's second blob and ends in
+	// the third part.
+	off := ranges[0][1] - 3
+	if got := f.read("bkt", "dst", off, 2*mib); !bytes.Equal(got, want[off:off+2*mib]) {
+		t.Errorf("ranged read across segments differs")
 	}
 }
 
