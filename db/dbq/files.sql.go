@@ -111,7 +111,7 @@ func (q *Queries) DeleteFile(ctx context.Context, id uuid.UUID) (int64, error) {
 }
 
 const getCompletedFileForUpdate = `-- name: GetCompletedFileForUpdate :one
-SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner, data_shards, parity_shards, block_size, completed_at FROM files WHERE id = $1 AND status = 'completed' AND owner = 'files' FOR UPDATE
+SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner, data_shards, parity_shards, block_size, completed_at, owner_identity FROM files WHERE id = $1 AND status = 'completed' AND owner = 'files' FOR UPDATE
 `
 
 func (q *Queries) GetCompletedFileForUpdate(ctx context.Context, id uuid.UUID) (File, error) {
@@ -132,12 +132,13 @@ func (q *Queries) GetCompletedFileForUpdate(ctx context.Context, id uuid.UUID) (
 		&i.ParityShards,
 		&i.BlockSize,
 		&i.CompletedAt,
+		&i.OwnerIdentity,
 	)
 	return i, err
 }
 
 const getFile = `-- name: GetFile :one
-SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner, data_shards, parity_shards, block_size, completed_at FROM files WHERE id = $1
+SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner, data_shards, parity_shards, block_size, completed_at, owner_identity FROM files WHERE id = $1
 `
 
 func (q *Queries) GetFile(ctx context.Context, id uuid.UUID) (File, error) {
@@ -158,6 +159,7 @@ func (q *Queries) GetFile(ctx context.Context, id uuid.UUID) (File, error) {
 		&i.ParityShards,
 		&i.BlockSize,
 		&i.CompletedAt,
+		&i.OwnerIdentity,
 	)
 	return i, err
 }
@@ -306,7 +308,7 @@ func (q *Queries) ListChunks(ctx context.Context, fileID uuid.UUID) ([]ListChunk
 }
 
 const listCompletedFiles = `-- name: ListCompletedFiles :many
-SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner, data_shards, parity_shards, block_size, completed_at FROM files
+SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner, data_shards, parity_shards, block_size, completed_at, owner_identity FROM files
 WHERE status = 'completed' AND owner = 'files'
   AND ($2::timestamptz IS NULL
        OR (created_at, id) < ($2::timestamptz, $3::uuid))
@@ -346,6 +348,7 @@ func (q *Queries) ListCompletedFiles(ctx context.Context, arg ListCompletedFiles
 			&i.ParityShards,
 			&i.BlockSize,
 			&i.CompletedAt,
+			&i.OwnerIdentity,
 		); err != nil {
 			return nil, err
 		}

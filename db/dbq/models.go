@@ -13,11 +13,13 @@ import (
 )
 
 type Bucket struct {
-	Name       string
-	CreatedAt  time.Time
-	Versioning string
-	Tags       []byte
-	Lifecycle  []byte
+	Name          string
+	CreatedAt     time.Time
+	Versioning    string
+	Tags          []byte
+	Lifecycle     []byte
+	OwnerIdentity pgtype.Text
+	Policy        pgtype.Text
 }
 
 type Chunk struct {
@@ -55,20 +57,21 @@ type ConsoleSession struct {
 }
 
 type File struct {
-	ID           uuid.UUID
-	Filename     string
-	ContentType  string
-	Size         int64
-	Checksum     pgtype.Text
-	Status       string
-	Metadata     json.RawMessage
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Owner        string
-	DataShards   int16
-	ParityShards int16
-	BlockSize    int32
-	CompletedAt  pgtype.Timestamptz
+	ID            uuid.UUID
+	Filename      string
+	ContentType   string
+	Size          int64
+	Checksum      pgtype.Text
+	Status        string
+	Metadata      json.RawMessage
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Owner         string
+	DataShards    int16
+	ParityShards  int16
+	BlockSize     int32
+	CompletedAt   pgtype.Timestamptz
+	OwnerIdentity pgtype.Text
 }
 
 type HashRingNode struct {
@@ -83,6 +86,24 @@ type HealStat struct {
 	BytesHealed  int64
 	Failures     int64
 	LastHealedAt pgtype.Timestamptz
+}
+
+type IamAccessKey struct {
+	AccessKey    string
+	UserName     string
+	SecretSealed []byte
+	MasterKeyID  string
+	Disabled     bool
+	CreatedAt    time.Time
+	RotatedAt    pgtype.Timestamptz
+}
+
+type IamUser struct {
+	Name      string
+	Policy    string
+	Disabled  bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 type MultipartPart struct {

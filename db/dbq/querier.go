@@ -75,6 +75,8 @@ type Querier interface {
 	// deleted S3 object): their chunks are queued with a grace delay so that
 	// reads which began before the swap can finish, and their rows go now.
 	DeleteFilesLater(ctx context.Context, arg DeleteFilesLaterParams) error
+	DeleteIAMKey(ctx context.Context, accessKey string) (int64, error)
+	DeleteIAMUser(ctx context.Context, name string) (int64, error)
 	// Removes an object and returns the blobs it pointed at, for retirement.
 	DeleteObjectReturningFiles(ctx context.Context, id uuid.UUID) ([]uuid.UUID, error)
 	// Drops virtual nodes beyond the configured count after a config change.
@@ -104,6 +106,7 @@ type Querier interface {
 	// A session that has not expired at the caller's clock ($2).
 	GetConsoleSession(ctx context.Context, arg GetConsoleSessionParams) (GetConsoleSessionRow, error)
 	GetFile(ctx context.Context, id uuid.UUID) (File, error)
+	GetIAMUser(ctx context.Context, name string) (IamUser, error)
 	// The latest version of a key (maybe a delete marker), with its bucket's
 	// versioning state.
 	GetObject(ctx context.Context, arg GetObjectParams) (GetObjectRow, error)
@@ -118,6 +121,8 @@ type Querier interface {
 	// All of a blob's shard rows in one statement (the arrays are zipped).
 	InsertChunks(ctx context.Context, arg InsertChunksParams) error
 	InsertFile(ctx context.Context, arg InsertFileParams) error
+	InsertIAMKey(ctx context.Context, arg InsertIAMKeyParams) (InsertIAMKeyRow, error)
+	InsertIAMUser(ctx context.Context, arg InsertIAMUserParams) (IamUser, error)
 	InsertObject(ctx context.Context, arg InsertObjectParams) error
 	// Every part of an object in one statement (up to 10,000 for a multipart
 	// object); the arrays are zipped.
@@ -125,6 +130,7 @@ type Querier interface {
 	InsertUpload(ctx context.Context, arg InsertUploadParams) error
 	InsertUploadPart(ctx context.Context, arg InsertUploadPartParams) error
 	InsertUploadSession(ctx context.Context, arg InsertUploadSessionParams) error
+	ListAllIAMKeys(ctx context.Context) ([]ListAllIAMKeysRow, error)
 	ListBucketUploads(ctx context.Context, bucket string) ([]uuid.UUID, error)
 	ListBuckets(ctx context.Context) ([]Bucket, error)
 	ListChunks(ctx context.Context, fileID uuid.UUID) ([]ListChunksRow, error)
@@ -134,6 +140,10 @@ type Querier interface {
 	// Servers the gateway should not wait for on reads: their heartbeat is
 	// stale or they were shut down or retired.
 	ListDownServerAddresses(ctx context.Context, staleAfterSeconds float64) ([]string, error)
+	// Every key with its user, as the gateways cache them.
+	ListIAMKeys(ctx context.Context) ([]ListIAMKeysRow, error)
+	ListIAMKeysOfUser(ctx context.Context, userName string) ([]ListIAMKeysOfUserRow, error)
+	ListIAMUsers(ctx context.Context) ([]IamUser, error)
 	// The ids among the given ones that metadata still knows: a chunks row on any
 	// server (a row exists from the start of an upload, and names its final
 	// server only once the upload completes), or a deletion queued for this
@@ -215,9 +225,13 @@ type Querier interface {
 	// any more: their chunks are queued with a grace delay (reads that began
 	// before may still stream them) and their rows go now.
 	RetireUnreferencedFiles(ctx context.Context, arg RetireUnreferencedFilesParams) error
+	RotateIAMKey(ctx context.Context, arg RotateIAMKeyParams) (RotateIAMKeyRow, error)
 	SetBucketLifecycle(ctx context.Context, arg SetBucketLifecycleParams) (int64, error)
 	SetBucketTags(ctx context.Context, arg SetBucketTagsParams) (int64, error)
 	SetBucketVersioning(ctx context.Context, arg SetBucketVersioningParams) (int64, error)
+	SetIAMKeyDisabled(ctx context.Context, arg SetIAMKeyDisabledParams) (SetIAMKeyDisabledRow, error)
+	SetIAMUserDisabled(ctx context.Context, arg SetIAMUserDisabledParams) (IamUser, error)
+	SetIAMUserPolicy(ctx context.Context, arg SetIAMUserPolicyParams) (IamUser, error)
 	SetObjectMeta(ctx context.Context, arg SetObjectMetaParams) error
 	SetServerStatus(ctx context.Context, arg SetServerStatusParams) (int64, error)
 	// Progress pushes the expiry forward: only an upload that stops moving

@@ -402,7 +402,7 @@ func (q *Queries) ExpiringUploads(ctx context.Context, arg ExpiringUploadsParams
 }
 
 const getBucket = `-- name: GetBucket :one
-SELECT name, created_at, versioning, tags, lifecycle FROM buckets WHERE name = $1
+SELECT name, created_at, versioning, tags, lifecycle, owner_identity, policy FROM buckets WHERE name = $1
 `
 
 func (q *Queries) GetBucket(ctx context.Context, name string) (Bucket, error) {
@@ -414,6 +414,8 @@ func (q *Queries) GetBucket(ctx context.Context, name string) (Bucket, error) {
 		&i.Versioning,
 		&i.Tags,
 		&i.Lifecycle,
+		&i.OwnerIdentity,
+		&i.Policy,
 	)
 	return i, err
 }
@@ -683,7 +685,7 @@ func (q *Queries) ListBucketUploads(ctx context.Context, bucket string) ([]uuid.
 }
 
 const listBuckets = `-- name: ListBuckets :many
-SELECT name, created_at, versioning, tags, lifecycle FROM buckets ORDER BY name
+SELECT name, created_at, versioning, tags, lifecycle, owner_identity, policy FROM buckets ORDER BY name
 `
 
 func (q *Queries) ListBuckets(ctx context.Context) ([]Bucket, error) {
@@ -701,6 +703,8 @@ func (q *Queries) ListBuckets(ctx context.Context) ([]Bucket, error) {
 			&i.Versioning,
 			&i.Tags,
 			&i.Lifecycle,
+			&i.OwnerIdentity,
+			&i.Policy,
 		); err != nil {
 			return nil, err
 		}
@@ -1183,7 +1187,7 @@ func (q *Queries) ListVersionsPage(ctx context.Context, arg ListVersionsPagePara
 }
 
 const lockBucket = `-- name: LockBucket :one
-SELECT name, created_at, versioning, tags, lifecycle FROM buckets WHERE name = $1 FOR UPDATE
+SELECT name, created_at, versioning, tags, lifecycle, owner_identity, policy FROM buckets WHERE name = $1 FOR UPDATE
 `
 
 func (q *Queries) LockBucket(ctx context.Context, name string) (Bucket, error) {
@@ -1195,6 +1199,8 @@ func (q *Queries) LockBucket(ctx context.Context, name string) (Bucket, error) {
 		&i.Versioning,
 		&i.Tags,
 		&i.Lifecycle,
+		&i.OwnerIdentity,
+		&i.Policy,
 	)
 	return i, err
 }

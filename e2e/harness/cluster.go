@@ -3,6 +3,8 @@ package harness
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -135,6 +137,9 @@ func StartCluster(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err := c.resolveBinaries(ctx); err != nil {
 		return nil, err
 	}
+	if err := c.ensureMasterKey(); err != nil {
+		return nil, err
+	}
 	if err := c.setUpDatabase(ctx); err != nil {
 		return nil, err
 	}
@@ -153,6 +158,22 @@ func StartCluster(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	}
 	fmt.Fprintf(opts.Log, "cluster: ready at %s with %d nodes and %d gateway(s)\n", c.GatewayURL(), opts.Nodes, opts.Gateways)
 	return c, nil
+}
+
+// MasterKeyPath is the file holding the gateways' master key (which seals
+// stored users' secrets): made on the cluster's first start and kept, so
+// a restart over the same directory and database opens what it sealed.
+func (c *Cluster) MasterKeyPath() string { return filepath.Join(c.opts.Dir, "master.key") }
+
+func (c *Cluster) ensureMasterKey() error {
+	if _, err := os.Stat(c.MasterKeyPath()); err == nil {
+		return nil
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	return os.WriteFile(c.MasterKeyPath(), []byte(hex.EncodeToString(key)+"\n"), 0o600)
 }
 
 func rootCredentials() (user, password string) {

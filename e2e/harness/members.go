@@ -322,6 +322,7 @@ func (c *Cluster) gatewayEnv() []string {
 		"DATABASE_URL=" + c.dbURL,
 		EnvRootUser + "=" + c.user,
 		EnvRootPassword + "=" + c.password,
+		"SIXFOLD_MASTER_KEY_FILE=" + c.MasterKeyPath(),
 	}
 	if t := c.opts.GatewayTLS; t != nil {
 		env = append(env, "SIXFOLD_TLS_CERT="+t.CertFile, "SIXFOLD_TLS_KEY="+t.KeyFile)

@@ -18,6 +18,7 @@ const maxBody = 1 << 10
 type Handler struct {
 	store Store
 	ring  Refresher
+	users UserStore
 }
 
 // New returns a Handler over store; ring (optional) is this gateway's ring
@@ -31,6 +32,9 @@ func New(store Store, ring Refresher) *Handler {
 func (h *Handler) Register(g *echo.Group) {
 	g.GET("/cluster", h.cluster)
 	g.PUT("/nodes/:id/status", h.setStatus)
+	if h.users != nil {
+		h.registerUsers(g)
+	}
 }
 
 // cluster answers GET /admin/cluster.

@@ -180,6 +180,14 @@ type Config struct {
 		// (readwrite, readonly, writeonly, admin); one naming none may do
 		// nothing.
 		Keys []KeyPair `yaml:"keys"`
+		// MasterKey seals the secret keys of users stored in PostgreSQL
+		// (32 bytes as 64 hex digits or base64; openssl rand -hex 32).
+		// Env SIXFOLD_MASTER_KEY, or MasterKeyFile (env
+		// SIXFOLD_MASTER_KEY_FILE) naming a file that holds it. Every
+		// gateway of a cluster needs the same one. Without it users can be
+		// managed but no access key can be stored or used.
+		MasterKey     string `yaml:"master_key"`
+		MasterKeyFile string `yaml:"master_key_file"`
 	} `yaml:"auth"`
 
 	S3 struct {
@@ -321,16 +329,18 @@ func (c *Config) readFile(path string) error {
 
 func (c *Config) applyEnv() error {
 	str := map[string]*string{
-		"SIXFOLD_ADDR":          &c.Server.Addr,
-		"SIXFOLD_TLS_CERT":      &c.Server.TLSCertFile,
-		"SIXFOLD_TLS_KEY":       &c.Server.TLSKeyFile,
-		"SIXFOLD_ROOT_USER":     &c.Auth.RootUser,
-		"SIXFOLD_ROOT_PASSWORD": &c.Auth.RootPassword,
-		"SPOOL_DIR":             &c.Upload.SpoolDir,
-		"LOG_LEVEL":             &c.Log.Level,
-		"PPROF_ADDR":            &c.Debug.PprofAddr,
-		"S3_REGION":             &c.S3.Region,
-		"S3_DOMAIN":             &c.S3.Domain,
+		"SIXFOLD_ADDR":            &c.Server.Addr,
+		"SIXFOLD_TLS_CERT":        &c.Server.TLSCertFile,
+		"SIXFOLD_TLS_KEY":         &c.Server.TLSKeyFile,
+		"SIXFOLD_ROOT_USER":       &c.Auth.RootUser,
+		"SIXFOLD_ROOT_PASSWORD":   &c.Auth.RootPassword,
+		"SIXFOLD_MASTER_KEY":      &c.Auth.MasterKey,
+		"SIXFOLD_MASTER_KEY_FILE": &c.Auth.MasterKeyFile,
+		"SPOOL_DIR":               &c.Upload.SpoolDir,
+		"LOG_LEVEL":               &c.Log.Level,
+		"PPROF_ADDR":              &c.Debug.PprofAddr,
+		"S3_REGION":               &c.S3.Region,
+		"S3_DOMAIN":               &c.S3.Domain,
 	}
 	for key, dst := range str {
 		if v, ok := os.LookupEnv(key); ok {

@@ -122,6 +122,9 @@ func (c *Config) fileSecrets() []string {
 	if c.Auth.RootPassword != "" {
 		keys = append(keys, "auth.root_password")
 	}
+	if c.Auth.MasterKey != "" {
+		keys = append(keys, "auth.master_key")
+	}
 	for _, k := range c.Auth.Keys {
 		if k.SecretKey != "" {
 			keys = append(keys, "auth.keys")

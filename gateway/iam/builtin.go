@@ -1,5 +1,7 @@
 package iam
 
+import "fmt"
+
 // Built-in policies, named as MinIO names them so operators recognise them.
 var builtins = map[string]*Policy{
 	"readwrite": {Statement: []Statement{{Effect: Allow, Action: strOrList{"s3:*"}, Resource: strOrList{ARNPrefix + "*"}}}},
@@ -17,4 +19,20 @@ var builtins = map[string]*Policy{
 func Builtin(name string) (*Policy, bool) {
 	p, ok := builtins[name]
 	return p, ok
+}
+
+// Resolve turns what a user record holds into a policy: "" is no policy
+// (nothing allowed, nil), a built-in's name is that built-in, and anything
+// else must be a policy document.
+func Resolve(s string) (*Policy, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if p, ok := builtins[s]; ok {
+		return p, nil
+	}
+	if s[0] != '{' {
+		return nil, fmt.Errorf("policy %q: not one of readwrite, readonly, writeonly, admin, nor a JSON policy document", s)
+	}
+	return Parse([]byte(s))
 }

@@ -32,6 +32,21 @@ const adminUsage = `usage:
       ends maintenance or a drain, or brings a removed node back: it
       takes shards again (once its heartbeat is fresh)
 
+  gateway admin user create <name> [policy]
+      a user acting under policy: readwrite, readonly, writeonly, admin,
+      @file.json (an IAM policy document), or none (the default: it may
+      do nothing until a policy is set)
+  gateway admin user list | show <name> | delete <name>
+  gateway admin user policy <name> <policy>
+  gateway admin user disable|enable <name>
+      disabling stops every key of the user on every gateway at once
+  gateway admin key create <user>
+      a new access key and secret for user; the secret is shown this once
+  gateway admin key list [user]
+  gateway admin key disable|enable|rotate|delete <access-key>
+      rotate gives the key a new secret (shown once); the old one stops
+      working at once
+
 flags (anywhere after the subcommand):
 `
 
@@ -61,7 +76,7 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs, client, timeout := adminFlags(stderr)
 	if len(args) == 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: name a subcommand: cluster, maintenance, drain or activate", errUsage)
+		return fmt.Errorf("%w: name a subcommand: cluster, maintenance, drain, activate, user or key", errUsage)
 	}
 	sub := args[0]
 	pos, err := parseInterleaved(fs, args[1:])
@@ -82,6 +97,10 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return setNodeStatus(ctx, client, sub, pos, admin.StatusDraining, stdout)
 	case "activate":
 		return setNodeStatus(ctx, client, sub, pos, admin.StatusActive, stdout)
+	case "user":
+		return userCommand(ctx, client, pos, stdout)
+	case "key":
+		return keyCommand(ctx, client, pos, stdout)
 	case "help", "-h", "-help", "--help":
 		fs.Usage()
 		return flag.ErrHelp
@@ -105,6 +124,7 @@ func adminFlags(stderr io.Writer) (*flag.FlagSet, *adminClient, *time.Duration) 
 	c.password = os.Getenv("SIXFOLD_ROOT_PASSWORD")
 	fs.Var(secretFlag{&c.password}, "password", "secret (env SIXFOLD_ROOT_PASSWORD)")
 	timeout := fs.Duration("timeout", 30*time.Second, "bound on the whole command")
+	fs.BoolVar(&c.jsonOut, "json", false, "user and key commands: print the gateway's JSON answer")
 	return fs, c, timeout
 }
 
@@ -266,6 +286,7 @@ func humanBytes(n int64) string {
 type adminClient struct {
 	base, user, password string
 	http                 *http.Client
+	jsonOut              bool
 }
 
 func (c *adminClient) cluster(ctx context.Context) (admin.Cluster, error) {
@@ -302,7 +323,7 @@ func (c *adminClient) do(ctx context.Context, method, path string, body, out any
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
 		return responseError(method, path, resp)
 	}
 	return json.NewDecoder(resp.Body).Decode(out)

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"sixfold/db"
@@ -100,6 +101,11 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	go nodes.Listen(jobsCtx)
 
 	keys := auth.NewKeyStoreWithPolicies(keyPairs(cfg), keyPolicies(cfg))
+	users, err := loadUsers(ctx, cfg, pool, keys, log)
+	if err != nil {
+		return err
+	}
+	go users.Listen(jobsCtx, cfg.ConsistentHashing.RefreshInterval)
 	s3store := s3backend.New(pool, svc, s3backend.Options{MaxSize: cfg.Upload.MaxFileSize, SpoolDir: cfg.Upload.SpoolDir})
 	go svc.RunHealer(jobsCtx)
 	adminStore := admin.NewPG(pool, admin.PGOptions{HeartbeatTimeout: cfg.Storage.HeartbeatTimeout, HealAfter: cfg.Heal.After})
@@ -139,7 +145,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		SpoolDir:  cfg.Upload.SpoolDir,
 		Pace:      httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
 		Metrics:   m.http,
-		Admin:     admin.New(adminStore, nodes),
+		Admin:     admin.New(adminStore, nodes).WithUsers(users),
 		Console: console.New(console.Options{Keys: keys, Region: cfg.S3.Region,
 			Sessions: console.NewPGStore(pool), SessionTTL: cfg.Console.SessionTTL, Traffic: m.traffic}),
 
@@ -196,6 +202,28 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	}
 	stopJobs()
 	return nil
+}
+
+// loadUsers reads the master key and the stored access keys. A master key
+// that is set but unreadable stops the start: running without it would
+// lock out every stored key.
+func loadUsers(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, keys *auth.KeyStore, log zerolog.Logger) (*auth.Users, error) {
+	if path := cfg.Auth.MasterKeyFile; cfg.Auth.MasterKey == "" && path != "" {
+		if err := db.RefuseExposedSecrets(path, []string{"the master key"}); err != nil {
+			return nil, fmt.Errorf("auth.master_key_file: %w", err)
+		}
+	}
+	master, err := auth.LoadMasterKey(cfg.Auth.MasterKey, cfg.Auth.MasterKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("auth.master_key: %w", err)
+	}
+	if master == nil {
+		log.Warn().Msg("no master key (SIXFOLD_MASTER_KEY or SIXFOLD_MASTER_KEY_FILE): access keys of stored users can be neither created nor used")
+	} else {
+		log.Info().Str("master_key_id", master.ID()).Msg("stored access keys are sealed under this master key")
+	}
+	users := auth.NewUsers(pool, master, keys, log)
+	return users, users.Reload(ctx)
 }
 
 // keyPolicies gives each configured key its named built-in policy, and the

@@ -1,0 +1,52 @@
+-- name: ListIAMKeys :many
+-- Every key with its user, as the gateways cache them.
+SELECT k.access_key, k.secret_sealed, k.master_key_id, k.disabled AS key_disabled,
+       u.name AS user_name, u.policy, u.disabled AS user_disabled
+FROM iam_access_keys k
+JOIN iam_users u ON u.name = k.user_name;
+
+-- name: InsertIAMUser :one
+INSERT INTO iam_users (name, policy) VALUES ($1, $2)
+RETURNING *;
+
+-- name: GetIAMUser :one
+SELECT * FROM iam_users WHERE name = $1;
+
+-- name: ListIAMUsers :many
+SELECT * FROM iam_users ORDER BY name;
+
+-- name: SetIAMUserPolicy :one
+UPDATE iam_users SET policy = $2, updated_at = now() WHERE name = $1
+RETURNING *;
+
+-- name: SetIAMUserDisabled :one
+UPDATE iam_users SET disabled = $2, updated_at = now() WHERE name = $1
+RETURNING *;
+
+-- name: DeleteIAMUser :execrows
+DELETE FROM iam_users WHERE name = $1;
+
+-- name: InsertIAMKey :one
+INSERT INTO iam_access_keys (access_key, user_name, secret_sealed, master_key_id)
+VALUES ($1, $2, $3, $4)
+RETURNING access_key, user_name, disabled, created_at, rotated_at;
+
+-- name: ListIAMKeysOfUser :many
+SELECT access_key, user_name, disabled, created_at, rotated_at
+FROM iam_access_keys WHERE user_name = $1 ORDER BY created_at, access_key;
+
+-- name: ListAllIAMKeys :many
+SELECT access_key, user_name, disabled, created_at, rotated_at
+FROM iam_access_keys ORDER BY user_name, created_at, access_key;
+
+-- name: SetIAMKeyDisabled :one
+UPDATE iam_access_keys SET disabled = $2 WHERE access_key = $1
+RETURNING access_key, user_name, disabled, created_at, rotated_at;
+
+-- name: RotateIAMKey :one
+UPDATE iam_access_keys SET secret_sealed = $2, master_key_id = $3, rotated_at = now()
+WHERE access_key = $1
+RETURNING access_key, user_name, disabled, created_at, rotated_at;
+
+-- name: DeleteIAMKey :execrows
+DELETE FROM iam_access_keys WHERE access_key = $1;
