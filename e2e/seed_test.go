@@ -265,3 +265,45 @@ func TestUploadSessionsRecordTheClient(t *testing.T) {
 		t.Errorf("S3 PUT: %d sessions from 127.0.0.1; want 1", n)
 	}
 }
+
+// TestResetNodeConnectionCostsNothing cuts the link to one node, as a
+// restart or a network blip does: the gateway's connection is reset and
+// its next connection refused. The next upload reconnects (the refused
+// attempt is used up) and still puts that node's shards on it, stored,
+// none left for the healer, the bytes whole.
+func TestResetNodeConnectionCostsNothing(t *testing.T) {
+	t.Parallel()
+	cl := startCluster(t, harness.Options{NodeLinks: true})
+	c := newClient(t, cl)
+	warm := randomBytes(9101, 1<<20)
+	if resp, _ := c.rawUpload("warm.bin", bytes.NewReader(warm), int64(len(warm))); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("first upload = %d: %s", resp.StatusCode, readAll(resp))
+	}
+	const victim = 3
+	addr := cl.NodeAddr(victim)
+	cl.NodeLink(victim).Cut(1)
+
+	data := randomBytes(9102, 3<<20+11)
+	resp, up := c.rawUpload("after-cut.bin", bytes.NewReader(data), int64(len(data)))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload after the cut = %d: %s", resp.StatusCode, readAll(resp))
+	}
+	if left := cl.NodeLink(victim).Refused(); left != 0 {
+		t.Fatalf("the gateway never dialled %s again during the upload (%d refusal left)", addr, left)
+	}
+	onVictim := 0
+	for _, ch := range c.info(up.FileID).Chunks {
+		if ch.Status != "stored" {
+			t.Errorf("shard %d on %s is %s; want stored", ch.Number, ch.ServerAddress, ch.Status)
+		}
+		if ch.ServerAddress == addr {
+			onVictim++
+		}
+	}
+	if onVictim == 0 {
+		t.Errorf("no shard on %s: the reset connection cost the upload a shard", addr)
+	}
+	if sha, n := c.download(up.FileID); sha != shaHex(data) || n != int64(len(data)) {
+		t.Errorf("download: %d bytes sha %s; want %d bytes %s", n, sha, len(data), shaHex(data))
+	}
+}

@@ -56,6 +56,9 @@ type Options struct {
 	RingRefreshInterval, HeartbeatTimeout, SessionTimeout, CleanupInterval time.Duration
 	// NodeMetrics gives every node a metrics port (NodeMetricsURL).
 	NodeMetrics bool
+	// NodeLinks puts a Link (a TCP relay a test can cut) between the
+	// gateways and every node; NodeLink(i) returns it.
+	NodeLinks bool
 	// GatewayTLS, when set, makes the gateway serve HTTPS with this
 	// certificate and key (PEM files); GatewayURL then says https.
 	GatewayTLS *TLSFiles
@@ -265,6 +268,7 @@ func (c *Cluster) Close() error {
 func (c *Cluster) shutdown() error {
 	errs := append(c.stopExtraGateways(), c.StopGateway())
 	errs = append(errs, c.stopAllNodes()...)
+	errs = append(errs, c.closeLinks()...)
 	if c.pg != nil {
 		errs = append(errs, c.pg.Stop())
 	}

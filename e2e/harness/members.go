@@ -24,6 +24,7 @@ type node struct {
 	index                        int
 	name, addr, dataDir, logPath string
 	port                         int
+	link                         *Link    // nil unless Options.NodeLinks; addr is then its address
 	metricsPort                  int      // 0 unless Options.NodeMetrics
 	proc                         *process // nil while stopped; guarded by Cluster.mu
 }
@@ -52,6 +53,13 @@ func (c *Cluster) newNode(i int) (*node, error) {
 		if n.metricsPort, err = FreePort(); err != nil {
 			return nil, err
 		}
+	}
+	if c.opts.NodeLinks {
+		var err error
+		if n.link, err = newLink(n.addr); err != nil {
+			return nil, err
+		}
+		n.addr = n.link.Addr()
 	}
 	return n, os.MkdirAll(n.dataDir, 0o755)
 }
@@ -91,7 +99,23 @@ func (c *Cluster) launchNode(n *node) (*process, error) {
 }
 
 func (c *Cluster) waitNode(ctx context.Context, n *node, p *process) error {
-	return waitFor(ctx, p, c.opts.ReadyTimeout, "accepting connections on "+n.addr, dialProbe(n.addr))
+	listen := fmt.Sprintf("127.0.0.1:%d", n.port)
+	return waitFor(ctx, p, c.opts.ReadyTimeout, "accepting connections on "+listen, dialProbe(listen))
+}
+
+// NodeLink is the relay in front of node i (Options.NodeLinks), or nil.
+func (c *Cluster) NodeLink(i int) *Link { return c.mustNode(i).link }
+
+func (c *Cluster) closeLinks() []error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, n := range c.nodes {
+		if n.link != nil {
+			errs = append(errs, n.link.close())
+		}
+	}
+	return errs
 }
 
 // startNodes adds and launches count nodes together, then waits for each.

@@ -12,7 +12,9 @@ import (
 	"sixfold/proto/storagepb"
 )
 
-// deleteTimeout bounds one DeleteChunk call; a slower node is retried later.
+// deleteTimeout bounds one DeleteChunk call when CallTimeout is longer: a
+// deletion is never urgent, and a node too slow for it is tried again by
+// the deletion job rather than holding up the request or the job's round.
 const deleteTimeout = 2 * time.Second
 
 // Delete removes a completed blob: its rows go in one transaction that also
@@ -67,7 +69,7 @@ func (s *Service) deleteOnNode(ctx context.Context, chunkID uuid.UUID, address s
 	if err != nil {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, deleteTimeout)
+	ctx, cancel := context.WithTimeout(ctx, min(deleteTimeout, s.opts.CallTimeout))
 	defer cancel()
 	_, err = client.DeleteChunk(ctx, &storagepb.DeleteChunkRequest{ChunkId: chunkID.String()})
 	if err != nil {

@@ -162,11 +162,18 @@ type Options struct {
 	// is given up: a read reconstructs the shard from parity, a write goes
 	// on without it while the write quorum holds. Default 5s.
 	StallTimeout time.Duration
+	// CallTimeout (storage.grpc_timeout) is the longest the gateway waits
+	// on a node for one answer: the deadline of a unary call, and the cap
+	// on StallTimeout, because a shard stream's whole length grows with
+	// its object (a 10 GiB object's shards are 1.7 GiB each) and cannot
+	// have a fixed deadline. Default 60s, the seed's.
+	CallTimeout time.Duration
 	// Retries is how often opening a shard stream is retried after a
 	// transient node error, RetryDelay apart, before the write goes on
 	// without that shard (storage.max_retries, storage.retry_delay).
-	// Defaults 3 and 100ms. A read does not retry: it fails over to parity
-	// at once, which is faster than waiting.
+	// Defaults 3 and 100ms; negative means none and no pause. A read does
+	// not retry: it fails over to parity at once, which is faster than
+	// waiting.
 	Retries    int
 	RetryDelay time.Duration
 	// Heal configures the healer (RunHealer).
@@ -180,14 +187,24 @@ func (o Options) withDefaults() Options {
 	if o.BlockSize <= 0 {
 		o.BlockSize = 1 << 20
 	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = time.Minute
+	}
 	if o.StallTimeout <= 0 {
 		o.StallTimeout = 5 * time.Second
 	}
-	if o.Retries <= 0 {
+	o.StallTimeout = min(o.StallTimeout, o.CallTimeout)
+	switch {
+	case o.Retries == 0:
 		o.Retries = 3
+	case o.Retries < 0:
+		o.Retries = 0
 	}
-	if o.RetryDelay <= 0 {
+	switch {
+	case o.RetryDelay == 0:
 		o.RetryDelay = 100 * time.Millisecond
+	case o.RetryDelay < 0:
+		o.RetryDelay = 0
 	}
 	o.Heal = o.Heal.withDefaults()
 	return o

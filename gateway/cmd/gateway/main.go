@@ -90,7 +90,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	svc := objects.New(pool, nodes, objects.Options{
 		MaxSize: cfg.Upload.MaxFileSize, SessionTimeout: cfg.Upload.SessionTimeout,
 		ParityShards: cfg.ParityShards(), BlockSize: cfg.Durability.BlockSize, StallTimeout: cfg.Storage.StallTimeout,
-		Retries: cfg.Storage.MaxRetries, RetryDelay: cfg.Storage.RetryDelay,
+		CallTimeout: cfg.Storage.GRPCTimeout, Retries: retries(cfg.Storage.MaxRetries), RetryDelay: retryDelay(cfg.Storage.RetryDelay),
 		Heal:     objects.HealOptions{After: cfg.Heal.After, Interval: cfg.Heal.Interval, BytesPerSecond: cfg.Heal.BytesPerSecond},
 		Observer: m.transfers,
 	}, log)
@@ -248,4 +248,22 @@ func keyPairs(cfg *config.Config) map[string]string {
 	}
 	pairs[cfg.Auth.RootUser] = cfg.Auth.RootPassword
 	return pairs
+}
+
+// retryDelay maps storage.retry_delay likewise: a configured 0 retries at
+// once.
+func retryDelay(configured time.Duration) time.Duration {
+	if configured == 0 {
+		return -1
+	}
+	return configured
+}
+
+// retries maps storage.max_retries onto objects.Options.Retries, where 0
+// means the default: a configured 0 means no retry.
+func retries(configured int) int {
+	if configured == 0 {
+		return -1
+	}
+	return configured
 }
