@@ -15,6 +15,7 @@ import (
 
 	"sixfold/db"
 	"sixfold/db/dbq"
+	"sixfold/db/ringpoint"
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/erasure"
 	"sixfold/gateway/placement"
@@ -220,7 +221,7 @@ func (s *Service) planHeal(b Blob, targetIDs []uuid.UUID) ([]*rebuilt, error) {
 		return nil, fmt.Errorf("blob %s no longer has the claimed shards", b.ID)
 	}
 	for _, t := range targets {
-		node, ok := pickServer(ring, nodes, b.ID.String()+"#"+fmt.Sprint(t.old.Number), uses, func(n cluster.Node) bool {
+		node, ok := pickServer(ring, nodes, string(ringpoint.Key(b.ID.String(), t.old.Number)), uses, func(n cluster.Node) bool {
 			return n.ID == t.old.ServerID || s.cluster.Down(n.Address)
 		})
 		if !ok {

@@ -18,13 +18,13 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 
+	"sixfold/db/ringpoint"
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/placement"
 	"sixfold/proto/storagepb"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/grpcserver"
-	"sixfold/storagenode/registry"
 )
 
 // testCluster is storage nodes served in-process: each a real grpcserver
@@ -112,7 +112,7 @@ func (c *testCluster) Snapshot() (*placement.Ring, map[placement.NodeID]cluster.
 			continue
 		}
 		id := placement.NodeID(n.id.String())
-		for _, h := range registry.RingPoints(n.id.String(), placement.DefaultVnodes) {
+		for _, h := range ringpoint.All(n.id.String(), placement.DefaultVnodes) {
 			points = append(points, placement.Point{Hash: h, Node: id})
 		}
 		nodes[id] = cluster.Node{ID: n.id, Address: n.address}

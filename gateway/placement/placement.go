@@ -11,9 +11,10 @@ package placement
 import (
 	"cmp"
 	"slices"
-	"strconv"
 
 	"github.com/cespare/xxhash/v2"
+
+	"sixfold/db/ringpoint"
 )
 
 // DefaultVnodes is the number of ring points each storage node registers.
@@ -44,18 +45,17 @@ type Ring struct {
 }
 
 // PointsFor returns the vnodes ring points of node, in virtual-node order:
-// point i is at uint32(hash(node + "#" + i)). A nil hash means xxhash.Sum64.
-// It returns nil when vnodes <= 0.
+// point i is at uint32(hash(ringpoint.Key(node, i))), which with a nil hash
+// (xxhash.Sum64) is ringpoint.Of, the points nodes register. It returns nil
+// when vnodes <= 0.
 func PointsFor(node NodeID, vnodes int, hash HashFunc) []Point {
 	if vnodes <= 0 {
 		return nil
 	}
 	hash = orDefault(hash)
 	points := make([]Point, vnodes)
-	buf := keyPrefix(string(node))
 	for i := range points {
-		key := strconv.AppendInt(buf, int64(i), 10)
-		points[i] = Point{Hash: uint32(hash(key)), Node: node}
+		points[i] = Point{Hash: uint32(hash(ringpoint.Key(string(node), i))), Node: node}
 	}
 	return points
 }
@@ -132,9 +132,9 @@ func (r *Ring) PlaceBlob(blobID string, chunks int, skip func(NodeID) bool) []No
 		return nil
 	}
 	placed := make([]NodeID, chunks)
-	buf := keyPrefix(blobID)
 	for i := range placed {
-		n := r.walk(r.search(strconv.AppendInt(buf, int64(i), 10)), uses)
+		// Chunk i's key has the shape of a virtual node's: blobID#i.
+		n := r.walk(r.search(ringpoint.Key(blobID, i)), uses)
 		uses[n]++
 		placed[i] = r.nodes[n]
 	}
@@ -162,11 +162,6 @@ func (r *Ring) walk(start int, uses []int) int {
 func (r *Ring) search(key []byte) int {
 	j, _ := slices.BinarySearch(r.hashes, uint32(r.hash(key)))
 	return j % len(r.hashes)
-}
-
-// keyPrefix returns s + "#" with room for a decimal index after it.
-func keyPrefix(s string) []byte {
-	return append(append(make([]byte, 0, len(s)+21), s...), '#')
 }
 
 func orDefault(hash HashFunc) HashFunc {

@@ -22,6 +22,7 @@ import (
 
 	"sixfold/db"
 	"sixfold/db/dbq"
+	"sixfold/db/ringpoint"
 	"sixfold/storagenode/chunkstore"
 )
 
@@ -116,7 +117,7 @@ func (r *Registry) Register(ctx context.Context) (uuid.UUID, error) {
 
 // writeRing stores the server's virtual nodes 0..n-1 and drops any above.
 func writeRing(ctx context.Context, q *dbq.Queries, id uuid.UUID, n int) error {
-	points := RingPoints(id.String(), n)
+	points := ringpoint.All(id.String(), n)
 	hashes := make([]int64, len(points))
 	for i, h := range points {
 		hashes[i] = int64(h)

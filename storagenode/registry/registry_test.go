@@ -16,6 +16,7 @@ import (
 
 	"sixfold/db"
 	"sixfold/db/dbtest"
+	"sixfold/db/ringpoint"
 	"sixfold/storagenode/chunkstore"
 )
 
@@ -121,7 +122,7 @@ func TestRegisterIsIdempotentByAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := readRing(t, pool, id); !equalPoints(got, RingPoints(id.String(), 150)) {
+	if got := readRing(t, pool, id); !equalPoints(got, ringpoint.All(id.String(), 150)) {
 		t.Fatalf("ring has %d points, not the 150 expected ones", len(got))
 	}
 	row := readServer(t, pool, id)
@@ -138,7 +139,7 @@ func TestRegisterIsIdempotentByAddress(t *testing.T) {
 	if err != nil || id2 != id {
 		t.Fatalf("second Register = %s, %v; want %s", id2, err, id)
 	}
-	if got := readRing(t, pool, id); !equalPoints(got, RingPoints(id.String(), 100)) {
+	if got := readRing(t, pool, id); !equalPoints(got, ringpoint.All(id.String(), 100)) {
 		t.Fatalf("ring after shrinking has %d points; want the first 100", len(got))
 	}
 }
@@ -274,16 +275,6 @@ func TestRegisterWithRetryStopsWithContext(t *testing.T) {
 	}
 	if r.ID() != uuid.Nil {
 		t.Fatalf("ID = %s after failed registration; want nil", r.ID())
-	}
-}
-
-// TestRingPointsGolden pins the formula shared with the gateway's ring
-// (gateway/placement.PointsFor gives the same values).
-func TestRingPointsGolden(t *testing.T) {
-	got := RingPoints("7f1c6a52-3b0e-4d9a-8c1f-2e5b9d4a6c03", 3)
-	want := []uint32{3053007176, 1326016987, 2263518304}
-	if !equalPoints(got, want) {
-		t.Fatalf("RingPoints = %v; want %v", got, want)
 	}
 }
 
