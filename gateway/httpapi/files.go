@@ -102,7 +102,7 @@ func (h *filesHandler) completed(c echo.Context) (objects.Blob, error) {
 	if err != nil {
 		return objects.Blob{}, err
 	}
-	if b.Status != "completed" {
+	if b.Status != objects.BlobCompleted {
 		return objects.Blob{}, objects.ErrNotFound
 	}
 	return b, nil
@@ -181,7 +181,7 @@ func (h *filesHandler) info(c echo.Context) error {
 
 func infoOf(b objects.Blob) infoJSON {
 	out := infoJSON{fileJSON: toJSON(b)}
-	out.Status, out.Metadata = b.Status, b.Metadata
+	out.Status, out.Metadata = string(b.Status), b.Metadata
 	if len(b.Parts) > 0 {
 		for _, p := range b.Parts {
 			out.Parts = append(out.Parts, partJSON{FileID: p.Blob.ID.String(), Offset: p.Offset, Size: p.Blob.Size,
@@ -203,7 +203,7 @@ func chunksOf(b objects.Blob) []chunkJSON {
 	var out []chunkJSON
 	for _, ch := range b.Chunks {
 		out = append(out, chunkJSON{Number: ch.Number, Role: b.Role(ch), Offset: ch.Offset, Size: ch.Size, Hash: ch.Hash,
-			Status: ch.Status, ServerID: ch.ServerID.String(), ServerAddress: ch.ServerAddress})
+			Status: string(ch.Status), ServerID: ch.ServerID.String(), ServerAddress: ch.ServerAddress})
 	}
 	return out
 }

@@ -219,13 +219,13 @@ func (e *env) count(t *testing.T, sql string, args ...any) int {
 	return n
 }
 
-func (e *env) chunkStatus(t *testing.T, id uuid.UUID) string {
+func (e *env) chunkStatus(t *testing.T, id uuid.UUID) objects.ChunkStatus {
 	t.Helper()
 	var s string
 	if err := e.pool.QueryRow(context.Background(), `SELECT status FROM chunks WHERE id = $1`, id).Scan(&s); err != nil {
 		t.Fatalf("status of chunk %s: %v", id, err)
 	}
-	return s
+	return objects.ChunkStatus(s)
 }
 
 // testLog keeps the service's log. It cannot be t.Log: goroutines of a

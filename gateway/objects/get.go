@@ -30,14 +30,14 @@ func (s *Service) Stat(ctx context.Context, id uuid.UUID) (Blob, error) {
 		return Blob{}, metadataError(db.Translate(err))
 	}
 	b := blobFromRow(f)
-	if len(rows) == 0 && b.Status == "completed" {
+	if len(rows) == 0 && b.Status == BlobCompleted {
 		// Every completed blob has its shard rows: none means it was
 		// deleted between the two queries.
 		return Blob{}, fmt.Errorf("%w: blob %s deleted while it was read", ErrNotFound, id)
 	}
 	for _, r := range rows {
 		b.Chunks = append(b.Chunks, Chunk{ID: r.ID, Number: int(r.ChunkNumber), Offset: r.ByteOffset, Size: r.Size,
-			Hash: r.Hash.String, Status: r.Status, ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
+			Hash: r.Hash.String, Status: ChunkStatus(r.Status), ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
 	}
 	return b, nil
 }
@@ -56,7 +56,7 @@ func (s *Service) statObject(ctx context.Context, q *dbq.Queries, id uuid.UUID) 
 	var meta struct{ ContentType string }
 	_ = json.Unmarshal(obj.Meta, &meta)
 	b := Blob{ID: obj.ID, Filename: path.Base(obj.Key), ContentType: meta.ContentType, Size: obj.Size,
-		Status: "completed", Metadata: json.RawMessage("{}"), CreatedAt: obj.CreatedAt, Parts: PartsFromRows(rows)}
+		Status: BlobCompleted, Metadata: json.RawMessage("{}"), CreatedAt: obj.CreatedAt, Parts: PartsFromRows(rows)}
 	if b.ContentType == "" {
 		b.ContentType = "application/octet-stream"
 	}
@@ -71,19 +71,19 @@ func PartsFromRows(rows []dbq.ListObjectChunksRow) []Part {
 	for _, r := range rows {
 		if n := len(parts); n == 0 || parts[n-1].number != r.PartNumber || parts[n-1].segment != r.Segment {
 			parts = append(parts, Part{number: r.PartNumber, segment: r.Segment, Offset: r.PartOffset, BlobOffset: r.BlobOffset, Size: r.PartSize,
-				Blob: Blob{ID: r.FileID, Size: r.BlobSize, Status: "completed",
+				Blob: Blob{ID: r.FileID, Size: r.BlobSize, Status: BlobCompleted,
 					DataShards: int(r.DataShards), ParityShards: int(r.ParityShards), BlockSize: int64(r.BlockSize)}})
 		}
 		p := &parts[len(parts)-1]
 		p.Blob.Chunks = append(p.Blob.Chunks, Chunk{ID: r.ID, Number: int(r.ChunkNumber), Offset: r.ByteOffset, Size: r.Size,
-			Hash: r.Hash.String, Status: r.Status, ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
+			Hash: r.Hash.String, Status: ChunkStatus(r.Status), ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
 	}
 	return parts
 }
 
 func blobFromRow(f dbq.File) Blob {
 	return Blob{ID: f.ID, Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, Checksum: f.Checksum.String,
-		Status: f.Status, Metadata: f.Metadata, CreatedAt: f.CreatedAt,
+		Status: BlobStatus(f.Status), Metadata: f.Metadata, CreatedAt: f.CreatedAt,
 		DataShards: int(f.DataShards), ParityShards: int(f.ParityShards), BlockSize: int64(f.BlockSize)}
 }
 
@@ -92,7 +92,7 @@ func blobFromRow(f dbq.File) Blob {
 // shards not known to be lost or down, so a request that cannot succeed
 // fails before any byte is promised. The caller must Close the reader.
 func (s *Service) Open(ctx context.Context, b Blob, offset, length int64) (io.ReadCloser, error) {
-	if b.Status != "completed" {
+	if b.Status != BlobCompleted {
 		return nil, ErrNotFound
 	}
 	if offset < 0 || length < 0 || offset+length > b.Size {

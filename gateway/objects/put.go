@@ -58,7 +58,7 @@ func (s *Service) put(ctx context.Context, in PutInput) (Blob, error) {
 		return Blob{}, ErrTooLarge
 	}
 	blob := Blob{ID: uuid.New(), Filename: in.Filename, ContentType: in.ContentType, Metadata: in.Metadata,
-		Status: "uploading", Size: in.Size, DataShards: DataShards, ParityShards: s.opts.ParityShards, BlockSize: s.opts.BlockSize}
+		Status: BlobUploading, Size: in.Size, DataShards: DataShards, ParityShards: s.opts.ParityShards, BlockSize: s.opts.BlockSize}
 	if len(blob.Metadata) == 0 {
 		blob.Metadata = json.RawMessage("{}")
 	}
@@ -322,7 +322,7 @@ func (s *Service) finishUpload(ctx context.Context, b *Blob, onCommit func(conte
 		for _, c := range b.Chunks {
 			done.Ids, done.Offsets = append(done.Ids, c.ID), append(done.Offsets, c.Offset)
 			done.Sizes, done.Hashes = append(done.Sizes, c.Size), append(done.Hashes, c.Hash)
-			done.Servers, done.Statuses = append(done.Servers, c.ServerID), append(done.Statuses, c.Status)
+			done.Servers, done.Statuses = append(done.Servers, c.ServerID), append(done.Statuses, string(c.Status))
 		}
 		n, err := q.CompleteChunks(ctx, done)
 		if err != nil {
@@ -345,13 +345,13 @@ func (s *Service) finishUpload(ctx context.Context, b *Blob, onCommit func(conte
 		if onCommit == nil {
 			return nil
 		}
-		b.Status = "completed"
+		b.Status = BlobCompleted
 		return onCommit(ctx, q, *b)
 	})
 	if err != nil {
 		return metadataError(err)
 	}
-	b.Status = "completed"
+	b.Status = BlobCompleted
 	return nil
 }
 

@@ -47,12 +47,25 @@ var (
 	ErrUnavailable     = errors.New("metadata store unavailable")
 )
 
-// Chunk statuses, as the chunks table's CHECK constraint lists them.
+// BlobStatus is a blob's files.status, one of the values the table's
+// CHECK constraint lists.
+type BlobStatus string
+
 const (
-	ChunkPending = "pending"
-	ChunkStored  = "stored"
-	ChunkCorrupt = "corrupt"
-	ChunkMissing = "missing"
+	BlobUploading BlobStatus = "uploading"
+	BlobCompleted BlobStatus = "completed"
+	BlobFailed    BlobStatus = "failed"
+)
+
+// ChunkStatus is a shard's chunks.status, one of the values the table's
+// CHECK constraint lists.
+type ChunkStatus string
+
+const (
+	ChunkPending ChunkStatus = "pending"
+	ChunkStored  ChunkStatus = "stored"
+	ChunkCorrupt ChunkStatus = "corrupt"
+	ChunkMissing ChunkStatus = "missing"
 )
 
 // Blob is a stored object's metadata.
@@ -62,7 +75,7 @@ type Blob struct {
 	ContentType string
 	Size        int64
 	Checksum    string // hex SHA-256 of the whole blob
-	Status      string
+	Status      BlobStatus
 	Metadata    json.RawMessage
 	CreatedAt   time.Time
 	// DataShards, ParityShards and BlockSize are the blob's layout; a
@@ -114,7 +127,7 @@ type Chunk struct {
 	Offset        int64 // in the blob, for pre-parity chunks; 0 for shards
 	Size          int64 // bytes of the chunk file
 	Hash          string
-	Status        string
+	Status        ChunkStatus
 	ServerID      uuid.UUID
 	ServerAddress string
 }
