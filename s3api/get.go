@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"net/http"
+	"sixfold/s3api/byterange"
 	"strconv"
 )
 
@@ -79,8 +80,8 @@ func selectView(q *request, info ObjectInfo) (objectView, error) {
 	if !ok || err != nil {
 		return whole, err
 	}
-	return objectView{status: http.StatusPartialContent, start: rng.start, length: rng.length,
-		contentRange: rng.contentRange(info.Size)}, nil
+	return objectView{status: http.StatusPartialContent, start: rng.Start, length: rng.Length,
+		contentRange: rng.ContentRange(info.Size)}, nil
 }
 
 // partView selects part n of an object. An object stored by a single PUT
@@ -103,7 +104,7 @@ func partView(number string, info ObjectInfo) (objectView, error) {
 	}
 	view.length = view.part.Size
 	if view.length > 0 {
-		view.contentRange = byteRange{view.start, view.length}.contentRange(info.Size)
+		view.contentRange = byterange.Range{Start: view.start, Length: view.length}.ContentRange(info.Size)
 	}
 	return view, nil
 }

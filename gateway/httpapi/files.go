@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sixfold/gateway/objects"
+	"sixfold/s3api/byterange"
 )
 
 type filesHandler struct {
@@ -125,7 +126,7 @@ func (h *filesHandler) download(c echo.Context) error {
 	}
 	// Open first: an unreachable node must turn into a clean 503, not a
 	// body cut short under headers that promised the file.
-	body, err := h.objects.Open(c.Request().Context(), b, rng.start, rng.length)
+	body, err := h.objects.Open(c.Request().Context(), b, rng.Start, rng.Length)
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ func (h *filesHandler) download(c echo.Context) error {
 	return err
 }
 
-func setFileHeaders(hdr http.Header, b objects.Blob, status int, rng byteRange) {
+func setFileHeaders(hdr http.Header, b objects.Blob, status int, rng byterange.Range) {
 	hdr.Set(echo.HeaderContentType, b.ContentType)
 	hdr.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": b.Filename}))
 	if b.Checksum != "" {
@@ -145,21 +146,17 @@ func setFileHeaders(hdr http.Header, b objects.Blob, status int, rng byteRange) 
 	hdr.Set("Accept-Ranges", "bytes")
 	hdr.Set(echo.HeaderLastModified, b.CreatedAt.UTC().Format(http.TimeFormat))
 	if status == http.StatusPartialContent {
-		hdr.Set("Content-Range", "bytes "+strconv.FormatInt(rng.start, 10)+"-"+strconv.FormatInt(rng.start+rng.length-1, 10)+"/"+strconv.FormatInt(b.Size, 10))
+		hdr.Set("Content-Range", rng.ContentRange(b.Size))
 	}
-	hdr.Set(echo.HeaderContentLength, strconv.FormatInt(rng.length, 10))
+	hdr.Set(echo.HeaderContentLength, strconv.FormatInt(rng.Length, 10))
 }
 
 // rangeOf picks 200 with the whole file or 206 with one range.
-func rangeOf(r *http.Request, size int64) (int, byteRange, error) {
-	whole := byteRange{start: 0, length: size}
-	header := r.Header.Get("Range")
-	if header == "" {
-		return http.StatusOK, whole, nil
-	}
-	rng, ok, err := parseRange(header, size)
+func rangeOf(r *http.Request, size int64) (int, byterange.Range, error) {
+	whole := byterange.Range{Start: 0, Length: size}
+	rng, ok, err := byterange.Parse(r.Header.Get("Range"), size)
 	if err != nil {
-		return 0, byteRange{}, err
+		return 0, byterange.Range{}, err
 	}
 	if !ok {
 		return http.StatusOK, whole, nil
