@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -181,7 +182,8 @@ func Open(ctx context.Context, c Config) (*pgxpool.Pool, error) {
 }
 
 // WithTx runs fn in one transaction: committed when fn returns nil, rolled
-// back otherwise (and when ctx ends).
+// back otherwise (and when ctx ends). Its error, fn's included, comes back
+// through Translate.
 func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries) error) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
@@ -189,7 +191,10 @@ func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries) err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
 	if err := fn(dbq.New(tx)); err != nil {
-		return err
+		// A query inside fn fails as the connection dies (a failover) as
+		// surely as Begin or Commit does: callers must see ErrUnavailable,
+		// not a raw driver error that would be answered 500.
+		return Translate(err)
 	}
 	return Translate(tx.Commit(ctx))
 }
@@ -197,8 +202,8 @@ func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries) err
 // Translate maps driver errors onto ErrNotFound, ErrConflict and
 // ErrUnavailable, keeping the original in the chain for logs.
 func Translate(err error) error {
-	if err == nil {
-		return nil
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrUnavailable) {
+		return err // already translated
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
@@ -219,10 +224,17 @@ func Translate(err error) error {
 		}
 		return err
 	}
-	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || isNetError(err) {
+	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || isNetError(err) || connectionLost(err) {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err
+}
+
+// connectionLost: the server's end of the connection went away mid-answer
+// (its process killed), which pgx reports as a bare EOF, or the connection
+// was already closed for that reason.
+func connectionLost(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, pgconn.ErrConnClosed)
 }
 
 func isNetError(err error) bool {

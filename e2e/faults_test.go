@@ -648,6 +648,7 @@ type faultResult struct {
 	contentLength int64
 	contentType   string
 	requestID     string // the gateway's X-Request-Id, to find its log lines
+	retryAfter    string // the Retry-After header
 	err           error  // transport error, or the error that ended the body
 	dur           time.Duration
 	up            uploaded // the decoded 201 body of an upload
@@ -676,7 +677,7 @@ func faultDo(c *client, timeout time.Duration, method, path string, body io.Read
 	}
 	defer resp.Body.Close()
 	r := faultResult{status: resp.StatusCode, contentLength: resp.ContentLength, contentType: resp.Header.Get("Content-Type"),
-		requestID: resp.Header.Get("X-Request-Id")}
+		requestID: resp.Header.Get("X-Request-Id"), retryAfter: resp.Header.Get("Retry-After")}
 	h := sha256.New()
 	var kept bytes.Buffer
 	r.n, r.err = io.Copy(io.MultiWriter(h, &faultCapped{buf: &kept, max: 64 << 10}), resp.Body)

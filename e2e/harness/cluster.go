@@ -44,6 +44,12 @@ type Options struct {
 	// SIXFOLD_TEST_DATABASE_URL is set, for tests that stop or restart the
 	// database (see Cluster.Postgres) and must not take a shared server down.
 	PrivatePostgres bool
+	// Standby starts a private PostgreSQL (as PrivatePostgres) together with
+	// a streaming standby that every commit waits for (Cluster.Standby), and
+	// gives gateways and nodes a URL naming both with
+	// target_session_attrs=read-write, so that after the standby is promoted
+	// they find it without a restart.
+	Standby bool
 	// Binaries are the programs to run. Default: those in SIXFOLD_BIN_DIR, or
 	// else built from the workspace into Dir/bin. Tests that start many
 	// clusters build once with BuildBinaries and pass the result here.
@@ -110,6 +116,7 @@ type Cluster struct {
 	dbURL          string
 	user, password string
 	pg             *Postgres                       // nil unless the cluster started it
+	standby        *Postgres                       // nil unless Options.Standby
 	pgTemp         string                          // PostgreSQL parent dir outside Dir, removed on Close
 	dropDB         func(ctx context.Context) error // drops a database made on an external server
 	crashes        chan error
@@ -202,7 +209,7 @@ func (c *Cluster) setUpDatabase(ctx context.Context) error {
 	case c.opts.DatabaseURL != "":
 		c.dbURL = c.opts.DatabaseURL
 		return nil
-	case server != "" && !c.opts.PrivatePostgres:
+	case server != "" && !c.opts.PrivatePostgres && !c.opts.Standby:
 		return c.createExternalDatabase(ctx, server)
 	default:
 		return c.startPrivatePostgres(ctx)
@@ -229,8 +236,14 @@ func (c *Cluster) startPrivatePostgres(ctx context.Context) error {
 	if c.pg, err = StartPostgres(ctx, filepath.Join(parent, "pg"), c.opts.Log); err != nil {
 		return err
 	}
-	c.dbURL, err = c.pg.CreateDatabase(ctx, "sixfold")
-	return err
+	if c.dbURL, err = c.pg.CreateDatabase(ctx, "sixfold"); err != nil || !c.opts.Standby {
+		return err
+	}
+	if c.standby, err = c.pg.StartStandby(ctx, filepath.Join(parent, "pg-standby")); err != nil {
+		return err
+	}
+	c.dbURL = MultiHostURL("sixfold", c.pg, c.standby)
+	return nil
 }
 
 // postgresParent is Dir, unless the harness runs as root and the postgres
@@ -271,6 +284,9 @@ func (c *Cluster) shutdown() error {
 	errs = append(errs, c.closeLinks()...)
 	if c.pg != nil {
 		errs = append(errs, c.pg.Stop())
+	}
+	if c.standby != nil {
+		errs = append(errs, c.standby.Stop())
 	}
 	if c.dropDB != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -314,6 +330,9 @@ func (c *Cluster) Credentials() (key, secret string) { return c.user, c.password
 
 // Postgres is the server the cluster started, or nil if it uses an external one.
 func (c *Cluster) Postgres() *Postgres { return c.pg }
+
+// Standby is the streaming standby of Options.Standby, or nil.
+func (c *Cluster) Standby() *Postgres { return c.standby }
 
 // Dir is the absolute directory holding everything the cluster writes.
 func (c *Cluster) Dir() string { return c.opts.Dir }

@@ -30,7 +30,10 @@
 // leaves the rest running and the caller decides what to do: a test fails,
 // sixfold-dev tells the user and keeps serving. StartNode and RestartGateway
 // bring a crashed member back; Postgres.Crashes and Postgres.Start do the
-// same for a private PostgreSQL. Tests inject faults with KillNode (SIGKILL),
+// same for a private PostgreSQL. Options.Standby adds a synchronous
+// streaming standby (Postgres.StartStandby); Postgres.Kill takes a server
+// down as a power loss would and Postgres.Promote is pg_ctl promote, so a
+// test can fail the database over under load. Tests inject faults with KillNode (SIGKILL),
 // StopNode (SIGTERM), FreezeNode and ThawNode (SIGSTOP and SIGCONT: a hung
 // node whose sockets still accept) and WipeNodeData (a stopped node's data
 // dir emptied, as after an unmounted volume); Members says what each process

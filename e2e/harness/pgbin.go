@@ -19,6 +19,16 @@ type pgBinaries struct {
 	initdb, postgres string
 }
 
+// tool is a program that ships beside postgres (pg_basebackup, pg_ctl):
+// the one of the same installation, so its version matches the server's.
+func (b pgBinaries) tool(name string) (string, error) {
+	path := filepath.Join(filepath.Dir(b.postgres), name)
+	if !isExecutable(path) {
+		return "", fmt.Errorf("harness: %s not found beside %s (Debian ships it in the postgresql package)", name, b.postgres)
+	}
+	return path, nil
+}
+
 // findPGBinaries looks where pg_config says, then in Debian's versioned
 // directories (newest first), then on PATH.
 func findPGBinaries() (pgBinaries, error) {

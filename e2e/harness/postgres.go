@@ -41,6 +41,8 @@ type Postgres struct {
 	user    serverUser
 	log     io.Writer // harness progress lines
 	crashes chan error
+	name    string   // "postgres", or "postgres-standby" for a standby
+	args    []string // extra server arguments (a standby's primary_conninfo)
 
 	mu       sync.Mutex // protects proc and sockTemp
 	proc     *process   // nil while stopped
@@ -89,7 +91,7 @@ func newPostgres(dir string, log io.Writer) (*Postgres, error) {
 	}
 	logPath := filepath.Join(filepath.Dir(dir), "pg.log")
 	return &Postgres{dataDir: dir, logPath: logPath, bins: bins, user: user, log: log,
-		crashes: make(chan error, 4)}, nil
+		crashes: make(chan error, 4), name: "postgres"}, nil
 }
 
 // prepareDataDir creates the data dir with the 0700 mode PostgreSQL insists
@@ -186,18 +188,18 @@ func (pg *Postgres) Start(ctx context.Context) error {
 	}
 	pg.proc = p
 	reportCrash(p, pg.crashes)
-	fmt.Fprintf(pg.log, "postgres: ready on 127.0.0.1:%d (pid %d, log %s)\n", pg.port, p.pid(), pg.logPath)
+	fmt.Fprintf(pg.log, "%s: ready on 127.0.0.1:%d (pid %d, log %s)\n", pg.name, pg.port, p.pid(), pg.logPath)
 	return nil
 }
 
 func (pg *Postgres) spec(sockDir string) procSpec {
 	return procSpec{
-		name: "postgres",
+		name: pg.name,
 		path: pg.bins.postgres,
-		args: []string{"-D", pg.dataDir, "-p", strconv.Itoa(pg.port), "-k", sockDir,
+		args: append([]string{"-D", pg.dataDir, "-p", strconv.Itoa(pg.port), "-k", sockDir,
 			"-c", "listen_addresses=127.0.0.1", "-c", "fsync=on",
 			// Parallel e2e tests share one server and each cluster runs seven pools.
-			"-c", "max_connections=300"},
+			"-c", "max_connections=300"}, pg.args...),
 		dir:     pg.dataDir,
 		logPath: pg.logPath,
 		cred:    pg.user.cred,
@@ -268,8 +270,25 @@ func (pg *Postgres) Stop() error {
 		return p.failure("had already exited")
 	}
 	err := p.stop(syscall.SIGINT, pgStopGrace)
-	fmt.Fprintf(pg.log, "postgres: stopped (127.0.0.1:%d)\n", pg.port)
+	fmt.Fprintf(pg.log, "%s: stopped (127.0.0.1:%d)\n", pg.name, pg.port)
 	return err
+}
+
+// Kill ends the server the way a machine losing power would: SIGKILL to the
+// postmaster and every backend at once, so no orphaned backend lingers to
+// tell its client it is shutting down. Nothing is flushed or
+// checkpointed; Start runs crash recovery. Killing a stopped server does
+// nothing.
+func (pg *Postgres) Kill() {
+	pg.mu.Lock()
+	defer pg.mu.Unlock()
+	if pg.proc == nil {
+		return
+	}
+	pg.proc.killTree()
+	pg.proc = nil
+	pg.removeSocketDir()
+	fmt.Fprintf(pg.log, "%s: killed (127.0.0.1:%d)\n", pg.name, pg.port)
 }
 
 // Restart stops the server and starts it again on the same port.
@@ -320,11 +339,12 @@ func (pg *Postgres) PID() int {
 // Running reports whether the server's process is running.
 func (pg *Postgres) Running() bool { return pg.PID() != 0 }
 
-// Member describes the server as a member of a cluster, named "postgres".
+// Member describes the server as a member of a cluster, named "postgres"
+// (or "postgres-standby" for a standby).
 func (pg *Postgres) Member() Member {
 	pg.mu.Lock()
 	defer pg.mu.Unlock()
-	return memberOf("postgres", fmt.Sprintf("127.0.0.1:%d", pg.port), pg.logPath, pg.proc)
+	return memberOf(pg.name, fmt.Sprintf("127.0.0.1:%d", pg.port), pg.logPath, pg.proc)
 }
 
 // URL is the connection URL of the server's default "postgres" database.

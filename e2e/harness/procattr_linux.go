@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 )
 
@@ -50,4 +51,30 @@ func statState(stat []byte) (byte, bool) {
 		return 0, false
 	}
 	return stat[i+2], true
+}
+
+// childrenOf lists the processes whose parent is pid, from /proc.
+func childrenOf(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var kids []int
+	for _, path := range stats {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// After the state letter: " <state> <ppid> ".
+		i := bytes.LastIndexByte(data, ')')
+		if i < 0 {
+			continue
+		}
+		var state byte
+		var ppid int
+		if _, err := fmt.Sscanf(string(data[i+1:]), " %c %d", &state, &ppid); err != nil || ppid != pid {
+			continue
+		}
+		if child, err := strconv.Atoi(filepath.Base(filepath.Dir(path))); err == nil {
+			kids = append(kids, child)
+		}
+	}
+	return kids
 }

@@ -13,3 +13,6 @@ func sysProcAttr(cred *syscall.Credential, _ syscall.Signal) *syscall.SysProcAtt
 // processStopped cannot ask the OS outside Linux; callers fall back to what
 // the harness itself did.
 func processStopped(int) (stopped, known bool) { return false, false }
+
+// childrenOf is not known here; a kill reaches the process alone.
+func childrenOf(int) []int { return nil }

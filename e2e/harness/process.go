@@ -99,6 +99,21 @@ func (p *process) kill() {
 	<-p.done
 }
 
+// killTree stops the child (so it cannot react), SIGKILLs every process it
+// forked and then the child itself, and waits for it: all die at once, as
+// on a machine that lost power. PostgreSQL's backends each lead their own
+// process group, so a signal to the postmaster's group would miss them and
+// they would live on long enough to answer their clients.
+func (p *process) killTree() {
+	p.expected.Store(true)
+	_ = p.cmd.Process.Signal(syscall.SIGSTOP)
+	for _, kid := range childrenOf(p.pid()) {
+		_ = syscall.Kill(kid, syscall.SIGKILL)
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
 // freezeTimeout bounds the wait for every thread of a child to stop; a
 // thread inside a long uninterruptible syscall stops only when it returns.
 const freezeTimeout = 5 * time.Second

@@ -57,5 +57,8 @@ func (c *Cluster) Members() []Member {
 	if c.pg != nil {
 		members = append(members, c.pg.Member())
 	}
+	if c.standby != nil {
+		members = append(members, c.standby.Member())
+	}
 	return members
 }
