@@ -145,7 +145,7 @@ func TestClaimsSkipLockedRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx1.Rollback(ctx)
-	first, err := dbq.New(tx1).ClaimDueChunkDeletions(ctx, 2)
+	first, err := dbq.New(tx1).ClaimDueChunkDeletions(ctx, dbq.ClaimDueChunkDeletionsParams{MaxRows: 2})
 	if err != nil || len(first) != 2 {
 		t.Fatalf("first claim = %d rows, %v; want 2", len(first), err)
 	}
@@ -154,7 +154,7 @@ func TestClaimsSkipLockedRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx2.Rollback(ctx)
-	second, err := dbq.New(tx2).ClaimDueChunkDeletions(ctx, 10)
+	second, err := dbq.New(tx2).ClaimDueChunkDeletions(ctx, dbq.ClaimDueChunkDeletionsParams{MaxRows: 10})
 	if err != nil || len(second) != 1 {
 		t.Fatalf("second claim = %d rows, %v; want the 1 unlocked row", len(second), err)
 	}

@@ -17,10 +17,16 @@ SELECT d.chunk_id, d.storage_server_id, d.attempts, s.address AS server_address
 FROM chunk_deletions d
 JOIN storage_servers s ON s.id = d.storage_server_id
 WHERE d.next_attempt_at <= now()
+  AND d.enqueued_at <= now() - make_interval(secs => $1::float8)
 ORDER BY d.next_attempt_at
-LIMIT $1
+LIMIT $2
 FOR UPDATE OF d SKIP LOCKED
 `
+
+type ClaimDueChunkDeletionsParams struct {
+	RetentionSeconds float64
+	MaxRows          int32
+}
 
 type ClaimDueChunkDeletionsRow struct {
 	ChunkID         uuid.UUID
@@ -30,9 +36,10 @@ type ClaimDueChunkDeletionsRow struct {
 }
 
 // SKIP LOCKED lets several gateways work the queue at once without taking
-// the same rows; the claim holds only for the claiming transaction.
-func (q *Queries) ClaimDueChunkDeletions(ctx context.Context, limit int32) ([]ClaimDueChunkDeletionsRow, error) {
-	rows, err := q.db.Query(ctx, claimDueChunkDeletions, limit)
+// the same rows; the claim holds only for the claiming transaction. A row
+// queued less than retention_seconds ago is never claimed.
+func (q *Queries) ClaimDueChunkDeletions(ctx context.Context, arg ClaimDueChunkDeletionsParams) ([]ClaimDueChunkDeletionsRow, error) {
+	rows, err := q.db.Query(ctx, claimDueChunkDeletions, arg.RetentionSeconds, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +107,34 @@ func (q *Queries) CountPendingChunkDeletions(ctx context.Context) (int64, error)
 	return count, err
 }
 
+const deferRetainedChunkDeletions = `-- name: DeferRetainedChunkDeletions :execrows
+UPDATE chunk_deletions SET next_attempt_at = enqueued_at + make_interval(secs => $1::float8)
+WHERE chunk_id IN (
+    SELECT chunk_id FROM chunk_deletions
+    WHERE next_attempt_at <= now()
+      AND enqueued_at > now() - make_interval(secs => $1::float8)
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+`
+
+type DeferRetainedChunkDeletionsParams struct {
+	RetentionSeconds float64
+	MaxRows          int32
+}
+
+// Under a retention (gc.retention) no chunk is deleted before it has been
+// queued that long, however it was queued: due rows younger than that are
+// made due when their retention ends, each once, so the claim below does
+// not walk them again.
+func (q *Queries) DeferRetainedChunkDeletions(ctx context.Context, arg DeferRetainedChunkDeletionsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deferRetainedChunkDeletions, arg.RetentionSeconds, arg.MaxRows)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteFilesLater = `-- name: DeleteFilesLater :exec
 WITH queued AS (
     INSERT INTO chunk_deletions (chunk_id, storage_server_id, next_attempt_at)
@@ -124,33 +159,42 @@ func (q *Queries) DeleteFilesLater(ctx context.Context, arg DeleteFilesLaterPara
 }
 
 const enqueueChunkDeletion = `-- name: EnqueueChunkDeletion :exec
-INSERT INTO chunk_deletions (chunk_id, storage_server_id)
-VALUES ($1, $2)
-ON CONFLICT (chunk_id) DO UPDATE SET next_attempt_at = now()
+INSERT INTO chunk_deletions (chunk_id, storage_server_id, next_attempt_at)
+VALUES ($1, $2, now() + make_interval(secs => $3::float8))
+ON CONFLICT (chunk_id) DO UPDATE SET next_attempt_at = EXCLUDED.next_attempt_at
 `
 
 type EnqueueChunkDeletionParams struct {
 	ChunkID         uuid.UUID
 	StorageServerID uuid.UUID
+	DelaySeconds    float64
 }
 
 // Queues one chunk by id, for uploads that fail: their file row may already
-// be gone (an expired session), but the chunk ids are known in memory.
+// be gone (an expired session), but the chunk ids are known in memory. Due
+// after delay_seconds, the time the failing gateway takes to delete it.
 func (q *Queries) EnqueueChunkDeletion(ctx context.Context, arg EnqueueChunkDeletionParams) error {
-	_, err := q.db.Exec(ctx, enqueueChunkDeletion, arg.ChunkID, arg.StorageServerID)
+	_, err := q.db.Exec(ctx, enqueueChunkDeletion, arg.ChunkID, arg.StorageServerID, arg.DelaySeconds)
 	return err
 }
 
 const enqueueFileChunkDeletions = `-- name: EnqueueFileChunkDeletions :execrows
-INSERT INTO chunk_deletions (chunk_id, storage_server_id)
-SELECT id, storage_server_id FROM chunks WHERE file_id = $1
+INSERT INTO chunk_deletions (chunk_id, storage_server_id, next_attempt_at)
+SELECT id, storage_server_id, now() + make_interval(secs => $1::float8)
+FROM chunks WHERE file_id = $2
 ON CONFLICT (chunk_id) DO NOTHING
 `
 
-// Queues every chunk of a file for removal on its node. Run in the same
-// transaction that deletes the file row.
-func (q *Queries) EnqueueFileChunkDeletions(ctx context.Context, fileID uuid.UUID) (int64, error) {
-	result, err := q.db.Exec(ctx, enqueueFileChunkDeletions, fileID)
+type EnqueueFileChunkDeletionsParams struct {
+	DelaySeconds float64
+	FileID       uuid.UUID
+}
+
+// Queues every chunk of a file for removal on its node, due after
+// delay_seconds (a retention, or the time the deleting gateway takes to
+// delete them itself). Run in the same transaction that deletes the file row.
+func (q *Queries) EnqueueFileChunkDeletions(ctx context.Context, arg EnqueueFileChunkDeletionsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, enqueueFileChunkDeletions, arg.DelaySeconds, arg.FileID)
 	if err != nil {
 		return 0, err
 	}

@@ -39,8 +39,9 @@ type Querier interface {
 	// aborted; SKIP LOCKED lets several gateways expire them at once.
 	ClaimAbandonedUploads(ctx context.Context, arg ClaimAbandonedUploadsParams) ([]uuid.UUID, error)
 	// SKIP LOCKED lets several gateways work the queue at once without taking
-	// the same rows; the claim holds only for the claiming transaction.
-	ClaimDueChunkDeletions(ctx context.Context, limit int32) ([]ClaimDueChunkDeletionsRow, error)
+	// the same rows; the claim holds only for the claiming transaction. A row
+	// queued less than retention_seconds ago is never claimed.
+	ClaimDueChunkDeletions(ctx context.Context, arg ClaimDueChunkDeletionsParams) ([]ClaimDueChunkDeletionsRow, error)
 	ClaimExpiredUploadSessions(ctx context.Context, limit int32) ([]ClaimExpiredUploadSessionsRow, error)
 	// Claims shards of completed parity blobs that need rebuilding elsewhere
 	// (heal_due, migration 0013): flagged missing or corrupt, or stored on a
@@ -67,6 +68,11 @@ type Querier interface {
 	// A node shutting down leaves the placement ring, unless an operator put
 	// it in maintenance, draining or removed: that choice outlives the process.
 	DeactivateServer(ctx context.Context, id uuid.UUID) (int64, error)
+	// Under a retention (gc.retention) no chunk is deleted before it has been
+	// queued that long, however it was queued: due rows younger than that are
+	// made due when their retention ends, each once, so the claim below does
+	// not walk them again.
+	DeferRetainedChunkDeletions(ctx context.Context, arg DeferRetainedChunkDeletionsParams) (int64, error)
 	DeleteBucket(ctx context.Context, name string) error
 	DeleteConsoleSession(ctx context.Context, idHash []byte) error
 	DeleteExpiredConsoleSessions(ctx context.Context, now time.Time) (int64, error)
@@ -87,11 +93,13 @@ type Querier interface {
 	DeleteUploadParts(ctx context.Context, uploadID uuid.UUID) error
 	DemoteLatest(ctx context.Context, arg DemoteLatestParams) error
 	// Queues one chunk by id, for uploads that fail: their file row may already
-	// be gone (an expired session), but the chunk ids are known in memory.
+	// be gone (an expired session), but the chunk ids are known in memory. Due
+	// after delay_seconds, the time the failing gateway takes to delete it.
 	EnqueueChunkDeletion(ctx context.Context, arg EnqueueChunkDeletionParams) error
-	// Queues every chunk of a file for removal on its node. Run in the same
-	// transaction that deletes the file row.
-	EnqueueFileChunkDeletions(ctx context.Context, fileID uuid.UUID) (int64, error)
+	// Queues every chunk of a file for removal on its node, due after
+	// delay_seconds (a retention, or the time the deleting gateway takes to
+	// delete them itself). Run in the same transaction that deletes the file row.
+	EnqueueFileChunkDeletions(ctx context.Context, arg EnqueueFileChunkDeletionsParams) (int64, error)
 	// Delete markers under prefix that are the only version of their key.
 	ExpiredDeleteMarkers(ctx context.Context, arg ExpiredDeleteMarkersParams) ([]ExpiredDeleteMarkersRow, error)
 	// Versions under prefix that stopped being current (a newer version was

@@ -1,8 +1,10 @@
 -- name: EnqueueFileChunkDeletions :execrows
--- Queues every chunk of a file for removal on its node. Run in the same
--- transaction that deletes the file row.
-INSERT INTO chunk_deletions (chunk_id, storage_server_id)
-SELECT id, storage_server_id FROM chunks WHERE file_id = $1
+-- Queues every chunk of a file for removal on its node, due after
+-- delay_seconds (a retention, or the time the deleting gateway takes to
+-- delete them itself). Run in the same transaction that deletes the file row.
+INSERT INTO chunk_deletions (chunk_id, storage_server_id, next_attempt_at)
+SELECT id, storage_server_id, now() + make_interval(secs => sqlc.arg(delay_seconds)::float8)
+FROM chunks WHERE file_id = sqlc.arg(file_id)
 ON CONFLICT (chunk_id) DO NOTHING;
 
 -- name: DeleteFilesLater :exec
@@ -19,20 +21,37 @@ DELETE FROM files WHERE id = ANY(sqlc.arg(file_ids)::uuid[]);
 
 -- name: EnqueueChunkDeletion :exec
 -- Queues one chunk by id, for uploads that fail: their file row may already
--- be gone (an expired session), but the chunk ids are known in memory.
-INSERT INTO chunk_deletions (chunk_id, storage_server_id)
-VALUES ($1, $2)
-ON CONFLICT (chunk_id) DO UPDATE SET next_attempt_at = now();
+-- be gone (an expired session), but the chunk ids are known in memory. Due
+-- after delay_seconds, the time the failing gateway takes to delete it.
+INSERT INTO chunk_deletions (chunk_id, storage_server_id, next_attempt_at)
+VALUES (sqlc.arg(chunk_id), sqlc.arg(storage_server_id), now() + make_interval(secs => sqlc.arg(delay_seconds)::float8))
+ON CONFLICT (chunk_id) DO UPDATE SET next_attempt_at = EXCLUDED.next_attempt_at;
+
+-- name: DeferRetainedChunkDeletions :execrows
+-- Under a retention (gc.retention) no chunk is deleted before it has been
+-- queued that long, however it was queued: due rows younger than that are
+-- made due when their retention ends, each once, so the claim below does
+-- not walk them again.
+UPDATE chunk_deletions SET next_attempt_at = enqueued_at + make_interval(secs => sqlc.arg(retention_seconds)::float8)
+WHERE chunk_id IN (
+    SELECT chunk_id FROM chunk_deletions
+    WHERE next_attempt_at <= now()
+      AND enqueued_at > now() - make_interval(secs => sqlc.arg(retention_seconds)::float8)
+    LIMIT sqlc.arg(max_rows)
+    FOR UPDATE SKIP LOCKED
+);
 
 -- name: ClaimDueChunkDeletions :many
 -- SKIP LOCKED lets several gateways work the queue at once without taking
--- the same rows; the claim holds only for the claiming transaction.
+-- the same rows; the claim holds only for the claiming transaction. A row
+-- queued less than retention_seconds ago is never claimed.
 SELECT d.chunk_id, d.storage_server_id, d.attempts, s.address AS server_address
 FROM chunk_deletions d
 JOIN storage_servers s ON s.id = d.storage_server_id
 WHERE d.next_attempt_at <= now()
+  AND d.enqueued_at <= now() - make_interval(secs => sqlc.arg(retention_seconds)::float8)
 ORDER BY d.next_attempt_at
-LIMIT $1
+LIMIT sqlc.arg(max_rows)
 FOR UPDATE OF d SKIP LOCKED;
 
 -- name: FinishChunkDeletion :exec

@@ -157,6 +157,15 @@ type Config struct {
 		BytesPerSecond int64 `yaml:"bytes_per_second"`
 	} `yaml:"heal"`
 
+	GC struct {
+		// Retention is how long a deleted blob's chunks stay on their nodes
+		// before they are deleted, so that metadata restored from a backup
+		// to a point within it still finds every byte it references;
+		// default 0 (deleted at once). Set it to the reach of your
+		// point-in-time recovery. Env GC_RETENTION.
+		Retention time.Duration `yaml:"retention"`
+	} `yaml:"gc"`
+
 	Admin struct {
 		// StatsInterval is how often the stored-chunk counts of the
 		// operator's view (GET /admin/cluster) are recomputed in the
@@ -360,6 +369,7 @@ func (c *Config) applyEnv() error {
 		"HEAL_INTERVAL":         &c.Heal.Interval,
 		"STATS_INTERVAL":        &c.Admin.StatsInterval,
 		"CONSOLE_SESSION_TTL":   &c.Console.SessionTTL,
+		"GC_RETENTION":          &c.GC.Retention,
 	}
 	for key, dst := range durations {
 		if v, ok := os.LookupEnv(key); ok {
@@ -495,6 +505,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			return fmt.Errorf("%s: must be > 0, got %s", key, d)
 		}
+	}
+	if c.GC.Retention < 0 {
+		return fmt.Errorf("gc.retention: must be >= 0, got %s", c.GC.Retention)
 	}
 	if c.Server.BodyMinBytes < 1 {
 		return fmt.Errorf("server.body_min_bytes: must be >= 1, got %d", c.Server.BodyMinBytes)

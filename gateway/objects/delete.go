@@ -1,6 +1,7 @@
 package objects
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -17,9 +18,17 @@ import (
 // the deletion job rather than holding up the request or the job's round.
 const deleteTimeout = 2 * time.Second
 
+// deletingHold keeps a chunk that its gateway is deleting at once out of
+// every gateway's queue claims for longer than that attempt can take, so
+// two gateways never both call DeleteChunk for it. A failed attempt leaves
+// the row, due when the hold ends.
+const deletingHold = 5 * deleteTimeout
+
 // Delete removes a completed blob: its rows go in one transaction that also
-// queues its chunks for deletion; the chunks are then deleted on their
-// nodes at once where possible, and by the deletion job otherwise.
+// queues its chunks for deletion. Without a retention (Options.Retention)
+// the chunks are then deleted on their nodes at once where possible, and by
+// the deletion job otherwise; with one, the deletion job deletes them when
+// it has passed.
 func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	var chunks []Chunk
 	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
@@ -33,7 +42,8 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 		for _, r := range rows {
 			chunks = append(chunks, Chunk{ID: r.ID, ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
 		}
-		if _, err := q.EnqueueFileChunkDeletions(ctx, id); err != nil {
+		delay := cmp.Or(s.opts.Retention, deletingHold)
+		if _, err := q.EnqueueFileChunkDeletions(ctx, dbq.EnqueueFileChunkDeletionsParams{FileID: id, DelaySeconds: delay.Seconds()}); err != nil {
 			return err
 		}
 		_, err = q.DeleteFile(ctx, id)
@@ -42,12 +52,15 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return metadataError(db.Translate(err))
 	}
-	s.deleteChunksNow(ctx, chunks)
+	if s.opts.Retention == 0 {
+		s.deleteChunksNow(ctx, chunks)
+	}
 	return nil
 }
 
 // deleteChunksNow tries each queued chunk's deletion once, in parallel, and
-// takes the confirmed ones off the queue. Failures stay queued.
+// takes the confirmed ones off the queue. Failures stay queued, due at once
+// (their deletingHold released) for the deletion job.
 func (s *Service) deleteChunksNow(ctx context.Context, chunks []Chunk) {
 	ctx = context.WithoutCancel(ctx)
 	var g errgroup.Group
@@ -56,6 +69,7 @@ func (s *Service) deleteChunksNow(ctx context.Context, chunks []Chunk) {
 			if s.deleteOnNode(ctx, c.ID, c.ServerAddress) {
 				s.finishDeletion(ctx, c.ID)
 			} else {
+				s.releaseDeletion(ctx, c.ID)
 				s.Kick()
 			}
 			return nil
@@ -84,5 +98,17 @@ func (s *Service) finishDeletion(ctx context.Context, chunkID uuid.UUID) {
 	defer cancel()
 	if err := dbq.New(s.pool).FinishChunkDeletion(ctx, chunkID); err != nil {
 		s.log.Warn().Err(err).Str("chunk_id", chunkID.String()).Msg("chunk deleted but still queued; it will be deleted again")
+	}
+}
+
+// releaseDeletion makes a chunk whose deletion at once failed due for the
+// deletion job now, rather than when its deletingHold ends.
+func (s *Service) releaseDeletion(ctx context.Context, chunkID uuid.UUID) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := dbq.New(s.pool).PostponeChunkDeletion(ctx, dbq.PostponeChunkDeletionParams{ChunkID: chunkID,
+		LastError: text("node unreachable")})
+	if err != nil {
+		s.log.Warn().Err(err).Str("chunk_id", chunkID.String()).Msg("failed chunk deletion stays held; the deletion job retries it later")
 	}
 }

@@ -431,7 +431,8 @@ func (s *Service) discard(ctx context.Context, targets []*rebuilt) {
 	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
 		for _, t := range targets {
 			chunks = append(chunks, t.new)
-			if err := q.EnqueueChunkDeletion(ctx, dbq.EnqueueChunkDeletionParams{ChunkID: t.new.ID, StorageServerID: t.new.ServerID}); err != nil {
+			if err := q.EnqueueChunkDeletion(ctx, dbq.EnqueueChunkDeletionParams{ChunkID: t.new.ID, StorageServerID: t.new.ServerID,
+				DelaySeconds: deletingHold.Seconds()}); err != nil {
 				return err
 			}
 		}

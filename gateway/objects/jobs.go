@@ -81,7 +81,7 @@ func (s *Service) ExpireSessions(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, sess := range sessions {
-			if _, err := q.EnqueueFileChunkDeletions(ctx, sess.FileID); err != nil {
+			if _, err := q.EnqueueFileChunkDeletions(ctx, dbq.EnqueueFileChunkDeletionsParams{FileID: sess.FileID}); err != nil {
 				return err
 			}
 			if _, err := q.DeleteFile(ctx, sess.FileID); err != nil {
@@ -98,12 +98,20 @@ func (s *Service) ExpireSessions(ctx context.Context) (int, error) {
 }
 
 // ProcessDeletions works one batch of due chunk deletions: confirmed ones
-// leave the queue, failed ones are retried later with backoff. It returns
-// how many were confirmed.
+// leave the queue, failed ones are retried later with backoff. Chunks
+// queued less than Options.Retention ago are left alone. It returns how
+// many were confirmed.
 func (s *Service) ProcessDeletions(ctx context.Context) (int, error) {
 	var done int
 	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		rows, err := q.ClaimDueChunkDeletions(ctx, jobBatch)
+		retention := s.opts.Retention.Seconds()
+		if retention > 0 {
+			if _, err := q.DeferRetainedChunkDeletions(ctx, dbq.DeferRetainedChunkDeletionsParams{
+				RetentionSeconds: retention, MaxRows: 10 * jobBatch}); err != nil {
+				return err
+			}
+		}
+		rows, err := q.ClaimDueChunkDeletions(ctx, dbq.ClaimDueChunkDeletionsParams{RetentionSeconds: retention, MaxRows: jobBatch})
 		if err != nil {
 			return err
 		}

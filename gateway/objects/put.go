@@ -364,7 +364,8 @@ func (s *Service) abandon(ctx context.Context, b Blob) {
 	defer cancel()
 	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
 		for _, c := range b.Chunks {
-			if err := q.EnqueueChunkDeletion(ctx, dbq.EnqueueChunkDeletionParams{ChunkID: c.ID, StorageServerID: c.ServerID}); err != nil {
+			if err := q.EnqueueChunkDeletion(ctx, dbq.EnqueueChunkDeletionParams{ChunkID: c.ID, StorageServerID: c.ServerID,
+				DelaySeconds: deletingHold.Seconds()}); err != nil {
 				return err
 			}
 		}

@@ -191,6 +191,11 @@ type Options struct {
 	RetryDelay time.Duration
 	// Heal configures the healer (RunHealer).
 	Heal HealOptions
+	// Retention is how long the chunks of a deleted blob stay on their
+	// nodes before the deletion job removes them, so that a database
+	// restored to a point within it still finds its bytes (gc.retention).
+	// 0 deletes them at once.
+	Retention time.Duration
 	// Observer, when set, is told about every upload and download
 	// (metrics). Optional.
 	Observer Observer

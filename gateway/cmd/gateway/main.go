@@ -92,7 +92,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		ParityShards: cfg.ParityShards(), BlockSize: cfg.Durability.BlockSize, StallTimeout: cfg.Storage.StallTimeout,
 		CallTimeout: cfg.Storage.GRPCTimeout, Retries: retries(cfg.Storage.MaxRetries), RetryDelay: retryDelay(cfg.Storage.RetryDelay),
 		Heal:     objects.HealOptions{After: cfg.Heal.After, Interval: cfg.Heal.Interval, BytesPerSecond: cfg.Heal.BytesPerSecond},
-		Observer: m.transfers,
+		Observer: m.transfers, Retention: cfg.GC.Retention,
 	}, log)
 
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
