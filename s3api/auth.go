@@ -24,6 +24,9 @@ type bodyOpener func() (payload, error)
 
 // authenticated is what a verified request carries on to its operation.
 type authenticated struct {
+	// anonymous is set for a request with no signature at all, served
+	// only where a bucket policy grants everyone; accessKey is then "".
+	anonymous bool
 	accessKey string
 	// query is the request's query as the signature was checked against
 	// it: operations read this, never r.URL, so they act on what was
@@ -38,9 +41,18 @@ type authenticated struct {
 type authenticator func(r *http.Request) (authenticated, error)
 
 // newSigV4Authenticator verifies header and presigned SigV4 against creds.
-func newSigV4Authenticator(creds sigv4.Credentials) authenticator {
+// With anonymous, a request without any signature passes as anonymous,
+// with no body: authorize then decides by the bucket's policy.
+func newSigV4Authenticator(creds sigv4.Credentials, anonymous bool) authenticator {
 	v := &sigv4.Verifier{Credentials: creds}
 	return func(r *http.Request) (authenticated, error) {
+		if anonymous {
+			if q, unsigned, err := sigv4.Unsigned(r); err != nil {
+				return authenticated{}, err
+			} else if unsigned {
+				return authenticated{anonymous: true, query: q, open: noBody}, nil
+			}
+		}
 		auth, err := v.Verify(r)
 		if err != nil {
 			return authenticated{}, err
@@ -54,6 +66,10 @@ func newSigV4Authenticator(creds sigv4.Credentials) authenticator {
 		}}, nil
 	}
 }
+
+// noBody is the body of an anonymous request: anonymous operations read
+// none, and one that tried would be refused.
+func noBody() (payload, error) { return nil, s3Error(codeAccessDenied) }
 
 // authError maps a *sigv4.Error to the S3 error it names; nil when err is
 // not one. Codes outside errorTable keep sigv4's status.
@@ -92,6 +108,9 @@ var opActions = map[string]string{
 	"GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
 	"PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
 	"DeleteBucketLifecycle":           "s3:PutLifecycleConfiguration",
+	"GetBucketPolicy":                 "s3:GetBucketPolicy",
+	"PutBucketPolicy":                 "s3:PutBucketPolicy",
+	"DeleteBucketPolicy":              "s3:DeleteBucketPolicy",
 	"UploadPartCopy":                  "s3:PutObject",
 	"UploadPart":                      "s3:PutObject",
 	"CopyObject":                      "s3:PutObject",
@@ -126,19 +145,28 @@ func arn(bucket, key string) string {
 // s3:GetObject on its source. An op missing from opActions is denied, so a
 // new operation cannot ship unguarded.
 func (h *handler) authorize(q *request, who authenticated, op string) error {
-	if h.authorizeFn == nil {
+	if who.anonymous && !anonymousOps[op] {
+		return s3Error(codeAccessDenied)
+	}
+	if h.authorizeFn == nil && !who.anonymous {
 		return nil
 	}
 	action, ok := opActions[op]
-	if !ok || !h.authorizeFn(who.accessKey, action, arn(q.target.bucket, q.target.key)) {
+	resource := arn(q.target.bucket, q.target.key)
+	if !ok {
 		return s3Error(codeAccessDenied)
+	}
+	if who.anonymous || !h.authorizeFn(who.accessKey, action, resource) {
+		if !h.bucketPolicyAllows(q, action, resource) {
+			return s3Error(codeAccessDenied)
+		}
 	}
 	if op == "CopyObject" || op == "UploadPartCopy" {
 		bucket, key, _, err := parseCopySource(q.r.Header.Get("X-Amz-Copy-Source"))
 		if err != nil {
 			return err
 		}
-		if !h.authorizeFn(who.accessKey, "s3:GetObject", arn(bucket, key)) {
+		if h.authorizeFn != nil && !h.authorizeFn(who.accessKey, "s3:GetObject", arn(bucket, key)) {
 			return s3Error(codeAccessDenied)
 		}
 	}

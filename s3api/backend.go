@@ -40,6 +40,9 @@ type BucketBackend interface {
 	// PutBucketLifecycle replaces the bucket's lifecycle rules; nil
 	// removes them. The store applies them in the background.
 	PutBucketLifecycle(ctx context.Context, bucket string, rules []LifecycleRule) error
+	// PutBucketPolicy replaces the bucket's policy document; "" removes
+	// it. ErrNoSuchBucket when absent.
+	PutBucketPolicy(ctx context.Context, bucket, policy string) error
 }
 
 // LifecycleRule is one rule of a bucket's lifecycle configuration, as the
@@ -225,6 +228,11 @@ type Bucket struct {
 	Tags map[string]string
 	// Lifecycle is the bucket's lifecycle rules; nil when it has none.
 	Lifecycle []LifecycleRule
+	// Owner is the identity that created the bucket (see Identity); ""
+	// when none was recorded.
+	Owner string
+	// Policy is the bucket policy document; "" when it has none.
+	Policy string
 }
 
 // ObjectMeta is what a client sets on an object and gets back on GET/HEAD.

@@ -26,7 +26,7 @@ func (h *handler) listBuckets(q *request) (*response, error) {
 	prefix := q.query.Get("prefix")
 	doc := listAllMyBucketsResult{Owner: storeOwner, Buckets: []bucketEntry{}, Prefix: prefix}
 	for _, b := range buckets {
-		if b.Name <= after || !strings.HasPrefix(b.Name, prefix) {
+		if b.Name <= after || !strings.HasPrefix(b.Name, prefix) || !h.visible(q, b) {
 			continue
 		}
 		if len(doc.Buckets) == limit {
@@ -70,6 +70,9 @@ func (h *handler) createBucket(q *request) (*response, error) {
 		return nil, err
 	}
 	err := h.backend.CreateBucket(q.r.Context(), q.target.bucket)
+	if errors.Is(err, ErrBucketAlreadyOwnedByYou) && h.claimedByOther(q) {
+		return nil, s3Error(codeBucketAlreadyExists)
+	}
 	if errors.Is(err, ErrBucketAlreadyOwnedByYou) && h.region == "us-east-1" {
 		// us-east-1 answers a repeated CreateBucket by its owner with 200
 		// (and resets nothing); every other region says

@@ -21,6 +21,9 @@ const (
 	codeNoSuchVersion           = "NoSuchVersion"
 	codeBadDigest               = "BadDigest"
 	codeBucketAlreadyOwnedByYou = "BucketAlreadyOwnedByYou"
+	codeBucketAlreadyExists     = "BucketAlreadyExists"
+	codeNoSuchBucketPolicy      = "NoSuchBucketPolicy"
+	codeMalformedPolicy         = "MalformedPolicy"
 	codeBucketNotEmpty          = "BucketNotEmpty"
 	codeEntityTooLarge          = "EntityTooLarge"
 	codeEntityTooSmall          = "EntityTooSmall"
@@ -75,6 +78,9 @@ var errorTable = map[string]errorSpec{
 	codeBadDigest:               {http.StatusBadRequest, "The Content-MD5 or checksum you specified did not match what we received."},
 	codeBucketAlreadyOwnedByYou: {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},
 	codeBucketNotEmpty:          {http.StatusConflict, "The bucket you tried to delete is not empty."},
+	codeBucketAlreadyExists:     {http.StatusConflict, "The requested bucket name is not available. Please select a different name and try again."},
+	codeNoSuchBucketPolicy:      {http.StatusNotFound, "The bucket policy does not exist"},
+	codeMalformedPolicy:         {http.StatusBadRequest, "Policies must be valid JSON and the first byte must be '{'"},
 	codeEntityTooLarge:          {http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed object size."},
 	codeEntityTooSmall:          {http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size."},
 	codeIncompleteBody:          {http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header."},

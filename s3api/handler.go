@@ -53,6 +53,25 @@ type Options struct {
 	// answers AccessDenied before the operation runs. nil allows every
 	// authenticated request.
 	Authorize func(accessKey, action, resource string) bool
+	// Identity names who accessKey acts as (a user): CreateBucket records
+	// it as the bucket's owner, ListBuckets shows a caller the buckets it
+	// owns. Backends read it with IdentityFrom. nil: the access key itself.
+	Identity func(accessKey string) string
+	// BucketPolicies, when set, enables Put/Get/DeleteBucketPolicy and
+	// grants what a bucket's policy gives everyone, to signed and
+	// unsigned (anonymous) requests alike. Without it, every unsigned
+	// request is refused.
+	BucketPolicies BucketPolicies
+}
+
+// BucketPolicies reads bucket policy documents (the IAM subset with
+// Principal "*").
+type BucketPolicies interface {
+	// Validate refuses a document that is not a policy bucket may hold.
+	Validate(doc []byte, bucket string) error
+	// Allows reports whether doc, bucket's stored policy, lets everyone
+	// perform action on resource.
+	Allows(doc []byte, bucket, action, resource string) bool
 }
 
 // defaultMaxObjectSize is sixfold's object size limit.
@@ -70,6 +89,8 @@ type handler struct {
 	maxObjectSize int64
 	allow         func(r *http.Request, accessKey string) bool
 	authorizeFn   func(accessKey, action, resource string) bool
+	identity      func(accessKey string) string
+	policies      BucketPolicies
 }
 
 // New returns the S3 API as an http.Handler. Every request is
@@ -95,6 +116,8 @@ func newHandler(opts Options) *handler {
 		maxObjectSize: opts.MaxObjectSize,
 		allow:         opts.Allow,
 		authorizeFn:   opts.Authorize,
+		identity:      opts.Identity,
+		policies:      opts.BucketPolicies,
 	}
 	if h.region == "" {
 		h.region = "us-east-1"
@@ -105,7 +128,7 @@ func newHandler(opts Options) *handler {
 	for _, name := range opts.ReservedBuckets {
 		h.reserved[name] = true
 	}
-	h.auth = newSigV4Authenticator(opts.Credentials)
+	h.auth = newSigV4Authenticator(opts.Credentials, opts.BucketPolicies != nil)
 	return h
 }
 
@@ -118,6 +141,7 @@ type request struct {
 	// verified, and the verified body.
 	query    url.Values
 	openBody bodyOpener
+	who      authenticated
 }
 
 // opFunc is one S3 operation.
@@ -161,6 +185,9 @@ var operations = map[string]opFunc{
 	"GetBucketLifecycleConfiguration": (*handler).getBucketLifecycle,
 	"PutBucketLifecycleConfiguration": (*handler).putBucketLifecycle,
 	"DeleteBucketLifecycle":           (*handler).deleteBucketLifecycle,
+	"GetBucketPolicy":                 (*handler).getBucketPolicy,
+	"PutBucketPolicy":                 (*handler).putBucketPolicy,
+	"DeleteBucketPolicy":              (*handler).deleteBucketPolicy,
 }
 
 // ServeHTTP authenticates, routes and runs one request, then writes its
@@ -185,11 +212,17 @@ func (h *handler) serve(q *request) (*response, error) {
 		return nil, err
 	}
 	q.query, q.openBody = who.query, who.open
+	q.who = who
+	q.r = q.r.WithContext(withIdentity(q.r.Context(), h.identityOf(who)))
 	if q.target, err = resolveTarget(q.r, h.domain); err != nil {
 		return nil, err
 	}
 	name := dispatch(q.r.Method, q.target.level(), q.query, q.r.Header)
 	op := operations[name]
+	if op == nil && who.anonymous {
+		// Anonymous callers learn nothing of what is implemented.
+		return nil, s3Error(codeAccessDenied)
+	}
 	if op == nil {
 		return nil, s3Error(codeNotImplemented)
 	}

@@ -56,6 +56,9 @@ var routes = []route{
 	{method: http.MethodGet, level: levelBucket, keys: []string{"lifecycle"}, op: "GetBucketLifecycleConfiguration"},
 	{method: http.MethodPut, level: levelBucket, keys: []string{"lifecycle"}, op: "PutBucketLifecycleConfiguration"},
 	{method: http.MethodDelete, level: levelBucket, keys: []string{"lifecycle"}, op: "DeleteBucketLifecycle"},
+	{method: http.MethodGet, level: levelBucket, keys: []string{"policy"}, op: "GetBucketPolicy"},
+	{method: http.MethodPut, level: levelBucket, keys: []string{"policy"}, op: "PutBucketPolicy"},
+	{method: http.MethodDelete, level: levelBucket, keys: []string{"policy"}, op: "DeleteBucketPolicy"},
 
 	{method: http.MethodPut, level: levelObject, keys: []string{"partNumber", "uploadId"}, header: "X-Amz-Copy-Source", op: "UploadPartCopy"},
 	{method: http.MethodPut, level: levelObject, keys: []string{"partNumber", "uploadId"}, op: "UploadPart"},

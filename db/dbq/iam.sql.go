@@ -9,8 +9,24 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 )
+
+const claimBucket = `-- name: ClaimBucket :exec
+UPDATE buckets SET owner_identity = $2 WHERE name = $1 AND owner_identity IS NULL
+`
+
+type ClaimBucketParams struct {
+	Name          string
+	OwnerIdentity pgtype.Text
+}
+
+// The creator owns a bucket; a bucket from before owners keeps none.
+func (q *Queries) ClaimBucket(ctx context.Context, arg ClaimBucketParams) error {
+	_, err := q.db.Exec(ctx, claimBucket, arg.Name, arg.OwnerIdentity)
+	return err
+}
 
 const deleteIAMKey = `-- name: DeleteIAMKey :execrows
 DELETE FROM iam_access_keys WHERE access_key = $1
@@ -143,6 +159,64 @@ func (q *Queries) ListAllIAMKeys(ctx context.Context) ([]ListAllIAMKeysRow, erro
 			&i.Disabled,
 			&i.CreatedAt,
 			&i.RotatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listCompletedFilesOwnedBy = `-- name: ListCompletedFilesOwnedBy :many
+SELECT id, filename, content_type, size, checksum, status, metadata, created_at, updated_at, owner, data_shards, parity_shards, block_size, completed_at, owner_identity FROM files
+WHERE status = 'completed' AND owner = 'files' AND owner_identity = $2
+  AND ($3::timestamptz IS NULL
+       OR (created_at, id) < ($3::timestamptz, $4::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $1
+`
+
+type ListCompletedFilesOwnedByParams struct {
+	Limit          int32
+	OwnerIdentity  pgtype.Text
+	AfterCreatedAt pgtype.Timestamptz
+	AfterID        pgtype.UUID
+}
+
+// ListCompletedFiles for one owner.
+func (q *Queries) ListCompletedFilesOwnedBy(ctx context.Context, arg ListCompletedFilesOwnedByParams) ([]File, error) {
+	rows, err := q.db.Query(ctx, listCompletedFilesOwnedBy,
+		arg.Limit,
+		arg.OwnerIdentity,
+		arg.AfterCreatedAt,
+		arg.AfterID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []File{}
+	for rows.Next() {
+		var i File
+		if err := rows.Scan(
+			&i.ID,
+			&i.Filename,
+			&i.ContentType,
+			&i.Size,
+			&i.Checksum,
+			&i.Status,
+			&i.Metadata,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Owner,
+			&i.DataShards,
+			&i.ParityShards,
+			&i.BlockSize,
+			&i.CompletedAt,
+			&i.OwnerIdentity,
 		); err != nil {
 			return nil, err
 		}
@@ -300,6 +374,40 @@ func (q *Queries) RotateIAMKey(ctx context.Context, arg RotateIAMKeyParams) (Rot
 		&i.RotatedAt,
 	)
 	return i, err
+}
+
+const setBucketPolicy = `-- name: SetBucketPolicy :execrows
+UPDATE buckets SET policy = nullif($2::text, '') WHERE name = $1
+`
+
+type SetBucketPolicyParams struct {
+	Name   string
+	Policy string
+}
+
+func (q *Queries) SetBucketPolicy(ctx context.Context, arg SetBucketPolicyParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setBucketPolicy, arg.Name, arg.Policy)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const setFileOwner = `-- name: SetFileOwner :execrows
+UPDATE files SET owner_identity = $2 WHERE id = $1
+`
+
+type SetFileOwnerParams struct {
+	ID            uuid.UUID
+	OwnerIdentity pgtype.Text
+}
+
+func (q *Queries) SetFileOwner(ctx context.Context, arg SetFileOwnerParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setFileOwner, arg.ID, arg.OwnerIdentity)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const setIAMKeyDisabled = `-- name: SetIAMKeyDisabled :one

@@ -38,6 +38,8 @@ type Querier interface {
 	// Multipart uploads started before the cutoff and never completed or
 	// aborted; SKIP LOCKED lets several gateways expire them at once.
 	ClaimAbandonedUploads(ctx context.Context, arg ClaimAbandonedUploadsParams) ([]uuid.UUID, error)
+	// The creator owns a bucket; a bucket from before owners keeps none.
+	ClaimBucket(ctx context.Context, arg ClaimBucketParams) error
 	// SKIP LOCKED lets several gateways work the queue at once without taking
 	// the same rows; the claim holds only for the claiming transaction. A row
 	// queued less than retention_seconds ago is never claimed.
@@ -145,6 +147,8 @@ type Querier interface {
 	// Keyset pagination, newest first: (created_at, id) of the last row seen.
 	// Only the /files door's own blobs: S3 objects are listed through S3.
 	ListCompletedFiles(ctx context.Context, arg ListCompletedFilesParams) ([]File, error)
+	// ListCompletedFiles for one owner.
+	ListCompletedFilesOwnedBy(ctx context.Context, arg ListCompletedFilesOwnedByParams) ([]File, error)
 	// Servers the gateway should not wait for on reads: their heartbeat is
 	// stale or they were shut down or retired.
 	ListDownServerAddresses(ctx context.Context, staleAfterSeconds float64) ([]string, error)
@@ -235,8 +239,10 @@ type Querier interface {
 	RetireUnreferencedFiles(ctx context.Context, arg RetireUnreferencedFilesParams) error
 	RotateIAMKey(ctx context.Context, arg RotateIAMKeyParams) (RotateIAMKeyRow, error)
 	SetBucketLifecycle(ctx context.Context, arg SetBucketLifecycleParams) (int64, error)
+	SetBucketPolicy(ctx context.Context, arg SetBucketPolicyParams) (int64, error)
 	SetBucketTags(ctx context.Context, arg SetBucketTagsParams) (int64, error)
 	SetBucketVersioning(ctx context.Context, arg SetBucketVersioningParams) (int64, error)
+	SetFileOwner(ctx context.Context, arg SetFileOwnerParams) (int64, error)
 	SetIAMKeyDisabled(ctx context.Context, arg SetIAMKeyDisabledParams) (SetIAMKeyDisabledRow, error)
 	SetIAMUserDisabled(ctx context.Context, arg SetIAMUserDisabledParams) (IamUser, error)
 	SetIAMUserPolicy(ctx context.Context, arg SetIAMUserPolicyParams) (IamUser, error)

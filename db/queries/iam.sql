@@ -50,3 +50,22 @@ RETURNING access_key, user_name, disabled, created_at, rotated_at;
 
 -- name: DeleteIAMKey :execrows
 DELETE FROM iam_access_keys WHERE access_key = $1;
+
+-- name: SetFileOwner :execrows
+UPDATE files SET owner_identity = $2 WHERE id = $1;
+
+-- name: ListCompletedFilesOwnedBy :many
+-- ListCompletedFiles for one owner.
+SELECT * FROM files
+WHERE status = 'completed' AND owner = 'files' AND owner_identity = sqlc.arg(owner_identity)
+  AND (sqlc.narg(after_created_at)::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg(after_created_at)::timestamptz, sqlc.narg(after_id)::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $1;
+
+-- name: ClaimBucket :exec
+-- The creator owns a bucket; a bucket from before owners keeps none.
+UPDATE buckets SET owner_identity = $2 WHERE name = $1 AND owner_identity IS NULL;
+
+-- name: SetBucketPolicy :execrows
+UPDATE buckets SET policy = nullif(sqlc.arg(policy)::text, '') WHERE name = $1;

@@ -21,6 +21,10 @@ type filesHandler struct {
 	objects  *objects.Service
 	maxSize  int64
 	spoolDir string
+	// authorize and identity decide ownership (owners.go); nil authorize
+	// allows everything.
+	authorize func(accessKey, action, resource string) bool
+	identity  func(accessKey string) string
 }
 
 // fileJSON is a file as /files shows it.
@@ -106,7 +110,7 @@ func (h *filesHandler) completed(c echo.Context) (objects.Blob, error) {
 	if b.Status != objects.BlobCompleted {
 		return objects.Blob{}, objects.ErrNotFound
 	}
-	return b, nil
+	return b, h.mayAct(c, b, readAnyOwner)
 }
 
 func (h *filesHandler) download(c echo.Context) error {
@@ -173,6 +177,9 @@ func (h *filesHandler) info(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.mayAct(c, b, readAnyOwner); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, infoOf(b))
 }
 
@@ -210,6 +217,13 @@ func (h *filesHandler) delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	b, err := h.objects.Stat(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := h.mayAct(c, b, deleteAnyOwner); err != nil {
+		return err
+	}
 	if err := h.objects.Delete(c.Request().Context(), id); err != nil {
 		return err
 	}
@@ -234,7 +248,14 @@ func (h *filesHandler) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	blobs, next, err := h.objects.List(c.Request().Context(), limit, after)
+	var blobs []objects.Blob
+	var next *objects.Cursor
+	if h.seesAll(c) {
+		blobs, next, err = h.objects.List(c.Request().Context(), limit, after)
+	} else {
+		_, identity := h.caller(c)
+		blobs, next, err = h.objects.ListOwned(c.Request().Context(), identity, limit, after)
+	}
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,10 @@ func New(d Deps) *echo.Echo {
 	}
 	e.Use(paceBodies(d.Pace))
 
-	h := &filesHandler{objects: d.Objects, maxSize: d.MaxSize, spoolDir: d.SpoolDir}
+	h := &filesHandler{objects: d.Objects, maxSize: d.MaxSize, spoolDir: d.SpoolDir, authorize: d.Authorize}
+	if d.Keys != nil {
+		h.identity = d.Keys.Identity
+	}
 	files := e.Group("/files", limitHeaders, basicAuth(d.Keys, d.Limiter))
 	az := d.Authorize
 	files.POST("", h.upload, need(az, "s3:PutObject", filesAll))

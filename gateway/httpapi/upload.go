@@ -178,6 +178,13 @@ func (h *filesHandler) put(c echo.Context, in objects.PutInput) (*fileJSON, erro
 	if err != nil {
 		return nil, err
 	}
+	// Recorded once whole: until then no one but an admin sees the file,
+	// and no one has its id.
+	if _, identity := h.caller(c); identity != "" {
+		if err := h.objects.SetOwner(c.Request().Context(), b.ID, identity); err != nil {
+			return nil, err
+		}
+	}
 	c.Response().Header().Set(echo.HeaderLocation, "/files/"+b.ID.String())
 	out := toJSON(b)
 	return &out, nil

@@ -77,8 +77,8 @@ func Parse(doc []byte) (*Policy, error) {
 			return nil, fmt.Errorf("policy: Statement[%d]: Action and Resource are required", i)
 		}
 		for _, a := range st.Action {
-			if a != "*" && !strings.HasPrefix(a, "s3:") && !strings.HasPrefix(a, "admin:") {
-				return nil, fmt.Errorf("policy: Statement[%d]: Action %q: want s3:… or admin:…", i, a)
+			if a != "*" && !strings.HasPrefix(a, "s3:") && !strings.HasPrefix(a, "admin:") && !strings.HasPrefix(a, "files:") {
+				return nil, fmt.Errorf("policy: Statement[%d]: Action %q: want s3:…, files:… or admin:…", i, a)
 			}
 		}
 		for _, r := range st.Resource {

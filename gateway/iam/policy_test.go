@@ -90,3 +90,42 @@ func TestMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestBucketPolicy(t *testing.T) {
+	doc := `{"Version": "2012-10-17", "Statement": [
+	  {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::pub/*"]},
+	  {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::pub"},
+	  {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::pub/private/*"}]}`
+	p, err := ParseBucketPolicy([]byte(doc), "pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		action, resource string
+		want             bool
+	}{
+		{"s3:GetObject", ARNPrefix + "pub/a.txt", true},
+		{"s3:ListBucket", ARNPrefix + "pub", true},
+		{"s3:GetObject", ARNPrefix + "pub/private/x", false},
+		{"s3:PutObject", ARNPrefix + "pub/a.txt", false},
+		{"s3:GetObject", ARNPrefix + "other/a.txt", false},
+	} {
+		if got := p.Allowed(c.action, c.resource); got != c.want {
+			t.Errorf("Allowed(%s, %s) = %v", c.action, c.resource, got)
+		}
+	}
+	for name, bad := range map[string]string{
+		"no principal":       `{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::pub/*"}]}`,
+		"named principal":    `{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:user/x"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::pub/*"}]}`,
+		"other bucket":       `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::other/*"}]}`,
+		"bucket name prefix": `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::pubx/*"}]}`,
+		"wildcard resource":  `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}`,
+		"condition":          `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::pub/*", "Condition": {}}]}`,
+		"empty":              `{"Statement": []}`,
+		"bad effect":         `{"Statement": [{"Effect": "Permit", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::pub/*"}]}`,
+	} {
+		if _, err := ParseBucketPolicy([]byte(bad), "pub"); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -83,7 +83,7 @@ func PartsFromRows(rows []dbq.ListObjectChunksRow) []Part {
 
 func blobFromRow(f dbq.File) Blob {
 	return Blob{ID: f.ID, Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, Checksum: f.Checksum.String,
-		Status: BlobStatus(f.Status), Metadata: f.Metadata, CreatedAt: f.CreatedAt,
+		Status: BlobStatus(f.Status), Metadata: f.Metadata, CreatedAt: f.CreatedAt, Owner: f.OwnerIdentity.String,
 		DataShards: int(f.DataShards), ParityShards: int(f.ParityShards), BlockSize: int64(f.BlockSize)}
 }
 

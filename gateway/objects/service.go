@@ -78,6 +78,9 @@ type Blob struct {
 	Status      BlobStatus
 	Metadata    json.RawMessage
 	CreatedAt   time.Time
+	// Owner is the identity that uploaded a /files blob (see SetOwner);
+	// "" when none was recorded.
+	Owner string
 	// DataShards, ParityShards and BlockSize are the blob's layout; a
 	// BlockSize of 0 marks a blob written before parity: six contiguous
 	// chunks, each checked by its SHA-256.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sixfold/db"
@@ -55,14 +56,29 @@ func New(pool *pgxpool.Pool, svc *objects.Service, opts Options) *Backend {
 
 // CreateBucket implements s3api.BucketBackend.
 func (b *Backend) CreateBucket(ctx context.Context, bucket string) error {
-	n, err := dbq.New(b.pool).CreateBucket(ctx, bucket)
+	q := dbq.New(b.pool)
+	n, err := q.CreateBucket(ctx, bucket)
 	if err != nil {
 		return storeError(err)
 	}
 	if n == 0 {
 		return s3api.ErrBucketAlreadyOwnedByYou
 	}
-	return nil
+	if owner := s3api.IdentityFrom(ctx); owner != "" {
+		// Only a bucket without an owner is claimed, so a race with a
+		// second CreateBucket cannot take it over.
+		err = q.ClaimBucket(ctx, dbq.ClaimBucketParams{Name: bucket, OwnerIdentity: pgtype.Text{String: owner, Valid: true}})
+	}
+	return storeError(err)
+}
+
+// PutBucketPolicy implements s3api.BucketBackend.
+func (b *Backend) PutBucketPolicy(ctx context.Context, bucket, policy string) error {
+	n, err := dbq.New(b.pool).SetBucketPolicy(ctx, dbq.SetBucketPolicyParams{Name: bucket, Policy: policy})
+	if err == nil && n == 0 {
+		return s3api.ErrNoSuchBucket
+	}
+	return storeError(err)
 }
 
 // HeadBucket implements s3api.BucketBackend.
@@ -75,7 +91,8 @@ func (b *Backend) HeadBucket(ctx context.Context, bucket string) (s3api.Bucket, 
 }
 
 func bucketInfo(row dbq.Bucket) s3api.Bucket {
-	out := s3api.Bucket{Name: row.Name, CreatedAt: row.CreatedAt, Versioning: row.Versioning}
+	out := s3api.Bucket{Name: row.Name, CreatedAt: row.CreatedAt, Versioning: row.Versioning,
+		Owner: row.OwnerIdentity.String, Policy: row.Policy.String}
 	if row.Tags != nil {
 		out.Tags = map[string]string{}
 		_ = json.Unmarshal(row.Tags, &out.Tags)

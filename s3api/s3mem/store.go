@@ -36,6 +36,8 @@ type bucket struct {
 	versioning string
 	tags       map[string]string
 	lifecycle  []s3api.LifecycleRule
+	owner      string
+	policy     string
 	// versions holds every version of a key, oldest first; the last one
 	// is the latest (maybe a delete marker). A key with none is absent.
 	versions map[string][]s3api.ObjectInfo
@@ -77,7 +79,7 @@ func (s *Store) CreateBucket(ctx context.Context, name string) error {
 	if _, ok := s.buckets[name]; ok {
 		return s3api.ErrBucketAlreadyOwnedByYou
 	}
-	s.buckets[name] = &bucket{created: s.now(), versions: map[string][]s3api.ObjectInfo{}}
+	s.buckets[name] = &bucket{created: s.now(), owner: s3api.IdentityFrom(ctx), versions: map[string][]s3api.ObjectInfo{}}
 	return nil
 }
 
@@ -93,7 +95,7 @@ func (s *Store) HeadBucket(ctx context.Context, name string) (s3api.Bucket, erro
 		return s3api.Bucket{}, s3api.ErrNoSuchBucket
 	}
 	return s3api.Bucket{Name: name, CreatedAt: b.created, Versioning: b.versioning, Tags: maps.Clone(b.tags),
-		Lifecycle: slices.Clone(b.lifecycle)}, nil
+		Lifecycle: slices.Clone(b.lifecycle), Owner: b.owner, Policy: b.policy}, nil
 }
 
 // PutBucketVersioning implements s3api.BucketBackend.
@@ -108,6 +110,14 @@ func (s *Store) PutBucketVersioning(ctx context.Context, name, status string) er
 func (s *Store) PutBucketTagging(ctx context.Context, name string, tags map[string]string) error {
 	return s.withBucket(ctx, name, func(b *bucket) error {
 		b.tags = maps.Clone(tags)
+		return nil
+	})
+}
+
+// PutBucketPolicy implements s3api.BucketBackend.
+func (s *Store) PutBucketPolicy(ctx context.Context, name, policy string) error {
+	return s.withBucket(ctx, name, func(b *bucket) error {
+		b.policy = policy
 		return nil
 	})
 }
@@ -167,7 +177,7 @@ func (s *Store) ListBuckets(ctx context.Context) ([]s3api.Bucket, error) {
 	defer s.mu.Unlock()
 	out := make([]s3api.Bucket, 0, len(s.buckets))
 	for name, b := range s.buckets {
-		out = append(out, s3api.Bucket{Name: name, CreatedAt: b.created})
+		out = append(out, s3api.Bucket{Name: name, CreatedAt: b.created, Owner: b.owner})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -51,4 +52,27 @@ func authParamNamed(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// Unsigned reports whether r carries no authentication at all (neither an
+// Authorization header nor any presigning parameter), and if so returns
+// its query parsed as Verify parses it, for serving it anonymously. A
+// request with any trace of a signature is not unsigned: it is verified,
+// and fails as a bad signature rather than falling back to anonymous.
+func Unsigned(r *http.Request) (url.Values, bool, error) {
+	if _, has := r.Header["Authorization"]; has {
+		return nil, false, nil
+	}
+	q, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, false, err
+	}
+	for name := range q {
+		// SigV2's presigning parameters count too: such a URL must fail
+		// as the signature it is, not be served as anonymous.
+		if _, isAuth := authParamNamed(name); isAuth || strings.EqualFold(name, "AWSAccessKeyId") || strings.EqualFold(name, "Signature") {
+			return nil, false, nil
+		}
+	}
+	return q, true, nil
 }

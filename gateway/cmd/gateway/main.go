@@ -132,6 +132,8 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		MaxObjectSize:   cfg.Upload.MaxFileSize,
 		Allow:           sec.s3Allow(),
 		Authorize:       keys.Authorized,
+		Identity:        keys.Identity,
+		BucketPolicies:  iam.BucketPolicies{},
 	})
 	e := httpapi.New(httpapi.Deps{
 		Objects:   svc,
