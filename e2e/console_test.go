@@ -107,20 +107,38 @@ func newBrowser(t *testing.T) *browser {
 // awaited fails the test instead of hanging it.
 func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 3*time.Minute)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.t.Fatalf("%s: %v", what, err)
+		b.failed(what, err)
 	}
 }
 
+// failed ends the test, leaving what the page showed as failed.png and
+// what it reported.
+func (b *browser) failed(what string, err error) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if png, serr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); serr == nil {
+		_ = os.WriteFile(filepath.Join(b.shots, "failed.png"), png, 0o644)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.t.Fatalf("%s: %v (page errors: %v; see failed.png in %s)", what, err, b.errors, b.shots)
+}
+
+// stepTimeout bounds each step, so a page that never shows what is
+// awaited fails the test instead of hanging it.
+const stepTimeout = 2 * time.Minute
+
 func value[T any](b *browser, what string, a chromedp.Action[T]) T {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 3*time.Minute)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
-		b.t.Fatalf("%s: %v", what, err)
+		b.failed(what, err)
 	}
 	return v
 }
@@ -128,15 +146,17 @@ func value[T any](b *browser, what string, a chromedp.Action[T]) T {
 func (b *browser) screenshot(name string) {
 	b.t.Helper()
 	b.run("settle", chromedp.Sleep(200*time.Millisecond))
-	png := value(b, "screenshot "+name, chromedp.FullScreenshot(90))
+	png := value(b, "screenshot "+name, chromedp.FullScreenshot(100)) // 100: PNG
 	if err := os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
 }
 
+// text is what sel's first element shows, read in the page itself (the
+// element must exist).
 func (b *browser) text(sel string) string {
 	b.t.Helper()
-	return value(b, "read "+sel, chromedp.Text(chromedp.CSS(sel)))
+	return value(b, "read "+sel, chromedp.Evaluate[string](fmt.Sprintf("document.querySelector(%q).innerText", sel)))
 }
 
 func (b *browser) attr(sel, name string) string {
@@ -156,7 +176,7 @@ func (b *browser) count(sel string) int {
 // waitJS polls a JavaScript condition until it holds.
 func (b *browser) waitJS(what, cond string) {
 	b.t.Helper()
-	value(b, "wait for "+what, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(3*time.Minute)))
+	value(b, "wait for "+what, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout)))
 }
 
 func visible(sel string) chromedp.Action[chromedp.Void] {
@@ -242,6 +262,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	t.Logf("progress seen while uploading: %v", seen)
 	b.waitJS("object listed", `document.querySelector('tr[data-key="twenty.bin"]') !== null`)
 	b.screenshot("02-object-browser")
+	e := newS3Env(t, false, nil)
+	consoleCancelUpload(t, b, e, bucket)
+	consoleManyAtOnce(t, b, e, bucket)
+	consoleObjectMetadata(t, b, e, base, bucket)
+	b.run("back to the bucket", chromedp.Navigate(base+"/console/#/b/"+bucket+"/"), visible(`tr[data-key="twenty.bin"] a`))
 
 	b.run("open details", click(`tr[data-key="twenty.bin"] a`),
 		visible("#object-details"), visible("#shards"))
@@ -282,11 +307,22 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	b.run("cluster page", chromedp.Navigate(base+"/console/#/cluster"),
-		visible("#cluster-totals"))
+		visible("#cluster-totals"), visible("#nav-cluster"))
 	if n := b.count("tr[data-node]"); n != 6 {
 		t.Fatalf("cluster page shows %d nodes; want 6", n)
 	}
+	// The gateway's counters have seen at least the 20 MiB going in and
+	// coming out again (download and share link).
+	b.waitJS("throughput rate", `document.querySelector("#traffic-rate") !== null`)
+	in := value(b, "bytes in", chromedp.Evaluate[float64](`Number(document.querySelector("#traffic").dataset.bytesIn)`))
+	out := value(b, "bytes out", chromedp.Evaluate[float64](`Number(document.querySelector("#traffic").dataset.bytesOut)`))
+	if in < size || out < 2*size || !strings.Contains(b.text("#traffic-totals"), "requests") {
+		t.Fatalf("throughput panel counts %.0f bytes in, %.0f out; want at least %d and %d", in, out, size, 2*size)
+	}
 	b.screenshot("04-cluster")
+
+	consolePages(t, b, e, base)
+	consoleFilesView(t, b, newClient(t, c), base)
 
 	b.run("delete bucket", chromedp.Navigate(base+"/console/#/buckets"),
 		visible(fmt.Sprintf(`tr[data-bucket=%q] .delete-bucket`, bucket)))

@@ -281,8 +281,13 @@ type presignBody struct {
 	Bucket         string            `json:"bucket"`
 	Key            string            `json:"key"`
 	Query          map[string]string `json:"query"`
+	Headers        map[string]string `json:"headers"`
 	ExpiresSeconds int64             `json:"expires_seconds"`
 }
+
+// signableHeaders are the headers the console's pages send with a
+// presigned request; S3 refuses an x-amz-* header that is not signed.
+var signableHeaders = map[string]bool{"x-amz-checksum-mode": true}
 
 // presignMethods are the S3 requests the console makes.
 var presignMethods = map[string]bool{"GET": true, "HEAD": true, "PUT": true, "POST": true, "DELETE": true}
@@ -313,8 +318,13 @@ func (c *Console) presign(ctx echo.Context, s signedIn, secret string) error {
 		}
 		q[k] = []string{v}
 	}
+	for k := range b.Headers {
+		if !signableHeaders[k] {
+			return problem(http.StatusBadRequest, "InvalidHeader", "the console signs no header "+strconv.Quote(k))
+		}
+	}
 	url := sigv4.Presign(sigv4.PresignInput{Method: b.Method, Host: ctx.Request().Host, Bucket: b.Bucket, Key: b.Key,
-		Query: q, Expires: time.Duration(b.ExpiresSeconds) * time.Second,
+		Query: q, Headers: b.Headers, Expires: time.Duration(b.ExpiresSeconds) * time.Second,
 		AccessKey: s.AccessKey, Secret: secret, Region: c.region, Now: c.now()})
 	return ctx.JSON(http.StatusOK, map[string]string{"url": url})
 }

@@ -393,6 +393,8 @@ func TestPresign(t *testing.T) {
 		{"PUT without bucket", `{"method":"PUT","bucket":""}`, http.StatusBadRequest, "InvalidTarget"},
 		{"expiry too long", `{"method":"GET","bucket":"b","expires_seconds":604801}`, http.StatusBadRequest, "InvalidExpiry"},
 		{"signing parameter", `{"method":"GET","bucket":"b","query":{"X-Amz-Credential":"x"}}`, http.StatusBadRequest, "InvalidQuery"},
+		{"checksum mode header", `{"method":"HEAD","bucket":"b","key":"k","headers":{"x-amz-checksum-mode":"ENABLED"}}`, http.StatusOK, ""},
+		{"other header", `{"method":"PUT","bucket":"b","key":"k","headers":{"x-amz-acl":"public-read"}}`, http.StatusBadRequest, "InvalidHeader"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := f.do(request{method: http.MethodPost, path: "/console/api/presign", body: tc.body, cookie: cookie, csrf: csrf})

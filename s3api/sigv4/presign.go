@@ -3,13 +3,14 @@ package sigv4
 import (
 	"encoding/hex"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// PresignInput is one request to presign. Only the host header is signed
-// and the payload is UNSIGNED-PAYLOAD, so whoever holds the URL (a browser)
+// PresignInput is one request to presign. Only the host header (and any
+// Headers) is signed and the payload is UNSIGNED-PAYLOAD, so whoever holds the URL (a browser)
 // sends it as is and streams any body itself.
 type PresignInput struct {
 	Method string
@@ -20,6 +21,10 @@ type PresignInput struct {
 	Query  url.Values
 	// Expires is how long the URL stays valid.
 	Expires time.Duration
+	// Headers are further headers the request will carry, signed with
+	// host: an x-amz-* header (x-amz-checksum-mode) is refused unsigned.
+	// Names are lower-case.
+	Headers map[string]string
 
 	AccessKey, Secret, Region string
 	Now                       time.Time
@@ -39,10 +44,22 @@ func Presign(in PresignInput) string {
 	q.Set("X-Amz-Credential", in.AccessKey+"/"+scope)
 	q.Set("X-Amz-Date", stamp)
 	q.Set("X-Amz-Expires", strconv.FormatInt(int64(in.Expires/time.Second), 10))
-	q.Set("X-Amz-SignedHeaders", "host")
+	names := []string{"host"}
+	values := map[string]string{"host": in.Host}
+	for k, v := range in.Headers {
+		names = append(names, k)
+		values[k] = strings.TrimSpace(v)
+	}
+	sort.Strings(names)
+	var headers strings.Builder
+	for _, k := range names {
+		headers.WriteString(k + ":" + values[k] + "\n")
+	}
+	signed := strings.Join(names, ";")
+	q.Set("X-Amz-SignedHeaders", signed)
 	path := ObjectPath(in.Bucket, in.Key)
 	query := canonicalQuery(q, true)
-	canonical := in.Method + "\n" + path + "\n" + query + "\nhost:" + in.Host + "\n\nhost\n" + unsignedPayload
+	canonical := in.Method + "\n" + path + "\n" + query + "\n" + headers.String() + "\n" + signed + "\n" + unsignedPayload
 	sig := hex.EncodeToString(hmacSHA256(signingKey(in.Secret, date, in.Region), stringToSign(stamp, scope, canonical)))
 	return path + "?" + query + "&X-Amz-Signature=" + sig
 }

@@ -24,3 +24,27 @@ func TestPresignVerifies(t *testing.T) {
 		}
 	}
 }
+
+// A URL presigned with a header verifies when the request carries that
+// header, and not when it carries another value.
+func TestPresignSignsHeaders(t *testing.T) {
+	target := Presign(PresignInput{Method: "HEAD", Host: "127.0.0.1:9000", Bucket: "bkt", Key: "k",
+		Headers: map[string]string{"x-amz-checksum-mode": "ENABLED"}, Expires: time.Minute,
+		AccessKey: testAK, Secret: testSecret, Region: testRegion, Now: signTime})
+	if !strings.Contains(target, "X-Amz-SignedHeaders=host%3Bx-amz-checksum-mode") {
+		t.Fatalf("%s does not list x-amz-checksum-mode as signed", target)
+	}
+	for _, tc := range []struct {
+		value string
+		ok    bool
+	}{{"ENABLED", true}, {"DISABLED", false}, {"", false}} {
+		r := newRequest(t, "HEAD", target, nil)
+		if tc.value != "" {
+			r.Header.Set("X-Amz-Checksum-Mode", tc.value)
+		}
+		_, err := testVerifier(signTime.Add(time.Second)).Verify(r)
+		if (err == nil) != tc.ok {
+			t.Fatalf("header %q: Verify error %v; want ok=%v", tc.value, err, tc.ok)
+		}
+	}
+}

@@ -53,8 +53,9 @@ export async function logout() {
 
 // presign returns a same-origin URL that makes one S3 request as the
 // signed-in key.
-export async function presign(method, bucket, key = "", query = {}, expiresSeconds = 300) {
-  const r = await call("POST", "/presign", { method, bucket, key, query, expires_seconds: expiresSeconds });
+// Headers the request will carry are signed with it.
+export async function presign(method, bucket, key = "", query = {}, expiresSeconds = 300, headers = {}) {
+  const r = await call("POST", "/presign", { method, bucket, key, query, headers, expires_seconds: expiresSeconds });
   return r.url;
 }
 
@@ -66,9 +67,9 @@ function s3Error(status, text) {
 }
 
 // s3 makes one S3 request and returns the Response; S3 errors are thrown.
-export async function s3(method, bucket, key = "", query = {}, body) {
-  const url = await presign(method, bucket, key, query);
-  const res = await fetch(url, { method, body, credentials: "omit" });
+export async function s3(method, bucket, key = "", query = {}, body, headers = {}) {
+  const url = await presign(method, bucket, key, query, 300, headers);
+  const res = await fetch(url, { method, body, headers, credentials: "omit" });
   if (!res.ok) throw s3Error(res.status, method === "HEAD" ? "" : await res.text());
   return res;
 }

@@ -22,6 +22,10 @@ function showApp(s) {
   $("top").hidden = false;
   $("view").hidden = false;
   $("who").textContent = s.access_key;
+  // The Cluster page is for keys the /admin door admits; others do not
+  // see its link (and are refused if they go there anyway).
+  api.gateway("GET", "/admin/cluster").then(() => { $("nav-cluster").hidden = false; },
+    (err) => { $("nav-cluster").hidden = err.status === 403; });
   if (!location.hash || location.hash === "#/login") location.hash = "#/buckets";
   else route();
 }

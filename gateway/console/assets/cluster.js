@@ -31,6 +31,57 @@ function nodeRow(n) {
 
 let refresh = () => {};
 
+const trafficEvery = 2000;
+const historyLength = 60;
+
+// sparkline draws rates (bytes/s) as a line scaled to its own peak.
+function sparkline(values) {
+  const ns = "http://www.w3.org/2000/svg";
+  const w = 240, ht = 40;
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 ${w} ${ht}`);
+  svg.setAttribute("class", "spark");
+  svg.setAttribute("aria-hidden", "true");
+  const peak = Math.max(1, ...values);
+  const line = document.createElementNS(ns, "polyline");
+  line.setAttribute("points", values.map((v, i) =>
+    `${(i * w) / (historyLength - 1)},${ht - 2 - ((ht - 4) * v) / peak}`).join(" "));
+  svg.append(line);
+  return svg;
+}
+
+// trafficPanel shows the gateway's throughput: rates between two readings
+// of its own counters, a line of the last two minutes, and the totals.
+function trafficPanel() {
+  const el = h("div", { class: "card", id: "traffic" }, h("strong", {}, "Throughput: "), "measuring…");
+  const history = [];
+  let last = null;
+  async function poll() {
+    const t = await api.call("GET", "/traffic");
+    let rate = null;
+    if (last) {
+      const dt = (Date.parse(t.at) - Date.parse(last.at)) / 1000;
+      if (dt > 0) {
+        rate = { in: (t.bytes_in - last.bytes_in) / dt, out: (t.bytes_out - last.bytes_out) / dt, req: (t.requests - last.requests) / dt };
+        history.push(rate.in + rate.out);
+        if (history.length > historyLength) history.shift();
+      }
+    }
+    last = t;
+    el.dataset.bytesIn = String(t.bytes_in);
+    el.dataset.bytesOut = String(t.bytes_out);
+    el.replaceChildren(
+      h("div", { class: "row" }, h("strong", {}, "Throughput"),
+        rate ? h("span", { id: "traffic-rate" }, `in ${size(rate.in)}/s · out ${size(rate.out)}/s · ${rate.req.toFixed(1)} req/s`)
+          : h("span", { class: "muted" }, "measuring…"),
+        h("span", {}, `${t.active_uploads} upload(s), ${t.active_downloads} download(s) in progress`)),
+      sparkline(Array(historyLength - history.length).fill(0).concat(history)),
+      h("div", { class: "muted", id: "traffic-totals" },
+        `This gateway since it started: ${size(t.bytes_in)} in, ${size(t.bytes_out)} out, ${t.requests.toLocaleString()} requests`));
+  }
+  return { el, poll };
+}
+
 export async function clusterView() {
   const body = h("div", {});
   const draw = (c) => {
@@ -58,8 +109,11 @@ export async function clusterView() {
   } catch (err) {
     if (err.status !== 403) throw err;
     document.getElementById("nav-cluster").hidden = true;
-    return { node: h("p", { class: "error" }, "This key may not see the cluster.") };
+    return { node: h("p", { class: "error", id: "cluster-refused" }, "This key may not see the cluster.") };
   }
-  const timer = setInterval(refresh, refreshEvery);
-  return { node: h("div", {}, h("h2", {}, "Cluster"), body), stop: () => clearInterval(timer) };
+  const traffic = trafficPanel();
+  const pollTraffic = () => traffic.poll().catch(fail);
+  await pollTraffic();
+  const timers = [setInterval(refresh, refreshEvery), setInterval(pollTraffic, trafficEvery)];
+  return { node: h("div", {}, h("h2", {}, "Cluster"), traffic.el, body), stop: () => timers.forEach(clearInterval) };
 }

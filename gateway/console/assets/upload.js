@@ -20,15 +20,24 @@ function put(method, url, body, onProgress, signal) {
       reject(new APIError(xhr.status, code, code ? `${code}: ${doc.querySelector("Error > Message")?.textContent || ""}` : `HTTP ${xhr.status}`));
     };
     xhr.onerror = () => reject(new APIError(0, "NetworkError", "the connection failed"));
-    xhr.onabort = () => reject(new APIError(0, "Cancelled", "cancelled"));
+    xhr.onabort = () => reject(cancelled());
+    if (signal.aborted) return reject(cancelled());
     signal.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.send(body);
   });
 }
 
+// partsAtOnce is how many parts of one file are in flight together: enough
+// to keep the link busy between one part's end and the next one's start.
+const partsAtOnce = 3;
+
+const cancelled = () => new APIError(0, "Cancelled", "cancelled");
+
 // upload sends file to bucket/key, calling onProgress(bytesSent); abort
-// through signal. A cancelled multipart upload is aborted on the server.
+// through signal. A cancelled or failed multipart upload is aborted on the
+// server, so its parts do not linger.
 export async function upload(bucket, key, file, onProgress, signal) {
+  if (signal.aborted) throw cancelled();
   if (file.size <= partSize) {
     const url = await presign("PUT", bucket, key);
     await put("PUT", url, file, onProgress, signal);
@@ -36,22 +45,37 @@ export async function upload(bucket, key, file, onProgress, signal) {
   }
   const init = await s3XML("POST", bucket, key, { uploads: "" });
   const uploadId = init.querySelector("UploadId").textContent;
+  // One part failing stops the others too.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
   try {
-    const etags = [];
-    let done = 0;
-    for (let n = 1, off = 0; off < file.size; n++, off += partSize) {
-      if (signal.aborted) throw new APIError(0, "Cancelled", "cancelled");
-      const part = file.slice(off, Math.min(off + partSize, file.size));
-      const url = await presign("PUT", bucket, key, { partNumber: String(n), uploadId });
-      const xhr = await put("PUT", url, part, (b) => onProgress(done + b), signal);
-      etags.push(xhr.getResponseHeader("ETag"));
-      done += part.size;
-    }
+    const count = Math.ceil(file.size / partSize);
+    const etags = new Array(count);
+    const sent = new Array(count).fill(0);
+    const report = () => onProgress(sent.reduce((a, b) => a + b, 0));
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const i = next++;
+        if (stop.signal.aborted) throw cancelled();
+        const part = file.slice(i * partSize, Math.min((i + 1) * partSize, file.size));
+        const url = await presign("PUT", bucket, key, { partNumber: String(i + 1), uploadId });
+        const xhr = await put("PUT", url, part, (b) => { sent[i] = b; report(); }, stop.signal);
+        sent[i] = part.size;
+        report();
+        etags[i] = xhr.getResponseHeader("ETag");
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(partsAtOnce, count) }, () =>
+      worker().catch((err) => { stop.abort(); throw err; })));
     const body = "<CompleteMultipartUpload>" + etags.map((e, i) =>
       `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("") + "</CompleteMultipartUpload>";
     await s3XML("POST", bucket, key, { uploadId }, body);
   } catch (err) {
     s3XML("DELETE", bucket, key, { uploadId }).catch(() => {});
-    throw err;
+    throw signal.aborted ? cancelled() : err;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }
