@@ -254,11 +254,20 @@ type faults struct {
 	frozen   chan struct{}   // non-nil: calls block until it is closed
 	cutAfter int64           // >0: a PutChunk stream fails past this many data bytes
 	refuse   map[string]bool // full method names failing with Unavailable
+	dropNext map[string]int  // the next this many calls of a method fail with Unavailable
 	calls    map[string]int  // calls received, by full method name
 }
 
 func (f *faults) init() {
-	f.refuse, f.calls = map[string]bool{}, map[string]int{}
+	f.refuse, f.calls, f.dropNext = map[string]bool{}, map[string]int{}, map[string]int{}
+}
+
+// drop makes the next n calls of method fail with Unavailable, as a node
+// that is restarting or shedding load refuses them.
+func (f *faults) drop(method string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dropNext[method] = n
 }
 
 func (f *faults) kill() {
@@ -345,7 +354,14 @@ func (f *faults) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo,
 func (f *faults) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	f.mu.Lock()
 	f.calls[info.FullMethod]++
+	dropped := f.dropNext[info.FullMethod] > 0
+	if dropped {
+		f.dropNext[info.FullMethod]--
+	}
 	f.mu.Unlock()
+	if dropped {
+		return status.Error(codes.Unavailable, "injected: call dropped")
+	}
 	if err := f.check(ss.Context(), info.FullMethod); err != nil {
 		return err
 	}

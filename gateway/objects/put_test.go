@@ -43,6 +43,53 @@ func TestWrites(t *testing.T) {
 	t.Run("bad bodies", func(t *testing.T) { testBadBodies(t, e) })
 	t.Run("one shard lost", func(t *testing.T) { testOneShardLost(t, e) })
 	t.Run("below quorum", func(t *testing.T) { testBelowQuorum(t, e) })
+	t.Run("dropped call retried", func(t *testing.T) { testDroppedCallRetried(t, e) })
+}
+
+// A node that refuses one PutChunk call (before any data, as a node that
+// is restarting or shedding load does) gets it again: the retry
+// (storage.max_retries) puts its shard on it, stored. With retries off,
+// the same refusal leaves that shard missing, for the healer.
+func testDroppedCallRetried(t *testing.T, e *env) {
+	victim := e.cluster.nodes[2]
+	put := storagepb.StorageService_PutChunk_FullMethodName
+	for _, tt := range []struct {
+		name    string
+		retries int
+		calls   int                 // PutChunk calls the victim receives
+		status  objects.ChunkStatus // of the victim's shard
+	}{
+		{"with retries", 3, 2, objects.ChunkStored},
+		{"without retries", -1, 1, objects.ChunkMissing},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			defer e.cluster.reset()
+			s := e.service(2, func(o *objects.Options) { o.Retries, o.RetryDelay = tt.retries, time.Millisecond })
+			victim.faults.drop(put, 1)
+			before := victim.faults.count(put)
+			data := payload(2*testStripe+77, 4242)
+			b := e.put(t, s, data)
+			if got := victim.faults.count(put) - before; got != tt.calls {
+				t.Errorf("%s got %d PutChunk calls; want %d", victim.address, got, tt.calls)
+			}
+			got := e.stat(t, s, b.ID)
+			seen := false
+			for _, c := range got.Chunks {
+				if c.ServerAddress == victim.address {
+					seen = true
+					if c.Status != tt.status {
+						t.Errorf("the victim's shard %d is %s; want %s", c.Number, c.Status, tt.status)
+					}
+				} else if c.Status != objects.ChunkStored {
+					t.Errorf("shard %d on %s is %s; want stored", c.Number, c.ServerAddress, c.Status)
+				}
+			}
+			if !seen {
+				t.Fatalf("no shard placed on %s; the test needs one there", victim.address)
+			}
+			checkRange(t, s, got, data, 0, int64(len(data)))
+		})
+	}
 }
 
 // Every size where the stripe arithmetic changes, every parity from 0 to

@@ -81,13 +81,25 @@ func (s *Service) newUpload(ctx context.Context, b *Blob, exact bool) *upload {
 	if exact {
 		expected = l.ShardSize()
 	}
+	// Every shard's stream opens at once: each waits a round trip for its
+	// node to accept it (and retries a refusal), so one after another
+	// would cost a small object one round trip per shard.
+	var opening sync.WaitGroup
 	for i := range b.Chunks {
 		w := &shardWriter{index: i, chunk: &b.Chunks[i], queue: make(chan *sharedStripe, stripesInFlight), done: make(chan struct{})}
 		up.writers = append(up.writers, w)
 		wctx, cancel := context.WithCancel(ctx)
 		w.cancel = cancel
-		if err := s.openShard(wctx, w, expected); err != nil {
-			w.fail(err)
+		opening.Go(func() {
+			if err := s.openShard(wctx, w, expected); err != nil {
+				w.stream = nil
+				w.fail(err)
+			}
+		})
+	}
+	opening.Wait()
+	for _, w := range up.writers {
+		if w.stream == nil {
 			close(w.done)
 			continue
 		}
@@ -133,7 +145,42 @@ func (s *Service) openShardOnce(ctx context.Context, w *shardWriter, expected in
 	if err := stream.Send(&storagepb.PutChunkRequest{Header: hdr}); err != nil {
 		return s.sendError(ctx, w, err)
 	}
-	return nil
+	return s.awaitAccept(ctx, w)
+}
+
+// awaitAccept waits for the node to accept the shard's stream
+// (storagepb.AcceptedHeader). A refusal then (a node not serving yet, or
+// any error before data) is returned while the call can still be retried.
+// A node answers before it touches its disk, so one silent for the stall
+// timeout is stalled (frozen, or its process wedged) and the write goes on
+// without it at once. Nodes must therefore be upgraded before gateways: a
+// node that predates the early answer looks stalled.
+func (s *Service) awaitAccept(ctx context.Context, w *shardWriter) error {
+	stream := w.stream
+	accepted := make(chan bool, 1)
+	go func() {
+		// Header gives no error: a stream that ended instead has no
+		// AcceptedHeader, and its status comes from CloseAndRecv.
+		md, _ := stream.Header()
+		accepted <- len(md.Get(storagepb.AcceptedHeader)) > 0
+	}()
+	timer := time.NewTimer(s.opts.StallTimeout)
+	defer timer.Stop()
+	select {
+	case ok := <-accepted:
+		if ok {
+			return nil
+		}
+		_, err := stream.CloseAndRecv()
+		if err == nil {
+			err = fmt.Errorf("node %s ended shard %s's stream before any data", w.chunk.ServerAddress, w.chunk.ID)
+		}
+		return s.nodeError(ctx, w.chunk.ServerAddress, err)
+	case <-timer.C:
+		return fmt.Errorf("%w: node %s did not accept shard %d", errStalled, w.chunk.ServerAddress, w.index)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // run sends each queued stripe's frame for this shard; once the queue is

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"sixfold/proto/shardcodec"
@@ -14,9 +15,10 @@ import (
 )
 
 // PutChunk streams a chunk into the store. The first message must carry the
-// header; data may follow in it and in every later message. The answer is
-// sent only once the chunk is durable. A stream cancelled by the client
-// leaves nothing behind.
+// header; data may follow in it and in every later message. Once the
+// header checks out the node says so in its response headers
+// (storagepb.AcceptedHeader); the answer is sent only once the chunk is
+// durable. A stream cancelled by the client leaves nothing behind.
 func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error {
 	first, err := stream.Recv()
 	if errors.Is(err, io.EOF) {
@@ -35,6 +37,9 @@ func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error
 	digest, ok := storeDigest(h.GetDigest())
 	if !ok {
 		return status.Errorf(codes.InvalidArgument, "digest %v: want DIGEST_SHA256 or DIGEST_CRC32C", h.GetDigest())
+	}
+	if err := stream.SendHeader(metadata.Pairs(storagepb.AcceptedHeader, "shard")); err != nil {
+		return toStatus(err)
 	}
 	// Data after the first message only; io.EOF is a clean end of the
 	// client's side.
