@@ -3,8 +3,12 @@ package s3api
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -62,6 +66,18 @@ type Options struct {
 	// unsigned (anonymous) requests alike. Without it, every unsigned
 	// request is refused.
 	BucketPolicies BucketPolicies
+	// AuthFailures, when set, throttles credential guessing: a request
+	// from an address, or claiming an access key, that failed too often
+	// gets SlowDown with Retry-After before its signature is checked, and
+	// every InvalidAccessKeyId or SignatureDoesNotMatch is reported.
+	AuthFailures AuthFailures
+}
+
+// AuthFailures is what Options.AuthFailures needs (admission.AuthFailures
+// is one).
+type AuthFailures interface {
+	Blocked(remoteAddr, accessKey string) (bool, time.Duration)
+	Failed(remoteAddr, accessKey string)
 }
 
 // BucketPolicies reads bucket policy documents (the IAM subset with
@@ -91,6 +107,7 @@ type handler struct {
 	authorizeFn   func(accessKey, action, resource string) bool
 	identity      func(accessKey string) string
 	policies      BucketPolicies
+	failures      AuthFailures
 }
 
 // New returns the S3 API as an http.Handler. Every request is
@@ -118,6 +135,7 @@ func newHandler(opts Options) *handler {
 		authorizeFn:   opts.Authorize,
 		identity:      opts.Identity,
 		policies:      opts.BucketPolicies,
+		failures:      opts.AuthFailures,
 	}
 	if h.region == "" {
 		h.region = "us-east-1"
@@ -204,7 +222,17 @@ func (h *handler) serve(q *request) (*response, error) {
 	if headerBytes(q.r.Header) > maxHeaderBytes {
 		return nil, s3Error(codeHeadersTooLarge)
 	}
+	claimed := ""
+	if h.failures != nil {
+		claimed = sigv4.ClaimedAccessKey(q.r)
+		if blocked, wait := h.failures.Blocked(q.r.RemoteAddr, claimed); blocked {
+			return nil, slowDown(wait)
+		}
+	}
 	who, err := h.auth(q.r)
+	if err != nil && h.failures != nil && guessed(err) {
+		h.failures.Failed(q.r.RemoteAddr, claimed)
+	}
 	if h.allow != nil && !h.allow(q.r, who.accessKey) {
 		return nil, s3Error(codeSlowDown)
 	}
@@ -261,4 +289,18 @@ func (h *handler) newRequestID(w http.ResponseWriter, r *http.Request) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// guessed reports whether an authentication error is what guessing a key
+// or a secret produces.
+func guessed(err error) bool {
+	var se *sigv4.Error
+	return errors.As(err, &se) && (se.Code == sigv4.CodeInvalidAccessKeyID || se.Code == sigv4.CodeSignatureDoesNotMatch)
+}
+
+// slowDown is SlowDown asking the client to wait wait.
+func slowDown(wait time.Duration) *apiError {
+	e := errorf(codeSlowDown, "Too many failed authentications from this address or for this access key; retry later.")
+	e.header = http.Header{"Retry-After": {strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))}}
+	return e
 }

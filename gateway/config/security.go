@@ -48,7 +48,25 @@ type RateLimit struct {
 	// Burst is how many requests a full bucket allows at once; default
 	// (when 0) one second's worth, at least 1. Env RATE_LIMIT_BURST.
 	Burst int `yaml:"burst"`
+	// AuthFailuresPerSecond and AuthFailureBurst throttle credential
+	// guessing: each client address and each access key may fail
+	// authentication AuthFailureBurst times at once, then once per
+	// 1/AuthFailuresPerSecond seconds; past that its requests get SlowDown
+	// with Retry-After before any credential is checked. On by default
+	// (1 a second, burst 20) whatever requests_per_second says; 0 turns it
+	// off. Env AUTH_FAILURE_RPS, AUTH_FAILURE_BURST.
+	AuthFailuresPerSecond float64 `yaml:"auth_failures_per_second"`
+	AuthFailureBurst      int     `yaml:"auth_failure_burst"`
+	// authFailuresSet: the environment set AuthFailuresPerSecond, so
+	// its 0 means off rather than the default.
+	authFailuresSet bool
 }
+
+// Defaults of the failed-authentication throttle.
+const (
+	DefaultAuthFailuresPerSecond = 1
+	DefaultAuthFailureBurst      = 20
+)
 
 // applySecurityEnv reads the variables of node TLS, the allowlist and the
 // rate limit.
@@ -77,6 +95,20 @@ func (c *Config) applySecurityEnv() error {
 		}
 		c.RateLimit.RequestsPerSecond = rps
 	}
+	if v, ok := os.LookupEnv("AUTH_FAILURE_RPS"); ok {
+		rps, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("AUTH_FAILURE_RPS: %q is not a number of failures per second (0 = off)", v)
+		}
+		c.RateLimit.AuthFailuresPerSecond, c.RateLimit.authFailuresSet = rps, true
+	}
+	if v, ok := os.LookupEnv("AUTH_FAILURE_BURST"); ok {
+		burst, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("AUTH_FAILURE_BURST: %q is not a whole number of failures", v)
+		}
+		c.RateLimit.AuthFailureBurst = burst
+	}
 	if v, ok := os.LookupEnv("RATE_LIMIT_BURST"); ok {
 		burst, err := strconv.Atoi(v)
 		if err != nil {
@@ -96,6 +128,13 @@ func (c *Config) fillSecurityDefaults() {
 	if r := c.RateLimit.RequestsPerSecond; r > 0 && !math.IsInf(r, 0) && c.RateLimit.Burst == 0 {
 		c.RateLimit.Burst = max(1, int(math.Ceil(r)))
 	}
+	rl := &c.RateLimit
+	if rl.AuthFailuresPerSecond == 0 && !rl.authFailuresSet && !c.fileKeys["rate_limit.auth_failures_per_second"] {
+		rl.AuthFailuresPerSecond = DefaultAuthFailuresPerSecond
+	}
+	if rl.AuthFailureBurst == 0 {
+		rl.AuthFailureBurst = DefaultAuthFailureBurst
+	}
 }
 
 // validateSecurity checks node TLS, the allowlist and the rate limit.
@@ -111,6 +150,12 @@ func (c *Config) validateSecurity() error {
 	}
 	if c.RateLimit.Burst < 0 {
 		return fmt.Errorf("rate_limit.burst: must be >= 0, got %d", c.RateLimit.Burst)
+	}
+	if r := c.RateLimit.AuthFailuresPerSecond; !(r >= 0) || math.IsInf(r, 0) {
+		return fmt.Errorf("rate_limit.auth_failures_per_second: must be a finite number >= 0 (0 = off), got %v", r)
+	}
+	if c.RateLimit.AuthFailureBurst < 0 {
+		return fmt.Errorf("rate_limit.auth_failure_burst: must be >= 0, got %d", c.RateLimit.AuthFailureBurst)
 	}
 	return nil
 }

@@ -77,12 +77,15 @@ rate_limit: {requests_per_second: 2.5}
 	}
 }
 
+// TestSecurityDefaultsAreOff: what could lock out a legitimate deployment
+// is off by default; only the failed-authentication throttle is on.
 func TestSecurityDefaultsAreOff(t *testing.T) {
 	cfg, err := loadWith(t, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Server.AllowedCIDRs != nil || cfg.Storage.TLS.Enabled() || cfg.RateLimit != (RateLimit{}) {
+	throttle := RateLimit{AuthFailuresPerSecond: DefaultAuthFailuresPerSecond, AuthFailureBurst: DefaultAuthFailureBurst}
+	if cfg.Server.AllowedCIDRs != nil || cfg.Storage.TLS.Enabled() || cfg.RateLimit != throttle {
 		t.Errorf("defaults: allowed_cidrs %q, storage.tls %+v, rate_limit %+v; want all off",
 			cfg.Server.AllowedCIDRs, cfg.Storage.TLS, cfg.RateLimit)
 	}
@@ -142,5 +145,17 @@ func TestFileErrorsHideValues(t *testing.T) {
 	_, err := loadWith(t, "auth:\n  keys: \"reader:hunter22-secret\"\n")
 	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("Load = %v; want an error naming line 2 without the value", err)
+	}
+}
+
+func TestAuthFailureThrottleOff(t *testing.T) {
+	t.Setenv("AUTH_FAILURE_RPS", "0")
+	cfg, err := loadWith(t, "")
+	if err != nil || cfg.RateLimit.AuthFailuresPerSecond != 0 {
+		t.Errorf("AUTH_FAILURE_RPS=0: %v, %+v; want the throttle off", err, cfg.RateLimit)
+	}
+	t.Setenv("AUTH_FAILURE_RPS", "-1")
+	if _, err := loadWith(t, ""); err == nil || !strings.Contains(err.Error(), "auth_failures_per_second") {
+		t.Errorf("AUTH_FAILURE_RPS=-1: %v; want refused", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,7 +50,12 @@ func rateLimited(c echo.Context, limiter *admission.Limiter, accessKey string) e
 	if ok {
 		return nil
 	}
+	return slowDown(c, wait, "request rate over the limit")
+}
+
+// slowDown answers 429 SlowDown asking the client to wait wait.
+func slowDown(c echo.Context, wait time.Duration, why string) error {
 	seconds := max(1, int(math.Ceil(wait.Seconds())))
 	c.Response().Header().Set("Retry-After", strconv.Itoa(seconds))
-	return newError(http.StatusTooManyRequests, "SlowDown", "request rate over the limit; retry after "+strconv.Itoa(seconds)+" s")
+	return newError(http.StatusTooManyRequests, "SlowDown", why+"; retry after "+strconv.Itoa(seconds)+" s")
 }

@@ -52,6 +52,9 @@ type Deps struct {
 	// without valid credentials per client address (see rateLimited).
 	// Optional: nil is no limit.
 	Limiter *admission.Limiter
+	// AuthFailures throttles credential guessing on /files and /admin
+	// (429 SlowDown with Retry-After). Optional: nil is no throttle.
+	AuthFailures *admission.AuthFailures
 	// Console mounts the web console at /console. Optional.
 	Console interface{ Register(e *echo.Echo) }
 }
@@ -84,7 +87,7 @@ func New(d Deps) *echo.Echo {
 	if d.Keys != nil {
 		h.identity = d.Keys.Identity
 	}
-	files := e.Group("/files", limitHeaders, basicAuth(d.Keys, d.Limiter))
+	files := e.Group("/files", limitHeaders, basicAuth(d.Keys, d.Limiter, d.AuthFailures))
 	az := d.Authorize
 	files.POST("", h.upload, need(az, "s3:PutObject", filesAll))
 	files.GET("", h.list, need(az, "s3:ListBucket", filesBucket))
@@ -93,7 +96,7 @@ func New(d Deps) *echo.Echo {
 	files.GET("/:id/info", h.info, need(az, "s3:GetObject", fileObject))
 	files.DELETE("/:id", h.delete, need(az, "s3:DeleteObject", fileObject))
 	if d.Admin != nil {
-		d.Admin.Register(e.Group("/admin", limitHeaders, basicAuth(d.Keys, d.Limiter), need(az, "admin:*", wholeCluster)))
+		d.Admin.Register(e.Group("/admin", limitHeaders, basicAuth(d.Keys, d.Limiter, d.AuthFailures), need(az, "admin:*", wholeCluster)))
 	}
 
 	if d.Console != nil {
@@ -157,11 +160,20 @@ func requestLogger(base zerolog.Logger) echo.MiddlewareFunc {
 	}
 }
 
-func basicAuth(keys *auth.KeyStore, limiter *admission.Limiter) echo.MiddlewareFunc {
+func basicAuth(keys *auth.KeyStore, limiter *admission.Limiter, failures *admission.AuthFailures) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			user, pass, ok := c.Request().BasicAuth()
+			if len(user) > 128 {
+				user = "" // a limiter key the client does not size
+			}
+			if blocked, wait := failures.Blocked(c.Request().RemoteAddr, user); blocked {
+				return slowDown(c, wait, "too many failed authentications from this address or for this access key")
+			}
 			if !ok || !keys.Check(user, pass) {
+				if ok {
+					failures.Failed(c.Request().RemoteAddr, user)
+				}
 				if err := rateLimited(c, limiter, ""); err != nil {
 					return err
 				}

@@ -76,3 +76,30 @@ func Unsigned(r *http.Request) (url.Values, bool, error) {
 	}
 	return q, true, nil
 }
+
+// maxClaimedKey bounds what ClaimedAccessKey returns: it keys a rate
+// limiter's table, so a client must not choose its size.
+const maxClaimedKey = 128
+
+// ClaimedAccessKey is the access key r says it is signed with (from the
+// Authorization header's or the presigned query's Credential), unverified,
+// or "" when it names none. It lets a failed authentication be counted
+// against the key that was being guessed.
+func ClaimedAccessKey(r *http.Request) string {
+	cred := ""
+	if h := r.Header.Get("Authorization"); h != "" {
+		if _, rest, ok := strings.Cut(h, "Credential="); ok {
+			cred = rest
+		}
+	} else if i := strings.Index(r.URL.RawQuery, "X-Amz-Credential="); i >= 0 {
+		cred, _, _ = strings.Cut(r.URL.RawQuery[i+len("X-Amz-Credential="):], "&")
+		if u, err := url.QueryUnescape(cred); err == nil {
+			cred = u
+		}
+	}
+	ak, _, found := strings.Cut(cred, "/")
+	if !found || len(ak) > maxClaimedKey {
+		return ""
+	}
+	return ak
+}

@@ -28,3 +28,20 @@ func TestUnsigned(t *testing.T) {
 		t.Error("a query Verify refuses was accepted as unsigned")
 	}
 }
+
+func TestClaimedAccessKey(t *testing.T) {
+	r := httptest.NewRequest("GET", "/b/k", nil)
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/s3/aws4_request,SignedHeaders=host,Signature=00")
+	if got := ClaimedAccessKey(r); got != "AKIDEXAMPLE" {
+		t.Errorf("header: %q", got)
+	}
+	r = httptest.NewRequest("GET", "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKQ%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=00", nil)
+	if got := ClaimedAccessKey(r); got != "AKQ" {
+		t.Errorf("query: %q", got)
+	}
+	for _, target := range []string{"/b/k", "/b/k?X-Amz-Credential=noslash", "/b/k?X-Amz-Credential=" + string(make([]byte, 0)) + "x"} {
+		if got := ClaimedAccessKey(httptest.NewRequest("GET", target, nil)); got != "" {
+			t.Errorf("%s: %q; want none", target, got)
+		}
+	}
+}

@@ -122,7 +122,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 			return s3store.ApplyLifecycle(ctx, time.Now())
 		},
 	})
-	s3 := s3api.New(s3api.Options{
+	s3opts := s3api.Options{
 		Backend:         s3store,
 		Credentials:     keys,
 		Region:          cfg.S3.Region,
@@ -134,7 +134,12 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Authorize:       keys.Authorized,
 		Identity:        keys.Identity,
 		BucketPolicies:  iam.BucketPolicies{},
-	})
+	}
+	if sec.failures != nil { // a nil pointer in the interface would not be nil
+		s3opts.AuthFailures = sec.failures
+	}
+	m.watchAuthFailures(sec.failures)
+	s3 := s3api.New(s3opts)
 	e := httpapi.New(httpapi.Deps{
 		Objects:   svc,
 		Cluster:   nodes,
@@ -153,6 +158,8 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 
 		Allowlist: sec.allowlist,
 		Limiter:   sec.limiter,
+
+		AuthFailures: sec.failures,
 	})
 	m.mount(e)
 	srv := &http.Server{

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 
 	"sixfold/gateway/admin"
+	"sixfold/gateway/admission"
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/console"
 	"sixfold/gateway/metrics"
@@ -35,6 +36,23 @@ func newMetrics(pool *pgxpool.Pool) *gatewayMetrics {
 		transfers: metrics.NewTransfers(reg),
 		nodeCalls: metrics.NewNodeCalls(reg),
 	}
+}
+
+// watchAuthFailures counts failed authentications and the requests
+// refused while their address or key is throttled, on both doors.
+func (m *gatewayMetrics) watchAuthFailures(f *admission.AuthFailures) {
+	if f == nil {
+		return
+	}
+	counts := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sixfold_auth_failures_total",
+		Help: "Failed authentications (event=failed: a wrong or unknown key) and requests refused with SlowDown while their client address or access key was throttled for them (event=throttled).",
+	}, []string{"event"})
+	m.reg.MustRegister(counts)
+	for _, e := range []string{"failed", "throttled"} {
+		counts.WithLabelValues(e)
+	}
+	f.Observe = func(event string) { counts.WithLabelValues(event).Inc() }
 }
 
 // unary and stream are the node-call interceptors for cluster.Options.

@@ -19,12 +19,14 @@ type security struct {
 	nodeTLS   *tls.Config
 	allowlist *admission.Allowlist
 	limiter   *admission.Limiter
+	failures  *admission.AuthFailures
 }
 
 // newSecurity reads the node TLS files; an unreadable one stops the start
 // with its config key.
 func newSecurity(cfg *config.Config) (*security, error) {
-	s := &security{limiter: admission.NewLimiter(cfg.RateLimit.RequestsPerSecond, cfg.RateLimit.Burst)}
+	s := &security{limiter: admission.NewLimiter(cfg.RateLimit.RequestsPerSecond, cfg.RateLimit.Burst),
+		failures: admission.NewAuthFailures(cfg.RateLimit.AuthFailuresPerSecond, cfg.RateLimit.AuthFailureBurst)}
 	if t := cfg.Storage.TLS; t.Enabled() {
 		var err error
 		if s.nodeTLS, err = cluster.LoadClientTLS(t.CertFile, t.KeyFile, t.CAFile); err != nil {
@@ -58,5 +60,7 @@ func (s *security) logSettings(log zerolog.Logger, cfg *config.Config) {
 		Strs("allowed_cidrs", cfg.Server.AllowedCIDRs).
 		Float64("rate_limit_rps", cfg.RateLimit.RequestsPerSecond).
 		Int("rate_limit_burst", cfg.RateLimit.Burst).
+		Float64("auth_failures_per_second", cfg.RateLimit.AuthFailuresPerSecond).
+		Int("auth_failure_burst", cfg.RateLimit.AuthFailureBurst).
 		Msg("security settings")
 }
