@@ -228,3 +228,62 @@ func (q *Queries) PostponeChunkDeletion(ctx context.Context, arg PostponeChunkDe
 	_, err := q.db.Exec(ctx, postponeChunkDeletion, arg.ChunkID, arg.LastError, arg.RetryAfterSeconds)
 	return err
 }
+
+const storedShardsPage = `-- name: StoredShardsPage :many
+SELECT c.id, c.file_id, c.chunk_number, c.storage_server_id, s.address AS server_address, s.name AS server_name,
+       f.data_shards
+FROM chunks c
+JOIN files f ON f.id = c.file_id
+JOIN storage_servers s ON s.id = c.storage_server_id
+WHERE c.file_id IN (
+    SELECT id FROM files WHERE status = 'completed' AND id > $1::uuid
+    ORDER BY id LIMIT $2
+  )
+  AND c.status = 'stored'
+ORDER BY c.file_id, c.chunk_number
+`
+
+type StoredShardsPageParams struct {
+	AfterID  uuid.UUID
+	MaxBlobs int32
+}
+
+type StoredShardsPageRow struct {
+	ID              uuid.UUID
+	FileID          uuid.UUID
+	ChunkNumber     int16
+	StorageServerID uuid.UUID
+	ServerAddress   string
+	ServerName      string
+	DataShards      int16
+}
+
+// The shards recorded as stored of up to max_blobs completed blobs after
+// after_id, in blob order: what a restored database says the nodes hold.
+func (q *Queries) StoredShardsPage(ctx context.Context, arg StoredShardsPageParams) ([]StoredShardsPageRow, error) {
+	rows, err := q.db.Query(ctx, storedShardsPage, arg.AfterID, arg.MaxBlobs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []StoredShardsPageRow{}
+	for rows.Next() {
+		var i StoredShardsPageRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.FileID,
+			&i.ChunkNumber,
+			&i.StorageServerID,
+			&i.ServerAddress,
+			&i.ServerName,
+			&i.DataShards,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -248,6 +248,9 @@ type Querier interface {
 	SetIAMUserPolicy(ctx context.Context, arg SetIAMUserPolicyParams) (IamUser, error)
 	SetObjectMeta(ctx context.Context, arg SetObjectMetaParams) error
 	SetServerStatus(ctx context.Context, arg SetServerStatusParams) (int64, error)
+	// The shards recorded as stored of up to max_blobs completed blobs after
+	// after_id, in blob order: what a restored database says the nodes hold.
+	StoredShardsPage(ctx context.Context, arg StoredShardsPageParams) ([]StoredShardsPageRow, error)
 	// Progress pushes the expiry forward: only an upload that stops moving
 	// for a whole session timeout expires, however large it is.
 	TouchUploadSession(ctx context.Context, arg TouchUploadSessionParams) error

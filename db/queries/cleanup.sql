@@ -73,3 +73,18 @@ FOR UPDATE SKIP LOCKED;
 
 -- name: CountPendingChunkDeletions :one
 SELECT count(*) FROM chunk_deletions;
+
+-- name: StoredShardsPage :many
+-- The shards recorded as stored of up to max_blobs completed blobs after
+-- after_id, in blob order: what a restored database says the nodes hold.
+SELECT c.id, c.file_id, c.chunk_number, c.storage_server_id, s.address AS server_address, s.name AS server_name,
+       f.data_shards
+FROM chunks c
+JOIN files f ON f.id = c.file_id
+JOIN storage_servers s ON s.id = c.storage_server_id
+WHERE c.file_id IN (
+    SELECT id FROM files WHERE status = 'completed' AND id > sqlc.arg(after_id)::uuid
+    ORDER BY id LIMIT sqlc.arg(max_blobs)
+  )
+  AND c.status = 'stored'
+ORDER BY c.file_id, c.chunk_number;

@@ -16,9 +16,10 @@ const maxBody = 1 << 10
 
 // Handler serves the /admin routes. It is safe for concurrent use.
 type Handler struct {
-	store Store
-	ring  Refresher
-	users UserStore
+	store    Store
+	ring     Refresher
+	users    UserStore
+	verifier Verifier
 }
 
 // New returns a Handler over store; ring (optional) is this gateway's ring
@@ -34,6 +35,9 @@ func (h *Handler) Register(g *echo.Group) {
 	g.PUT("/nodes/:id/status", h.setStatus)
 	if h.users != nil {
 		h.registerUsers(g)
+	}
+	if h.verifier != nil {
+		g.GET("/verify", h.verify)
 	}
 }
 

@@ -31,6 +31,11 @@ const adminUsage = `usage:
   gateway admin activate [flags] <node-id|name|address>
       ends maintenance or a drain, or brings a removed node back: it
       takes shards again (once its heartbeat is fresh)
+  gateway admin verify [flags]
+      asks the nodes for every shard metadata records as stored and lists
+      the ones they no longer have (after a database restore: what it
+      references that gc.retention did not keep), and the objects left
+      unreadable; exits 1 when any is missing. One small read per shard
 
   gateway admin user create <name> [policy]
       a user acting under policy: readwrite, readonly, writeonly, admin,
@@ -76,7 +81,7 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs, client, timeout := adminFlags(stderr)
 	if len(args) == 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: name a subcommand: cluster, maintenance, drain, activate, user or key", errUsage)
+		return fmt.Errorf("%w: name a subcommand: cluster, maintenance, drain, activate, verify, user or key", errUsage)
 	}
 	sub := args[0]
 	pos, err := parseInterleaved(fs, args[1:])
@@ -97,6 +102,11 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return setNodeStatus(ctx, client, sub, pos, admin.StatusDraining, stdout)
 	case "activate":
 		return setNodeStatus(ctx, client, sub, pos, admin.StatusActive, stdout)
+	case "verify":
+		if len(pos) != 0 {
+			return fmt.Errorf("%w: verify takes no arguments, got %q", errUsage, pos)
+		}
+		return verifyStored(ctx, client, stdout)
 	case "user":
 		return userCommand(ctx, client, pos, stdout)
 	case "key":

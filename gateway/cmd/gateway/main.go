@@ -152,7 +152,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		SpoolDir:  cfg.Upload.SpoolDir,
 		Pace:      httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
 		Metrics:   m.http,
-		Admin:     admin.New(adminStore, nodes).WithUsers(users),
+		Admin:     admin.New(adminStore, nodes).WithUsers(users).WithVerifier(storedVerifier{svc}),
 		Console: console.New(console.Options{Keys: keys, Region: cfg.S3.Region,
 			Sessions: console.NewPGStore(pool), SessionTTL: cfg.Console.SessionTTL, Traffic: m.traffic}),
 
