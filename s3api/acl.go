@@ -6,11 +6,12 @@ import (
 	"strings"
 )
 
-// sixfold has one owner and no public access: every bucket and object is
-// private, as on an AWS bucket with ACLs disabled (BucketOwnerEnforced).
-// The ACL calls tools make routinely therefore work when they ask for
-// what already holds, and anything that would grant access to others is
-// refused with AccessControlListNotSupported, never silently ignored.
+// Access beyond the owner is granted by bucket policies only, as on an AWS
+// bucket with ACLs disabled (BucketOwnerEnforced). The ACL calls tools make
+// routinely therefore work when they ask for what already holds; the one
+// grant with a policy equivalent, a bucket's canned public-read, is
+// applied as that policy; anything else that would grant access to others
+// is refused with AccessControlListNotSupported, never silently ignored.
 
 // accessControlPolicy is the ACL document: the owner's FULL_CONTROL.
 type accessControlPolicy struct {
@@ -50,7 +51,7 @@ func checkCannedACL(hdr http.Header) error {
 	switch acl := hdr.Get("X-Amz-Acl"); acl {
 	case "", "private", "bucket-owner-full-control", "bucket-owner-read":
 	default:
-		return errorf(codeACLNotSupported, "The canned ACL %q would grant access beyond the owner; sixfold keeps every bucket and object private", acl)
+		return errorf(codeACLNotSupported, "The canned ACL %q would grant access beyond the owner; objects are private, and read access is granted per bucket or prefix by a bucket policy (a bucket's public-read ACL is one)", acl)
 	}
 	for name := range hdr {
 		if strings.HasPrefix(strings.ToLower(name), "x-amz-grant-") {
@@ -60,12 +61,69 @@ func checkCannedACL(hdr http.Header) error {
 	return nil
 }
 
-// getBucketACL answers GET /b?acl.
+// getBucketACL answers GET /b?acl: the owner's FULL_CONTROL, and AllUsers
+// READ when the bucket's policy lets everyone read every object.
 func (h *handler) getBucketACL(q *request) (*response, error) {
-	if _, err := h.backend.HeadBucket(q.r.Context(), q.target.bucket); err != nil {
+	b, err := h.backend.HeadBucket(q.r.Context(), q.target.bucket)
+	if err != nil {
 		return nil, err
 	}
-	return xmlResponse(ownerPolicy()), nil
+	acl := ownerPolicy()
+	if b.Policy != "" && h.policies != nil && h.policies.Allows([]byte(b.Policy), b.Name, "s3:GetObject", arn(b.Name, "*")) {
+		acl.Grants = append(acl.Grants, grant{Permission: "READ", Grantee: grantee{
+			XMLNSXSI: "http://www.w3.org/2001/XMLSchema-instance", Type: "Group", URI: allUsers}})
+	}
+	return xmlResponse(acl), nil
+}
+
+// allUsers is the grantee group S3 names for everyone.
+const allUsers = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+// publicReadPolicy is the bucket policy a bucket's canned public-read ACL
+// stands for: everyone may read every object.
+func publicReadPolicy(bucket string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Sid":"CannedPublicRead","Effect":"Allow","Principal":"*",` +
+		`"Action":["s3:GetObject"],"Resource":["` + arn(bucket, "*") + `"]}]}`
+}
+
+// applyBucketCannedACL makes a bucket's policy say what its canned ACL
+// asks: public-read installs publicReadPolicy; private removes it, and
+// leaves any other policy alone. A bucket whose policy was written by hand
+// is not overwritten by an ACL: that policy is edited with PutBucketPolicy.
+// The caller must also be allowed s3:PutBucketPolicy, since that is what
+// public-read does.
+func (h *handler) applyBucketCannedACL(q *request, acl string) error {
+	if acl != "public-read" && acl != "private" {
+		return nil
+	}
+	b, err := h.backend.HeadBucket(q.r.Context(), q.target.bucket)
+	if err != nil {
+		return err
+	}
+	canned := publicReadPolicy(b.Name)
+	switch {
+	case acl == "private" && b.Policy == canned:
+		return h.backend.PutBucketPolicy(q.r.Context(), b.Name, "")
+	case acl == "private" || b.Policy == canned:
+		return nil
+	case b.Policy != "":
+		return errorf(codeACLNotSupported, "The bucket has a policy of its own; grant public read in it with PutBucketPolicy")
+	case h.authorizeFn != nil && !h.authorizeFn(q.who.accessKey, "s3:PutBucketPolicy", arn(b.Name, "")):
+		return s3Error(codeAccessDenied)
+	}
+	return h.backend.PutBucketPolicy(q.r.Context(), b.Name, canned)
+}
+
+// bucketCannedACL takes a bucket-level x-amz-acl out of hdr's way when it
+// is one that has a policy equivalent (public-read), so that the rest of
+// the request is checked as a private one; it returns it, or "".
+func (h *handler) bucketCannedACL(hdr http.Header) string {
+	acl := hdr.Get("X-Amz-Acl")
+	if acl != "public-read" || h.policies == nil {
+		return acl
+	}
+	hdr.Del("X-Amz-Acl")
+	return acl
 }
 
 // getObjectACL answers GET /b/k?acl.
@@ -79,12 +137,17 @@ func (h *handler) getObjectACL(q *request) (*response, error) {
 	return resp, nil
 }
 
-// putBucketACL answers PUT /b?acl.
+// putBucketACL answers PUT /b?acl. A canned public-read becomes the
+// bucket's public-read policy, and private takes that policy away again.
 func (h *handler) putBucketACL(q *request) (*response, error) {
+	acl := h.bucketCannedACL(q.r.Header)
 	if err := checkACLRequest(q); err != nil {
 		return nil, err
 	}
 	if _, err := h.backend.HeadBucket(q.r.Context(), q.target.bucket); err != nil {
+		return nil, err
+	}
+	if err := h.applyBucketCannedACL(q, acl); err != nil {
 		return nil, err
 	}
 	return newResponse(http.StatusOK), nil

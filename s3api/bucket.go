@@ -63,6 +63,7 @@ func (h *handler) createBucket(q *request) (*response, error) {
 	if h.reserved[q.target.bucket] {
 		return nil, errorf(codeInvalidBucketName, "The bucket name %q is reserved", q.target.bucket)
 	}
+	acl := h.bucketCannedACL(q.r.Header)
 	if err := checkCannedACL(q.r.Header); err != nil {
 		return nil, err
 	}
@@ -70,6 +71,7 @@ func (h *handler) createBucket(q *request) (*response, error) {
 		return nil, err
 	}
 	err := h.backend.CreateBucket(q.r.Context(), q.target.bucket)
+	created := err == nil
 	if errors.Is(err, ErrBucketAlreadyOwnedByYou) && h.claimedByOther(q) {
 		return nil, s3Error(codeBucketAlreadyExists)
 	}
@@ -81,6 +83,11 @@ func (h *handler) createBucket(q *request) (*response, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if created {
+		if err := h.applyBucketCannedACL(q, acl); err != nil {
+			return nil, err
+		}
 	}
 	resp := newResponse(http.StatusOK)
 	resp.header.Set("Location", "/"+q.target.bucket)
