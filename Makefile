@@ -35,7 +35,7 @@ certs:
 
 ## compose-check: validate docker-compose.yml against the binaries' config loaders, without Docker
 compose-check:
-	$(GO) run ./e2e/cmd/composecheck -f docker-compose.yml
+	SIXFOLD_ROOT_PASSWORD=compose-check-only SIXFOLD_DB_PASSWORD=compose-check-only $(GO) run ./e2e/cmd/composecheck -f docker-compose.yml
 
 build:
 	@mkdir -p $(BIN)

@@ -10,7 +10,15 @@ import (
 // repoRoot is the project directory of the real docker-compose.yml.
 const repoRoot = "../../.."
 
+// requiredCompose sets what docker-compose.yml requires (no default
+// passwords), as make compose-check does.
+func requiredCompose(t *testing.T) {
+	t.Setenv("SIXFOLD_ROOT_PASSWORD", "compose-check-only")
+	t.Setenv("SIXFOLD_DB_PASSWORD", "compose-check-only")
+}
+
 func TestRealComposeFileAgrees(t *testing.T) {
+	requiredCompose(t)
 	if problems := check(filepath.Join(repoRoot, "docker-compose.yml"), repoRoot); len(problems) != 0 {
 		t.Fatalf("docker-compose.yml: %s", strings.Join(problems, "\n"))
 	}
@@ -52,6 +60,7 @@ func writeTemp(t *testing.T, name, content string) string {
 }
 
 func TestBrokenComposeFilesAreNamed(t *testing.T) {
+	requiredCompose(t)
 	badGatewayConfig := writeTemp(t, "gateway.yaml", "server:\n  adress: 0.0.0.0:8080\n")
 	rootImage := filepath.Dir(writeTemp(t, "ctx/Dockerfile", "FROM golang:1.26 AS build\nFROM debian:12\nUSER root\n"))
 	tests := []struct {
@@ -79,9 +88,9 @@ func TestBrokenComposeFilesAreNamed(t *testing.T) {
 			`storage-1: healthcheck probes 127.0.0.1:9001, but the service listens on port 9002`},
 		{"nodes listen on loopback", []string{"GRPC_HOST: 0.0.0.0", "GRPC_HOST: 127.0.0.1"},
 			"storage-1: listens on host 127.0.0.1 (GRPC_HOST / server.host)"},
-		{"gateway port mapping", []string{`"8081:8080"`, `"8081:8081"`},
+		{"gateway port mapping", []string{`"127.0.0.1:8081:8080"`, `"127.0.0.1:8081:8081"`},
 			"gateway: ports maps container port 8081, but the gateway listens on port 8080"},
-		{"second gateway port mapping", []string{`"8082:8080"`, `"8082:9000"`},
+		{"second gateway port mapping", []string{`"127.0.0.1:8082:8080"`, `"127.0.0.1:8082:9000"`},
 			"gateway-2: ports maps container port 9000, but the gateway listens on port 8080"},
 		{"balancer config missing", []string{"./deploy/nginx.conf:", "./deploy/nginx-missing.conf:"},
 			"lb: mounts ./deploy/nginx-missing.conf at /etc/nginx/nginx.conf, but"},
@@ -161,6 +170,16 @@ func TestInterpolate(t *testing.T) {
 		got, err := interpolate(tt.in)
 		if got != tt.want || (err == nil) != (tt.wantErr == "") || (err != nil && err.Error() != tt.wantErr) {
 			t.Errorf("interpolate(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestComposeRequiresPasswords(t *testing.T) {
+	problems := check(filepath.Join(repoRoot, "docker-compose.yml"), repoRoot)
+	all := strings.Join(problems, "\n")
+	for _, v := range []string{"SIXFOLD_ROOT_PASSWORD", "SIXFOLD_DB_PASSWORD"} {
+		if !strings.Contains(all, "${"+v+"} must be set") {
+			t.Errorf("docker-compose.yml works without %s (problems: %s); want it required", v, all)
 		}
 	}
 }

@@ -231,12 +231,14 @@ func (s *service) interpolateAll() error {
 // variable matches $$, $NAME and ${NAME[:-|-|:?|?]...}.
 var variable = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
 
-// interpolate resolves compose variables as if none were set in the
-// environment or an .env file: ${VAR:-default} and ${VAR-default} take
-// the default, ${VAR} and $VAR become empty, ${VAR:?msg} is an error
-// (compose would refuse to start without VAR), and $$ is a literal $.
-// So the check passes only when the file works for someone who sets
-// nothing.
+// interpolate resolves compose variables as compose does from this
+// process's environment (no .env file is read): a variable that is set
+// (and non-empty, for the ":" forms) is its value; otherwise
+// ${VAR:-default} and ${VAR-default} take the default, ${VAR} and $VAR
+// become empty, ${VAR:?msg} is an error (compose would refuse to start
+// without VAR), and $$ is a literal $. make compose-check sets only the
+// variables the file requires, so the check passes when the file works
+// for someone who sets just those.
 func interpolate(s string) (string, error) {
 	var err error
 	out := variable.ReplaceAllStringFunc(s, func(m string) string {
@@ -244,6 +246,10 @@ func interpolate(s string) (string, error) {
 			return "$"
 		}
 		g := variable.FindStringSubmatch(m)
+		name := g[1] + g[4]
+		if v, ok := os.LookupEnv(name); ok && (v != "" || !strings.HasPrefix(g[2], ":")) {
+			return v
+		}
 		switch {
 		case g[2] == ":-" || g[2] == "-":
 			return g[3]
