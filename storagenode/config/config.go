@@ -182,6 +182,9 @@ func (c Config) Validate() error {
 	if err := c.TLS.validate(); err != nil {
 		return err
 	}
+	if err := c.TLS.refusePlaintext(c.Server.Host); err != nil {
+		return err
+	}
 	return c.Database.Validate()
 }
 

@@ -17,7 +17,7 @@ import (
 var envKeys = []string{
 	"GRPC_HOST", "GRPC_PORT", "NODE_NAME", "NODE_ADDRESS", "DATA_DIR", "HEARTBEAT_INTERVAL", "VIRTUAL_NODES",
 	"METRICS_PORT", "SCRUB_INTERVAL", "SCRUB_BYTES_PER_SECOND", "SWEEP_INTERVAL", "SWEEP_MIN_AGE",
-	"NODE_TLS_CERT", "NODE_TLS_KEY", "NODE_TLS_CA", "SIXFOLD_CONFIG",
+	"NODE_TLS_CERT", "NODE_TLS_KEY", "NODE_TLS_CA", "NODE_ALLOW_INSECURE", "SIXFOLD_CONFIG",
 	"DATABASE_URL", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_USER", "DATABASE_PASSWORD", "DATABASE_NAME", "DATABASE_SSLMODE",
 }
 
@@ -72,6 +72,7 @@ func TestLayering(t *testing.T) {
 	clearEnv(t)
 	path := writeFile(t, `
 server: {host: 10.0.0.5, grpc_port: 9100, name: from-file}
+tls: {allow_insecure: true}
 database: {url: "postgres://file@db:5432/sixfold"}
 heartbeat: {interval: 3s}
 storage: {data_dir: /file, virtual_nodes: 10}
@@ -96,6 +97,7 @@ sweep: {interval: 5m, min_age: 3h}
 		Storage:   Storage{DataDir: "/flag", VirtualNodes: 20, MaxChunkSize: chunkstore.MaxChunkSize, CleanupOrphanedInterval: 5 * time.Minute},
 		Scrub:     Scrub{Interval: 0, BytesPerSecond: 2000},
 		Sweep:     Sweep{Interval: 5 * time.Minute, MinAge: 90 * time.Minute},
+		TLS:       TLS{AllowInsecure: true},
 	}
 	want.Database.URL = "postgres://env@db:5432/sixfold"
 	if !reflect.DeepEqual(cfg, want) {

@@ -65,6 +65,13 @@ func applyEnv(cfg *Config) error {
 	envString(&cfg.TLS.CertFile, "NODE_TLS_CERT")
 	envString(&cfg.TLS.KeyFile, "NODE_TLS_KEY")
 	envString(&cfg.TLS.CAFile, "NODE_TLS_CA")
+	if v, ok := os.LookupEnv("NODE_ALLOW_INSECURE"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("NODE_ALLOW_INSECURE: %q is not true or false", v)
+		}
+		cfg.TLS.AllowInsecure = b
+	}
 	ints := []struct {
 		dst *int
 		key string

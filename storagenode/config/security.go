@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"strings"
 )
 
@@ -17,6 +18,11 @@ type TLS struct {
 	KeyFile string `yaml:"key_file"`
 	// CAFile is the cluster CA's PEM certificate. Env NODE_TLS_CA.
 	CAFile string `yaml:"ca_file"`
+	// AllowInsecure lets the node serve plaintext gRPC on an address other
+	// machines can reach. Without TLS a node refuses to start on any but
+	// a loopback host unless this is set: whoever reaches a plaintext port
+	// can read and delete every shard. Env NODE_ALLOW_INSECURE=true.
+	AllowInsecure bool `yaml:"allow_insecure"`
 }
 
 // Enabled reports whether the gRPC port speaks mutual TLS.
@@ -37,4 +43,17 @@ func (t TLS) validate() error {
 			strings.Join(set, ", "), strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// refusePlaintext refuses plaintext gRPC on host unless it is loopback or
+// allow_insecure says the operator knows.
+func (t TLS) refusePlaintext(host string) error {
+	if t.Enabled() || t.AllowInsecure {
+		return nil
+	}
+	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
+		return nil
+	}
+	return fmt.Errorf("server.host %q: plaintext gRPC would be reachable from other machines, and whoever reaches it can read and delete every shard; "+
+		"turn on mutual TLS (tls.cert_file, key_file, ca_file; make certs) or, on a network only the cluster can reach, set tls.allow_insecure (NODE_ALLOW_INSECURE=true)", host)
 }

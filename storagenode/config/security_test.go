@@ -97,3 +97,29 @@ func TestFileErrorsHideValues(t *testing.T) {
 		t.Fatalf("Load = %v; want an error naming line 2 without the value", err)
 	}
 }
+
+func TestPlaintextOnlyOnLoopback(t *testing.T) {
+	tlsOn := TLS{CertFile: "c", KeyFile: "k", CAFile: "ca"}
+	for _, c := range []struct {
+		host string
+		tls  TLS
+		ok   bool
+	}{
+		{"127.0.0.1", TLS{}, true},
+		{"::1", TLS{}, true},
+		{"localhost", TLS{}, true},
+		{"0.0.0.0", TLS{}, false},
+		{"10.0.0.5", TLS{}, false},
+		{"storage-1", TLS{}, false},
+		{"0.0.0.0", TLS{AllowInsecure: true}, true},
+		{"0.0.0.0", tlsOn, true},
+	} {
+		err := c.tls.refusePlaintext(c.host)
+		if (err == nil) != c.ok {
+			t.Errorf("host %s, tls %+v: %v; want ok=%v", c.host, c.tls, err, c.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "allow_insecure") {
+			t.Errorf("the refusal does not say how to proceed: %v", err)
+		}
+	}
+}
