@@ -43,28 +43,83 @@ func (c *Cluster) newExtraGateways() error {
 func (c *Cluster) startExtraGateways(ctx context.Context) error {
 	procs := make([]*process, len(c.extra))
 	c.mu.Lock()
-	for i, g := range c.extra {
-		env := append(c.gatewayEnv(), "SIXFOLD_ADDR="+g.addr)
-		p, err := startProcess(procSpec{
-			name: g.name(i), path: c.bins.Gateway, env: env,
-			dir: c.opts.Dir, logPath: g.logPath, deathSig: syscall.SIGKILL,
-		})
+	for i := range c.extra {
+		p, err := c.launchExtraGateway(i)
 		if err != nil {
 			c.mu.Unlock()
 			return err
 		}
-		g.proc, procs[i] = p, p
-		c.watch(p)
+		procs[i] = p
 	}
 	wantNodes := len(c.nodes)
 	c.mu.Unlock()
 	for i, p := range procs {
-		what := fmt.Sprintf("healthy with %d active nodes (GET /health)", wantNodes)
-		if err := waitFor(ctx, p, c.opts.ReadyTimeout, what, healthProbe(c.GatewayURLAt(i+1)+"/health", wantNodes)); err != nil {
+		if err := c.waitExtraGateway(ctx, i, p, wantNodes); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// launchExtraGateway starts extra gateway i (gateway i+2) without waiting
+// for it. Caller holds c.mu.
+func (c *Cluster) launchExtraGateway(i int) (*process, error) {
+	g := c.extra[i]
+	if g.proc != nil && !g.proc.exited() {
+		return nil, fmt.Errorf("harness: %s is already running", g.name(i))
+	}
+	env := append(c.gatewayEnv(), "SIXFOLD_ADDR="+g.addr)
+	p, err := startProcess(procSpec{
+		name: g.name(i), path: c.bins.Gateway, env: env,
+		dir: c.opts.Dir, logPath: g.logPath, deathSig: syscall.SIGKILL,
+	})
+	if err != nil {
+		return nil, err
+	}
+	g.proc = p
+	c.watch(p)
+	return p, nil
+}
+
+func (c *Cluster) waitExtraGateway(ctx context.Context, i int, p *process, wantNodes int) error {
+	what := fmt.Sprintf("healthy with %d active nodes (GET /health)", wantNodes)
+	return waitFor(ctx, p, c.opts.ReadyTimeout, what, healthProbe(c.GatewayURLAt(i+1)+"/health", wantNodes))
+}
+
+// StopGatewayAt stops gateway i gracefully (SIGTERM); gateway 0 is the
+// first (StopGateway). The others keep serving. Stopping a stopped gateway
+// does nothing.
+func (c *Cluster) StopGatewayAt(i int) error {
+	if i == 0 {
+		return c.StopGateway()
+	}
+	c.mu.Lock()
+	p := c.extra[i-1].proc
+	c.extra[i-1].proc = nil
+	c.mu.Unlock()
+	if p == nil {
+		return nil
+	}
+	return p.stop(syscall.SIGTERM, stopGrace)
+}
+
+// RestartGatewayAt stops gateway i if it runs, starts it again on the same
+// address and waits until it is healthy; gateway 0 is RestartGateway.
+func (c *Cluster) RestartGatewayAt(ctx context.Context, i int) error {
+	if i == 0 {
+		return c.RestartGateway(ctx)
+	}
+	if err := c.StopGatewayAt(i); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	p, err := c.launchExtraGateway(i - 1)
+	wantNodes := len(c.nodes)
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return c.waitExtraGateway(ctx, i-1, p, wantNodes)
 }
 
 func (g *extraGateway) name(i int) string { return fmt.Sprintf("gateway-%d", i+2) }

@@ -64,10 +64,29 @@ func (d *devCluster) restart(ctx context.Context, name string) (string, error) {
 	return fmt.Sprintf("%s is %s again: pid %d on %s", m.Name, m.State, m.PID, m.Addr), nil
 }
 
+// gatewayIndex maps "gateway" to 0 and "gateway-N" to N-1, for the
+// gateways this cluster has.
+func (d *devCluster) gatewayIndex(name string) (int, bool) {
+	for i := range d.cluster.NumGateways() {
+		if name == gatewayName(i) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func gatewayName(i int) string {
+	if i == 0 {
+		return "gateway"
+	}
+	return fmt.Sprintf("gateway-%d", i+1)
+}
+
 func (d *devCluster) restartLocked(ctx context.Context, name string) error {
+	if i, ok := d.gatewayIndex(name); ok {
+		return d.cluster.RestartGatewayAt(ctx, i)
+	}
 	switch name {
-	case "gateway":
-		return d.cluster.RestartGateway(ctx)
 	case "postgres":
 		pg := d.postgres()
 		if pg == nil {
@@ -100,9 +119,10 @@ func (d *devCluster) stop(name string) (string, error) {
 }
 
 func (d *devCluster) stopLocked(name string) error {
+	if i, ok := d.gatewayIndex(name); ok {
+		return d.cluster.StopGatewayAt(i)
+	}
 	switch name {
-	case "gateway":
-		return d.cluster.StopGateway()
 	case "postgres":
 		if pg := d.postgres(); pg != nil {
 			return pg.Stop()
@@ -168,9 +188,14 @@ func (d *devCluster) reportCrash(w io.Writer, err error) {
 
 // crashConsequence tells the user what still works without member.
 func (d *devCluster) crashConsequence(member string) string {
+	if i, ok := d.gatewayIndex(member); ok {
+		others := ""
+		if d.cluster.NumGateways() > 1 {
+			others = "the other gateways, "
+		}
+		return fmt.Sprintf("%s answers nothing until then; %sPostgreSQL and the nodes keep running.", d.cluster.GatewayURLAt(i), others)
+	}
 	switch member {
-	case "gateway":
-		return fmt.Sprintf("%s answers nothing until then; PostgreSQL and the nodes keep running.", d.cluster.GatewayURL())
 	case "postgres":
 		return "the gateway and nodes keep running, but without metadata requests fail (503) until then."
 	default:
