@@ -23,7 +23,7 @@
 //	sixfold-dev stop [-dir .data] MEMBER
 //	    Stop MEMBER gracefully (SIGTERM); restart brings it back.
 //
-//	sixfold-dev with-postgres [-dir .data] -- CMD [ARG...]
+//	sixfold-dev with-postgres [-dir .data] [-standby] -- CMD [ARG...]
 //	    Run CMD with SIXFOLD_TEST_DATABASE_URL pointing at a private PostgreSQL
 //	    (started in a temp dir under -dir and removed afterwards; an already
 //	    set SIXFOLD_TEST_DATABASE_URL is used as is), and exit with CMD's status.
@@ -49,9 +49,9 @@ func main() {
 const usage = `usage:
   sixfold-dev run [-dir .data]
   sixfold-dev status [-dir .data]
-  sixfold-dev restart [-dir .data] MEMBER     (gateway, storage-N, postgres)
+  sixfold-dev restart [-dir .data] MEMBER     (gateway, gateway-N, storage-N, postgres)
   sixfold-dev stop [-dir .data] MEMBER
-  sixfold-dev with-postgres [-dir .data] -- CMD [ARG...]`
+  sixfold-dev with-postgres [-dir .data] [-standby] -- CMD [ARG...]`
 
 // errUsage is returned for a bad command line; main exits 2 on it.
 var errUsage = errors.New(usage)

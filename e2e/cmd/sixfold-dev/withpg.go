@@ -17,6 +17,8 @@ import (
 func withPostgres(args []string) (int, error) {
 	fs := flag.NewFlagSet("with-postgres", flag.ContinueOnError)
 	dir := fs.String("dir", ".data", "directory under which the temporary PostgreSQL lives")
+	standby := fs.Bool("standby", false, "also start a synchronous streaming standby, and name both servers in "+
+		harness.EnvTestDatabaseURL+" (target_session_attrs=read-write)")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
@@ -26,10 +28,10 @@ func withPostgres(args []string) (int, error) {
 	if os.Getenv(harness.EnvTestDatabaseURL) != "" {
 		return runCommand(fs.Args())
 	}
-	return runWithPrivatePostgres(*dir, fs.Args())
+	return runWithPrivatePostgres(*dir, *standby, fs.Args())
 }
 
-func runWithPrivatePostgres(dir string, command []string) (code int, err error) {
+func runWithPrivatePostgres(dir string, standby bool, command []string) (code int, err error) {
 	tmp, err := makeTempDir(dir)
 	if err != nil {
 		return 1, err
@@ -40,7 +42,16 @@ func runWithPrivatePostgres(dir string, command []string) (code int, err error) 
 		return 1, err
 	}
 	defer func() { err = errors.Join(err, pg.Stop()) }()
-	if err := os.Setenv(harness.EnvTestDatabaseURL, pg.URL()); err != nil {
+	url := pg.URL()
+	if standby {
+		sb, err := pg.StartStandby(context.Background(), filepath.Join(tmp, "pg-standby"))
+		if err != nil {
+			return 1, err
+		}
+		defer func() { err = errors.Join(err, sb.Stop()) }()
+		url = harness.MultiHostURL("postgres", pg, sb)
+	}
+	if err := os.Setenv(harness.EnvTestDatabaseURL, url); err != nil {
 		return 1, err
 	}
 	return runCommand(command)
