@@ -91,6 +91,14 @@ func (k *KeyStore) Identity(accessKey string) string {
 	return key.Identity
 }
 
+// Resources lists the resource patterns accessKey's policy allows and
+// denies for action (see iam.Policy.Resources): searches turn them into
+// conditions, so that a key finds only what it may read.
+func (k *KeyStore) Resources(accessKey, action string) (allow, deny []string) {
+	key, _ := k.lookup(accessKey)
+	return key.Policy.Resources(action)
+}
+
 // Secret returns the secret of accessKey.
 func (k *KeyStore) Secret(accessKey string) (string, bool) {
 	key, ok := k.lookup(accessKey)

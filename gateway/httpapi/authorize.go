@@ -35,3 +35,7 @@ func fileObject(c echo.Context) string {
 	return filesARN + "/" + c.Param("id")
 }
 func wholeCluster(echo.Context) string { return "*" }
+
+// searchedBucket is the bucket GET /files/search names; listing it is what
+// a search of it needs first.
+func searchedBucket(c echo.Context) string { return "arn:aws:s3:::" + c.QueryParam("bucket") }

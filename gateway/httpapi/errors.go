@@ -17,6 +17,10 @@ type apiError struct {
 	Status  int    `json:"-"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Position and Expected point into a search query the server refused:
+	// the character (from 1) and what it wanted there.
+	Position int    `json:"position,omitempty"`
+	Expected string `json:"expected,omitempty"`
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }

@@ -25,6 +25,9 @@ type filesHandler struct {
 	// allows everything.
 	authorize func(accessKey, action, resource string) bool
 	identity  func(accessKey string) string
+	// search answers GET /files with a query (q, sort, order or total);
+	// nil: there is only the plain list.
+	search echo.HandlerFunc
 }
 
 // fileJSON is a file as /files shows it.
@@ -236,6 +239,9 @@ const (
 )
 
 func (h *filesHandler) list(c echo.Context) error {
+	if h.search != nil && isSearch(c) {
+		return h.search(c)
+	}
 	limit := defaultPageSize
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -18,6 +18,7 @@ import (
 	"sixfold/gateway/health"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/reqid"
+	"sixfold/gateway/search"
 	"sixfold/s3api/sigv4"
 )
 
@@ -30,8 +31,15 @@ type Deps struct {
 	// on a resource ARN; /files and /admin ask it before their handlers
 	// run. Optional: nil allows every authenticated key.
 	Authorize func(accessKey, action, resource string) bool
-	Health    *health.Checker
-	Log       zerolog.Logger
+	// Scope lists the resource patterns an access key's policy allows
+	// and denies for an action, so that searches return only what the key
+	// may read. Optional: nil limits searches by Authorize alone.
+	Scope func(accessKey, action string) (allow, deny []string)
+	// Search answers GET /files?q=… and GET /files/search. Optional: nil
+	// serves neither (GET /files is the plain list).
+	Search *search.Service
+	Health *health.Checker
+	Log    zerolog.Logger
 	// MaxSize is the largest accepted file.
 	MaxSize int64
 	// SpoolDir holds bodies of unknown length while they are measured.
@@ -91,6 +99,12 @@ func New(d Deps) *echo.Echo {
 	az := d.Authorize
 	files.POST("", h.upload, need(az, "s3:PutObject", filesAll))
 	files.GET("", h.list, need(az, "s3:ListBucket", filesBucket))
+	if d.Search != nil {
+		sh := &searchHandler{svc: d.Search, scope: d.Scope, authorize: d.Authorize}
+		h.search = sh.files
+		// A static route: Echo matches it before /files/:id.
+		files.GET("/search", sh.objects, need(az, "s3:ListBucket", searchedBucket))
+	}
 	files.GET("/:id", h.download, need(az, "s3:GetObject", fileObject))
 	files.HEAD("/:id", h.download, need(az, "s3:GetObject", fileObject))
 	files.GET("/:id/info", h.info, need(az, "s3:GetObject", fileObject))

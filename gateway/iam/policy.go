@@ -110,6 +110,27 @@ func (p *Policy) Allowed(action, resource string) bool {
 	return allowed
 }
 
+// Resources lists the resource patterns of the statements that apply to
+// action, split by effect, so that a caller can turn "what may this key
+// act on" into a query: resource r is allowed exactly when some pattern
+// in allow matches it and none in deny does (as Allowed decides).
+func (p *Policy) Resources(action string) (allow, deny []string) {
+	if p == nil {
+		return nil, nil
+	}
+	for _, st := range p.Statement {
+		if !matchAny(st.Action, action, matchAction) {
+			continue
+		}
+		if st.Effect == Deny {
+			deny = append(deny, st.Resource...)
+		} else {
+			allow = append(allow, st.Resource...)
+		}
+	}
+	return allow, deny
+}
+
 func matchAny(patterns []string, s string, m func(pattern, s string) bool) bool {
 	for _, p := range patterns {
 		if m(p, s) {

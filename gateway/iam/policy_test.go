@@ -129,3 +129,29 @@ func TestBucketPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestResourcesDecideAsAllowed checks the property searches rely on: for
+// every policy, action and resource, "some allow pattern matches and no
+// deny pattern does" is exactly Allowed.
+func TestResourcesDecideAsAllowed(t *testing.T) {
+	custom, err := Parse([]byte(bucketPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies := map[string]*Policy{"custom": custom, "nil": nil}
+	for _, name := range []string{"readwrite", "readonly", "writeonly", "admin"} {
+		policies[name], _ = Builtin(name)
+	}
+	resources := []string{ARNPrefix + "team", ARNPrefix + "team/a", ARNPrefix + "team/secret/x", ARNPrefix + "other/k", "*", ARNPrefix + "files/1"}
+	for name, p := range policies {
+		for _, action := range []string{"s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:DeleteObject", AdminAction} {
+			allow, deny := p.Resources(action)
+			for _, r := range resources {
+				got := matchAny(allow, r, match) && !matchAny(deny, r, match)
+				if want := p.Allowed(action, r); got != want {
+					t.Errorf("%s %s %s: patterns say %v; Allowed says %v", name, action, r, got, want)
+				}
+			}
+		}
+	}
+}

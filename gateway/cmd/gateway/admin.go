@@ -52,6 +52,12 @@ const adminUsage = `usage:
       rotate gives the key a new secret (shown once); the old one stops
       working at once
 
+  gateway admin search [flags] ['QUERY']
+      finds /files uploads (or, with -bucket, an S3 bucket's objects) by
+      what they are, e.g. 'metadata.owner = "ann" AND size > 1GiB';
+      flags -bucket, -sort, -order, -limit, -all, -total, -json;
+      the language is in docs/search.md
+
 flags (anywhere after the subcommand):
 `
 
@@ -81,9 +87,13 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs, client, timeout := adminFlags(stderr)
 	if len(args) == 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: name a subcommand: cluster, maintenance, drain, activate, verify, user or key", errUsage)
+		return fmt.Errorf("%w: name a subcommand: cluster, maintenance, drain, activate, verify, user, key or search", errUsage)
 	}
 	sub := args[0]
+	var so *searchOpts
+	if sub == "search" {
+		so = searchFlags(fs)
+	}
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
@@ -111,6 +121,8 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return userCommand(ctx, client, pos, stdout)
 	case "key":
 		return keyCommand(ctx, client, pos, stdout)
+	case "search":
+		return runSearch(ctx, client, so, pos, stdout)
 	case "help", "-h", "-help", "--help":
 		fs.Usage()
 		return flag.ErrHelp

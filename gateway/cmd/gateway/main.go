@@ -32,6 +32,7 @@ import (
 	"sixfold/gateway/iam"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/s3backend"
+	"sixfold/gateway/search"
 	"sixfold/s3api"
 )
 
@@ -145,6 +146,8 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Cluster:   nodes,
 		Keys:      keys,
 		Authorize: keys.Authorized,
+		Scope:     keys.Resources,
+		Search:    search.NewService(pool),
 		S3:        s3,
 		Health:    &health.Checker{Pool: pool, Cluster: nodes, HeartbeatTimeout: cfg.Storage.HeartbeatTimeout},
 		Log:       log,
