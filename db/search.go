@@ -446,11 +446,11 @@ func (c ColumnCmp) sql(b *sqlBuilder, t *searchTable) error {
 	return nil
 }
 
-// numericOf is the SQL number a JSON value X stands for: a JSON number, or
-// a string of plain decimal digits (S3 metadata is always text); NULL for
-// anything else, so that no row's value can make the cast fail.
-const numericOf = `(CASE jsonb_typeof(X) WHEN 'number' THEN (X)::numeric WHEN 'string' THEN ` +
-	`CASE WHEN (X #>> '{}') ~ '^-?[0-9]{1,40}(\.[0-9]{1,40})?$' THEN (X #>> '{}')::numeric END END)`
+// numericOf is the SQL number the JSON value at a path stands for, given
+// its text {v} (doc #>> path): a JSON number, or a string of plain decimal
+// digits (S3 metadata is always text); NULL for anything else, so that no
+// row's value can make the cast fail.
+const numericOf = `(CASE WHEN {v} ~ '^-?[0-9]{1,40}(\.[0-9]{1,40})?$' THEN {v}::numeric END)`
 
 func (c MetaCmp) sql(b *sqlBuilder, t *searchTable) error {
 	root, ok := t.roots[c.Doc]
@@ -458,15 +458,16 @@ func (c MetaCmp) sql(b *sqlBuilder, t *searchTable) error {
 		return fmt.Errorf("%w: document %d", ErrBadSearch, c.Doc)
 	}
 	path := append(append([]string{}, root...), c.Path...)
-	// The value at path; its parameter is added only where it is used,
-	// since PostgreSQL cannot type a parameter nothing refers to.
-	var x string
-	value := func() string {
-		if x == "" {
-			x = "(" + t.doc + " #> " + b.arg(path) + "::text[])"
+	// The path's parameter is added only where it is used, since
+	// PostgreSQL cannot type a parameter nothing refers to.
+	var p string
+	at := func(op string) string {
+		if p == "" {
+			p = b.arg(path) + "::text[]"
 		}
-		return x
+		return "(" + t.doc + " " + op + " " + p + ")"
 	}
+	value := func() string { return at("#>") }
 	if c.Op == OpExists {
 		b.WriteString("(" + value() + " IS NOT NULL)")
 		return nil
@@ -492,7 +493,7 @@ func (c MetaCmp) sql(b *sqlBuilder, t *searchTable) error {
 		if !ok {
 			return fmt.Errorf("%w: %d on a number", ErrBadSearch, c.Op)
 		}
-		b.WriteString("coalesce(" + strings.ReplaceAll(numericOf, "X", value()) + " " + op + " " + b.arg(string(v)) + "::numeric, false)")
+		b.WriteString("coalesce(" + strings.ReplaceAll(numericOf, "{v}", at("#>>")) + " " + op + " " + b.arg(string(v)) + "::numeric, false)")
 		return nil
 	}
 	return fmt.Errorf("%w: value %T", ErrBadSearch, c.Value)

@@ -1,5 +1,6 @@
 // Package httpapi is the gateway's JSON door: /files (upload, download,
-// info, list, delete) behind HTTP Basic auth, and the open /health. It
+// info, list, delete, and search over both doors' objects) behind HTTP
+// Basic auth, and the open /health. It
 // also owns the Echo instance both doors share: request ids, the
 // per-request log line and error rendering.
 package httpapi
