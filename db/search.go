@@ -25,8 +25,9 @@ import (
 type SearchField int
 
 // The fields a search knows. FieldResource is the ARN a policy names the
-// object by (arn:aws:s3:::bucket/key, or arn:aws:s3:::files/<id>), for
-// conditions derived from the caller's permissions.
+// object by (arn:aws:s3:::bucket/key, or arn:aws:s3:::files/<id>), and
+// FieldOwner the identity that uploaded a /files object ("" when none was
+// recorded), for conditions derived from the caller's permissions.
 const (
 	FieldKey SearchField = iota + 1
 	FieldSize
@@ -34,6 +35,7 @@ const (
 	FieldCreated
 	FieldModified
 	FieldResource
+	FieldOwner
 )
 
 // SearchOp is a comparison.
@@ -69,7 +71,7 @@ type Or []Cond
 type Not struct{ X Cond }
 
 // ColumnCmp compares a column with a value: a string for FieldKey,
-// FieldContentType and FieldResource, an int64 for FieldSize, a time.Time
+// FieldContentType, FieldResource and FieldOwner, an int64 for FieldSize, a time.Time
 // for FieldCreated and FieldModified.
 type ColumnCmp struct {
 	Field SearchField
@@ -134,6 +136,7 @@ type SearchHit struct {
 	CreatedAt   time.Time
 	ModifiedAt  time.Time
 	VersionID   string
+	Owner       string // a /files upload's owner identity; "" for none and for S3
 }
 
 // SearchPage is what a search found. Next is set when more hits follow;
@@ -171,11 +174,11 @@ var filesTable = &searchTable{
 	cols: map[SearchField]string{
 		FieldKey: `filename COLLATE "C"`, FieldSize: "size", FieldContentType: "content_type",
 		FieldCreated: "created_at", FieldModified: "updated_at",
-		FieldResource: `('arn:aws:s3:::files/' || id::text)`,
+		FieldResource: `('arn:aws:s3:::files/' || id::text)`, FieldOwner: "coalesce(owner_identity, '')",
 	},
 	doc:       "metadata",
 	roots:     map[MetaDoc][]string{DocMetadata: {}},
-	selectSQL: "id, filename, size, content_type, coalesce(checksum, ''), metadata, created_at, updated_at, ''",
+	selectSQL: "id, filename, size, content_type, coalesce(checksum, ''), metadata, created_at, updated_at, '', coalesce(owner_identity, '')",
 }
 
 var objectsTable = &searchTable{
@@ -189,7 +192,7 @@ var objectsTable = &searchTable{
 	keyUnique: true,
 	doc:       "meta",
 	roots:     map[MetaDoc][]string{DocMetadata: {"UserMetadata"}, DocTags: {"Tags"}},
-	selectSQL: "id, key, size, coalesce(meta->>'ContentType', ''), etag, meta, created_at, created_at, version_id",
+	selectSQL: "id, key, size, coalesce(meta->>'ContentType', ''), etag, meta, created_at, created_at, version_id, ''",
 	ctEq:      true,
 }
 
@@ -252,7 +255,7 @@ func queryHits(ctx context.Context, pool *pgxpool.Pool, t *searchTable, sqlText 
 	hits := []SearchHit{}
 	for rows.Next() {
 		var h SearchHit
-		if err := rows.Scan(&h.ID, &h.Key, &h.Size, &h.ContentType, &h.Checksum, &h.Meta, &h.CreatedAt, &h.ModifiedAt, &h.VersionID); err != nil {
+		if err := rows.Scan(&h.ID, &h.Key, &h.Size, &h.ContentType, &h.Checksum, &h.Meta, &h.CreatedAt, &h.ModifiedAt, &h.VersionID, &h.Owner); err != nil {
 			return nil, Translate(err)
 		}
 		hits = append(hits, h)
@@ -412,7 +415,7 @@ func (c ColumnCmp) sql(b *sqlBuilder, t *searchTable) error {
 	var cast string
 	switch v := c.Value.(type) {
 	case string:
-		if c.Field != FieldKey && c.Field != FieldContentType && c.Field != FieldResource {
+		if c.Field != FieldKey && c.Field != FieldContentType && c.Field != FieldResource && c.Field != FieldOwner {
 			return fmt.Errorf("%w: a string for field %d", ErrBadSearch, c.Field)
 		}
 		if c.Op == OpLike {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,7 +66,7 @@ func TestSearch(t *testing.T) {
 	files := scanFiles(t, pool)
 	t.Run("filters", func(t *testing.T) { searchFilters(t, root, objects, files) })
 	t.Run("pagination under writes", func(t *testing.T) { searchUnderWrites(t, e, root, pool) })
-	t.Run("permissions", func(t *testing.T) { searchPermissions(t, c, root) })
+	t.Run("permissions", func(t *testing.T) { searchPermissions(t, c, root, objects) })
 	t.Run("refused and hostile queries", func(t *testing.T) { searchHostile(t, root, pool) })
 	t.Run("cli", func(t *testing.T) { searchCLI(t, c, objects) })
 }
@@ -525,22 +526,27 @@ func checkStable(t *testing.T, sort, prefix string, before []searchRow, got []se
 	t.Logf("sort %s: %d served, %d steady objects each exactly once, %d keys written meanwhile", sort, len(got), steady, len(touched))
 }
 
-// searchPermissions: a read-only key finds what root finds; a write-only
-// key and a key with no policy are refused on both doors.
-func searchPermissions(t *testing.T, c *harness.Cluster, root *client) {
+// searchPermissions: a read-only key finds in a bucket what root finds,
+// and none of root's /files uploads (it owns none and may not read other
+// owners'); a user whose policy grants one prefix but a part of it finds
+// exactly that, pages and totals included; a write-only key and a key with
+// no policy are refused on both doors.
+func searchPermissions(t *testing.T, c *harness.Cluster, root *client, objects []searchRow) {
 	ro, wo, none := keyClient(t, c, "ro", "ro-secret-0123"), keyClient(t, c, "wo", "wo-secret-0123"), keyClient(t, c, "none", "none-secret-0123")
+	inBucket := url.Values{"bucket": {searchBucket}, "q": {`tag.tier = "hot" AND key LIKE "real/*"`}, "limit": {"1000"}}
+	want := searchAll(t, root, "/files/search", inBucket, nil)
+	got := searchAll(t, ro, "/files/search", inBucket, nil)
+	if len(want) == 0 || !slices.EqualFunc(got, want, func(a, b searchHitJSON) bool { return a.FileID == b.FileID }) {
+		t.Fatalf("readonly found %d in the bucket, root %d", len(got), len(want))
+	}
+	uploads := url.Values{"q": {`metadata.owner = "bob" AND key LIKE "real-*"`}, "limit": {"1000"}}
+	if all, mine := searchAll(t, root, "/files", uploads, nil), searchAll(t, ro, "/files", uploads, nil); len(all) == 0 || len(mine) != 0 {
+		t.Fatalf("/files: root found %d, readonly %d of root's uploads; want some and none", len(all), len(mine))
+	}
 	for _, tc := range []struct {
 		path   string
 		params url.Values
-	}{
-		{"/files/search", url.Values{"bucket": {searchBucket}, "q": {`tag.tier = "hot" AND key LIKE "real/*"`}, "limit": {"1000"}}},
-		{"/files", url.Values{"q": {`metadata.owner = "bob" AND key LIKE "real-*"`}, "limit": {"1000"}}},
-	} {
-		want := searchAll(t, root, tc.path, tc.params, nil)
-		got := searchAll(t, ro, tc.path, tc.params, nil)
-		if len(want) == 0 || !slices.EqualFunc(got, want, func(a, b searchHitJSON) bool { return a.FileID == b.FileID }) {
-			t.Fatalf("%s: readonly found %d, root %d", tc.path, len(got), len(want))
-		}
+	}{{"/files/search", inBucket}, {"/files", uploads}} {
 		for name, cl := range map[string]*client{"writeonly": wo, "no policy": none} {
 			status, _, raw := searchPage(t, cl, tc.path, tc.params)
 			if status != http.StatusForbidden || !strings.Contains(raw, "AccessDenied") {
@@ -551,6 +557,46 @@ func searchPermissions(t *testing.T, c *harness.Cluster, root *client) {
 	status, _, raw := searchPage(t, root, "/files/search", url.Values{"bucket": {"no-such-bucket"}, "q": {"size > 0"}})
 	if status != http.StatusNotFound || !strings.Contains(raw, "NoSuchBucket") {
 		t.Fatalf("missing bucket: %d %s", status, raw)
+	}
+	searchScopedUser(t, c, objects)
+}
+
+// searchScopedUser creates a user through the CLI whose policy lets it
+// list the bucket and read real/1/ except real/1/a1*, and checks that a
+// search matching everything finds exactly those, with their total.
+func searchScopedUser(t *testing.T, c *harness.Cluster, objects []searchRow) {
+	policy := filepath.Join(t.TempDir(), "scoped.json")
+	doc := `{"Statement": [
+		{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::` + searchBucket + `"},
+		{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::` + searchBucket + `/real/1/*"},
+		{"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::` + searchBucket + `/real/1/a1*"}]}`
+	if err := os.WriteFile(policy, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runAdminCLI(t, c, "user", "create", "scoped", "@"+policy)
+	k := cliKeyOf(t, runAdminCLI(t, c, "key", "create", "scoped", "-json"))
+	cl := keyClient(t, c, k.AccessKey, k.SecretKey)
+	want := map[string]bool{}
+	for _, r := range objects {
+		if strings.HasPrefix(r.key, "real/1/") && !strings.HasPrefix(r.key, "real/1/a1") {
+			want[r.id] = true
+		}
+	}
+	params := url.Values{"bucket": {searchBucket}, "q": {"size >= 0"}, "limit": {"7"}}
+	got := searchAll(t, cl, "/files/search", params, nil)
+	for _, h := range got {
+		if !want[h.FileID] {
+			t.Fatalf("the scoped user found %s, which its policy does not let it read", h.Key)
+		}
+	}
+	params.Del("cursor")
+	params.Set("total", "true")
+	_, page, raw := searchPage(t, cl, "/files/search", params)
+	if len(want) == 0 || len(got) != len(want) || page.Total == nil || *page.Total != int64(len(want)) {
+		t.Fatalf("the scoped user found %d (total %s); its policy allows %d", len(got), raw, len(want))
+	}
+	if status, _, raw := searchPage(t, cl, "/files", url.Values{"q": {"size >= 0"}}); status != http.StatusForbidden {
+		t.Fatalf("the scoped user on /files: %d %s; want 403", status, raw)
 	}
 }
 

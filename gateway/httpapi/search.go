@@ -24,7 +24,14 @@ type searchHandler struct {
 	scope func(accessKey, action string) (allow, deny []string)
 	// authorize is the policy's own answer for one hit; nil allows all.
 	authorize func(accessKey, action, resource string) bool
+	// identity is the owner an access key's uploads are recorded under.
+	identity func(accessKey string) string
 }
+
+// anyOwnerAction lets a key see /files uploads of other owners, as the
+// plain list and downloads do (admin's "*" has it; the built-in storage
+// policies do not, so a user finds its own uploads).
+const anyOwnerAction = "files:ReadAnyOwner"
 
 // bucketName is the shape of every bucket name S3 can create; anything
 // else cannot name a bucket, nor be spliced into the ARN policies see.
@@ -92,18 +99,7 @@ func (h *searchHandler) run(c echo.Context, r search.Request, arnPrefix string) 
 	default:
 		return newError(http.StatusBadRequest, "InvalidArgument", "total must be true or false")
 	}
-	user, _, _ := c.Request().BasicAuth()
-	if h.scope != nil {
-		allow, deny := h.scope(user, "s3:GetObject")
-		scope, some := search.Scope(allow, deny, arnPrefix, r.Door == search.Objects)
-		if !some {
-			scope = db.Or{} // matches nothing: the key may list but read none
-		}
-		r.Scope = scope
-	}
-	if h.authorize != nil {
-		r.Visible = func(arn string) bool { return h.authorize(user, "s3:GetObject", arn) }
-	}
+	h.restrict(c, &r, arnPrefix)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), searchTimeout)
 	defer cancel()
 	res, err := h.svc.Search(ctx, r)
@@ -111,6 +107,52 @@ func (h *searchHandler) run(c echo.Context, r search.Request, arnPrefix string) 
 		return searchError(err)
 	}
 	return c.JSON(http.StatusOK, pageOf(r.Door, res))
+}
+
+// restrict limits r to what the caller may read: objects its policy lets
+// it s3:GetObject and, on /files, uploads it owns unless it may read any
+// owner's. The conditions go into the SQL, so that pages and totals count
+// only those; every hit is checked with the policy as well.
+func (h *searchHandler) restrict(c echo.Context, r *search.Request, arnPrefix string) {
+	user, _, _ := c.Request().BasicAuth()
+	identity := user
+	if h.identity != nil {
+		identity = h.identity(user)
+	}
+	if h.scope != nil {
+		r.Scope = h.scoped(user, "s3:GetObject", arnPrefix, r.Door == search.Objects)
+		if r.Door == search.Files {
+			owned := db.Cond(db.Or{}) // an unknown identity owns nothing
+			if identity != "" {
+				owned = db.ColumnCmp{Field: db.FieldOwner, Op: db.OpEq, Value: identity}
+			}
+			r.Scope = db.And{r.Scope, db.Or{owned, h.scoped(user, anyOwnerAction, arnPrefix, false)}}
+		}
+	}
+	if h.authorize == nil {
+		return
+	}
+	r.Visible = func(hit db.SearchHit) bool {
+		arn := r.ARN(hit)
+		if !h.authorize(user, "s3:GetObject", arn) {
+			return false
+		}
+		return r.Door == search.Objects || identity != "" && hit.Owner == identity || h.authorize(user, anyOwnerAction, arn)
+	}
+}
+
+// scoped is the condition under which the key may perform action on a
+// searched object; a condition that matches nothing when it may on none.
+func (h *searchHandler) scoped(user, action, arnPrefix string, keyed bool) db.Cond {
+	allow, deny := h.scope(user, action)
+	scope, some := search.Scope(allow, deny, arnPrefix, keyed)
+	if !some {
+		return db.Or{}
+	}
+	if scope == nil {
+		return db.And{}
+	}
+	return scope
 }
 
 func pageOf(door search.Door, res search.Result) searchPage {

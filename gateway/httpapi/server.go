@@ -102,6 +102,9 @@ func New(d Deps) *echo.Echo {
 	files.GET("", h.list, need(az, "s3:ListBucket", filesBucket))
 	if d.Search != nil {
 		sh := &searchHandler{svc: d.Search, scope: d.Scope, authorize: d.Authorize}
+		if d.Keys != nil {
+			sh.identity = d.Keys.Identity
+		}
 		h.search = sh.files
 		// A static route: Echo matches it before /files/:id.
 		files.GET("/search", sh.objects, need(az, "s3:ListBucket", searchedBucket))

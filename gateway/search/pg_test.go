@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"sixfold/db"
 	"sixfold/db/dbtest"
 	"sixfold/gateway/iam"
 )
@@ -274,7 +275,7 @@ func TestSearchSeesWhatThePolicyAllows(t *testing.T) {
 			allow, deny := p.Resources("s3:GetObject")
 			scope, some := Scope(allow, deny, "arn:aws:s3:::photos/", true)
 			r := Request{Door: Objects, Bucket: "photos", Query: "size >= 0", Scope: scope,
-				Visible: func(arn string) bool { return p.Allowed("s3:GetObject", arn) }}
+				Visible: func(h db.SearchHit) bool { return p.Allowed("s3:GetObject", "arn:aws:s3:::photos/"+h.Key) }}
 			var got []uuid.UUID
 			if some {
 				got = collect(t, svc, r)

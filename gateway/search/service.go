@@ -35,9 +35,9 @@ type Request struct {
 	// Scope limits the search to what the caller may see (see Scope);
 	// nil: everything.
 	Scope db.Cond
-	// Visible, when set, is asked about every hit's ARN and drops those it
+	// Visible, when set, is asked about every hit and drops those it
 	// refuses: the policy's own word over the SQL form of it.
-	Visible func(arn string) bool
+	Visible func(h db.SearchHit) bool
 }
 
 // Result is a page: the hits, the cursor of the next page ("" at the
@@ -77,7 +77,7 @@ func (s *Service) Search(ctx context.Context, r Request) (Result, error) {
 	}
 	out := Result{Hits: page.Hits[:0], Total: page.Total}
 	for _, h := range page.Hits {
-		if r.Visible == nil || r.Visible(r.ARN(h)) {
+		if r.Visible == nil || r.Visible(h) {
 			out.Hits = append(out.Hits, h)
 		}
 	}

@@ -146,7 +146,7 @@ func adminFlags(stderr io.Writer) (*flag.FlagSet, *adminClient, *time.Duration) 
 	c.password = os.Getenv("SIXFOLD_ROOT_PASSWORD")
 	fs.Var(secretFlag{&c.password}, "password", "secret (env SIXFOLD_ROOT_PASSWORD)")
 	timeout := fs.Duration("timeout", 30*time.Second, "bound on the whole command")
-	fs.BoolVar(&c.jsonOut, "json", false, "user and key commands: print the gateway's JSON answer")
+	fs.BoolVar(&c.jsonOut, "json", false, "user, key and search commands: print the gateway's JSON answer")
 	return fs, c, timeout
 }
 

@@ -19,7 +19,7 @@ import (
 type searchOpts struct {
 	bucket, sort, order string
 	limit               int
-	all, total, asJSON  bool
+	all, total          bool
 }
 
 func searchFlags(fs *flag.FlagSet) *searchOpts {
@@ -30,7 +30,6 @@ func searchFlags(fs *flag.FlagSet) *searchOpts {
 	fs.IntVar(&o.limit, "limit", 100, "search: hits per page (1-1000)")
 	fs.BoolVar(&o.all, "all", false, "search: follow next_cursor to the last page")
 	fs.BoolVar(&o.total, "total", false, "search: also count every match")
-	fs.BoolVar(&o.asJSON, "json", false, "search: print each page's JSON as the gateway sent it")
 	return o
 }
 
@@ -53,6 +52,7 @@ type searchPage struct {
 // runSearch runs "search [flags] QUERY" through GET /files?q= or
 // GET /files/search and prints the hits as a table (or JSON).
 func runSearch(ctx context.Context, c *adminClient, o *searchOpts, args []string, w io.Writer) error {
+	asJSON := c.jsonOut // -json: each page as the gateway sent it
 	if len(args) > 1 {
 		return fmt.Errorf("%w: search [flags] 'QUERY' (quote the query as one argument), got %d arguments", errUsage, len(args))
 	}
@@ -73,7 +73,7 @@ func runSearch(ctx context.Context, c *adminClient, o *searchOpts, args []string
 		path = "/files/search"
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	if !o.asJSON {
+	if !asJSON {
 		fmt.Fprintln(tw, "NAME\tSIZE\tCONTENT-TYPE\tCREATED\tID")
 	}
 	shown, total := 0, (*int64)(nil)
@@ -86,11 +86,11 @@ func runSearch(ctx context.Context, c *adminClient, o *searchOpts, args []string
 		if err := json.Unmarshal(raw, &page); err != nil {
 			return fmt.Errorf("GET %s: %v", path, err)
 		}
-		if o.asJSON {
+		if asJSON {
 			fmt.Fprintln(w, string(raw))
 		}
 		for _, h := range page.Files {
-			if !o.asJSON {
+			if !asJSON {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", h.Key+h.Filename, humanBytes(h.Size), h.ContentType,
 					h.CreatedAt.UTC().Format(time.RFC3339), h.FileID)
 			}
@@ -104,10 +104,10 @@ func runSearch(ctx context.Context, c *adminClient, o *searchOpts, args []string
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			if page.NextCursor != "" && !o.asJSON {
+			if page.NextCursor != "" && !asJSON {
 				fmt.Fprintf(w, "%d shown; more follow (-all to list them)\n", shown)
 			}
-			if total != nil && !o.asJSON {
+			if total != nil && !asJSON {
 				fmt.Fprintf(w, "total: %d matching\n", *total)
 			}
 			return nil
