@@ -52,7 +52,7 @@ type searchRow struct {
 // key may see, refused and hostile queries, and the CLI.
 func TestSearch(t *testing.T) {
 	c := startCluster(t, harness.Options{GatewayEnv: []string{"SIXFOLD_KEYS=" +
-		"ro:ro-secret-0123:readonly,wo:wo-secret-0123:writeonly,none:none-secret-0123"}})
+		"ro:ro-secret-0123:readonly,rw:rw-secret-0123:readwrite,wo:wo-secret-0123:writeonly,none:none-secret-0123"}})
 	pool := poolFor(t, c.DatabaseURL())
 	start := time.Now()
 	generateSearchData(t, pool)
@@ -526,9 +526,9 @@ func checkStable(t *testing.T, sort, prefix string, before []searchRow, got []se
 	t.Logf("sort %s: %d served, %d steady objects each exactly once, %d keys written meanwhile", sort, len(got), steady, len(touched))
 }
 
-// searchPermissions: a read-only key finds in a bucket what root finds,
-// and none of root's /files uploads (it owns none and may not read other
-// owners'); a user whose policy grants one prefix but a part of it finds
+// searchPermissions: a read-only key finds in a bucket what root finds;
+// of the /files uploads a key finds only its own (neither may read other
+// owners'), root all; a user whose policy grants one prefix but a part of it finds
 // exactly that, pages and totals included; a write-only key and a key with
 // no policy are refused on both doors.
 func searchPermissions(t *testing.T, c *harness.Cluster, root *client, objects []searchRow) {
@@ -539,9 +539,24 @@ func searchPermissions(t *testing.T, c *harness.Cluster, root *client, objects [
 	if len(want) == 0 || !slices.EqualFunc(got, want, func(a, b searchHitJSON) bool { return a.FileID == b.FileID }) {
 		t.Fatalf("readonly found %d in the bucket, root %d", len(got), len(want))
 	}
+	rw := keyClient(t, c, "rw", "rw-secret-0123")
+	var own []string
+	for i := range 2 {
+		name := fmt.Sprintf("real-rw-%d.png", i)
+		if err := uploadWithMetadata(rw, name, `{"owner": "bob"}`); err != nil {
+			t.Fatal(err)
+		}
+		own = append(own, name)
+	}
 	uploads := url.Values{"q": {`metadata.owner = "bob" AND key LIKE "real-*"`}, "limit": {"1000"}}
-	if all, mine := searchAll(t, root, "/files", uploads, nil), searchAll(t, ro, "/files", uploads, nil); len(all) == 0 || len(mine) != 0 {
-		t.Fatalf("/files: root found %d, readonly %d of root's uploads; want some and none", len(all), len(mine))
+	all, mine, ros := searchAll(t, root, "/files", uploads, nil), searchAll(t, rw, "/files", uploads, nil), searchAll(t, ro, "/files", uploads, nil)
+	var names []string
+	for _, h := range mine {
+		names = append(names, h.Filename)
+	}
+	slices.Sort(names)
+	if len(all) <= len(own) || !slices.Equal(names, own) || len(ros) != 0 {
+		t.Fatalf("/files: root found %d, readwrite %q, readonly %d; want readwrite to find its own %q only, readonly none", len(all), names, len(ros), own)
 	}
 	for _, tc := range []struct {
 		path   string

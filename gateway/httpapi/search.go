@@ -28,11 +28,6 @@ type searchHandler struct {
 	identity func(accessKey string) string
 }
 
-// anyOwnerAction lets a key see /files uploads of other owners, as the
-// plain list and downloads do (admin's "*" has it; the built-in storage
-// policies do not, so a user finds its own uploads).
-const anyOwnerAction = "files:ReadAnyOwner"
-
 // bucketName is the shape of every bucket name S3 can create; anything
 // else cannot name a bucket, nor be spliced into the ARN policies see.
 var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
@@ -111,7 +106,7 @@ func (h *searchHandler) run(c echo.Context, r search.Request, arnPrefix string) 
 
 // restrict limits r to what the caller may read: objects its policy lets
 // it s3:GetObject and, on /files, uploads it owns unless it may read any
-// owner's. The conditions go into the SQL, so that pages and totals count
+// owner's (readAnyOwner, the rule the plain list and downloads follow). The conditions go into the SQL, so that pages and totals count
 // only those; every hit is checked with the policy as well.
 func (h *searchHandler) restrict(c echo.Context, r *search.Request, arnPrefix string) {
 	user, _, _ := c.Request().BasicAuth()
@@ -126,7 +121,7 @@ func (h *searchHandler) restrict(c echo.Context, r *search.Request, arnPrefix st
 			if identity != "" {
 				owned = db.ColumnCmp{Field: db.FieldOwner, Op: db.OpEq, Value: identity}
 			}
-			r.Scope = db.And{r.Scope, db.Or{owned, h.scoped(user, anyOwnerAction, arnPrefix, false)}}
+			r.Scope = db.And{r.Scope, db.Or{owned, h.scoped(user, readAnyOwner, arnPrefix, false)}}
 		}
 	}
 	if h.authorize == nil {
@@ -137,7 +132,7 @@ func (h *searchHandler) restrict(c echo.Context, r *search.Request, arnPrefix st
 		if !h.authorize(user, "s3:GetObject", arn) {
 			return false
 		}
-		return r.Door == search.Objects || identity != "" && hit.Owner == identity || h.authorize(user, anyOwnerAction, arn)
+		return r.Door == search.Objects || identity != "" && hit.Owner == identity || h.authorize(user, readAnyOwner, arn)
 	}
 }
 
