@@ -27,6 +27,7 @@ import (
 
 	"sixfold/e2e/certs"
 	"sixfold/e2e/harness"
+	"sixfold/proto/storagepb"
 )
 
 // securePKI is a cluster PKI made the way `make certs` makes it, for a
@@ -50,8 +51,10 @@ func newSecurePKI(t *testing.T, dir string) *securePKI {
 }
 
 // TestSecurityMutualTLS runs a cluster with mutual TLS between gateway and
-// nodes and HTTPS on the gateway: /files works end to end, and a node
-// refuses every gRPC caller without a certificate from the cluster CA.
+// nodes and HTTPS on the gateway: /files works end to end, a node refuses
+// every gRPC caller without a certificate from the cluster CA (plaintext
+// included), and a node's own certificate may ask for health and stats
+// but put, read and delete no chunk (PermissionDenied).
 func TestSecurityMutualTLS(t *testing.T) {
 	pki := newSecurePKI(t, filepath.Join(t.TempDir(), "certs"))
 	c := startCluster(t, harness.Options{
@@ -141,6 +144,66 @@ func TestSecurityMutualTLS(t *testing.T) {
 			})
 		}
 	})
+
+	t.Run("only the gateway's certificate touches chunks", func(t *testing.T) {
+		addr := c.NodeAddr(0)
+		dial := func(p certs.Pair) storagepb.StorageServiceClient {
+			cert, err := tls.LoadX509KeyPair(p.CertFile, p.KeyFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(
+				credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pki.roots, ServerName: "127.0.0.1"})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { conn.Close() })
+			return storagepb.NewStorageServiceClient(conn)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		missing := "00000000-0000-4000-8000-000000000000"
+		// A node's certificate is from the same CA, and may ask for health
+		// and stats (the healthprobe does), but not for data.
+		node := dial(pki.node)
+		if err := nodeHealth(t, addr, credentials.NewTLS(&tls.Config{Certificates: mustPair(t, pki.node), RootCAs: pki.roots, ServerName: "127.0.0.1"})); err != nil {
+			t.Errorf("health with a node certificate: %v; want served", err)
+		}
+		if _, err := node.GetStats(ctx, &storagepb.GetStatsRequest{}); err != nil {
+			t.Errorf("GetStats with a node certificate: %v; want served", err)
+		}
+		if _, err := node.DeleteChunk(ctx, &storagepb.DeleteChunkRequest{ChunkId: missing}); status.Code(err) != codes.PermissionDenied {
+			t.Errorf("DeleteChunk with a node certificate: %v; want PermissionDenied", err)
+		}
+		stream, err := node.GetChunk(ctx, &storagepb.GetChunkRequest{ChunkId: missing})
+		if err == nil {
+			_, err = stream.Recv()
+		}
+		if status.Code(err) != codes.PermissionDenied {
+			t.Errorf("GetChunk with a node certificate: %v; want PermissionDenied", err)
+		}
+		put, err := node.PutChunk(ctx)
+		if err == nil {
+			_, err = put.CloseAndRecv()
+		}
+		if status.Code(err) != codes.PermissionDenied {
+			t.Errorf("PutChunk with a node certificate: %v; want PermissionDenied", err)
+		}
+		// The gateway's certificate gets past the check: the chunk is
+		// simply not there.
+		if _, err := dial(pki.set.GatewayClient).DeleteChunk(ctx, &storagepb.DeleteChunkRequest{ChunkId: missing}); status.Code(err) == codes.PermissionDenied {
+			t.Errorf("DeleteChunk with the gateway's certificate: %v; want past the identity check", err)
+		}
+	})
+}
+
+func mustPair(t *testing.T, p certs.Pair) []tls.Certificate {
+	t.Helper()
+	cert, err := tls.LoadX509KeyPair(p.CertFile, p.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []tls.Certificate{cert}
 }
 
 // nodeHealth asks the node at addr for grpc.health.v1 Check.

@@ -65,6 +65,7 @@ func applyEnv(cfg *Config) error {
 	envString(&cfg.TLS.CertFile, "NODE_TLS_CERT")
 	envString(&cfg.TLS.KeyFile, "NODE_TLS_KEY")
 	envString(&cfg.TLS.CAFile, "NODE_TLS_CA")
+	envString(&cfg.TLS.GatewayName, "NODE_TLS_GATEWAY_NAME")
 	if v, ok := os.LookupEnv("NODE_ALLOW_INSECURE"); ok {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

@@ -23,6 +23,11 @@ type TLS struct {
 	// a loopback host unless this is set: whoever reaches a plaintext port
 	// can read and delete every shard. Env NODE_ALLOW_INSECURE=true.
 	AllowInsecure bool `yaml:"allow_insecure"`
+	// GatewayName is the identity (certificate Common Name or DNS name)
+	// a caller must have to put, read or delete chunks; other cluster
+	// certificates may only ask for health and stats. Default
+	// sixfold-gateway, as make certs issues it. Env NODE_TLS_GATEWAY_NAME.
+	GatewayName string `yaml:"gateway_name"`
 }
 
 // Enabled reports whether the gRPC port speaks mutual TLS.

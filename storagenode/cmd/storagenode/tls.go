@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
@@ -9,7 +11,7 @@ import (
 
 // transportSecurity is the gRPC server option of mutual TLS when the tls
 // settings are given (every caller then needs a certificate from the
-// cluster CA), or none: plaintext.
+// cluster CA, and chunk RPCs the gateway's), or none: plaintext.
 func (n *node) transportSecurity() ([]grpc.ServerOption, error) {
 	t := n.cfg.TLS
 	if !t.Enabled() {
@@ -19,5 +21,7 @@ func (n *node) transportSecurity() ([]grpc.ServerOption, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []grpc.ServerOption{grpc.Creds(credentials.NewTLS(cfg))}, nil
+	unary, stream := clustertls.RequireGateway(cmp.Or(t.GatewayName, clustertls.DefaultGatewayName))
+	return []grpc.ServerOption{grpc.Creds(credentials.NewTLS(cfg)),
+		grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(stream)}, nil
 }
