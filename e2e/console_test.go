@@ -179,6 +179,16 @@ func (b *browser) waitJS(what, cond string) {
 	value(b, "wait for "+what, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout)))
 }
 
+// goHash moves the page to another of its views (#/…) the way a link
+// does; chromedp.Navigate may wait for a load that a hash change never
+// brings.
+func goHash(hash string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[any](fmt.Sprintf("location.hash = %q", hash))(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
 func visible(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.WaitVisible(chromedp.CSS(sel))
 }
@@ -319,6 +329,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if in < size || out < 2*size || !strings.Contains(b.text("#traffic-totals"), "requests") {
 		t.Fatalf("throughput panel counts %.0f bytes in, %.0f out; want at least %d and %d", in, out, size, 2*size)
 	}
+	b.waitJS("toast gone", `!document.querySelector("#toast").classList.contains("show")`)
 	b.screenshot("04-cluster")
 
 	consolePages(t, b, e, base)

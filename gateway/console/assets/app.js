@@ -11,6 +11,8 @@ let stopView = null; // cleanup of the current view (timers)
 
 function showLogin(message = "") {
   $("top").hidden = true;
+  $("nav-cluster").hidden = true;
+  delete document.body.dataset.admin;
   $("view").hidden = true;
   $("login").hidden = false;
   $("login-error").textContent = message;
@@ -24,8 +26,8 @@ function showApp(s) {
   $("who").textContent = s.access_key;
   // The Cluster page is for keys the /admin door admits; others do not
   // see its link (and are refused if they go there anyway).
-  api.gateway("GET", "/admin/cluster").then(() => { $("nav-cluster").hidden = false; },
-    (err) => { $("nav-cluster").hidden = err.status === 403; });
+  const admin = (yes) => { $("nav-cluster").hidden = !yes; document.body.dataset.admin = yes ? "yes" : "no"; };
+  api.gateway("GET", "/admin/cluster").then(() => admin(true), (err) => admin(err.status !== 403));
   if (!location.hash || location.hash === "#/login") location.hash = "#/buckets";
   else route();
 }

@@ -42,6 +42,7 @@ function sparkline(values) {
   svg.setAttribute("viewBox", `0 0 ${w} ${ht}`);
   svg.setAttribute("class", "spark");
   svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("preserveAspectRatio", "none");
   const peak = Math.max(1, ...values);
   const line = document.createElementNS(ns, "polyline");
   line.setAttribute("points", values.map((v, i) =>
