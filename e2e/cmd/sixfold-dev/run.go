@@ -194,11 +194,20 @@ try:
   open %[1]s/console/ in a browser and sign in with the same key and secret
 
 kill -9 a PID above: sixfold-dev reports it and the rest keep serving. Then:
-  %[4]s      (or gateway, postgres)
+  %[4]s      (or %[7]s, postgres)
   %[5]s status -dir %[6]s
 
 Ctrl-C stops everything; the next run keeps the data.
-`, url, key, secret, d.restartCommand("storage-3"), d.self, d.dir)
+`, url, key, secret, d.restartCommand("storage-3"), d.self, d.dir, gatewayNames(d.cluster))
+}
+
+// gatewayNames are the member names of the gateways: "gateway", or
+// "gateway … gateway-N" when there are several.
+func gatewayNames(c *harness.Cluster) string {
+	if n := c.NumGateways(); n > 1 {
+		return "gateway … " + gatewayName(n-1)
+	}
+	return "gateway"
 }
 
 // otherGateways lists gateways 2…N for the banner: every one serves the same
