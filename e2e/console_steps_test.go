@@ -241,5 +241,17 @@ func consoleObjectMetadata(t *testing.T, b *browser, e *s3Env, base, bucket stri
 	if crumbs := b.text("#crumbs"); !strings.Contains(crumbs, "notes") {
 		t.Fatalf("breadcrumbs %q do not name the folder", crumbs)
 	}
+	// The gateway's metadata search finds it from the bucket's page, and
+	// a query it cannot read is answered with where it went wrong.
+	b.run("metadata query", goHash("#/b/"+bucket+"/"), visible("#meta-query"),
+		chromedp.SendKeys(chromedp.CSS("#meta-query"), `metadata.colour = "blue"`), click("#meta-query-submit"))
+	b.waitJS("query hit", `document.querySelector('tr[data-hit="notes/with-meta.txt"]') !== null`)
+	if n := b.count("tr[data-hit]"); n != 1 {
+		t.Fatalf("metadata.colour = \"blue\" shows %d hits; want 1", n)
+	}
+	b.screenshot("03b-metadata-query")
+	b.run("bad query", chromedp.SendKeys(chromedp.CSS("#meta-query"), " AND size >"), click("#meta-query-submit"))
+	b.waitJS("query error", `document.querySelector("#query-error").textContent.includes("at position")`)
+	b.run("open hit", click(`tr[data-hit="notes/with-meta.txt"] a`), visible("#object-details"))
 	b.run("delete with-meta", click("#delete-object"), visible("#confirm-ok"), click("#confirm-ok"), visible("#empty"))
 }

@@ -5,6 +5,7 @@ import { h, size, when, duration, toast, fail, confirmDelete, table } from "./ui
 import { upload, partSize } from "./upload.js";
 import { deleteKeys } from "./buckets.js";
 import { shardMap } from "./shardmap.js";
+import { objectQuery } from "./query.js";
 
 const pageSize = 1000;
 const bucketHref = (b, prefix = "") => "#/b/" + encodeURIComponent(b) + "/" + encodeURIComponent(prefix);
@@ -94,12 +95,17 @@ export async function browserView(bucket, prefix) {
     } });
 
   await load();
-  const node = h("div", {},
-    crumbs(bucket, prefix),
-    uploader(bucket, prefix, () => load().catch(fail)),
+  // While a metadata query shows its hits, the listing steps aside.
+  const listing = h("div", {},
     h("div", { class: "row" }, search, h("span", { class: "spacer" }), delSel),
     body,
     h("div", { class: "row" }, prev, next, status));
+  const query = objectQuery(bucket, objectHref, (active) => { listing.hidden = active; });
+  const node = h("div", {},
+    crumbs(bucket, prefix),
+    uploader(bucket, prefix, () => load().catch(fail)),
+    query.node,
+    listing);
   return { node };
 }
 

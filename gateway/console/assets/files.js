@@ -3,6 +3,7 @@
 import * as api from "./api.js";
 import { h, size, when, toast, fail, confirmDelete, table } from "./ui.js";
 import { shardMap } from "./shardmap.js";
+import { queryBox } from "./query.js";
 
 export async function filesView() {
   const cursors = [""];
@@ -28,8 +29,18 @@ export async function filesView() {
     } catch (err) { fail(err); }
   }
   await go(0);
+  const listing = h("div", {}, body, h("div", { class: "row" }, prev, next));
+  const query = queryBox({
+    placeholder: 'Find by metadata: metadata.owner = "ann" AND size > 100000',
+    path: (q, cursor) => `/files?limit=100&q=${encodeURIComponent(q)}` + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""),
+    columns: [["Name"], ["Size", "num"], ["Type", "opt"], ["Created", "opt"]],
+    row: (f) => h("tr", { "data-hit": f.file_id },
+      h("td", { class: "name" }, h("a", { href: "#/files/" + encodeURIComponent(f.file_id) }, f.filename || "(unnamed)")),
+      h("td", { class: "num" }, size(f.size)), h("td", { class: "opt" }, f.content_type), h("td", { class: "opt" }, when(f.created_at))),
+    onActive: (active) => { listing.hidden = active; },
+  });
   return { node: h("div", {}, h("h2", {}, "Files"),
-    h("p", { class: "muted" }, "Files stored through the REST door (POST /files)."), body, h("div", { class: "row" }, prev, next)) };
+    h("p", { class: "muted" }, "Files stored through the REST door (POST /files)."), query.node, listing) };
 }
 
 export async function fileView(id) {
