@@ -13,6 +13,7 @@ import (
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/s3backend"
+	"sixfold/gateway/spool"
 	"sixfold/s3api"
 	"sixfold/s3api/s3test"
 )
@@ -35,7 +36,7 @@ func TestS3BackendConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := objects.New(pool, nodes, objects.Options{MaxSize: 10 << 30, SessionTimeout: time.Hour}, log)
-	backend := s3backend.New(pool, svc, s3backend.Options{MaxSize: 10 << 30, SpoolDir: t.TempDir()})
+	backend := s3backend.New(pool, svc, s3backend.Options{MaxSize: 10 << 30, Spool: spool.New(t.TempDir(), 0)})
 
 	s3test.Run(t, func(t *testing.T) s3api.Backend {
 		// Each case wants an empty store: forget every S3 name and blob.

@@ -101,6 +101,11 @@ type Config struct {
 		// SpoolDir holds bodies of unknown length while they are measured;
 		// default the OS temp dir. Env SPOOL_DIR.
 		SpoolDir string `yaml:"spool_dir"`
+		// SpoolMaxBytes bounds what all bodies staged in SpoolDir may take
+		// at once: past it, uploads of unknown length get 503 (with
+		// Retry-After) until space is freed, rather than filling the disk.
+		// Default 16 GiB. Env SPOOL_MAX_BYTES.
+		SpoolMaxBytes int64 `yaml:"spool_max_bytes"`
 		// ChunkSize is the seed's upload.chunk_size, which no longer means
 		// anything: objects are striped in durability.block_size blocks
 		// over six data shards, so a shard is a sixth of its object. A file
@@ -232,6 +237,9 @@ type Config struct {
 	fileKeys map[string]bool
 }
 
+// DefaultSpoolMaxBytes is upload.spool_max_bytes when unset.
+const DefaultSpoolMaxBytes = 16 << 30
+
 // DefaultParityShards is P when the configuration names none: with six
 // nodes, any one may be lost; with eight or more, any two.
 const DefaultParityShards = 2
@@ -248,6 +256,7 @@ func (c *Config) applyDurabilityEnv() error {
 	ints := map[string]func(int64){
 		"PARITY_SHARDS":         func(v int64) { p := int(v); c.Durability.ParityShards = &p },
 		"HEAL_BYTES_PER_SECOND": func(v int64) { c.Heal.BytesPerSecond = v },
+		"SPOOL_MAX_BYTES":       func(v int64) { c.Upload.SpoolMaxBytes = v },
 	}
 	for key, set := range ints {
 		if v, ok := os.LookupEnv(key); ok {
@@ -445,6 +454,9 @@ func (c *Config) fillDefaults() {
 	if c.Upload.SpoolDir == "" {
 		c.Upload.SpoolDir = os.TempDir()
 	}
+	if c.Upload.SpoolMaxBytes == 0 {
+		c.Upload.SpoolMaxBytes = DefaultSpoolMaxBytes
+	}
 	setDuration(&c.Storage.HeartbeatTimeout, 30*time.Second)
 	setDuration(&c.Storage.NodeTimeout, 2*time.Second)
 	setDuration(&c.Storage.StallTimeout, 5*time.Second)
@@ -514,6 +526,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ConsistentHashing.VirtualNodes < 1 {
 		return fmt.Errorf("consistent_hashing.virtual_nodes: must be >= 1, got %d", c.ConsistentHashing.VirtualNodes)
+	}
+	if c.Upload.SpoolMaxBytes < 0 {
+		return fmt.Errorf("upload.spool_max_bytes: must be > 0, got %d", c.Upload.SpoolMaxBytes)
 	}
 	if c.Upload.MaxFileSize < 0 || c.Upload.MaxFileSize > MaxObjectSize {
 		return fmt.Errorf("upload.max_file_size: must be between 0 and %d, got %d", MaxObjectSize, c.Upload.MaxFileSize)

@@ -14,13 +14,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sixfold/gateway/objects"
+	"sixfold/gateway/spool"
 	"sixfold/s3api/byterange"
 )
 
 type filesHandler struct {
-	objects  *objects.Service
-	maxSize  int64
-	spoolDir string
+	objects *objects.Service
+	maxSize int64
+	spool   *spool.Spool
 	// authorize and identity decide ownership (owners.go); nil authorize
 	// allows everything.
 	authorize func(accessKey, action, resource string) bool

@@ -20,6 +20,7 @@ import (
 	"sixfold/gateway/objects"
 	"sixfold/gateway/reqid"
 	"sixfold/gateway/search"
+	"sixfold/gateway/spool"
 	"sixfold/s3api/sigv4"
 )
 
@@ -43,8 +44,9 @@ type Deps struct {
 	Log    zerolog.Logger
 	// MaxSize is the largest accepted file.
 	MaxSize int64
-	// SpoolDir holds bodies of unknown length while they are measured.
-	SpoolDir string
+	// Spool stages bodies of unknown length while they are measured.
+	// Optional: nil stages in the OS temp dir without a limit.
+	Spool *spool.Spool
 	// Pace bounds slow request bodies on both doors.
 	Pace BodyPace
 	// S3 serves every path the JSON door does not: the S3 API. Optional.
@@ -92,7 +94,10 @@ func New(d Deps) *echo.Echo {
 	}
 	e.Use(paceBodies(d.Pace))
 
-	h := &filesHandler{objects: d.Objects, maxSize: d.MaxSize, spoolDir: d.SpoolDir, authorize: d.Authorize}
+	h := &filesHandler{objects: d.Objects, maxSize: d.MaxSize, spool: d.Spool, authorize: d.Authorize}
+	if h.spool == nil {
+		h.spool = spool.New("", 0)
+	}
 	if d.Keys != nil {
 		h.identity = d.Keys.Identity
 	}

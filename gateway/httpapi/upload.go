@@ -8,12 +8,12 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"sixfold/gateway/objects"
+	"sixfold/gateway/spool"
 )
 
 const (
@@ -193,23 +193,18 @@ func (h *filesHandler) put(c echo.Context, in objects.PutInput) (*fileJSON, erro
 // storeSpooled measures a body of unknown length on disk, never in memory,
 // then stores it with its exact size.
 func (h *filesHandler) storeSpooled(c echo.Context, in objects.PutInput, body io.Reader) (*fileJSON, error) {
-	spool, err := os.CreateTemp(h.spoolDir, "sixfold-spool-*")
-	if err != nil {
-		return nil, err
+	staged, n, err := h.spool.Stage(body, h.maxSize)
+	if errors.Is(err, spool.ErrFull) {
+		return nil, newError(http.StatusServiceUnavailable, "SpoolFull", "the gateway's staging area for uploads of unknown length is full; retry later, or send Content-Length")
 	}
-	defer os.Remove(spool.Name())
-	defer spool.Close()
-	n, err := io.Copy(spool, io.LimitReader(body, h.maxSize+1))
 	if err != nil {
 		return nil, objects.ErrIncompleteBody
 	}
+	defer staged.Close()
 	if n > h.maxSize {
 		return nil, tooLarge()
 	}
-	if _, err := spool.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	in.Size, in.Exact, in.Body = n, true, spool
+	in.Size, in.Exact, in.Body = n, true, staged
 	return h.put(c, in)
 }
 

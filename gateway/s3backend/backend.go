@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,6 +21,7 @@ import (
 	"sixfold/db"
 	"sixfold/db/dbq"
 	"sixfold/gateway/objects"
+	"sixfold/gateway/spool"
 	"sixfold/s3api"
 )
 
@@ -36,8 +36,9 @@ const retireGrace = 60 * time.Second
 type Options struct {
 	// MaxSize is the largest object.
 	MaxSize int64
-	// SpoolDir holds payloads of unknown length while they are measured.
-	SpoolDir string
+	// Spool stages payloads of unknown length while they are measured.
+	// Optional: nil stages in the OS temp dir without a limit.
+	Spool *spool.Spool
 }
 
 // Backend implements s3api.Backend. It is safe for concurrent use.
@@ -201,13 +202,12 @@ func (b *Backend) storeBlob(ctx context.Context, name, contentType string, p pay
 		return s3api.ErrEntityTooLarge
 	}
 	if size < 0 {
-		spool, n, err := b.spool(body)
+		staged, n, err := b.stage(body)
 		if err != nil {
 			return err
 		}
-		defer os.Remove(spool.Name())
-		defer spool.Close()
-		body, size = spool, n
+		defer staged.Close()
+		body, size = staged, n
 	}
 	if contentType == "" {
 		contentType = "application/octet-stream"
@@ -219,22 +219,21 @@ func (b *Backend) storeBlob(ctx context.Context, name, contentType string, p pay
 	return blobError(err)
 }
 
-func (b *Backend) spool(body io.Reader) (*os.File, int64, error) {
-	f, err := os.CreateTemp(b.opts.SpoolDir, "sixfold-s3-spool-*")
-	if err != nil {
-		return nil, 0, err
+func (b *Backend) stage(body io.Reader) (*spool.File, int64, error) {
+	sp := b.opts.Spool
+	if sp == nil {
+		sp = spool.New("", 0)
 	}
-	n, err := io.Copy(f, io.LimitReader(body, b.opts.MaxSize+1))
-	if err == nil && n > b.opts.MaxSize {
-		err = s3api.ErrEntityTooLarge
-	}
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
+	f, n, err := sp.Stage(body, b.opts.MaxSize)
+	if errors.Is(err, spool.ErrFull) {
+		return nil, 0, fmt.Errorf("%w: %w", s3api.ErrServiceUnavailable, err)
 	}
 	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
 		return nil, 0, blobError(err)
+	}
+	if n > b.opts.MaxSize {
+		f.Close()
+		return nil, 0, s3api.ErrEntityTooLarge
 	}
 	return f, n, nil
 }

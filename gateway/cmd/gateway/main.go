@@ -33,6 +33,7 @@ import (
 	"sixfold/gateway/objects"
 	"sixfold/gateway/s3backend"
 	"sixfold/gateway/search"
+	"sixfold/gateway/spool"
 	"sixfold/s3api"
 )
 
@@ -107,7 +108,9 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		return err
 	}
 	go users.Listen(jobsCtx, cfg.ConsistentHashing.RefreshInterval)
-	s3store := s3backend.New(pool, svc, s3backend.Options{MaxSize: cfg.Upload.MaxFileSize, SpoolDir: cfg.Upload.SpoolDir})
+	// One staging budget for both doors' bodies of unknown length.
+	staging := spool.New(cfg.Upload.SpoolDir, cfg.Upload.SpoolMaxBytes)
+	s3store := s3backend.New(pool, svc, s3backend.Options{MaxSize: cfg.Upload.MaxFileSize, Spool: staging})
 	go svc.RunHealer(jobsCtx)
 	adminStore := admin.NewPG(pool, admin.PGOptions{HeartbeatTimeout: cfg.Storage.HeartbeatTimeout, HealAfter: cfg.Heal.After})
 	m.watchHeal(jobsCtx, svc, adminStore, log)
@@ -152,7 +155,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Health:    &health.Checker{Pool: pool, Cluster: nodes, HeartbeatTimeout: cfg.Storage.HeartbeatTimeout},
 		Log:       log,
 		MaxSize:   cfg.Upload.MaxFileSize,
-		SpoolDir:  cfg.Upload.SpoolDir,
+		Spool:     staging,
 		Pace:      httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
 		Metrics:   m.http,
 		Admin:     admin.New(adminStore, nodes).WithUsers(users).WithVerifier(storedVerifier{svc}),
