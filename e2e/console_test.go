@@ -287,6 +287,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	if n := b.count("#shard-nodes .node"); n != 6 {
 		t.Fatalf("shard map draws %d nodes; want 6", n)
 	}
+	// Two parity shards per blob: no one node's loss makes it unreadable.
+	if n := b.count(`#shard-nodes .node[data-loss="ok"]`); n != 6 {
+		t.Fatalf("shard map says %d of 6 nodes could be lost without loss; want 6", n)
+	}
 	b.screenshot("03-object-details-and-shards")
 
 	href := b.attr("#download", "href")

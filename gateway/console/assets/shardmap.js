@@ -21,6 +21,20 @@ async function knownNodes() {
   }
 }
 
+// lossOf says what losing node n would cost: a blob stays readable while
+// it keeps as many stored shards as it has data shards (six), counting
+// shards already missing elsewhere.
+function lossOf(n, blobs) {
+  let lost = 0;
+  for (const b of blobs) {
+    const stored = (b.chunks || []).filter((c) => c.status === "stored");
+    const left = stored.filter((c) => c.server_id !== n.id).length;
+    if (left < (b.data_shards || 6)) lost++;
+  }
+  if (lost) return { ok: false, text: `its loss: ${lost} of ${blobs.length} blob(s) unreadable until healed` };
+  return { ok: true, text: "its loss: all still readable" };
+}
+
 export async function shardMap(fileId) {
   const [info, nodes] = await Promise.all([api.gateway("GET", `/files/${encodeURIComponent(fileId)}/info`), knownNodes()]);
   const blobs = blobsOf(info);
@@ -32,9 +46,10 @@ export async function shardMap(fileId) {
       byNode.get(c.server_id).shards.push(c);
     }
   }
-  const map = h("div", { class: "nodes", id: "shard-nodes" }, [...byNode.values()].map((n) =>
-    h("div", { class: "node", "data-node": n.address },
+  const map = h("div", { class: "nodes", id: "shard-nodes" }, [...byNode.values()].map((n) => ({ n, loss: lossOf(n, blobs) })).map(({ n, loss }) =>
+    h("div", { class: "node", "data-node": n.address, "data-loss": loss.ok ? "ok" : "lost" },
       h("h4", {}, n.name, n.status ? h("span", { class: "muted state-" + n.status }, " · " + n.status) : ""),
+      h("div", { class: "loss " + (loss.ok ? "state-stored" : "state-missing") }, loss.text),
       n.shards.length ? n.shards.map((c) => h("span", {
         class: "shard " + c.role + (c.status !== "stored" ? " bad" : ""),
         title: `${c.role} shard ${c.number}, ${size(c.size)}, ${c.status}`,
