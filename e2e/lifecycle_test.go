@@ -152,11 +152,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 	})
 
 	c.t = t
-	eventually(t, 10*time.Second, "no file rows or upload sessions left behind by bad input", func() bool {
+	eventually(t, time.Minute, "no file rows or upload sessions left behind by bad input", func() bool {
 		return count(t, pool, `SELECT count(*) FROM files`) == filesBefore &&
 			count(t, pool, `SELECT count(*) FROM upload_sessions WHERE status = 'active'`) == 0
 	})
-	eventually(t, 15*time.Second, "no chunk deletions pending (every written chunk removed)", func() bool {
+	eventually(t, time.Minute, "no chunk deletions pending (every written chunk removed)", func() bool {
 		return count(t, pool, `SELECT count(*) FROM chunk_deletions`) == 0
 	})
 	stored := count(t, pool, `SELECT count(*) FROM chunks`)
