@@ -67,13 +67,15 @@ func waitPast(deadline time.Time) {
 // gateway works on the other and survives a restart of the first; an admin
 // puts a node into maintenance and back from the cluster page; the
 // read-only key sees no Cluster link and is refused the page and a new
-// bucket; and once the lifetime has passed, the browser is sent back to
-// sign in and every gateway refuses the session.
+// bucket; a user's key made at runtime signs in, and its session ends on
+// both gateways when the key is rotated; and once the lifetime has passed,
+// the browser is sent back to sign in and every gateway refuses the session.
 func TestConsoleSessionsAndRoles(t *testing.T) {
 	const readerKey, readerSecret = "console-reader", "reader-secret-1"
 	c := startCluster(t, harness.Options{Gateways: 2, GatewayEnv: []string{
 		"CONSOLE_SESSION_TTL=" + consoleTTL.String(),
 		"SIXFOLD_KEYS=" + readerKey + ":" + readerSecret + ":readonly",
+		"SIXFOLD_MASTER_KEY=" + randomHex(t, 32),
 	}})
 	key, secret := c.Credentials()
 	gw0, gw1 := c.GatewayURLAt(0), c.GatewayURLAt(1)
@@ -153,6 +155,8 @@ func TestConsoleSessionsAndRoles(t *testing.T) {
 	b.waitJS("refusal shown", `document.querySelector("#toast").textContent.includes("AccessDenied")`)
 	b.screenshot("02-reader-refused")
 
+	consoleRotatedKey(t, c)
+
 	// Past the lifetime the page's next call is refused and it asks to
 	// sign in again; the older HTTP session is refused by both gateways.
 	waitPast(readerSince.Add(consoleTTL))
@@ -189,4 +193,54 @@ func nodeStatus(t *testing.T, c *client, addr string) string {
 	}
 	t.Fatalf("/admin/cluster has no node %s", addr)
 	return ""
+}
+
+// consoleRotatedKey signs in with a user's key made at runtime (stored in
+// PostgreSQL), then rotates the key: the session ends on every gateway,
+// and the new secret signs in.
+func consoleRotatedKey(t *testing.T, c *harness.Cluster) {
+	t.Helper()
+	admin := newClient(t, c)
+	post := func(path, body string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, admin.base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp := admin.do(req)
+		defer resp.Body.Close()
+		var out map[string]any
+		if resp.StatusCode >= 300 || json.NewDecoder(resp.Body).Decode(&out) != nil {
+			t.Fatalf("POST %s: %d", path, resp.StatusCode)
+		}
+		return out
+	}
+	post("/admin/users", `{"name":"console-user","policy":"readwrite"}`)
+	k := post("/admin/users/console-user/keys", "")
+	ak, sk := k["access_key"].(string), k["secret_key"].(string)
+	var cookie *http.Cookie
+	eventually(t, 30*time.Second, "the new key to sign in to the console", func() bool {
+		raw, _ := json.Marshal(map[string]string{"access_key": ak, "secret": sk})
+		resp, err := http.Post(c.GatewayURLAt(1)+"/console/api/login", "application/json", bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "sixfold_console" && resp.StatusCode == http.StatusOK {
+				cookie = ck
+			}
+		}
+		return cookie != nil
+	})
+	if st := consoleSessionStatus(t, c.GatewayURLAt(0), cookie); st != http.StatusOK {
+		t.Fatalf("a runtime user's session on the other gateway: %d", st)
+	}
+	rotated := post("/admin/keys/"+ak+"/rotate", "")
+	for i := range 2 {
+		eventually(t, 30*time.Second, fmt.Sprintf("gateway %d to end the session of a rotated key", i+1), func() bool {
+			return consoleSessionStatus(t, c.GatewayURLAt(i), cookie) == http.StatusUnauthorized
+		})
+	}
+	if got, _ := consoleSignIn(t, c.GatewayURLAt(0), ak, rotated["secret_key"].(string)); got == nil {
+		t.Fatal("the rotated secret does not sign in")
+	}
 }
