@@ -296,27 +296,35 @@ func testUploadPartCopy(t *testing.T, f *fixture) {
 	f.bucket("bkt")
 	data := randomBytes(6<<20 + 5)
 	src := f.put("bkt", "src", data, s3api.ObjectMeta{})
-	id, err := f.b.CreateMultipartUpload(f.ctx, "bkt", "dst", s3api.ObjectMeta{})
-	f.noErr("CreateMultipartUpload", err)
+	id := f.create("bkt", "dst", s3api.ObjectMeta{})
 	ranges := [][2]int64{{1 << 20, 5 << 20}, {0, 7}}
-	var parts []s3api.CompletePart
-	var want []byte
-	for i, r := range ranges {
-		p, err := f.b.UploadPartCopy(f.ctx, s3api.UploadPartCopyInput{Bucket: "bkt", Key: "dst", UploadID: id,
-			PartNumber: i + 1, Src: src, Offset: r[0], Length: r[1]})
-		f.noErr("UploadPartCopy", err)
-		if p.Size != r[1] || p.ETag == "" {
-			t.Fatalf("UploadPartCopy part %d = %+v; want size %d and an ETag", i+1, p, r[1])
-		}
-		parts = append(parts, s3api.CompletePart{PartNumber: i + 1, ETag: p.ETag})
-		want = append(want, data[r[0]:r[0]+r[1]]...)
-	}
-	_, err = f.b.CompleteMultipartUpload(f.ctx, "bkt", "dst", id, parts, s3api.WriteCondition{})
+	parts, want := f.copyRanges("bkt", "dst", id, src, data, ranges)
+	_, err := f.b.CompleteMultipartUpload(f.ctx, "bkt", "dst", id, parts, s3api.WriteCondition{})
 	f.noErr("CompleteMultipartUpload", err)
 	f.noErr("delete source", f.del("bkt", "src"))
 	if got := f.read("bkt", "dst", 0, int64(len(want))); !bytes.Equal(got, want) {
 		t.Fatalf("object of copied ranges: %d bytes differ from the %d expected", len(got), len(want))
 	}
+}
+
+// copyRanges makes each [offset, length] range of src (whose bytes are
+// data) a part of upload id, numbered from 1, and returns the parts to
+// complete it with and the bytes the object will hold.
+func (f *fixture) copyRanges(bucket, key, id string, src s3api.ObjectInfo, data []byte, ranges [][2]int64) ([]s3api.CompletePart, []byte) {
+	f.t.Helper()
+	var parts []s3api.CompletePart
+	var want []byte
+	for i, r := range ranges {
+		p, err := f.b.UploadPartCopy(f.ctx, s3api.UploadPartCopyInput{Bucket: bucket, Key: key, UploadID: id,
+			PartNumber: i + 1, Src: src, Offset: r[0], Length: r[1]})
+		f.noErr("UploadPartCopy", err)
+		if p.Size != r[1] || p.ETag == "" {
+			f.t.Fatalf("UploadPartCopy part %d = %+v; want size %d and an ETag", i+1, p, r[1])
+		}
+		parts = append(parts, s3api.CompletePart{PartNumber: i + 1, ETag: p.ETag})
+		want = append(want, data[r[0]:r[0]+r[1]]...)
+	}
+	return parts, want
 }
 
 // testUploadPartCopyAcrossParts copies ranges of a multipart source that
@@ -337,18 +345,7 @@ func testUploadPartCopyAcrossParts(t *testing.T, f *fixture) {
 		{5 * mib, 5 * mib},            // exactly part 2
 		{mib, int64(len(data)) - mib}, // across all three
 	}
-	var parts []s3api.CompletePart
-	var want []byte
-	for i, r := range ranges {
-		p, err := f.b.UploadPartCopy(f.ctx, s3api.UploadPartCopyInput{Bucket: "bkt", Key: "dst", UploadID: id,
-			PartNumber: i + 1, Src: src, Offset: r[0], Length: r[1]})
-		f.noErr("UploadPartCopy", err)
-		if p.Size != r[1] || p.ETag == "" {
-			t.Fatalf("UploadPartCopy part %d = %+v; want size %d and an ETag", i+1, p, r[1])
-		}
-		parts = append(parts, s3api.CompletePart{PartNumber: i + 1, ETag: p.ETag})
-		want = append(want, data[r[0]:r[0]+r[1]]...)
-	}
+	parts, want := f.copyRanges("bkt", "dst", id, src, data, ranges)
 	if parts[1].ETag != srcParts[1].ETag {
 		t.Errorf("copy of exactly part 2: ETag %s; want part 2's %s", parts[1].ETag, srcParts[1].ETag)
 	}
