@@ -62,13 +62,17 @@ type userRequest struct {
 	Disabled *bool           `json:"disabled"`
 }
 
-func readJSON(c echo.Context, into any) error {
+// readJSON decodes the body into into: one object of known fields.
+func readJSON(c echo.Context, into any) bool {
 	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxUserBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(into); err != nil || dec.More() {
-		return problem(c, http.StatusBadRequest, "InvalidRequest", "the body must be one JSON object of the documented fields")
-	}
-	return nil
+	err := dec.Decode(into)
+	return err == nil && !dec.More()
+}
+
+// badBody answers a body readJSON refused.
+func badBody(c echo.Context) error {
+	return problem(c, http.StatusBadRequest, "InvalidRequest", "the body must be one JSON object of the documented fields")
 }
 
 // policyText turns the policy field into what a user record holds.
@@ -97,8 +101,8 @@ func (h *Handler) listUsers(c echo.Context) error {
 
 func (h *Handler) createUser(c echo.Context) error {
 	var req userRequest
-	if err := readJSON(c, &req); err != nil {
-		return err
+	if !readJSON(c, &req) {
+		return badBody(c)
 	}
 	policy, err := policyText(req.Policy)
 	if err != nil || req.Disabled != nil {
@@ -123,8 +127,8 @@ func (h *Handler) getUser(c echo.Context) error {
 // updateUser sets the policy, disabled, or both.
 func (h *Handler) updateUser(c echo.Context) error {
 	var req userRequest
-	if err := readJSON(c, &req); err != nil {
-		return err
+	if !readJSON(c, &req) {
+		return badBody(c)
 	}
 	name, ctx := c.Param("name"), c.Request().Context()
 	if req.Name != "" || (req.Policy == nil && req.Disabled == nil) {
@@ -176,8 +180,8 @@ func (h *Handler) updateKey(c echo.Context) error {
 	var req struct {
 		Disabled *bool `json:"disabled"`
 	}
-	if err := readJSON(c, &req); err != nil {
-		return err
+	if !readJSON(c, &req) {
+		return badBody(c)
 	}
 	if req.Disabled == nil {
 		return problem(c, http.StatusBadRequest, "InvalidRequest", `the body must be {"disabled": true|false}`)
