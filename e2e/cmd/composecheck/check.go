@@ -63,11 +63,36 @@ func (c *checker) servicesExist() {
 	}
 }
 
-// healthcheck checks that the service has a healthcheck that runs.
+// healthcheck checks that the service has a healthcheck that runs. A
+// one-shot job (restart "no", such as the certs job) has nothing to
+// check: what waits for it waits for it to complete.
 func (c *checker) healthcheck(name string, s *service) {
+	if s.Restart == "no" {
+		return
+	}
 	h := s.Healthcheck
 	if h == nil || h.Disable || len(h.Test) == 0 || h.Test[0] == "NONE" {
 		c.problemf(name, "has no healthcheck (depends_on conditions and operators rely on one)")
+	}
+}
+
+// mounts reports whether containerPath lies under one of s's mounts.
+func (s *service) mounts(containerPath string) bool {
+	for _, m := range s.Volumes {
+		if containerPath == m.Target || strings.HasPrefix(containerPath, strings.TrimSuffix(m.Target, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// tlsFiles checks that a service's TLS files are inside what it mounts,
+// so that they exist in the container.
+func (c *checker) tlsFiles(name string, s *service, files ...string) {
+	for _, f := range files {
+		if f != "" && !s.mounts(f) {
+			c.problemf(name, "reads %s, which no volume mounts", f)
+		}
 	}
 }
 

@@ -30,6 +30,7 @@ type service struct {
 	Volumes     []mount      `yaml:"volumes"`
 	Healthcheck *healthcheck `yaml:"healthcheck"`
 	DependsOn   dependsOn    `yaml:"depends_on"`
+	Restart     string       `yaml:"restart"`
 }
 
 // build is the short (a context path) or long form of build.

@@ -58,6 +58,11 @@ func (c *checker) gateway(name string, pg pgService) {
 	c.gatewayPorts(name, s, port)
 	c.probePort(name, s, port)
 	c.database(name, cfg.Database.DSN(), pg)
+	if t := cfg.Storage.TLS; t.CertFile == "" {
+		c.problemf(name, "talks to the nodes in plaintext (STORAGE_TLS_* unset); compose runs the cluster with mutual TLS")
+	} else {
+		c.tlsFiles(name, s, t.CertFile, t.KeyFile, t.CAFile)
+	}
 }
 
 // gatewayPorts checks that the published ports lead to the listen port.
@@ -89,6 +94,11 @@ func (c *checker) nodes(pg pgService) {
 			continue
 		}
 		c.nodeAddress(name, cfg)
+		if !cfg.TLS.Enabled() {
+			c.problemf(name, "serves plaintext gRPC (NODE_TLS_* unset); compose runs the cluster with mutual TLS")
+		} else {
+			c.tlsFiles(name, s, cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CAFile)
+		}
 		if cfg.Server.MetricsPort == 0 {
 			c.problemf(name, "serves no metrics (METRICS_PORT / server.metrics_port is 0), so the scrape config in deploy/README.md finds nothing there")
 		}
