@@ -209,6 +209,23 @@ func TestIAMUsersRuntime(t *testing.T) {
 	if got := root.getBytes(t, bucket, "a.bin"); !bytes.Equal(got, data) {
 		t.Errorf("alice's object after her deletion: %s; want %s", sum(got), sum(data))
 	}
+	if status, body := curlFiles(t, curl, rootKey, rootSecret, c.GatewayURLAt(0)+"/files/"+up.FileID); status != http.StatusOK || !bytes.Equal(body, data) {
+		t.Errorf("alice's /files upload for root after her deletion: %d, %d bytes; want 200, %d", status, len(body), len(data))
+	}
+	// A new user of the same name inherits nothing of hers.
+	runAdminCLI(t, c, "user", "create", "alice", "readwrite")
+	k2 := cliKeyOf(t, runAdminCLI(t, c, "key", "create", "alice", "-json"))
+	secrets = append(secrets, k2.SecretKey)
+	eventually(t, 10*time.Second, "the new alice's key works", func() bool {
+		status, _ := curlFiles(t, curl, k2.AccessKey, k2.SecretKey, c.GatewayURLAt(0)+"/files")
+		return status == http.StatusOK
+	})
+	if status, _ := curlFiles(t, curl, k2.AccessKey, k2.SecretKey, c.GatewayURLAt(0)+"/files/"+up.FileID); status == http.StatusOK {
+		t.Errorf("a new user named alice reads the deleted alice's upload: %d; want it refused", status)
+	}
+	if status, body := curlFiles(t, curl, k2.AccessKey, k2.SecretKey, c.GatewayURLAt(0)+"/files"); bytes.Contains(body, []byte(up.FileID)) {
+		t.Errorf("a new user named alice lists the deleted alice's upload (%d)", status)
+	}
 	for i := range c.NumGateways() {
 		raw, err := os.ReadFile(c.GatewayLogPathAt(i))
 		if err != nil || !bytes.Contains(raw, []byte(`"event":"access key created"`)) && i == 0 {

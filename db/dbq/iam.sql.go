@@ -52,6 +52,25 @@ func (q *Queries) DeleteIAMUser(ctx context.Context, name string) (int64, error)
 	return result.RowsAffected(), nil
 }
 
+const disownIdentity = `-- name: DisownIdentity :exec
+WITH f AS (
+    UPDATE files SET owner_identity = $1::text WHERE owner_identity = $2::text
+)
+UPDATE buckets SET owner_identity = $1::text WHERE owner_identity = $2::text
+`
+
+type DisownIdentityParams struct {
+	Tombstone string
+	Identity  string
+}
+
+// Hands what a deleted user owned to an identity no user can take, so a
+// user created later under the same name inherits none of it.
+func (q *Queries) DisownIdentity(ctx context.Context, arg DisownIdentityParams) error {
+	_, err := q.db.Exec(ctx, disownIdentity, arg.Tombstone, arg.Identity)
+	return err
+}
+
 const getIAMUser = `-- name: GetIAMUser :one
 SELECT name, policy, disabled, created_at, updated_at FROM iam_users WHERE name = $1
 `

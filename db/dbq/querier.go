@@ -94,6 +94,9 @@ type Querier interface {
 	DeleteUploadPart(ctx context.Context, arg DeleteUploadPartParams) ([]uuid.UUID, error)
 	DeleteUploadParts(ctx context.Context, uploadID uuid.UUID) error
 	DemoteLatest(ctx context.Context, arg DemoteLatestParams) error
+	// Hands what a deleted user owned to an identity no user can take, so a
+	// user created later under the same name inherits none of it.
+	DisownIdentity(ctx context.Context, arg DisownIdentityParams) error
 	// Queues one chunk by id, for uploads that fail: their file row may already
 	// be gone (an expired session), but the chunk ids are known in memory. Due
 	// after delay_seconds, the time the failing gateway takes to delete it.

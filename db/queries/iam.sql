@@ -26,6 +26,14 @@ RETURNING *;
 -- name: DeleteIAMUser :execrows
 DELETE FROM iam_users WHERE name = $1;
 
+-- name: DisownIdentity :exec
+-- Hands what a deleted user owned to an identity no user can take, so a
+-- user created later under the same name inherits none of it.
+WITH f AS (
+    UPDATE files SET owner_identity = sqlc.arg(tombstone)::text WHERE owner_identity = sqlc.arg(identity)::text
+)
+UPDATE buckets SET owner_identity = sqlc.arg(tombstone)::text WHERE owner_identity = sqlc.arg(identity)::text;
+
 -- name: InsertIAMKey :one
 INSERT INTO iam_access_keys (access_key, user_name, secret_sealed, master_key_id)
 VALUES ($1, $2, $3, $4)

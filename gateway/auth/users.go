@@ -245,10 +245,18 @@ func (u *Users) SetUserDisabled(ctx context.Context, name string, disabled bool)
 	return u.User(ctx, name)
 }
 
-// DeleteUser deletes a user and its keys. What it owns stays, owned by a
-// name nobody holds until a user of that name is created again.
+// DeleteUser deletes a user and its keys. What it owns stays, for admins,
+// under deletedOwner(name): an identity no user name can spell, so a user
+// created later under the same name inherits none of it.
 func (u *Users) DeleteUser(ctx context.Context, name string) error {
-	n, err := dbq.New(u.pool).DeleteIAMUser(ctx, name)
+	var n int64
+	err := db.WithTx(ctx, u.pool, func(q *dbq.Queries) error {
+		var err error
+		if n, err = q.DeleteIAMUser(ctx, name); err != nil || n == 0 {
+			return err
+		}
+		return q.DisownIdentity(ctx, dbq.DisownIdentityParams{Identity: name, Tombstone: deletedOwner(name, time.Now())})
+	})
 	if err != nil {
 		return u.fail(err, "user "+name)
 	}
@@ -256,6 +264,12 @@ func (u *Users) DeleteUser(ctx context.Context, name string) error {
 		return fmt.Errorf("%w: %s", ErrNoSuchUser, name)
 	}
 	return u.Reload(ctx)
+}
+
+// deletedOwner is the owner of what a user deleted at t owned. The space
+// and colon keep it outside userName's alphabet.
+func deletedOwner(name string, t time.Time) string {
+	return "deleted: " + name + " " + t.UTC().Format(time.RFC3339Nano)
 }
 
 // CreateKey gives user a new access key; the answer is the only place its
