@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"sixfold/e2e/harness"
 )
 
@@ -156,9 +158,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 		return count(t, pool, `SELECT count(*) FROM files`) == filesBefore &&
 			count(t, pool, `SELECT count(*) FROM upload_sessions WHERE status = 'active'`) == 0
 	})
-	eventually(t, time.Minute, "no chunk deletions pending (every written chunk removed)", func() bool {
-		return count(t, pool, `SELECT count(*) FROM chunk_deletions`) == 0
-	})
+	if !within(time.Minute, func() bool { return count(t, pool, `SELECT count(*) FROM chunk_deletions`) == 0 }) {
+		t.Errorf("after a minute, chunk deletions are still pending (every written chunk should be removed):\n%s", pendingDeletions(t, pool))
+	}
 	stored := count(t, pool, `SELECT count(*) FROM chunks`)
 	if files := len(chunkFiles(t, cl)); files != stored {
 		t.Errorf("%d chunk files on nodes but %d chunk rows", files, stored)
@@ -324,4 +326,38 @@ func vmHWM(t *testing.T, pid int) int64 {
 	}
 	t.Fatal("no VmHWM in /proc status")
 	return 0
+}
+
+// within polls cond until it holds or d has passed.
+func within(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return true
+}
+
+// pendingDeletions describes the queued chunk deletions, for a failure
+// message.
+func pendingDeletions(t *testing.T, pool *pgxpool.Pool) string {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `SELECT d.chunk_id::text, s.address, s.status, d.attempts, coalesce(d.last_error, ''),
+		d.enqueued_at::text, d.next_attempt_at::text FROM chunk_deletions d JOIN storage_servers s ON s.id = d.storage_server_id ORDER BY d.enqueued_at LIMIT 20`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, addr, status, lastErr, enq, next string
+		var attempts int
+		if err := rows.Scan(&id, &addr, &status, &attempts, &lastErr, &enq, &next); err != nil {
+			return err.Error()
+		}
+		fmt.Fprintf(&b, "  chunk %s on %s (%s): %d attempts, last error %q, queued %s, next %s\n", id, addr, status, attempts, lastErr, enq, next)
+	}
+	return b.String()
 }
