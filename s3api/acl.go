@@ -47,9 +47,12 @@ func ownerPolicy() accessControlPolicy {
 
 // checkCannedACL accepts an x-amz-acl that grants nothing beyond the
 // owner, and refuses every other canned ACL and every x-amz-grant-*.
-func checkCannedACL(hdr http.Header) error {
-	switch acl := hdr.Get("X-Amz-Acl"); acl {
-	case "", "private", "bucket-owner-full-control", "bucket-owner-read":
+// publicRead also accepts "public-read": a bucket's, when the handler has
+// bucket policies to apply it as (applyBucketCannedACL).
+func checkCannedACL(hdr http.Header, publicRead bool) error {
+	switch acl := hdr.Get("X-Amz-Acl"); {
+	case acl == "", acl == "private", acl == "bucket-owner-full-control", acl == "bucket-owner-read":
+	case acl == "public-read" && publicRead:
 	default:
 		return errorf(codeACLNotSupported, "The canned ACL %q would grant access beyond the owner; objects are private, and read access is granted per bucket or prefix by a bucket policy (a bucket's public-read ACL is one)", acl)
 	}
@@ -114,18 +117,6 @@ func (h *handler) applyBucketCannedACL(q *request, acl string) error {
 	return h.backend.PutBucketPolicy(q.r.Context(), b.Name, canned)
 }
 
-// bucketCannedACL takes a bucket-level x-amz-acl out of hdr's way when it
-// is one that has a policy equivalent (public-read), so that the rest of
-// the request is checked as a private one; it returns it, or "".
-func (h *handler) bucketCannedACL(hdr http.Header) string {
-	acl := hdr.Get("X-Amz-Acl")
-	if acl != "public-read" || h.policies == nil {
-		return acl
-	}
-	hdr.Del("X-Amz-Acl")
-	return acl
-}
-
 // getObjectACL answers GET /b/k?acl.
 func (h *handler) getObjectACL(q *request) (*response, error) {
 	info, err := h.headVersion(q)
@@ -140,14 +131,13 @@ func (h *handler) getObjectACL(q *request) (*response, error) {
 // putBucketACL answers PUT /b?acl. A canned public-read becomes the
 // bucket's public-read policy, and private takes that policy away again.
 func (h *handler) putBucketACL(q *request) (*response, error) {
-	acl := h.bucketCannedACL(q.r.Header)
-	if err := checkACLRequest(q); err != nil {
+	if err := checkACLRequest(q, h.policies != nil); err != nil {
 		return nil, err
 	}
 	if _, err := h.backend.HeadBucket(q.r.Context(), q.target.bucket); err != nil {
 		return nil, err
 	}
-	if err := h.applyBucketCannedACL(q, acl); err != nil {
+	if err := h.applyBucketCannedACL(q, q.r.Header.Get("X-Amz-Acl")); err != nil {
 		return nil, err
 	}
 	return newResponse(http.StatusOK), nil
@@ -155,7 +145,7 @@ func (h *handler) putBucketACL(q *request) (*response, error) {
 
 // putObjectACL answers PUT /b/k?acl.
 func (h *handler) putObjectACL(q *request) (*response, error) {
-	if err := checkACLRequest(q); err != nil {
+	if err := checkACLRequest(q, false); err != nil {
 		return nil, err
 	}
 	info, err := h.headVersion(q)
@@ -169,8 +159,9 @@ func (h *handler) putObjectACL(q *request) (*response, error) {
 
 // checkACLRequest accepts a Put*Acl whose header or document grants only
 // the owner's FULL_CONTROL.
-func checkACLRequest(q *request) error {
-	if err := checkCannedACL(q.r.Header); err != nil {
+// publicRead is checkCannedACL's.
+func checkACLRequest(q *request, publicRead bool) error {
+	if err := checkCannedACL(q.r.Header, publicRead); err != nil {
 		return err
 	}
 	body, err := readAllLimited(q.openBody, maxBucketConfigXML)

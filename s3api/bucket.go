@@ -63,8 +63,7 @@ func (h *handler) createBucket(q *request) (*response, error) {
 	if h.reserved[q.target.bucket] {
 		return nil, errorf(codeInvalidBucketName, "The bucket name %q is reserved", q.target.bucket)
 	}
-	acl := h.bucketCannedACL(q.r.Header)
-	if err := checkCannedACL(q.r.Header); err != nil {
+	if err := checkCannedACL(q.r.Header, h.policies != nil); err != nil {
 		return nil, err
 	}
 	if err := h.readBucketConfig(q); err != nil {
@@ -85,7 +84,7 @@ func (h *handler) createBucket(q *request) (*response, error) {
 		return nil, err
 	}
 	if created {
-		if err := h.applyBucketCannedACL(q, acl); err != nil {
+		if err := h.applyBucketCannedACL(q, q.r.Header.Get("X-Amz-Acl")); err != nil {
 			return nil, err
 		}
 	}

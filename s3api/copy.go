@@ -78,7 +78,7 @@ func parseCopySource(value string) (bucket, key, version string, err error) {
 // REPLACE takes x-amz-tagging). changed says the request asks for
 // anything other than the source's metadata and tags.
 func copyMeta(hdr http.Header, src ObjectMeta) (meta ObjectMeta, changed bool, err error) {
-	if err := checkCannedACL(hdr); err != nil {
+	if err := checkCannedACL(hdr, false); err != nil {
 		return meta, false, err
 	}
 	meta = src

@@ -60,7 +60,7 @@ func putHeaders(hdr http.Header) (meta ObjectMeta, cond WriteCondition, err erro
 // newObjectMeta reads the metadata, tags and ACL of a request that creates
 // an object (PutObject, CreateMultipartUpload).
 func newObjectMeta(hdr http.Header) (ObjectMeta, error) {
-	if err := checkCannedACL(hdr); err != nil {
+	if err := checkCannedACL(hdr, false); err != nil {
 		return ObjectMeta{}, err
 	}
 	meta, err := parseMeta(hdr)

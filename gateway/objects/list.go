@@ -21,12 +21,24 @@ type Cursor struct {
 // List returns up to limit completed blobs, newest first, after cursor (nil
 // for the first page), and the cursor of the next page (nil at the end).
 func (s *Service) List(ctx context.Context, limit int, after *Cursor) ([]Blob, *Cursor, error) {
-	params := dbq.ListCompletedFilesParams{Limit: int32(limit + 1)}
-	if after != nil {
-		params.AfterCreatedAt = pgtype.Timestamptz{Time: after.CreatedAt, Valid: true}
-		params.AfterID = pgtype.UUID{Bytes: after.ID, Valid: true}
+	createdAt, id := after.params()
+	rows, err := dbq.New(s.pool).ListCompletedFiles(ctx, dbq.ListCompletedFilesParams{Limit: int32(limit + 1),
+		AfterCreatedAt: createdAt, AfterID: id})
+	return page(rows, limit, err)
+}
+
+// params is the cursor as a listing query's (created_at, id) bounds: NULL
+// for the first page.
+func (c *Cursor) params() (pgtype.Timestamptz, pgtype.UUID) {
+	if c == nil {
+		return pgtype.Timestamptz{}, pgtype.UUID{}
 	}
-	rows, err := dbq.New(s.pool).ListCompletedFiles(ctx, params)
+	return pgtype.Timestamptz{Time: c.CreatedAt, Valid: true}, pgtype.UUID{Bytes: c.ID, Valid: true}
+}
+
+// page turns up to limit+1 listed rows into a page of blobs and the cursor
+// of the next page (nil when the extra row did not come).
+func page(rows []dbq.File, limit int, err error) ([]Blob, *Cursor, error) {
 	if err != nil {
 		return nil, nil, metadataError(db.Translate(err))
 	}

@@ -26,24 +26,8 @@ func (s *Service) SetOwner(ctx context.Context, id uuid.UUID, owner string) erro
 
 // ListOwned is List restricted to the blobs owner uploaded.
 func (s *Service) ListOwned(ctx context.Context, owner string, limit int, after *Cursor) ([]Blob, *Cursor, error) {
-	params := dbq.ListCompletedFilesOwnedByParams{Limit: int32(limit + 1), OwnerIdentity: pgtype.Text{String: owner, Valid: true}}
-	if after != nil {
-		params.AfterCreatedAt = pgtype.Timestamptz{Time: after.CreatedAt, Valid: true}
-		params.AfterID = pgtype.UUID{Bytes: after.ID, Valid: true}
-	}
-	rows, err := dbq.New(s.pool).ListCompletedFilesOwnedBy(ctx, params)
-	if err != nil {
-		return nil, nil, metadataError(db.Translate(err))
-	}
-	var next *Cursor
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		next = &Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
-	}
-	blobs := make([]Blob, len(rows))
-	for i, r := range rows {
-		blobs[i] = blobFromRow(r)
-	}
-	return blobs, next, nil
+	createdAt, id := after.params()
+	rows, err := dbq.New(s.pool).ListCompletedFilesOwnedBy(ctx, dbq.ListCompletedFilesOwnedByParams{Limit: int32(limit + 1),
+		OwnerIdentity: pgtype.Text{String: owner, Valid: true}, AfterCreatedAt: createdAt, AfterID: id})
+	return page(rows, limit, err)
 }
