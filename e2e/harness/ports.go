@@ -6,24 +6,62 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
 // pollInterval is how often readiness is probed.
 const pollInterval = 100 * time.Millisecond
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago. The
-// kernel may hand it to someone else before the caller binds it; callers that
-// can, retry with a fresh port.
+// FreePort returns a TCP port on 127.0.0.1 that is free and that no
+// outbound connection can take before the caller binds it. A port from
+// the kernel's ephemeral range (what listening on :0 hands out) can be: any
+// connect() picks its local port from that range, and an e2e run makes
+// thousands, so a port probed free and released was now and then in use
+// by the time a node or gateway bound it. Ports are therefore drawn below
+// that range, and each is handed out once per process, so two servers of
+// one test never share one.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("harness: find a free port: %w", err)
+	lo, hi := quietPortRange()
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 500 {
+		port := lo + rand.IntN(hi-lo)
+		if portsHandedOut[port] {
+			continue
+		}
+		if PortFree(fmt.Sprintf("127.0.0.1:%d", port)) {
+			portsHandedOut[port] = true
+			return port, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("harness: no free port in %d–%d", lo, hi-1)
+}
+
+var (
+	portsMu        sync.Mutex
+	portsHandedOut = map[int]bool{}
+)
+
+// quietPortRange is [lo, hi): up to 12,000 ports ending where the
+// ephemeral range (net.ipv4.ip_local_port_range) begins, and never below
+// 1024.
+func quietPortRange() (lo, hi int) {
+	hi = 32768 // Linux's default start of the ephemeral range
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if fields := strings.Fields(string(b)); len(fields) == 2 {
+			if start, err := strconv.Atoi(fields[0]); err == nil && start > 2048 {
+				hi = start
+			}
+		}
+	}
+	return max(1024, hi-12000), hi
 }
 
 // PortFree reports whether addr (host:port) can be listened on right now.
