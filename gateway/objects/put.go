@@ -19,6 +19,7 @@ import (
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/erasure"
 	"sixfold/gateway/placement"
+	"sixfold/s3api/hashpipe"
 )
 
 // PutInput describes one blob to store.
@@ -194,6 +195,7 @@ func (s *Service) streamShards(ctx context.Context, b *Blob, in PutInput, sessio
 	body := &hashingReader{r: in.Body}
 	if in.KnownSHA256 == nil {
 		body.h = sha256.New()
+		body.pipe = hashpipe.New(body.h)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -380,13 +382,15 @@ func (s *Service) abandon(ctx context.Context, b Blob) {
 }
 
 type hashingReader struct {
-	r io.Reader
-	h hash.Hash
+	r    io.Reader
+	h    hash.Hash
+	pipe *hashpipe.Pipe // feeds h off the reading goroutine; nil when h is
 }
 
 // sum is the body's SHA-256: the one computed here, or the one known.
 func (hr *hashingReader) sum(known func() []byte) ([]byte, error) {
 	if hr.h != nil {
+		hr.pipe.Wait()
 		return hr.h.Sum(nil), nil
 	}
 	if s := known(); len(s) == sha256.Size {
@@ -397,8 +401,8 @@ func (hr *hashingReader) sum(known func() []byte) ([]byte, error) {
 
 func (hr *hashingReader) Read(p []byte) (int, error) {
 	n, err := hr.r.Read(p)
-	if hr.h != nil {
-		hr.h.Write(p[:n])
+	if hr.pipe != nil {
+		hr.pipe.Write(p[:n])
 	}
 	return n, err
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"sixfold/s3api/hashpipe"
 )
 
 // Payload is the decoded, verified request body. It streams: nothing but
@@ -24,7 +26,7 @@ type Payload struct {
 	md5      hash.Hash
 	hashes   map[string]hash.Hash // every algorithm computed
 	algs     map[string]bool      // the checksum algorithms the request declared
-	hashAll  io.Writer            // fans decoded bytes out to md5 and hashes
+	hashAll  *hashpipe.Pipe       // fans decoded bytes out to md5 and hashes
 	sha256   []byte               // hex X-Amz-Content-Sha256, decoded; nil otherwise
 	md5Want  []byte               // Content-MD5, decoded; nil if absent
 	sumWant  map[string]string    // checksum values sent as headers, by algorithm
@@ -131,13 +133,14 @@ func (p *Payload) setSource(m mode, auth *Auth) error {
 	return nil
 }
 
-// writers returns one writer feeding every hash the payload needs.
-func (p *Payload) writers() io.Writer {
-	ws := []io.Writer{p.md5}
+// writers returns one writer feeding every hash the payload needs, each
+// on its own goroutine once the body outgrows a block.
+func (p *Payload) writers() *hashpipe.Pipe {
+	hs := []hash.Hash{p.md5}
 	for _, h := range p.hashes {
-		ws = append(ws, h)
+		hs = append(hs, h)
 	}
-	return io.MultiWriter(ws...)
+	return hashpipe.New(hs...)
 }
 
 // Read yields decoded bytes. When the payload ends it verifies everything
@@ -157,8 +160,10 @@ func (p *Payload) Read(b []byte) (int, error) {
 	p.decoded += int64(n)
 	switch {
 	case err == io.EOF:
+		p.hashAll.Wait()
 		err = p.finish()
 	case err != nil:
+		p.hashAll.Wait()
 		err = incomplete(err)
 	}
 	p.err = err
