@@ -88,7 +88,7 @@ func (b *bench) plan() ([]baselineSpec, []caseSpec, error) {
 }
 
 func (b *bench) caseSpecs() []caseSpec {
-	specs := append(b.largeSpecs(), b.smallSpecs()...)
+	specs := append(append(b.largeSpecs(), b.smallSpecs()...), b.listingSpecs()...)
 	// Stable: everything else keeps its order.
 	slices.SortStableFunc(specs, func(x, y caseSpec) int {
 		return boolCmp(x.id == degradedID, y.id == degradedID)

@@ -35,6 +35,7 @@ type config struct {
 	smallSizes       []int64       // 4 KiB and 1 MiB
 	concurrencies    []int         // 1 and 16
 	smallObjects     int           // distinct objects the small GETs cycle through
+	listingKeys      []int         // key counts the listing cases run at, ascending
 
 	endpoint      endpoint // url empty: start a cluster
 	filesAPI      bool     // measure /files too against -endpoint
@@ -57,6 +58,8 @@ Cases (-cases takes ids or their prefixes, comma-separated; default all):
   put1g    1 GiB PUT: put1g-s3 (SDK defaults), put1g-unsigned, put1g-files, put1g-tm
   get1g    1 GiB GET: get1g-{s3,files,tm}-{warm,cold}, get1g-s3-degraded (one node down)
   small    small-{4k,1m}-{put,get}-c{1,16}
+  listing  listing-{1m,10m}-{flat,deep,delimiter,delimiter-mid,prefix}: ListObjectsV2 pages over
+           keys generated in SQL (needs the cluster this command starts; -listing-keys)
   baseline the baselines alone (they also run for the cases they bound, unless -baselines=false)
 
 Flags:
@@ -84,8 +87,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 
 // rawFlags are the flags that need parsing or depend on -quick.
 type rawFlags struct {
-	cases, large, baselineSize, gatewayPIDs, nodePIDs string
-	duration                                          time.Duration
+	cases, large, baselineSize, gatewayPIDs, nodePIDs, listingKeys string
+	duration                                                       time.Duration
 }
 
 func (r *rawFlags) define(fs *flag.FlagSet, cfg *config) {
@@ -98,6 +101,7 @@ func (r *rawFlags) define(fs *flag.FlagSet, cfg *config) {
 	fs.BoolVar(&cfg.baselines, "baselines", true, "measure the baselines the selected cases are stated against")
 	fs.StringVar(&r.large, "large", "", "`size` of the large objects (default 1GiB; -quick 64MiB)")
 	fs.StringVar(&r.baselineSize, "baseline-size", "", "`size` streamed by the disk and TCP baselines (default 1GiB; -quick 64MiB)")
+	fs.StringVar(&r.listingKeys, "listing-keys", "", "key `counts` the listing cases generate and list, comma-separated (default 1M,10M; -quick 20k)")
 	fs.DurationVar(&r.duration, "duration", 0, "length of one small-object run (default 5s; -quick 1s)")
 	fs.StringVar(&cfg.endpoint.url, "endpoint", "", "measure this S3 `URL` instead of starting a cluster")
 	fs.StringVar(&cfg.endpoint.key, "access-key", cmp.Or(os.Getenv(harness.EnvRootUser), harness.DefaultRootUser), "access key for -endpoint")
@@ -134,6 +138,11 @@ func (r *rawFlags) apply(cfg *config) error {
 	cfg.smallSizes = []int64{4 * kib, mib}
 	cfg.concurrencies = []int{1, 16}
 	cfg.smallObjects = 64
+	if cfg.listingKeys, err = parseCounts("listing-keys", cmp.Or(r.listingKeys, pick(cfg.quick, "20k", "1M,10M"))); err != nil {
+		return err
+	}
+	slices.Sort(cfg.listingKeys)
+	cfg.listingKeys = slices.Compact(cfg.listingKeys)
 	cfg.copyBufferLen = mib
 	cfg.endpoint.url = strings.TrimRight(cfg.endpoint.url, "/")
 	cfg.jsonPath = cmp.Or(cfg.jsonPath, filepath.Join(cfg.dir, "bench.json"))

@@ -109,14 +109,49 @@ func TestPlanRunsTheBoundingBaselines(t *testing.T) {
 
 func TestPlanAll(t *testing.T) {
 	bls, cases := planned(t)
-	if len(cases) != 4+7+8 {
-		t.Errorf("%d cases: %v; want 4 PUT, 7 GET and 8 small", len(cases), cases)
+	if len(cases) != 4+7+8+10 {
+		t.Errorf("%d cases: %v; want 4 PUT, 7 GET, 8 small and 10 listing", len(cases), cases)
 	}
 	if cases[len(cases)-1] != degradedID {
 		t.Errorf("last case %s; want %s, so no other case runs after a node restart", cases[len(cases)-1], degradedID)
 	}
 	if !slices.Contains(bls, "baseline-md5") || !slices.Contains(bls, "baseline-http-1m-c16") {
 		t.Errorf("baselines %v lack md5 or http-1m-c16", bls)
+	}
+}
+
+func TestListingKeyCounts(t *testing.T) {
+	_, cases := planned(t, "-cases", "listing", "-listing-keys", "250k,20000,250K")
+	want := []string{"listing-20k-flat", "listing-20k-deep", "listing-20k-delimiter", "listing-20k-delimiter-mid", "listing-20k-prefix",
+		"listing-250k-flat", "listing-250k-deep", "listing-250k-delimiter", "listing-250k-delimiter-mid", "listing-250k-prefix"}
+	if !slices.Equal(cases, want) {
+		t.Errorf("cases %v; want %v", cases, want)
+	}
+	for _, bad := range []string{"1k", "11M", "lots", "-5"} {
+		if _, err := parseFlags([]string{"-listing-keys", bad}, io.Discard); err == nil {
+			t.Errorf("-listing-keys %s accepted", bad)
+		}
+	}
+}
+
+// The pages the listing cases expect follow from the generated keys.
+func TestListingExpectations(t *testing.T) {
+	if w := keysFrom(2500, 2000); w.first != "dir0002/file0000" || w.last != "dir0002/file0499" || w.count != 500 || w.truncated {
+		t.Errorf("keysFrom(2500, 2000) = %+v", w)
+	}
+	if w := dirsFrom(1_000_000, 0); w.first != "dir0000/" || w.last != "dir0999/" || w.count != 1000 || w.truncated {
+		t.Errorf("dirsFrom(1M, 0) = %+v", w)
+	}
+	if w := dirsFrom(10_000_000, 9500); w.last != "dir9999/" || w.count != 500 || w.truncated {
+		t.Errorf("dirsFrom(10M, 9500) = %+v", w)
+	}
+	for _, k := range listingKinds() {
+		for i := range 1000 {
+			in, w := k.query(20_000, i)
+			if w.count < 1 || w.count > listingPage || (in.StartAfter != nil && *in.StartAfter >= w.first) {
+				t.Fatalf("%s op %d: %+v after %v", k.name, i, w, in.StartAfter)
+			}
+		}
 	}
 }
 

@@ -37,6 +37,7 @@ type fixtures struct {
 	tmKey             string
 	small             map[int64][]string // keys by size; key k holds smallSeed(size, k)
 	downNode          int                // the node the degraded GET stopped
+	listingKeys       int                // keys generated in the listing bucket so far
 }
 
 // largeDigests are the digests servers answer for the large body.

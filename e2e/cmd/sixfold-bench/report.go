@@ -213,6 +213,7 @@ func printTable(w io.Writer, r report) {
 	printBaselines(tw, r)
 	printLarge(tw, r)
 	printSmall(tw, r)
+	printListing(tw, r)
 	tw.Flush()
 	for _, c := range r.Crashes {
 		fmt.Fprintf(w, "\ncrashed during the run: %s\n", firstLine(c))
@@ -270,6 +271,26 @@ func printSmall(w io.Writer, r report) {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s%.1f\t%s\n", c.ID, c.Title, formatRate(c.Rate.Median), formatRange(c.Rate),
 			formatStatMedian(c.P50Ms), formatStatMedian(c.P99Ms), boundRatio(c), boundName(c), costColumns(c),
 			perOpColumns(c), c.Load, verifiedMark(c))
+	}
+}
+
+func printListing(w io.Writer, r report) {
+	cases := group(r.Cases, "listing")
+	if len(cases) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nLISTING (pages of 1,000)\tp50 ms\tmedian\tmin–max\tp99 ms\tpages/s\tCPU ms/page: gw\tload\t")
+	for _, c := range cases {
+		if row, ok := naRow(c); ok {
+			fmt.Fprint(w, row)
+			continue
+		}
+		gw := "–"
+		if c.Cost != nil {
+			gw = formatRate(c.Cost.GatewayCPUMsPerOp)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\n", c.ID, c.Title, formatStatMedian(c.P50Ms), formatRange(*c.P50Ms),
+			formatStatMedian(c.P99Ms), formatRate(c.Rate.Median), gw, c.Load, verifiedMark(c))
 	}
 }
 

@@ -187,7 +187,7 @@ func (b *bench) summarise(s caseSpec, res *caseResult) {
 		bd.Ratio = ratio(res.Rate.Median, bd.Value)
 		res.Bound = &bd
 	}
-	if s.group == "small" {
+	if s.group != "large" {
 		p50 := summarise(collect(res.Runs, func(r runResult) float64 { return r.P50Ms }))
 		p99 := summarise(collect(res.Runs, func(r runResult) float64 { return r.P99Ms }))
 		res.P50Ms, res.P99Ms = &p50, &p99
@@ -216,6 +216,9 @@ func (b *bench) boundFor(s caseSpec) (bound, bool) {
 
 func (b *bench) cost(s caseSpec, runs []runResult) *cost {
 	perGiB := func(f func(runResult) float64) float64 {
+		if runs[0].Bytes == 0 { // listing pages move no object bytes
+			return 0
+		}
 		return median(collect(runs, func(r runResult) float64 { return f(r) / (float64(r.Bytes) / gib) }))
 	}
 	k := &cost{
@@ -230,7 +233,9 @@ func (b *bench) cost(s caseSpec, runs []runResult) *cost {
 		k.GatewayCPUMsPerOp = perOp(func(r runResult) float64 { return r.GatewayCPU })
 		k.NodesCPUMsPerOp = perOp(func(r runResult) float64 { return r.NodesCPU })
 	}
-	k.NodesReadPerByte = median(collect(runs, func(r runResult) float64 { return float64(r.NodesRead) / float64(r.Bytes) }))
+	if runs[0].Bytes > 0 {
+		k.NodesReadPerByte = median(collect(runs, func(r runResult) float64 { return float64(r.NodesRead) / float64(r.Bytes) }))
+	}
 	if s.stores {
 		d := median(collect(runs, func(r runResult) float64 { return float64(r.NodesDiskWrite) / float64(r.Bytes) }))
 		k.DiskBytesPerByte = &d
