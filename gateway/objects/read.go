@@ -264,10 +264,20 @@ func (src *stripeSource) release() {
 	src.held = src.held[:0]
 }
 
+// close ends the streams and hands every frame buffer the read owns back
+// to the pool: a ranged GET of a few MiB would otherwise leave its streams'
+// read-ahead (up to four frames per shard) to the collector, and under the
+// transfer manager's parallel part GETs that garbage cost a fifth of the
+// gateway's CPU once a memory limit made the collector keep up with it.
 func (src *stripeSource) close() {
+	for _, h := range src.held {
+		shardcodec.Release(h.buf)
+	}
+	src.held = nil
 	for _, st := range src.streams {
 		if st != nil {
 			st.cancel()
+			st.drain()
 		}
 	}
 }
@@ -284,6 +294,25 @@ type shardFrame struct {
 	buf    []byte
 	block  []byte
 	err    error
+}
+
+// drain releases the buffers the stream has handed over and not had back:
+// free ones, and frames read but not consumed. The stream's goroutine
+// keeps the one it is filling, if any, to the collector.
+func (st *shardStream) drain() {
+	for {
+		select {
+		case buf := <-st.bufs:
+			shardcodec.Release(buf)
+		case f, ok := <-st.frames:
+			if !ok {
+				return
+			}
+			shardcodec.Release(f.buf)
+		default:
+			return
+		}
+	}
 }
 
 func (st *shardStream) recycle(buf []byte) {
@@ -321,7 +350,7 @@ func (s *Service) openShardStream(ctx context.Context, l erasure.Layout, c Chunk
 			select {
 			case buf = <-st.bufs:
 			default:
-				buf = make([]byte, frameCap)
+				buf = shardcodec.Buffer(int(frameCap))
 			}
 			stripe := fr.Stripe()
 			block, err := fr.Next(buf)

@@ -213,6 +213,11 @@ func get(n int) []byte {
 	return make([]byte, n, (class+1)*poolStep)
 }
 
+// Buffer returns a buffer of len n from the pools Release fills, for a
+// reader that copies shard data into buffers of its own (the gateway's
+// frame buffers) and hands them back with Release.
+func Buffer(n int) []byte { return get(n) }
+
 // Release hands back the data of a message this codec decoded, once the
 // caller is done with it; using it afterwards is a bug. Releasing is
 // optional (an unreleased buffer is garbage collected), and nil is fine.

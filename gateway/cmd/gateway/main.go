@@ -30,6 +30,7 @@ import (
 	"sixfold/gateway/health"
 	"sixfold/gateway/httpapi"
 	"sixfold/gateway/iam"
+	"sixfold/gateway/memlimit"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/s3backend"
 	"sixfold/gateway/search"
@@ -168,8 +169,13 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		AuthFailures: sec.failures,
 	})
 	m.mount(e)
+	memory := memlimit.New(memlimit.DefaultBase, memlimit.DefaultPerRequest)
+	if memory.Enabled() {
+		log.Info().Int64("base_bytes", memlimit.DefaultBase).Int64("per_request_bytes", memlimit.DefaultPerRequest).
+			Msg("soft memory limit follows the requests in flight (set GOMEMLIMIT to fix it instead)")
+	}
 	srv := &http.Server{
-		Handler: e,
+		Handler: memory.Wrap(e),
 		// server.read_timeout bounds the header only; bodies are paced
 		// (Pace above), and write_timeout is applied per write by the
 		// listener: see their docs in package config.
