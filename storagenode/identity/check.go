@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 )
 
 // ErrRefused matches every *RefusedError.
@@ -34,13 +34,13 @@ func (e *RefusedError) Is(target error) bool {
 	return target == ErrRefused
 }
 
-// Queries is what Check reads from PostgreSQL; *dbq.Queries is one.
+// Queries is what Check reads from PostgreSQL; *db.Store is one.
 type Queries interface {
-	ListStorageServers(ctx context.Context) ([]dbq.StorageServer, error)
-	ListStoredChunksOnServer(ctx context.Context, arg dbq.ListStoredChunksOnServerParams) ([]dbq.ListStoredChunksOnServerRow, error)
+	ListStorageServers(ctx context.Context) ([]db.StorageServer, error)
+	ListStoredChunksOnServer(ctx context.Context, server, after uuid.UUID, minAge time.Duration, limit int) ([]db.StoredChunk, error)
 }
 
-var _ Queries = (*dbq.Queries)(nil)
+var _ Queries = (*db.Store)(nil)
 
 // Claim is what a node knows of itself before it registers.
 type Claim struct {
@@ -63,9 +63,9 @@ type Claim struct {
 func (c Claim) Check(ctx context.Context, q Queries) (uuid.UUID, error) {
 	servers, err := q.ListStorageServers(ctx)
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("identity: list servers: %w", db.Translate(err))
+		return uuid.Nil, fmt.Errorf("identity: list servers: %w", err)
 	}
-	row := find(servers, func(s dbq.StorageServer) bool { return s.Address == c.Address })
+	row := find(servers, func(s db.StorageServer) bool { return s.Address == c.Address })
 	if c.Marker != nil {
 		return c.Marker.ServerID, c.checkMarker(row, servers)
 	}
@@ -77,7 +77,7 @@ func (c Claim) Check(ctx context.Context, q Queries) (uuid.UUID, error) {
 
 // checkMarker refuses a marker that belongs to another server. row is the
 // server registered at the claim's address, if any.
-func (c Claim) checkMarker(row *dbq.StorageServer, servers []dbq.StorageServer) error {
+func (c Claim) checkMarker(row *db.StorageServer, servers []db.StorageServer) error {
 	m := c.Marker
 	if row != nil && row.ID != m.ServerID {
 		return c.refuse(row.ID,
@@ -89,7 +89,7 @@ func (c Claim) checkMarker(row *dbq.StorageServer, servers []dbq.StorageServer) 
 	if row != nil {
 		return nil
 	}
-	if other := find(servers, func(s dbq.StorageServer) bool { return s.ID == m.ServerID }); other != nil {
+	if other := find(servers, func(s db.StorageServer) bool { return s.ID == m.ServerID }); other != nil {
 		return c.refuse(other.ID,
 			fmt.Sprintf("its marker %s names server %s, which PostgreSQL has registered at %s, not at %s",
 				FileName, m.ServerID, other.Address, c.Address),
@@ -102,12 +102,10 @@ func (c Claim) checkMarker(row *dbq.StorageServer, servers []dbq.StorageServer) 
 // checkEmpty refuses a directory with neither marker nor chunk file when
 // PostgreSQL records at least one stored shard on row's server: one row is
 // enough to know, and the server's last reported chunk count says how many.
-func (c Claim) checkEmpty(ctx context.Context, q Queries, row *dbq.StorageServer) error {
-	stored, err := q.ListStoredChunksOnServer(ctx, dbq.ListStoredChunksOnServerParams{
-		ServerID: row.ID, AfterID: uuid.Nil, MinAgeSeconds: 0, BatchSize: 1,
-	})
+func (c Claim) checkEmpty(ctx context.Context, q Queries, row *db.StorageServer) error {
+	stored, err := q.ListStoredChunksOnServer(ctx, row.ID, uuid.Nil, 0, 1)
 	if err != nil {
-		return fmt.Errorf("identity: look for stored shards: %w", db.Translate(err))
+		return fmt.Errorf("identity: look for stored shards: %w", err)
 	}
 	if len(stored) == 0 {
 		return nil
@@ -125,7 +123,7 @@ func (c Claim) refuse(server uuid.UUID, reason, fix string) *RefusedError {
 }
 
 // find returns the first server for which match is true, or nil.
-func find(servers []dbq.StorageServer, match func(dbq.StorageServer) bool) *dbq.StorageServer {
+func find(servers []db.StorageServer, match func(db.StorageServer) bool) *db.StorageServer {
 	for i := range servers {
 		if match(servers[i]) {
 			return &servers[i]

@@ -7,10 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
-	"sixfold/db/dbq"
+	"sixfold/db"
 	"sixfold/storagenode/internal/nodetest"
 )
 
@@ -104,7 +105,7 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Claim{DataDir: e.Dir, Address: tt.address, Marker: tt.marker, HasChunks: tt.hasChunks}
-			id, err := c.Check(context.Background(), dbq.New(e.Pool))
+			id, err := c.Check(context.Background(), e.DB)
 			if tt.refused == nil {
 				if err != nil || id != tt.wantID {
 					t.Fatalf("Check = %s, %v; want %s, nil", id, err, tt.wantID)
@@ -133,7 +134,7 @@ func TestCheckIgnoresRowsNotStored(t *testing.T) {
 		e.AddRow(t, nodetest.Row{ID: uuid.New(), Status: status, Size: 1})
 	}
 	c := Claim{DataDir: e.Dir, Address: nodeAddress}
-	if id, err := c.Check(context.Background(), dbq.New(e.Pool)); err != nil || id != uuid.Nil {
+	if id, err := c.Check(context.Background(), e.DB); err != nil || id != uuid.Nil {
 		t.Fatalf("Check = %s, %v; want a fresh start", id, err)
 	}
 }
@@ -141,11 +142,11 @@ func TestCheckIgnoresRowsNotStored(t *testing.T) {
 // failing is a Queries whose PostgreSQL is down.
 type failing struct{}
 
-func (failing) ListStorageServers(context.Context) ([]dbq.StorageServer, error) {
+func (failing) ListStorageServers(context.Context) ([]db.StorageServer, error) {
 	return nil, errors.New("connection refused")
 }
 
-func (failing) ListStoredChunksOnServer(context.Context, dbq.ListStoredChunksOnServerParams) ([]dbq.ListStoredChunksOnServerRow, error) {
+func (failing) ListStoredChunksOnServer(context.Context, uuid.UUID, uuid.UUID, time.Duration, int) ([]db.StoredChunk, error) {
 	return nil, errors.New("connection refused")
 }
 

@@ -22,7 +22,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/test/bufconn"
 
-	"sixfold/db/dbq"
 	"sixfold/proto/storagepb"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/grpcserver"
@@ -105,7 +104,7 @@ func TestEndpointAfterScrubAndSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.PutFile(t, uuid.Nil, 10, 3*time.Hour) // an orphan
-	q := dbq.New(e.Pool)
+	q := e.DB
 	if _, err := scrub.New(q, e.Store, scrub.Options{NodeID: e.NodeID, Observer: m}, e.Log).RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}

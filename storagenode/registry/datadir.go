@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"sixfold/db/dbq"
 	"sixfold/storagenode/identity"
 )
 
@@ -26,9 +25,8 @@ func (r *Registry) checkDataDir(ctx context.Context) (*identity.Marker, error) {
 		return nil, err
 	}
 	claim := identity.Claim{DataDir: r.opts.DataDir, Address: r.opts.Address, Marker: marker, HasChunks: st.Chunks > 0}
-	q := dbq.New(r.pool)
 	err = retry(ctx, r.log, "data directory check", func(ctx context.Context) error {
-		id, err := claim.Check(ctx, q)
+		id, err := claim.Check(ctx, r.db)
 		if err == nil {
 			r.mu.Lock()
 			r.proposed = id

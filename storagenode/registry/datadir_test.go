@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"sixfold/db"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/identity"
 	"sixfold/storagenode/internal/nodetest"
@@ -20,7 +21,7 @@ import (
 func nodeRegistry(t *testing.T, e *nodetest.Env, store *chunkstore.Store, dir string) *Registry {
 	t.Helper()
 	opts := Options{Name: "storage-9001", Address: "127.0.0.1:9001", VirtualNodes: 3, HeartbeatInterval: time.Second, DataDir: dir}
-	return New(e.Pool, opts, store, e.Log)
+	return New(e.DB, opts, store, e.Log)
 }
 
 // emptyDataDir opens a chunk store on a fresh directory: an unmounted or
@@ -48,13 +49,13 @@ func TestRegisterWithRetryWritesTheMarker(t *testing.T) {
 	ctx := context.Background()
 	store, dir := emptyDataDir(t)
 	opts := Options{Address: "127.0.0.1:9050", DataDir: dir}
-	r := New(pool, withDefaults(opts), store, testLog(t))
+	r := New(db.NewStore(pool), withDefaults(opts), store, testLog(t))
 	if err := r.RegisterWithRetry(ctx); err != nil {
 		t.Fatal(err)
 	}
 	wantMarker(t, dir, identity.Marker{ServerID: r.ID(), Address: opts.Address})
 	// A restart on the same directory keeps the id and the marker.
-	r2 := New(pool, withDefaults(opts), store, testLog(t))
+	r2 := New(db.NewStore(pool), withDefaults(opts), store, testLog(t))
 	if err := r2.RegisterWithRetry(ctx); err != nil || r2.ID() != r.ID() {
 		t.Fatalf("restart: RegisterWithRetry = %v, id %s; want nil, %s", err, r2.ID(), r.ID())
 	}
@@ -126,7 +127,7 @@ func TestMarkerBringsBackItsID(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := withDefaults(Options{Address: "127.0.0.1:9050", DataDir: dir})
-	r := New(e.Pool, opts, store, e.Log)
+	r := New(e.DB, opts, store, e.Log)
 	if err := r.RegisterWithRetry(context.Background()); err != nil || r.ID() != gone {
 		t.Fatalf("RegisterWithRetry = %v, id %s; want nil, %s", err, r.ID(), gone)
 	}

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/storagenode/identity"
 )
 
@@ -51,13 +49,11 @@ func (r *Registry) Heartbeat(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(r.opts.HeartbeatTimeout, r.opts.HeartbeatInterval))
 	defer cancel()
-	n, err := dbq.New(r.pool).Heartbeat(ctx, dbq.HeartbeatParams{
-		ID: r.ID(), CapacityBytes: st.CapacityBytes, AvailableBytes: st.AvailableBytes, ChunkCount: st.Chunks, UsedSpace: st.UsedBytes,
-	})
+	alive, err := r.db.Heartbeat(ctx, r.ID(), nodeStats(st))
 	if err != nil {
-		return fmt.Errorf("heartbeat: %w", db.Translate(err))
+		return fmt.Errorf("heartbeat: %w", err)
 	}
-	if n == 0 {
+	if !alive {
 		r.log.Warn().Str("node_id", r.ID().String()).Msg("node row is gone; registering again")
 		_, err = r.Register(ctx)
 	}
@@ -96,14 +92,14 @@ func (r *Registry) observe(err error) {
 }
 
 // Connect opens a pool to PostgreSQL, retrying until it answers or ctx ends.
-func Connect(ctx context.Context, cfg db.Config, log zerolog.Logger) (*pgxpool.Pool, error) {
-	var pool *pgxpool.Pool
+func Connect(ctx context.Context, cfg db.Config, log zerolog.Logger) (*db.Store, error) {
+	var store *db.Store
 	err := retry(ctx, log, "database connection", func(ctx context.Context) error {
 		var err error
-		pool, err = db.Open(ctx, cfg)
+		store, err = db.OpenStore(ctx, cfg)
 		return err
 	})
-	return pool, err
+	return store, err
 }
 
 // retry runs fn until it succeeds, refuses (identity.ErrRefused: only an

@@ -17,12 +17,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
-	"sixfold/db/ringpoint"
 	"sixfold/storagenode/chunkstore"
 )
 
@@ -60,7 +57,7 @@ type HeartbeatObserver interface {
 
 // Registry registers one node and keeps its row fresh.
 type Registry struct {
-	pool  *pgxpool.Pool
+	db    *db.Store
 	opts  Options
 	stats StatsSource
 	log   zerolog.Logger
@@ -71,8 +68,8 @@ type Registry struct {
 }
 
 // New returns a Registry that is not yet registered.
-func New(pool *pgxpool.Pool, opts Options, stats StatsSource, log zerolog.Logger) *Registry {
-	return &Registry{pool: pool, opts: opts, stats: stats, log: log}
+func New(store *db.Store, opts Options, stats StatsSource, log zerolog.Logger) *Registry {
+	return &Registry{db: store, opts: opts, stats: stats, log: log}
 }
 
 // ID is the node's id, or uuid.Nil before the first registration.
@@ -96,17 +93,8 @@ func (r *Registry) Register(ctx context.Context) (uuid.UUID, error) {
 	if candidate == uuid.Nil {
 		candidate = uuid.New()
 	}
-	var id uuid.UUID
-	err = db.WithTx(ctx, r.pool, func(q *dbq.Queries) error {
-		row, err := q.UpsertStorageServer(ctx, dbq.UpsertStorageServerParams{
-			ID: candidate, Name: r.opts.Name, Address: r.opts.Address,
-			CapacityBytes: st.CapacityBytes, AvailableBytes: st.AvailableBytes, ChunkCount: st.Chunks, UsedSpace: st.UsedBytes,
-		})
-		if err != nil {
-			return db.Translate(err)
-		}
-		id = row.ID
-		return writeRing(ctx, q, id, r.opts.VirtualNodes)
+	id, err := r.db.RegisterNode(ctx, db.NodeRegistration{
+		ID: candidate, Name: r.opts.Name, Address: r.opts.Address, Stats: nodeStats(st), VirtualNodes: r.opts.VirtualNodes,
 	})
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("register %s: %w", r.opts.Address, err)
@@ -115,18 +103,8 @@ func (r *Registry) Register(ctx context.Context) (uuid.UUID, error) {
 	return id, nil
 }
 
-// writeRing stores the server's virtual nodes 0..n-1 and drops any above.
-func writeRing(ctx context.Context, q *dbq.Queries, id uuid.UUID, n int) error {
-	points := ringpoint.All(id.String(), n)
-	hashes := make([]int64, len(points))
-	for i, h := range points {
-		hashes[i] = int64(h)
-	}
-	if err := q.UpsertRingNodes(ctx, dbq.UpsertRingNodesParams{ServerID: id, HashValues: hashes}); err != nil {
-		return db.Translate(err)
-	}
-	err := q.DeleteRingNodesAbove(ctx, dbq.DeleteRingNodesAboveParams{ServerID: id, VirtualIndex: int32(n)})
-	return db.Translate(err)
+func nodeStats(st chunkstore.Stats) db.NodeStats {
+	return db.NodeStats{CapacityBytes: st.CapacityBytes, AvailableBytes: st.AvailableBytes, UsedBytes: st.UsedBytes, Chunks: st.Chunks}
 }
 
 // candidate is the id a registration proposes, or uuid.Nil for a fresh one.
@@ -169,6 +147,5 @@ func (r *Registry) Deactivate(ctx context.Context) error {
 	if id == uuid.Nil {
 		return nil
 	}
-	_, err := dbq.New(r.pool).DeactivateServer(ctx, id)
-	return db.Translate(err)
+	return r.db.DeactivateServer(ctx, id)
 }

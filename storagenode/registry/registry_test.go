@@ -37,7 +37,7 @@ func newRegistry(t *testing.T, pool *pgxpool.Pool, opts Options) (*Registry, *ch
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(pool, withDefaults(opts), store, testLog(t)), store
+	return New(db.NewStore(pool), withDefaults(opts), store, testLog(t)), store
 }
 
 func testLog(t *testing.T) zerolog.Logger {

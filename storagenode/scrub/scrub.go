@@ -17,7 +17,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/internal/periodic"
 	"sixfold/storagenode/internal/storedrows"
@@ -29,10 +28,11 @@ const DefaultBatchSize = 1000
 // queryTimeout bounds each statement of a pass.
 const queryTimeout = 30 * time.Second
 
-// Queries is what a pass needs from PostgreSQL; *dbq.Queries is one.
+// Queries is what a pass needs from PostgreSQL; *db.Store is one. Its
+// errors come back translated.
 type Queries interface {
 	storedrows.Lister
-	MarkChunksCorruptOnServer(ctx context.Context, arg dbq.MarkChunksCorruptOnServerParams) (int64, error)
+	MarkChunksCorruptOnServer(ctx context.Context, server uuid.UUID, ids []uuid.UUID) (int64, error)
 }
 
 // ChunkOpener reads chunk files; *chunkstore.Store is one.
@@ -41,7 +41,7 @@ type ChunkOpener interface {
 }
 
 var (
-	_ Queries     = (*dbq.Queries)(nil)
+	_ Queries     = (*db.Store)(nil)
 	_ ChunkOpener = (*chunkstore.Store)(nil)
 )
 
@@ -157,11 +157,8 @@ func (s *Scrubber) markCorrupt(ctx context.Context, ids []uuid.UUID) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	_, err := s.q.MarkChunksCorruptOnServer(ctx, dbq.MarkChunksCorruptOnServerParams{Ids: ids, ServerID: s.opts.NodeID})
-	if err != nil {
-		return db.Translate(err)
-	}
-	return nil
+	_, err := s.q.MarkChunksCorruptOnServer(ctx, s.opts.NodeID, ids)
+	return err
 }
 
 type nopObserver struct{}

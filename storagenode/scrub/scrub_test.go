@@ -16,7 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
-	"sixfold/db/dbq"
+	"sixfold/db"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/internal/nodetest"
 )
@@ -34,7 +34,7 @@ func (c *counter) IOError(string) { c.mu.Lock(); c.ioError++; c.mu.Unlock() }
 
 func newScrubber(e *nodetest.Env, opts Options) *Scrubber {
 	opts.NodeID = e.NodeID
-	return New(dbq.New(e.Pool), e.Store, opts, e.Log)
+	return New(e.DB, e.Store, opts, e.Log)
 }
 
 // flipByte inverts one byte of chunk id's file in place.
@@ -204,20 +204,20 @@ func TestScrubChecksShardsByCRC32C(t *testing.T) {
 // fakeQueries serves fixed rows, for hashes the CHECK constraint would
 // refuse, and records what was flagged.
 type fakeQueries struct {
-	rows    []dbq.ListStoredChunksOnServerRow
+	rows    []db.StoredChunk
 	flagged []uuid.UUID
 }
 
-func (f *fakeQueries) ListStoredChunksOnServer(_ context.Context, arg dbq.ListStoredChunksOnServerParams) ([]dbq.ListStoredChunksOnServerRow, error) {
-	if arg.AfterID != uuid.Nil {
+func (f *fakeQueries) ListStoredChunksOnServer(_ context.Context, _, after uuid.UUID, _ time.Duration, _ int) ([]db.StoredChunk, error) {
+	if after != uuid.Nil {
 		return nil, nil
 	}
 	return f.rows, nil
 }
 
-func (f *fakeQueries) MarkChunksCorruptOnServer(_ context.Context, arg dbq.MarkChunksCorruptOnServerParams) (int64, error) {
-	f.flagged = append(f.flagged, arg.Ids...)
-	return int64(len(arg.Ids)), nil
+func (f *fakeQueries) MarkChunksCorruptOnServer(_ context.Context, _ uuid.UUID, ids []uuid.UUID) (int64, error) {
+	f.flagged = append(f.flagged, ids...)
+	return int64(len(ids)), nil
 }
 
 // TestScrubLeavesUnknownHashesAlone: a hash that is neither digest cannot
@@ -233,7 +233,7 @@ func TestScrubLeavesUnknownHashesAlone(t *testing.T) {
 	}
 	q := &fakeQueries{}
 	for _, h := range []string{"", "abc", strings.Repeat("0", 16), strings.Repeat("0", 63)} {
-		q.rows = append(q.rows, dbq.ListStoredChunksOnServerRow{ID: id, Hash: h, Size: 3})
+		q.rows = append(q.rows, db.StoredChunk{ID: id, Hash: h, Size: 3})
 	}
 	var logs bytes.Buffer
 	res, err := New(q, store, Options{NodeID: uuid.New()}, zerolog.New(&logs)).RunOnce(context.Background())

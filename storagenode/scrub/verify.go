@@ -11,7 +11,7 @@ import (
 	"io"
 	"time"
 
-	"sixfold/db/dbq"
+	"sixfold/db"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/internal/bufpool"
 )
@@ -43,7 +43,7 @@ func newDigest(rowHash string) (hash.Hash, bool) {
 // verify hashes row's file and judges it. Only ctx ending is an error: a
 // disk error on one file is logged and the pass goes on, since flagging a
 // chunk corrupt because of a transient fault would be worse.
-func (s *Scrubber) verify(ctx context.Context, row dbq.ListStoredChunksOnServerRow, pace *pacer) (verdict, error) {
+func (s *Scrubber) verify(ctx context.Context, row db.StoredChunk, pace *pacer) (verdict, error) {
 	id := row.ID.String()
 	h, ok := newDigest(row.Hash)
 	if !ok {
@@ -70,7 +70,7 @@ func (s *Scrubber) verify(ctx context.Context, row dbq.ListStoredChunksOnServerR
 }
 
 // judge compares a file's size and digest with its row, logging a mismatch.
-func (s *Scrubber) judge(row dbq.ListStoredChunksOnServerRow, size int64, got string) verdict {
+func (s *Scrubber) judge(row db.StoredChunk, size int64, got string) verdict {
 	if size == row.Size && got == row.Hash {
 		return intact
 	}

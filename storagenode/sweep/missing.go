@@ -6,8 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/internal/storedrows"
 )
@@ -50,9 +48,9 @@ func (s *Sweeper) markMissing(ctx context.Context, ids []uuid.UUID, res *Result)
 	}
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	flagged, err := s.q.MarkChunksMissingOnServer(ctx, dbq.MarkChunksMissingOnServerParams{Ids: ids, ServerID: s.opts.NodeID})
+	flagged, err := s.q.MarkChunksMissingOnServer(ctx, s.opts.NodeID, ids)
 	if err != nil {
-		return db.Translate(err)
+		return err
 	}
 	res.MissingFlagged += len(flagged)
 	s.opts.Observer.SweepMissingFlagged(len(flagged))

@@ -6,9 +6,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"sixfold/db"
-	"sixfold/db/dbq"
 )
 
 var errMinAge = errors.New("sweep: MinAge must be positive")
@@ -71,9 +68,9 @@ func (s *Sweeper) known(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]str
 	}
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	found, err := s.q.ListKnownChunkIDs(ctx, dbq.ListKnownChunkIDsParams{Ids: ids, ServerID: s.opts.NodeID})
+	found, err := s.q.ListKnownChunkIDs(ctx, s.opts.NodeID, ids)
 	if err != nil {
-		return nil, db.Translate(err)
+		return nil, err
 	}
 	set := make(map[uuid.UUID]struct{}, len(found))
 	for _, id := range found {

@@ -22,7 +22,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
-	"sixfold/db/dbq"
+	"sixfold/db"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/internal/periodic"
 	"sixfold/storagenode/internal/storedrows"
@@ -37,11 +37,12 @@ const missingMinAge = time.Minute
 // queryTimeout bounds each statement of a pass.
 const queryTimeout = 30 * time.Second
 
-// Queries is what a pass needs from PostgreSQL; *dbq.Queries is one.
+// Queries is what a pass needs from PostgreSQL; *db.Store is one. Its
+// errors come back translated.
 type Queries interface {
-	ListKnownChunkIDs(ctx context.Context, arg dbq.ListKnownChunkIDsParams) ([]uuid.UUID, error)
+	ListKnownChunkIDs(ctx context.Context, server uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error)
 	storedrows.Lister
-	MarkChunksMissingOnServer(ctx context.Context, arg dbq.MarkChunksMissingOnServerParams) ([]uuid.UUID, error)
+	MarkChunksMissingOnServer(ctx context.Context, server uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error)
 }
 
 // Store is what a pass needs from the disk; *chunkstore.Store is one.
@@ -52,7 +53,7 @@ type Store interface {
 }
 
 var (
-	_ Queries = (*dbq.Queries)(nil)
+	_ Queries = (*db.Store)(nil)
 	_ Store   = (*chunkstore.Store)(nil)
 )
 

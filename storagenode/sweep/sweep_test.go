@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"sixfold/db/dbq"
 	"sixfold/storagenode/internal/nodetest"
 )
 
@@ -21,7 +20,7 @@ const minAge = 2 * time.Hour
 
 func newSweeper(e *nodetest.Env, obs Observer) *Sweeper {
 	opts := Options{NodeID: e.NodeID, MinAge: minAge, BatchSize: 2, Observer: obs}
-	return New(dbq.New(e.Pool), e.Store, opts, e.Log)
+	return New(e.DB, e.Store, opts, e.Log)
 }
 
 func TestSweep(t *testing.T) {
@@ -105,7 +104,7 @@ func TestSweepAgainChangesNothing(t *testing.T) {
 func TestSweepNeedsMinAge(t *testing.T) {
 	e := nodetest.New(t)
 	orphan, _ := e.PutFile(t, uuid.Nil, 10, 3*time.Hour)
-	s := New(dbq.New(e.Pool), e.Store, Options{NodeID: e.NodeID}, e.Log)
+	s := New(e.DB, e.Store, Options{NodeID: e.NodeID}, e.Log)
 	if _, err := s.RunOnce(context.Background()); err == nil {
 		t.Fatal("RunOnce without MinAge succeeded; want an error")
 	}

@@ -29,12 +29,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"google.golang.org/grpc"
 
-	"sixfold/db/dbq"
+	"sixfold/db"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/config"
 	"sixfold/storagenode/grpcserver"
@@ -103,7 +102,7 @@ type node struct {
 	svc        *grpcserver.Service
 	grpc       *grpc.Server
 	served     chan error // receives Serve's result
-	pool       *pgxpool.Pool
+	db         *db.Store
 	reg        *registry.Registry
 }
 
@@ -190,12 +189,12 @@ func (n *node) serveMetrics(reg *prometheus.Registry) error {
 // and registers, retrying each until it works or ctx ends (a refusal ends
 // it at once), then starts answering SERVING.
 func (n *node) join(ctx context.Context) error {
-	pool, err := registry.Connect(ctx, n.cfg.Database, n.log)
+	store, err := registry.Connect(ctx, n.cfg.Database, n.log)
 	if err != nil {
 		return err
 	}
-	n.pool = pool
-	n.reg = registry.New(pool, registry.Options{
+	n.db = store
+	n.reg = registry.New(store, registry.Options{
 		Name:              n.cfg.Server.Name,
 		Address:           n.cfg.Server.Address,
 		VirtualNodes:      n.cfg.Storage.VirtualNodes,
@@ -239,12 +238,11 @@ func (n *node) runUntilDone(ctx context.Context) error {
 // jobs returns the loops that run while the node is registered. A scrub or
 // sweep with interval 0 returns at once.
 func (n *node) jobs() []func(context.Context) {
-	q := dbq.New(n.pool)
 	id := n.reg.ID()
-	scr := scrub.New(q, n.store, scrub.Options{
+	scr := scrub.New(n.db, n.store, scrub.Options{
 		NodeID: id, Interval: n.cfg.Scrub.Interval, BytesPerSecond: n.cfg.Scrub.BytesPerSecond, Observer: n.metrics,
 	}, n.log)
-	sw := sweep.New(q, n.store, sweep.Options{
+	sw := sweep.New(n.db, n.store, sweep.Options{
 		NodeID: id, Interval: n.cfg.Sweep.Interval, MinAge: n.cfg.Sweep.MinAge, Observer: n.metrics,
 	}, n.log)
 	return []func(context.Context){n.reg.Run, scr.Run, sw.Run}
@@ -265,8 +263,8 @@ func (n *node) shutdown() {
 	}
 	stopGRPC(n.grpc, drainTimeout, n.log)
 	n.stopMetrics()
-	if n.pool != nil {
-		n.pool.Close()
+	if n.db != nil {
+		n.db.Close()
 	}
 	n.log.Info().Msg("stopped")
 }

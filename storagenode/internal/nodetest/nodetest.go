@@ -22,13 +22,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
+	"sixfold/db"
 	"sixfold/db/dbtest"
 	"sixfold/storagenode/chunkstore"
 )
 
 // Env is one node's database and disk.
 type Env struct {
-	Pool   *pgxpool.Pool
+	DB     *db.Store     // what the code under test is given
+	Pool   *pgxpool.Pool // the same database, for tests that write or read rows directly
 	Store  *chunkstore.Store
 	Dir    string    // the store's data directory
 	NodeID uuid.UUID // this node's storage_servers row
@@ -45,7 +47,7 @@ func New(t *testing.T) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{Pool: pool, Store: store, Dir: dir, NodeID: uuid.New(), Other: uuid.New(), Log: zerolog.New(zerolog.NewTestWriter(t))}
+	e := &Env{DB: db.NewStore(pool), Pool: pool, Store: store, Dir: dir, NodeID: uuid.New(), Other: uuid.New(), Log: zerolog.New(zerolog.NewTestWriter(t))}
 	for i, id := range []uuid.UUID{e.NodeID, e.Other} {
 		e.Exec(t, `INSERT INTO storage_servers (id, name, address) VALUES ($1, $2, $3)`,
 			id, "storage-test", fmt.Sprintf("127.0.0.1:%d", 9001+i))

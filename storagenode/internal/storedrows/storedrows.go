@@ -11,16 +11,18 @@ import (
 	"github.com/google/uuid"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 )
 
-// Lister is the query the walk runs; *dbq.Queries is one.
+// Lister is the query the walk runs; *db.Store is one. Its errors come
+// back translated (db.ErrUnavailable and the like).
 type Lister interface {
-	ListStoredChunksOnServer(ctx context.Context, arg dbq.ListStoredChunksOnServerParams) ([]dbq.ListStoredChunksOnServerRow, error)
+	ListStoredChunksOnServer(ctx context.Context, server, after uuid.UUID, minAge time.Duration, limit int) ([]db.StoredChunk, error)
 }
 
+var _ Lister = (*db.Store)(nil)
+
 // Row is one stored chunk of the node.
-type Row = dbq.ListStoredChunksOnServerRow
+type Row = db.StoredChunk
 
 // Walk is one pass over a node's stored rows.
 type Walk struct {
@@ -55,8 +57,5 @@ func (w Walk) page(ctx context.Context, q Lister, after uuid.UUID) ([]Row, error
 		ctx, cancel = context.WithTimeout(ctx, w.QueryTimeout)
 		defer cancel()
 	}
-	rows, err := q.ListStoredChunksOnServer(ctx, dbq.ListStoredChunksOnServerParams{
-		ServerID: w.Node, AfterID: after, MinAgeSeconds: w.MinAge.Seconds(), BatchSize: int32(w.BatchSize),
-	})
-	return rows, db.Translate(err)
+	return q.ListStoredChunksOnServer(ctx, w.Node, after, w.MinAge, w.BatchSize)
 }

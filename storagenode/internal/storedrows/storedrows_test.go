@@ -6,10 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
-	"sixfold/db/dbq"
+	"sixfold/db"
 )
 
 // table answers ListStoredChunksOnServer from sorted ids, as the query does.
@@ -19,15 +20,15 @@ type table struct {
 	fail  error
 }
 
-func (t *table) ListStoredChunksOnServer(_ context.Context, arg dbq.ListStoredChunksOnServerParams) ([]dbq.ListStoredChunksOnServerRow, error) {
-	t.asked = append(t.asked, arg.AfterID)
+func (t *table) ListStoredChunksOnServer(_ context.Context, _, after uuid.UUID, _ time.Duration, limit int) ([]db.StoredChunk, error) {
+	t.asked = append(t.asked, after)
 	if t.fail != nil {
 		return nil, t.fail
 	}
-	var out []dbq.ListStoredChunksOnServerRow
+	var out []db.StoredChunk
 	for _, id := range t.ids {
-		if len(out) < int(arg.BatchSize) && id.String() > arg.AfterID.String() {
-			out = append(out, dbq.ListStoredChunksOnServerRow{ID: id})
+		if len(out) < limit && id.String() > after.String() {
+			out = append(out, db.StoredChunk{ID: id})
 		}
 	}
 	return out, nil
