@@ -9,7 +9,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/proto/storagepb"
 )
 
@@ -30,27 +29,13 @@ const deletingHold = 5 * deleteTimeout
 // the deletion job otherwise; with one, the deletion job deletes them when
 // it has passed.
 func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
-	var chunks []Chunk
-	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		if _, err := q.GetCompletedFileForUpdate(ctx, id); err != nil {
-			return err
-		}
-		rows, err := q.ListChunks(ctx, id)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			chunks = append(chunks, Chunk{ID: r.ID, ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
-		}
-		delay := cmp.Or(s.opts.Retention, deletingHold)
-		if _, err := q.EnqueueFileChunkDeletions(ctx, dbq.EnqueueFileChunkDeletionsParams{FileID: id, DelaySeconds: delay.Seconds()}); err != nil {
-			return err
-		}
-		_, err = q.DeleteFile(ctx, id)
-		return err
-	})
+	locs, err := s.blobs.DeleteFile(ctx, id, cmp.Or(s.opts.Retention, deletingHold))
 	if err != nil {
-		return metadataError(db.Translate(err))
+		return metadataError(err)
+	}
+	chunks := make([]Chunk, len(locs))
+	for i, l := range locs {
+		chunks[i] = Chunk{ID: l.ID, ServerID: l.ServerID, ServerAddress: l.ServerAddress}
 	}
 	if s.opts.Retention == 0 {
 		s.deleteChunksNow(ctx, chunks)
@@ -96,7 +81,7 @@ func (s *Service) deleteOnNode(ctx context.Context, chunkID uuid.UUID, address s
 func (s *Service) finishDeletion(ctx context.Context, chunkID uuid.UUID) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := dbq.New(s.pool).FinishChunkDeletion(ctx, chunkID); err != nil {
+	if err := s.blobs.FinishChunkDeletion(ctx, chunkID); err != nil {
 		s.log.Warn().Err(err).Str("chunk_id", chunkID.String()).Msg("chunk deleted but still queued; it will be deleted again")
 	}
 }
@@ -106,9 +91,17 @@ func (s *Service) finishDeletion(ctx context.Context, chunkID uuid.UUID) {
 func (s *Service) releaseDeletion(ctx context.Context, chunkID uuid.UUID) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	err := dbq.New(s.pool).PostponeChunkDeletion(ctx, dbq.PostponeChunkDeletionParams{ChunkID: chunkID,
-		LastError: text("node unreachable")})
+	err := s.blobs.PostponeChunkDeletion(ctx, chunkID, "node unreachable", 0)
 	if err != nil {
 		s.log.Warn().Err(err).Str("chunk_id", chunkID.String()).Msg("failed chunk deletion stays held; the deletion job retries it later")
 	}
+}
+
+// locations is where chunks are stored, for the deletion queue.
+func locations(chunks []Chunk) []db.ChunkLocation {
+	locs := make([]db.ChunkLocation, len(chunks))
+	for i, c := range chunks {
+		locs[i] = db.ChunkLocation{ID: c.ID, ServerID: c.ServerID, ServerAddress: c.ServerAddress}
+	}
+	return locs
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 
-	"github.com/jackc/pgx/v5/pgtype"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -70,5 +69,3 @@ func bodyError(ctx context.Context, err error) error {
 	// signature or checksum) says more than "incomplete".
 	return fmt.Errorf("%w: %w", ErrIncompleteBody, err)
 }
-
-func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }

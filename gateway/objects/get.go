@@ -17,27 +17,22 @@ import (
 // Stat returns a blob's metadata and chunks, whatever its status. An id
 // that names an S3 object instead returns the object as a blob of Parts.
 func (s *Service) Stat(ctx context.Context, id uuid.UUID) (Blob, error) {
-	q := dbq.New(s.pool)
-	f, err := q.GetFile(ctx, id)
-	if errors.Is(db.Translate(err), db.ErrNotFound) {
-		return s.statObject(ctx, q, id)
+	f, rows, err := s.blobs.GetFile(ctx, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return s.statObject(ctx, dbq.New(s.pool), id)
 	}
 	if err != nil {
-		return Blob{}, metadataError(db.Translate(err))
+		return Blob{}, metadataError(err)
 	}
-	rows, err := q.ListChunks(ctx, id)
-	if err != nil {
-		return Blob{}, metadataError(db.Translate(err))
-	}
-	b := blobFromRow(f)
+	b := blobFromFile(f)
 	if len(rows) == 0 && b.Status == BlobCompleted {
 		// Every completed blob has its shard rows: none means it was
 		// deleted between the two queries.
 		return Blob{}, fmt.Errorf("%w: blob %s deleted while it was read", ErrNotFound, id)
 	}
 	for _, r := range rows {
-		b.Chunks = append(b.Chunks, Chunk{ID: r.ID, Number: int(r.ChunkNumber), Offset: r.ByteOffset, Size: r.Size,
-			Hash: r.Hash.String, Status: ChunkStatus(r.Status), ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
+		b.Chunks = append(b.Chunks, Chunk{ID: r.ID, Number: r.Number, Offset: r.Offset, Size: r.Size,
+			Hash: r.Hash, Status: ChunkStatus(r.Status), ServerID: r.ServerID, ServerAddress: r.ServerAddress})
 	}
 	return b, nil
 }
@@ -81,10 +76,10 @@ func PartsFromRows(rows []dbq.ListObjectChunksRow) []Part {
 	return parts
 }
 
-func blobFromRow(f dbq.File) Blob {
-	return Blob{ID: f.ID, Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, Checksum: f.Checksum.String,
-		Status: BlobStatus(f.Status), Metadata: f.Metadata, CreatedAt: f.CreatedAt, Owner: f.OwnerIdentity.String,
-		DataShards: int(f.DataShards), ParityShards: int(f.ParityShards), BlockSize: int64(f.BlockSize)}
+func blobFromFile(f db.File) Blob {
+	return Blob{ID: f.ID, Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, Checksum: f.Checksum,
+		Status: BlobStatus(f.Status), Metadata: f.Metadata, CreatedAt: f.CreatedAt, Owner: f.Owner,
+		DataShards: f.DataShards, ParityShards: f.ParityShards, BlockSize: f.BlockSize}
 }
 
 // Open streams length bytes of a completed blob from offset. Before it

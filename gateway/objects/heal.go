@@ -14,7 +14,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/db/ringpoint"
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/erasure"
@@ -108,15 +107,9 @@ func (s *Service) RunHealer(ctx context.Context) {
 // HealOnce claims one batch of shards that need rebuilding and rebuilds
 // them, blob by blob. It returns how many shards it claimed.
 func (s *Service) HealOnce(ctx context.Context, limiter *rate.Limiter) (int, error) {
-	var claimed []dbq.ClaimHealWorkRow
-	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		var err error
-		claimed, err = q.ClaimHealWork(ctx, dbq.ClaimHealWorkParams{LeaseSeconds: healLease.Seconds(),
-			HealAfterSeconds: s.opts.Heal.After.Seconds(), MaxShards: healBatch})
-		return err
-	})
+	claimed, err := s.blobs.ClaimHealWork(ctx, healLease, s.opts.Heal.After, healBatch)
 	if err != nil {
-		return 0, db.Translate(err)
+		return 0, err
 	}
 	byBlob := map[uuid.UUID][]uuid.UUID{}
 	var order []uuid.UUID
@@ -142,12 +135,7 @@ func (s *Service) HealOnce(ctx context.Context, limiter *rate.Limiter) (int, err
 func (s *Service) releaseHeal(ctx context.Context, ids []uuid.UUID, cause error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	q := dbq.New(s.pool)
-	err := q.ReleaseHealClaim(ctx, dbq.ReleaseHealClaimParams{Ids: ids, RetryAfterSeconds: 30, HealError: text(cause.Error())})
-	if err == nil {
-		err = q.RecordHeal(ctx, dbq.RecordHealParams{Failures: 1})
-	}
-	if err != nil {
+	if err := s.blobs.ReleaseHealClaim(ctx, ids, 30*time.Second, cause.Error()); err != nil {
 		s.log.Warn().Err(err).Msg("could not release heal claim; its lease will lapse")
 	}
 }
@@ -378,34 +366,23 @@ func (s *Service) closeRebuilt(ctx context.Context, t *rebuilt, b Blob) error {
 // transaction; whatever no longer has a row to replace (the blob was
 // deleted meanwhile) is discarded.
 func (s *Service) swapHealed(ctx context.Context, b Blob, targets []*rebuilt) error {
-	var orphans []*rebuilt
-	var bytes int64
-	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		orphans, bytes = nil, 0
-		if _, err := q.LockFileForHeal(ctx, b.ID); err != nil {
-			if errors.Is(db.Translate(err), db.ErrNotFound) {
-				orphans = targets
-				return nil
-			}
-			return err
-		}
-		for _, t := range targets {
-			n, err := q.ReplaceHealedChunk(ctx, dbq.ReplaceHealedChunkParams{NewID: t.new.ID, FileID: b.ID, Size: t.new.Size,
-				Hash: text(t.new.Hash), ServerID: t.new.ServerID, OldID: t.old.ID})
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				orphans = append(orphans, t)
-				continue
-			}
-			bytes += t.new.Size
-		}
-		return q.RecordHeal(ctx, dbq.RecordHealParams{Shards: int64(len(targets) - len(orphans)), Bytes: bytes})
-	})
+	swaps := make([]db.HealSwap, len(targets))
+	for i, t := range targets {
+		swaps[i] = db.HealSwap{OldID: t.old.ID, NewID: t.new.ID, Size: t.new.Size, Hash: t.new.Hash, ServerID: t.new.ServerID}
+	}
+	swapped, err := s.blobs.SwapHealedChunks(ctx, b.ID, swaps)
 	if err != nil {
 		s.discard(ctx, targets)
-		return db.Translate(err)
+		return err
+	}
+	var orphans []*rebuilt
+	var bytes int64
+	for i, t := range targets {
+		if !swapped[i] {
+			orphans = append(orphans, t)
+			continue
+		}
+		bytes += t.new.Size
 	}
 	s.discard(ctx, orphans)
 	s.heal.shards.Add(int64(len(targets) - len(orphans)))
@@ -428,17 +405,10 @@ func (s *Service) discard(ctx context.Context, targets []*rebuilt) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	chunks := make([]Chunk, 0, len(targets))
-	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		for _, t := range targets {
-			chunks = append(chunks, t.new)
-			if err := q.EnqueueChunkDeletion(ctx, dbq.EnqueueChunkDeletionParams{ChunkID: t.new.ID, StorageServerID: t.new.ServerID,
-				DelaySeconds: deletingHold.Seconds()}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	for _, t := range targets {
+		chunks = append(chunks, t.new)
+	}
+	if err := s.blobs.EnqueueChunkDeletions(ctx, locations(chunks), deletingHold); err != nil {
 		s.log.Warn().Err(err).Msg("unused rebuilt shards not queued for deletion; the nodes' sweep will remove them")
 		return
 	}
@@ -447,7 +417,7 @@ func (s *Service) discard(ctx context.Context, targets []*rebuilt) {
 
 // retireDrained marks draining servers that hold nothing any more removed.
 func (s *Service) retireDrained(ctx context.Context) {
-	rows, err := dbq.New(s.pool).RemoveDrainedServers(ctx)
+	rows, err := s.blobs.RemoveDrainedServers(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Warn().Err(err).Msg("could not retire drained servers")

@@ -8,7 +8,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 )
 
 // jobBatch is how many queue rows one pass of a job claims.
@@ -74,27 +73,11 @@ func (s *Service) logJob(name string, n int, err error) {
 // ExpireSessions removes uploads whose session timed out: their chunks are
 // queued for deletion and their rows deleted. It returns how many expired.
 func (s *Service) ExpireSessions(ctx context.Context) (int, error) {
-	var expired int
-	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		sessions, err := q.ClaimExpiredUploadSessions(ctx, jobBatch)
-		if err != nil {
-			return err
-		}
-		for _, sess := range sessions {
-			if _, err := q.EnqueueFileChunkDeletions(ctx, dbq.EnqueueFileChunkDeletionsParams{FileID: sess.FileID}); err != nil {
-				return err
-			}
-			if _, err := q.DeleteFile(ctx, sess.FileID); err != nil {
-				return err
-			}
-		}
-		expired = len(sessions)
-		return nil
-	})
+	expired, err := s.blobs.ExpireUploadSessions(ctx, jobBatch)
 	if err == nil && expired > 0 {
 		_, err = s.ProcessDeletions(ctx)
 	}
-	return expired, db.Translate(err)
+	return expired, err
 }
 
 // ProcessDeletions works one batch of due chunk deletions: confirmed ones
@@ -103,44 +86,30 @@ func (s *Service) ExpireSessions(ctx context.Context) (int, error) {
 // many were confirmed.
 func (s *Service) ProcessDeletions(ctx context.Context) (int, error) {
 	var done int
-	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		retention := s.opts.Retention.Seconds()
-		if retention > 0 {
-			if _, err := q.DeferRetainedChunkDeletions(ctx, dbq.DeferRetainedChunkDeletionsParams{
-				RetentionSeconds: retention, MaxRows: 10 * jobBatch}); err != nil {
-				return err
-			}
-		}
-		rows, err := q.ClaimDueChunkDeletions(ctx, dbq.ClaimDueChunkDeletionsParams{RetentionSeconds: retention, MaxRows: jobBatch})
-		if err != nil {
-			return err
-		}
-		ok := make([]bool, len(rows))
+	err := s.blobs.WorkChunkDeletions(ctx, s.opts.Retention, jobBatch, func(due []db.DueDeletion) []db.DeletionOutcome {
+		done = 0
+		out := make([]db.DeletionOutcome, len(due))
 		var g errgroup.Group
 		g.SetLimit(8)
-		for i, r := range rows {
-			g.Go(func() error { ok[i] = s.deleteOnNode(ctx, r.ChunkID, r.ServerAddress); return nil })
+		for i, d := range due {
+			g.Go(func() error {
+				out[i] = db.DeletionOutcome{Done: s.deleteOnNode(ctx, d.ChunkID, d.ServerAddress), RetryAfter: retryAfter(d.Attempts)}
+				return nil
+			})
 		}
 		_ = g.Wait()
-		for i, r := range rows {
-			if ok[i] {
+		for _, o := range out {
+			if o.Done {
 				done++
-				err = q.FinishChunkDeletion(ctx, r.ChunkID)
-			} else {
-				err = q.PostponeChunkDeletion(ctx, dbq.PostponeChunkDeletionParams{ChunkID: r.ChunkID,
-					LastError: text("node unreachable"), RetryAfterSeconds: retryAfter(r.Attempts).Seconds()})
-			}
-			if err != nil {
-				return err
 			}
 		}
-		return nil
+		return out
 	})
-	return done, db.Translate(err)
+	return done, err
 }
 
 // retryAfter backs off exponentially from 5 s to 5 min.
-func retryAfter(attempts int32) time.Duration {
+func retryAfter(attempts int) time.Duration {
 	d := 5 * time.Second << min(attempts, 6)
 	return min(d, 5*time.Minute)
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"time"
 
-	"sixfold/db/dbq"
 	"sixfold/proto/storagepb"
 )
 
@@ -196,7 +195,7 @@ func (s *Service) corrupt(c Chunk, why string) error {
 	s.log.Error().Str("chunk_id", c.ID.String()).Str("server", c.ServerAddress).Str("reason", why).Msg("chunk failed verification")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := dbq.New(s.pool).MarkChunkCorrupt(ctx, c.ID); err != nil {
+	if err := s.blobs.MarkChunkCorrupt(ctx, c.ID); err != nil {
 		s.log.Warn().Err(err).Str("chunk_id", c.ID.String()).Msg("could not flag corrupt chunk")
 	}
 	return fmt.Errorf("%w: chunk %s on %s: %s", ErrCorruptChunk, c.ID, c.ServerAddress, why)

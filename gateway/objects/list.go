@@ -6,10 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 )
 
 // Cursor marks where a listing page ended: the last blob's creation time and id.
@@ -21,26 +19,23 @@ type Cursor struct {
 // List returns up to limit completed blobs, newest first, after cursor (nil
 // for the first page), and the cursor of the next page (nil at the end).
 func (s *Service) List(ctx context.Context, limit int, after *Cursor) ([]Blob, *Cursor, error) {
-	createdAt, id := after.params()
-	rows, err := dbq.New(s.pool).ListCompletedFiles(ctx, dbq.ListCompletedFilesParams{Limit: int32(limit + 1),
-		AfterCreatedAt: createdAt, AfterID: id})
+	rows, err := s.blobs.ListCompletedFiles(ctx, limit+1, after.pageAfter())
 	return page(rows, limit, err)
 }
 
-// params is the cursor as a listing query's (created_at, id) bounds: NULL
-// for the first page.
-func (c *Cursor) params() (pgtype.Timestamptz, pgtype.UUID) {
+// pageAfter is the cursor as a listing query's bound: nil for the first page.
+func (c *Cursor) pageAfter() *db.PageAfter {
 	if c == nil {
-		return pgtype.Timestamptz{}, pgtype.UUID{}
+		return nil
 	}
-	return pgtype.Timestamptz{Time: c.CreatedAt, Valid: true}, pgtype.UUID{Bytes: c.ID, Valid: true}
+	return &db.PageAfter{CreatedAt: c.CreatedAt, ID: c.ID}
 }
 
 // page turns up to limit+1 listed rows into a page of blobs and the cursor
 // of the next page (nil when the extra row did not come).
-func page(rows []dbq.File, limit int, err error) ([]Blob, *Cursor, error) {
+func page(rows []db.File, limit int, err error) ([]Blob, *Cursor, error) {
 	if err != nil {
-		return nil, nil, metadataError(db.Translate(err))
+		return nil, nil, metadataError(err)
 	}
 	var next *Cursor
 	if len(rows) > limit {
@@ -50,15 +45,14 @@ func page(rows []dbq.File, limit int, err error) ([]Blob, *Cursor, error) {
 	}
 	blobs := make([]Blob, len(rows))
 	for i, r := range rows {
-		blobs[i] = blobFromRow(r)
+		blobs[i] = blobFromFile(r)
 	}
 	return blobs, next, nil
 }
 
 // ActiveUploads counts upload sessions in progress, for /health.
 func (s *Service) ActiveUploads(ctx context.Context) (int64, error) {
-	n, err := dbq.New(s.pool).CountActiveUploads(ctx)
-	return n, db.Translate(err)
+	return s.blobs.CountActiveUploads(ctx)
 }
 
 // SetMetadata replaces a completed blob's user metadata (a form's metadata
@@ -68,11 +62,11 @@ func (s *Service) SetMetadata(ctx context.Context, id string, metadata json.RawM
 	if err != nil {
 		return ErrNotFound
 	}
-	n, err := dbq.New(s.pool).UpdateFileMetadata(ctx, dbq.UpdateFileMetadataParams{ID: fileID, Metadata: metadata})
+	found, err := s.blobs.SetFileMetadata(ctx, fileID, metadata)
 	if err != nil {
-		return metadataError(db.Translate(err))
+		return metadataError(err)
 	}
-	if n == 0 {
+	if !found {
 		return ErrNotFound
 	}
 	return nil

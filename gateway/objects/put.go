@@ -12,10 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/erasure"
 	"sixfold/gateway/placement"
@@ -46,7 +44,7 @@ type PutInput struct {
 	// OnCommit, when set, runs inside the transaction that completes the
 	// blob, so whatever it records (an S3 object or part pointing at the
 	// blob) becomes visible atomically with it. An error aborts the put.
-	OnCommit func(ctx context.Context, q *dbq.Queries, b Blob) error
+	OnCommit func(ctx context.Context, tx *db.Tx, b Blob) error
 }
 
 // put streams in.Body once, striped and encoded, to the blob's 6+P nodes
@@ -160,25 +158,11 @@ func planShards(l erasure.Layout, nodes []cluster.Node) []Chunk {
 }
 
 func (s *Service) beginUpload(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID) error {
-	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		err := q.InsertFile(ctx, dbq.InsertFileParams{ID: b.ID, Filename: b.Filename, ContentType: b.ContentType,
-			Size: in.Size, Metadata: b.Metadata, Owner: in.Owner,
-			DataShards: int16(b.DataShards), ParityShards: int16(b.ParityShards), BlockSize: int32(b.BlockSize)})
-		if err != nil {
-			return err
-		}
-		if err := q.InsertUploadSession(ctx, dbq.InsertUploadSessionParams{ID: sessionID, FileID: b.ID,
-			TimeoutSeconds: s.opts.SessionTimeout.Seconds(), ClientIp: clientIP(ctx)}); err != nil {
-			return err
-		}
-		rows := dbq.InsertChunksParams{FileID: b.ID}
-		for _, c := range b.Chunks {
-			rows.Ids, rows.Numbers = append(rows.Ids, c.ID), append(rows.Numbers, int16(c.Number))
-			rows.Offsets, rows.Sizes = append(rows.Offsets, c.Offset), append(rows.Sizes, c.Size)
-			rows.Servers = append(rows.Servers, c.ServerID)
-		}
-		return q.InsertChunks(ctx, rows)
-	})
+	err := s.blobs.BeginUpload(ctx, db.NewUpload{
+		File: db.File{ID: b.ID, Filename: b.Filename, ContentType: b.ContentType, Size: in.Size, Metadata: b.Metadata,
+			DataShards: b.DataShards, ParityShards: b.ParityShards, BlockSize: b.BlockSize},
+		Door: in.Owner, SessionID: sessionID, SessionTimeout: s.opts.SessionTimeout, ClientIP: clientIP(ctx),
+		Chunks: dbChunks(b.Chunks)})
 	return metadataError(err)
 }
 
@@ -294,7 +278,7 @@ func (s *Service) pump(ctx context.Context, up *upload, codec *erasure.Codec, bo
 func (s *Service) touchSession(ctx context.Context, sessionID uuid.UUID, received int64) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	err := dbq.New(s.pool).TouchUploadSession(ctx, dbq.TouchUploadSessionParams{ID: sessionID, BytesReceived: received, TimeoutSeconds: s.opts.SessionTimeout.Seconds()})
+	err := s.blobs.TouchUploadSession(ctx, sessionID, received, s.opts.SessionTimeout)
 	if err != nil && ctx.Err() == nil {
 		s.log.Warn().Err(err).Str("session_id", sessionID.String()).Msg("upload session progress not recorded")
 	}
@@ -318,43 +302,31 @@ func expectEOF(ctx context.Context, body io.Reader) error {
 	return nil
 }
 
-func (s *Service) finishUpload(ctx context.Context, b *Blob, onCommit func(context.Context, *dbq.Queries, Blob) error) error {
-	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		done := dbq.CompleteChunksParams{}
-		for _, c := range b.Chunks {
-			done.Ids, done.Offsets = append(done.Ids, c.ID), append(done.Offsets, c.Offset)
-			done.Sizes, done.Hashes = append(done.Sizes, c.Size), append(done.Hashes, c.Hash)
-			done.Servers, done.Statuses = append(done.Servers, c.ServerID), append(done.Statuses, string(c.Status))
+func (s *Service) finishUpload(ctx context.Context, b *Blob, onCommit func(context.Context, *db.Tx, Blob) error) error {
+	var commit func(*db.Tx, time.Time) error
+	if onCommit != nil {
+		commit = func(tx *db.Tx, createdAt time.Time) error {
+			done := *b
+			done.CreatedAt, done.Status = createdAt, BlobCompleted
+			return onCommit(ctx, tx, done)
 		}
-		n, err := q.CompleteChunks(ctx, done)
-		if err != nil {
-			return err
-		}
-		if n != int64(len(b.Chunks)) {
-			return fmt.Errorf("%w: chunks of %s vanished during upload (session expired?)", db.ErrNotFound, b.ID)
-		}
-		createdAt, err := q.CompleteFile(ctx, dbq.CompleteFileParams{ID: b.ID, Size: b.Size, Checksum: text(b.Checksum)})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w: file %s vanished during upload (session expired?)", db.ErrNotFound, b.ID)
-		}
-		if err != nil {
-			return err
-		}
-		b.CreatedAt = createdAt
-		if err := q.CompleteUploadSession(ctx, dbq.CompleteUploadSessionParams{FileID: b.ID, BytesReceived: b.Size}); err != nil {
-			return err
-		}
-		if onCommit == nil {
-			return nil
-		}
-		b.Status = BlobCompleted
-		return onCommit(ctx, q, *b)
-	})
+	}
+	createdAt, err := s.blobs.CompleteUpload(ctx, b.ID, b.Size, b.Checksum, dbChunks(b.Chunks), commit)
 	if err != nil {
 		return metadataError(err)
 	}
-	b.Status = BlobCompleted
+	b.CreatedAt, b.Status = createdAt, BlobCompleted
 	return nil
+}
+
+// dbChunks is chunks as their metadata rows.
+func dbChunks(chunks []Chunk) []db.Chunk {
+	rows := make([]db.Chunk, len(chunks))
+	for i, c := range chunks {
+		rows[i] = db.Chunk{ID: c.ID, Number: c.Number, Offset: c.Offset, Size: c.Size, Hash: c.Hash, Status: string(c.Status),
+			ServerID: c.ServerID, ServerAddress: c.ServerAddress}
+	}
+	return rows
 }
 
 // abandon queues every chunk of a failed upload for deletion and removes
@@ -364,17 +336,7 @@ func (s *Service) finishUpload(ctx context.Context, b *Blob, onCommit func(conte
 func (s *Service) abandon(ctx context.Context, b Blob) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	err := db.WithTx(ctx, s.pool, func(q *dbq.Queries) error {
-		for _, c := range b.Chunks {
-			if err := q.EnqueueChunkDeletion(ctx, dbq.EnqueueChunkDeletionParams{ChunkID: c.ID, StorageServerID: c.ServerID,
-				DelaySeconds: deletingHold.Seconds()}); err != nil {
-				return err
-			}
-		}
-		_, err := q.DeleteFile(ctx, b.ID)
-		return err
-	})
-	if err != nil {
+	if err := s.blobs.AbandonUpload(ctx, b.ID, locations(b.Chunks), deletingHold); err != nil {
 		s.log.Warn().Err(err).Str("file_id", b.ID.String()).Msg("failed upload not cleaned up now; its session will expire")
 		return
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
+	"sixfold/db"
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/erasure"
 	"sixfold/gateway/placement"
@@ -242,6 +243,7 @@ func WriteQuorum(data, parity int) int {
 // Service is safe for concurrent use.
 type Service struct {
 	pool    *pgxpool.Pool
+	blobs   *db.Blobs
 	cluster Nodes
 	opts    Options
 	log     zerolog.Logger
@@ -258,7 +260,7 @@ type Service struct {
 
 // New wires a Service.
 func New(pool *pgxpool.Pool, c Nodes, opts Options, log zerolog.Logger) *Service {
-	return &Service{pool: pool, cluster: c, opts: opts.withDefaults(), log: log,
+	return &Service{pool: pool, blobs: db.NewBlobs(pool), cluster: c, opts: opts.withDefaults(), log: log,
 		kick: make(chan struct{}, 1), healNow: make(chan struct{}, 1), codecs: map[[2]int]*erasure.Codec{}}
 }
 

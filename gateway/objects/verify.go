@@ -12,7 +12,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/proto/storagepb"
 )
 
@@ -52,9 +51,9 @@ type Verification struct {
 // lists what the restored metadata references that the nodes no longer
 // have. Each shard costs one small read on its node.
 func (s *Service) VerifyStored(ctx context.Context, after uuid.UUID, limit int) (Verification, error) {
-	rows, err := dbq.New(s.pool).StoredShardsPage(ctx, dbq.StoredShardsPageParams{AfterID: after, MaxBlobs: int32(limit)})
+	rows, err := s.blobs.StoredShardsPage(ctx, after, limit)
 	if err != nil {
-		return Verification{}, metadataError(db.Translate(err))
+		return Verification{}, metadataError(err)
 	}
 	present := make([]probeResult, len(rows))
 	var g errgroup.Group
@@ -100,7 +99,7 @@ func (s *Service) probe(ctx context.Context, chunkID uuid.UUID, address string) 
 }
 
 // summarize groups the probes by blob (rows come in blob order).
-func summarize(rows []dbq.StoredShardsPageRow, present []probeResult, limit int) Verification {
+func summarize(rows []db.StoredShard, present []probeResult, limit int) Verification {
 	var v Verification
 	left := map[uuid.UUID]int{} // shards a blob still has (or may have)
 	for i, r := range rows {
@@ -111,7 +110,7 @@ func summarize(rows []dbq.StoredShardsPageRow, present []probeResult, limit int)
 		v.Shards++
 		switch present[i] {
 		case probeMissing:
-			v.Missing = append(v.Missing, MissingShard{BlobID: r.FileID, Number: int(r.ChunkNumber), ChunkID: r.ID,
+			v.Missing = append(v.Missing, MissingShard{BlobID: r.FileID, Number: r.Number, ChunkID: r.ID,
 				ServerName: r.ServerName, Address: r.ServerAddress})
 			continue
 		case probeUnanswered:
@@ -121,7 +120,7 @@ func summarize(rows []dbq.StoredShardsPageRow, present []probeResult, limit int)
 	}
 	for i, r := range rows {
 		last := i+1 == len(rows) || rows[i+1].FileID != r.FileID
-		if last && left[r.FileID] < int(r.DataShards) {
+		if last && left[r.FileID] < r.DataShards {
 			v.Unreadable = append(v.Unreadable, r.FileID)
 		}
 	}

@@ -196,7 +196,7 @@ type payload struct {
 	sha256 func() []byte
 }
 
-func (b *Backend) storeBlob(ctx context.Context, name, contentType string, p payload, commit func(context.Context, *dbq.Queries, objects.Blob) error) error {
+func (b *Backend) storeBlob(ctx context.Context, name, contentType string, p payload, commit func(context.Context, *db.Tx, objects.Blob) error) error {
 	size, body := p.size, p.body
 	if size > b.opts.MaxSize {
 		return s3api.ErrEntityTooLarge

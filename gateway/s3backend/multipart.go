@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"sixfold/db"
 	"sixfold/db/dbq"
 	"sixfold/gateway/objects"
 	"sixfold/s3api"
@@ -57,7 +58,8 @@ func (b *Backend) UploadPart(ctx context.Context, in s3api.UploadPartInput) (s3a
 	}
 	var part s3api.PartInfo
 	name := in.Key + " part " + strconv.Itoa(in.PartNumber)
-	err := b.storeBlob(ctx, name, "", payload{size: in.Size, body: in.Body, sha256: knownSHA256(in.SHA256Known, in.Digests)}, func(ctx context.Context, q *dbq.Queries, blob objects.Blob) error {
+	err := b.storeBlob(ctx, name, "", payload{size: in.Size, body: in.Body, sha256: knownSHA256(in.SHA256Known, in.Digests)}, func(ctx context.Context, tx *db.Tx, blob objects.Blob) error {
+		q := tx.Queries()
 		u, err := upload(ctx, q, in.Bucket, in.Key, in.UploadID, true)
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"sixfold/db"
 	"sixfold/db/dbq"
 	"sixfold/gateway/objects"
 	"sixfold/s3api"
@@ -22,7 +23,8 @@ func (b *Backend) PutObject(ctx context.Context, in s3api.PutObjectInput) (s3api
 		return s3api.ObjectInfo{}, err
 	}
 	var info s3api.ObjectInfo
-	err := b.storeBlob(ctx, in.Key, in.Meta.ContentType, payload{size: in.Size, body: in.Body, sha256: knownSHA256(in.SHA256Known, in.Digests)}, func(ctx context.Context, q *dbq.Queries, blob objects.Blob) error {
+	err := b.storeBlob(ctx, in.Key, in.Meta.ContentType, payload{size: in.Size, body: in.Body, sha256: knownSHA256(in.SHA256Known, in.Digests)}, func(ctx context.Context, tx *db.Tx, blob objects.Blob) error {
+		q := tx.Queries()
 		d := in.Digests()
 		row := dbq.InsertObjectParams{ID: blob.ID, Bucket: in.Bucket, Key: in.Key, Size: blob.Size,
 			Etag: hex.EncodeToString(d.MD5), Meta: mustJSON(in.Meta), Checksums: mustJSON(orEmpty(d.Checksums))}
