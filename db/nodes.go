@@ -12,11 +12,12 @@ import (
 
 // StorageServer is a storage_servers row as a node's start-up check reads it.
 type StorageServer struct {
-	ID         uuid.UUID
-	Name       string
-	Address    string
-	Status     string
-	ChunkCount int64 // chunk files at the node's last heartbeat
+	ID            uuid.UUID
+	Name          string
+	Address       string
+	Status        string
+	ChunkCount    int64 // chunk files at the node's last heartbeat
+	LastHeartbeat time.Time
 }
 
 // StoredChunk is one chunk a node holds as stored, with what its file must
@@ -56,7 +57,7 @@ func (s *Store) ListStorageServers(ctx context.Context) ([]StorageServer, error)
 	}
 	out := make([]StorageServer, len(rows))
 	for i, r := range rows {
-		out[i] = StorageServer{ID: r.ID, Name: r.Name, Address: r.Address, Status: r.Status, ChunkCount: r.ChunkCount}
+		out[i] = StorageServer{ID: r.ID, Name: r.Name, Address: r.Address, Status: r.Status, ChunkCount: r.ChunkCount, LastHeartbeat: r.LastHeartbeat}
 	}
 	return out, nil
 }

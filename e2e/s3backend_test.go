@@ -30,7 +30,7 @@ func TestS3BackendConformance(t *testing.T) {
 	}
 	t.Cleanup(pool.Close)
 	log := zerolog.New(io.Discard)
-	nodes := cluster.New(pool, cluster.Options{HeartbeatTimeout: 30 * time.Second, RefreshInterval: time.Minute, ConnectTimeout: 2 * time.Second}, log)
+	nodes := cluster.New(db.NewStore(pool), cluster.Options{HeartbeatTimeout: 30 * time.Second, RefreshInterval: time.Minute, ConnectTimeout: 2 * time.Second}, log)
 	t.Cleanup(nodes.Close)
 	if err := nodes.Refresh(ctx); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sixfold/db"
 	"sixfold/db/dbq"
 )
 
@@ -46,7 +47,7 @@ func TestClusterViewAtScale(t *testing.T) {
 	f.exec(t, `ANALYZE`)
 	t.Logf("generated %d blobs, %d chunks in %s", blobs, blobs*8, time.Since(start).Round(time.Millisecond))
 
-	store := NewPG(f.pool, testOptions)
+	store := NewPG(db.NewStore(f.pool), testOptions)
 	start = time.Now()
 	if refreshed, err := store.RefreshStats(ctx); err != nil || !refreshed {
 		t.Fatalf("RefreshStats = %v, %v", refreshed, err)

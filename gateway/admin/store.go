@@ -7,12 +7,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/gateway/placement"
 )
 
@@ -20,7 +17,7 @@ var _ Store = (*PG)(nil)
 
 // PG is the Store over PostgreSQL. It is safe for concurrent use.
 type PG struct {
-	pool *pgxpool.Pool
+	db   *db.Store
 	opts PGOptions
 }
 
@@ -34,57 +31,28 @@ type PGOptions struct {
 	HealAfter time.Duration
 }
 
-// NewPG returns a Store reading pool.
-func NewPG(pool *pgxpool.Pool, opts PGOptions) *PG {
-	return &PG{pool: pool, opts: opts}
+// NewPG returns a Store reading store.
+func NewPG(store *db.Store, opts PGOptions) *PG {
+	return &PG{db: store, opts: opts}
 }
 
 // Cluster reads servers, ring points, totals and the healer's progress in
 // one read-only repeatable-read transaction, so they agree with each other
 // (a shard the healer moved counts once, on its new node).
 func (p *PG) Cluster(ctx context.Context) (Cluster, error) {
-	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	v, err := p.db.ClusterView(ctx, p.opts.HeartbeatTimeout, p.opts.HealAfter)
 	if err != nil {
 		return Cluster{}, storeError(err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // read-only: nothing to keep
-	q := dbq.New(tx)
-	servers, err := q.AdminListServers(ctx)
-	if err != nil {
-		return Cluster{}, storeError(err)
-	}
-	points, err := q.ListPlacementRingNodes(ctx, p.opts.HeartbeatTimeout.Seconds())
-	if err != nil {
-		return Cluster{}, storeError(err)
-	}
-	totals, err := q.AdminTotals(ctx)
-	if err != nil {
-		return Cluster{}, storeError(err)
-	}
-	heal, err := q.HealStatus(ctx, p.opts.HealAfter.Seconds())
-	if err != nil {
-		return Cluster{}, storeError(err)
-	}
-	c := buildCluster(servers, points, totals)
-	c.Heal = toHeal(heal)
+	c := buildCluster(v.Servers, v.Ring, v.Totals)
+	c.Heal = toHeal(v.Heal)
 	return c, nil
 }
 
 // RefreshStats recomputes the stored-chunk counts the view shows, unless
 // another gateway is at it already. It reports whether it refreshed.
 func (p *PG) RefreshStats(ctx context.Context) (bool, error) {
-	refreshed := false
-	err := db.WithTx(ctx, p.pool, func(q *dbq.Queries) error {
-		locked, err := q.TryStatsRefreshLock(ctx)
-		if err != nil || !locked {
-			return err
-		}
-		if err := q.RefreshServerChunkStats(ctx); err != nil {
-			return err
-		}
-		refreshed = true
-		return q.RefreshStoredTotals(ctx)
-	})
+	refreshed, err := p.db.RefreshClusterStats(ctx)
 	if err != nil {
 		return false, storeError(err)
 	}
@@ -118,7 +86,7 @@ func (p *PG) RunStatsRefresher(ctx context.Context, interval time.Duration, log 
 
 // Heal reads the healer's progress alone, without the rest of the view.
 func (p *PG) Heal(ctx context.Context) (Heal, error) {
-	row, err := dbq.New(p.pool).HealStatus(ctx, p.opts.HealAfter.Seconds())
+	row, err := p.db.HealProgress(ctx, p.opts.HealAfter)
 	if err != nil {
 		return Heal{}, storeError(err)
 	}
@@ -132,9 +100,7 @@ func (p *PG) SetStatus(ctx context.Context, id uuid.UUID, status Status) (NodeSt
 		// active, so a typo must not release a node.
 		return NodeStatus{}, fmt.Errorf("admin: status %q is not an operator's to set", status)
 	}
-	row, err := dbq.New(p.pool).AdminSetServerStatus(ctx, dbq.AdminSetServerStatusParams{
-		ID: id, Target: string(status), StaleAfterSeconds: p.opts.HeartbeatTimeout.Seconds(),
-	})
+	row, err := p.db.SetServerStatus(ctx, id, string(status), p.opts.HeartbeatTimeout)
 	if err != nil {
 		return NodeStatus{}, storeError(err)
 	}
@@ -143,7 +109,6 @@ func (p *PG) SetStatus(ctx context.Context, id uuid.UUID, status Status) (NodeSt
 
 // storeError maps db's sentinels onto this package's.
 func storeError(err error) error {
-	err = db.Translate(err)
 	switch {
 	case errors.Is(err, db.ErrNotFound):
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
@@ -154,10 +119,10 @@ func storeError(err error) error {
 }
 
 // buildCluster joins the servers with their ring shares and sums up.
-func buildCluster(servers []dbq.AdminListServersRow, points []dbq.ListPlacementRingNodesRow, t dbq.AdminTotalsRow) Cluster {
+func buildCluster(servers []db.AdminServer, points []db.RingPoint, t db.AdminTotals) Cluster {
 	ring := make([]placement.Point, len(points))
 	for i, p := range points {
-		ring[i] = placement.Point{Hash: uint32(p.HashValue), Node: placement.NodeID(p.ServerID.String())}
+		ring[i] = placement.Point{Hash: p.Hash, Node: placement.NodeID(p.ServerID.String())}
 	}
 	shares := ringShares(ring)
 	c := Cluster{Nodes: make([]Node, 0, len(servers)), Totals: Totals{
@@ -173,16 +138,16 @@ func buildCluster(servers []dbq.AdminListServersRow, points []dbq.ListPlacementR
 	return c
 }
 
-func toHeal(h dbq.HealStatusRow) Heal {
+func toHeal(h db.HealProgress) Heal {
 	out := Heal{ShardsHealed: h.ShardsHealed, BytesHealed: h.BytesHealed, Failures: h.Failures, ShardsPending: h.Pending}
-	if h.LastHealedAt.Valid {
-		at := h.LastHealedAt.Time.UTC()
+	if h.LastHealedAt != nil {
+		at := h.LastHealedAt.UTC()
 		out.LastHealedAt = &at
 	}
 	return out
 }
 
-func toNode(s dbq.AdminListServersRow, sh share) Node {
+func toNode(s db.AdminServer, sh share) Node {
 	return Node{
 		ID: s.ID, Name: s.Name, Address: s.Address, Status: Status(s.Status),
 		LastHeartbeat: s.LastHeartbeat.UTC(), HeartbeatAgeSeconds: max(0, s.HeartbeatAgeSeconds),

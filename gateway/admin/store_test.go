@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"sixfold/db"
 	"sixfold/db/dbq"
 	"sixfold/db/dbtest"
 )
@@ -81,7 +82,7 @@ func (f fixture) addParityBlob(t *testing.T, servers [8]uuid.UUID) []uuid.UUID {
 
 func TestPGCluster(t *testing.T) {
 	f := newFixture(t)
-	view, err := freshView(t, NewPG(f.pool, testOptions))
+	view, err := freshView(t, NewPG(db.NewStore(f.pool), testOptions))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func TestPGClusterHealProgress(t *testing.T) {
 	f.exec(t, `UPDATE chunks SET status = 'corrupt' WHERE id = $1`, shards[3])
 	f.exec(t, `UPDATE heal_stats SET shards_healed = 5, bytes_healed = 5020, failures = 2,
 		last_healed_at = '2026-12-04 15:00:00+00'`)
-	view, err := freshView(t, NewPG(f.pool, testOptions))
+	view, err := freshView(t, NewPG(db.NewStore(f.pool), testOptions))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestPGClusterHealProgress(t *testing.T) {
 	}
 	// With a heal.after longer than the silence, the silent node's
 	// shards are not due yet.
-	view, err = freshView(t, NewPG(f.pool, PGOptions{HeartbeatTimeout: 30 * time.Second, HealAfter: 2 * time.Hour}))
+	view, err = freshView(t, NewPG(db.NewStore(f.pool), PGOptions{HeartbeatTimeout: 30 * time.Second, HealAfter: 2 * time.Hour}))
 	if err != nil || view.Heal.ShardsPending != 2 {
 		t.Fatalf("pending %d (%v) with heal.after 2h; want the missing and the corrupt shard", view.Heal.ShardsPending, err)
 	}
@@ -156,7 +157,7 @@ func TestPGClusterHealProgress(t *testing.T) {
 func TestPGDrain(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	store := NewPG(f.pool, testOptions)
+	store := NewPG(db.NewStore(f.pool), testOptions)
 	a, m, fresh := f.active, f.maint, uuid.New()
 	f.exec(t, `INSERT INTO storage_servers (id, name, address, status, last_heartbeat) VALUES ($1, 'storage-5', 'h:5', 'active', now())`, fresh)
 	shards := f.addParityBlob(t, [8]uuid.UUID{a, a, a, a, m, m, m, m})
@@ -220,7 +221,7 @@ func fileOf(t *testing.T, f fixture, chunk uuid.UUID) uuid.UUID {
 
 func TestPGSetStatus(t *testing.T) {
 	f := newFixture(t)
-	store := NewPG(f.pool, testOptions)
+	store := NewPG(db.NewStore(f.pool), testOptions)
 	ctx := context.Background()
 	stale := uuid.New()
 	f.exec(t, `INSERT INTO storage_servers (id, name, address, status, last_heartbeat)
@@ -281,7 +282,7 @@ func TestPGSetStatusNotifiesGateways(t *testing.T) {
 	if _, err := conn.Exec(ctx, "LISTEN sixfold_ring"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewPG(f.pool, testOptions).SetStatus(ctx, f.active, StatusDraining); err != nil {
+	if _, err := NewPG(db.NewStore(f.pool), testOptions).SetStatus(ctx, f.active, StatusDraining); err != nil {
 		t.Fatal(err)
 	}
 	n, err := conn.Conn().WaitForNotification(ctx)
@@ -304,7 +305,7 @@ func freshView(t *testing.T, store *PG) (Cluster, error) {
 // the next one, and stats_as_of says when that was.
 func TestViewCountsAsOfTheLastRefresh(t *testing.T) {
 	f := newFixture(t)
-	store := NewPG(f.pool, testOptions)
+	store := NewPG(db.NewStore(f.pool), testOptions)
 	before, err := freshView(t, store)
 	if err != nil {
 		t.Fatal(err)
@@ -348,7 +349,7 @@ func TestStatsRefreshIsOneGatewayAtATime(t *testing.T) {
 	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtext('sixfold.cluster_stats'))`).Scan(&locked); err != nil || !locked {
 		t.Fatalf("taking the refresh turn: %v, %v", locked, err)
 	}
-	if refreshed, err := NewPG(f.pool, testOptions).RefreshStats(ctx); err != nil || refreshed {
+	if refreshed, err := NewPG(db.NewStore(f.pool), testOptions).RefreshStats(ctx); err != nil || refreshed {
 		t.Fatalf("RefreshStats while another gateway refreshes = %v, %v; want a skipped turn", refreshed, err)
 	}
 }

@@ -8,12 +8,9 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/gateway/iam"
 )
 
@@ -53,26 +50,26 @@ type AccessKey struct {
 // cache before returning, and every gateway reloads on the notification
 // the tables' triggers send (Listen).
 type Users struct {
-	pool   *pgxpool.Pool
+	db     *db.Store
 	master *MasterKey
 	keys   *KeyStore
 	log    zerolog.Logger
 }
 
-// NewUsers returns the user store over pool feeding keys. master may be
+// NewUsers returns the user store over store feeding keys. master may be
 // nil: users can still be managed, but no key can be created, rotated or
 // loaded.
-func NewUsers(pool *pgxpool.Pool, master *MasterKey, keys *KeyStore, log zerolog.Logger) *Users {
-	return &Users{pool: pool, master: master, keys: keys, log: log}
+func NewUsers(store *db.Store, master *MasterKey, keys *KeyStore, log zerolog.Logger) *Users {
+	return &Users{db: store, master: master, keys: keys, log: log}
 }
 
 // Reload reads every key and swaps the KeyStore's stored keys for them.
 // A key that does not open under the master key, or whose user's policy
 // no longer parses, is left out and logged by access key (never secret).
 func (u *Users) Reload(ctx context.Context) error {
-	rows, err := dbq.New(u.pool).ListIAMKeys(ctx)
+	rows, err := u.db.ListSealedIAMKeys(ctx)
 	if err != nil {
-		return db.Translate(err)
+		return err
 	}
 	keys := make(map[string]Key, len(rows))
 	for _, r := range rows {
@@ -137,26 +134,12 @@ func (u *Users) Listen(ctx context.Context, interval time.Duration) {
 }
 
 func (u *Users) listenOnce(ctx context.Context) error {
-	conn, err := u.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	// The connection leaves the pool for good: a LISTENing session must
-	// not be handed to queries.
-	pgConn := conn.Hijack()
-	defer pgConn.Close(context.WithoutCancel(ctx))
-	if _, err := pgConn.Exec(ctx, "LISTEN "+iamChannel); err != nil {
-		return err
-	}
-	for {
-		// What changed while we were not listening, then each change.
+	// What changed while we were not listening, then each change.
+	return u.db.Listen(ctx, iamChannel, func() {
 		if err := u.Reload(ctx); err != nil {
 			u.log.Warn().Err(err).Msg("access key reload failed")
 		}
-		if _, err := pgConn.WaitForNotification(ctx); err != nil {
-			return err
-		}
-	}
+	})
 }
 
 var userName = regexp.MustCompile(`^[A-Za-z0-9_.@+=-]{1,64}$`)
@@ -173,7 +156,7 @@ func (u *Users) CreateUser(ctx context.Context, name, policy string) (User, erro
 	if _, err := iam.Resolve(policy); err != nil {
 		return User{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	row, err := dbq.New(u.pool).InsertIAMUser(ctx, dbq.InsertIAMUserParams{Name: name, Policy: policy})
+	row, err := u.db.InsertIAMUser(ctx, name, policy)
 	if err != nil {
 		return User{}, u.fail(err, "user "+name)
 	}
@@ -182,18 +165,17 @@ func (u *Users) CreateUser(ctx context.Context, name, policy string) (User, erro
 
 // Users lists every user with its keys.
 func (u *Users) Users(ctx context.Context) ([]User, error) {
-	q := dbq.New(u.pool)
-	rows, err := q.ListIAMUsers(ctx)
+	rows, err := u.db.ListIAMUsers(ctx)
 	if err != nil {
 		return nil, u.fail(err, "")
 	}
-	keys, err := q.ListAllIAMKeys(ctx)
+	keys, err := u.db.ListIAMKeys(ctx)
 	if err != nil {
 		return nil, u.fail(err, "")
 	}
 	byUser := map[string][]AccessKey{}
 	for _, k := range keys {
-		byUser[k.UserName] = append(byUser[k.UserName], keyOf(dbq.InsertIAMKeyRow(k)))
+		byUser[k.UserName] = append(byUser[k.UserName], keyOf(k))
 	}
 	out := make([]User, len(rows))
 	for i, r := range rows {
@@ -204,18 +186,17 @@ func (u *Users) Users(ctx context.Context) ([]User, error) {
 
 // User returns one user with its keys.
 func (u *Users) User(ctx context.Context, name string) (User, error) {
-	q := dbq.New(u.pool)
-	row, err := q.GetIAMUser(ctx, name)
+	row, err := u.db.GetIAMUser(ctx, name)
 	if err != nil {
 		return User{}, u.fail(err, "user "+name)
 	}
-	keys, err := q.ListIAMKeysOfUser(ctx, name)
+	keys, err := u.db.ListIAMKeysOfUser(ctx, name)
 	if err != nil {
 		return User{}, u.fail(err, "")
 	}
 	ks := make([]AccessKey, len(keys))
 	for i, k := range keys {
-		ks[i] = keyOf(dbq.InsertIAMKeyRow(k))
+		ks[i] = keyOf(k)
 	}
 	return userOf(row, ks), nil
 }
@@ -225,7 +206,7 @@ func (u *Users) SetPolicy(ctx context.Context, name, policy string) (User, error
 	if _, err := iam.Resolve(policy); err != nil {
 		return User{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	if _, err := dbq.New(u.pool).SetIAMUserPolicy(ctx, dbq.SetIAMUserPolicyParams{Name: name, Policy: policy}); err != nil {
+	if err := u.db.SetIAMUserPolicy(ctx, name, policy); err != nil {
 		return User{}, u.fail(err, "user "+name)
 	}
 	if err := u.Reload(ctx); err != nil {
@@ -236,7 +217,7 @@ func (u *Users) SetPolicy(ctx context.Context, name, policy string) (User, error
 
 // SetUserDisabled disables (every key of) a user, or enables it again.
 func (u *Users) SetUserDisabled(ctx context.Context, name string, disabled bool) (User, error) {
-	if _, err := dbq.New(u.pool).SetIAMUserDisabled(ctx, dbq.SetIAMUserDisabledParams{Name: name, Disabled: disabled}); err != nil {
+	if err := u.db.SetIAMUserDisabled(ctx, name, disabled); err != nil {
 		return User{}, u.fail(err, "user "+name)
 	}
 	if err := u.Reload(ctx); err != nil {
@@ -249,18 +230,11 @@ func (u *Users) SetUserDisabled(ctx context.Context, name string, disabled bool)
 // under deletedOwner(name): an identity no user name can spell, so a user
 // created later under the same name inherits none of it.
 func (u *Users) DeleteUser(ctx context.Context, name string) error {
-	var n int64
-	err := db.WithTx(ctx, u.pool, func(q *dbq.Queries) error {
-		var err error
-		if n, err = q.DeleteIAMUser(ctx, name); err != nil || n == 0 {
-			return err
-		}
-		return q.DisownIdentity(ctx, dbq.DisownIdentityParams{Identity: name, Tombstone: deletedOwner(name, time.Now())})
-	})
+	deleted, err := u.db.DeleteIAMUser(ctx, name, deletedOwner(name, time.Now()))
 	if err != nil {
 		return u.fail(err, "user "+name)
 	}
-	if n == 0 {
+	if !deleted {
 		return fmt.Errorf("%w: %s", ErrNoSuchUser, name)
 	}
 	return u.Reload(ctx)
@@ -279,12 +253,9 @@ func (u *Users) CreateKey(ctx context.Context, user string) (AccessKey, error) {
 		return AccessKey{}, ErrNoMasterKey
 	}
 	ak, sk := newAccessKey(), newSecret()
-	row, err := dbq.New(u.pool).InsertIAMKey(ctx, dbq.InsertIAMKeyParams{
-		AccessKey: ak, UserName: user, SecretSealed: u.master.Seal(ak, sk), MasterKeyID: u.master.ID(),
-	})
+	row, err := u.db.InsertIAMKey(ctx, ak, user, u.master.Seal(ak, sk), u.master.ID())
 	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
+		if errors.Is(err, db.ErrNotFound) { // the user
 			return AccessKey{}, fmt.Errorf("%w: %s", ErrNoSuchUser, user)
 		}
 		return AccessKey{}, u.fail(err, "access key")
@@ -296,11 +267,11 @@ func (u *Users) CreateKey(ctx context.Context, user string) (AccessKey, error) {
 
 // SetKeyDisabled disables an access key, or enables it again.
 func (u *Users) SetKeyDisabled(ctx context.Context, accessKey string, disabled bool) (AccessKey, error) {
-	row, err := dbq.New(u.pool).SetIAMKeyDisabled(ctx, dbq.SetIAMKeyDisabledParams{AccessKey: accessKey, Disabled: disabled})
+	row, err := u.db.SetIAMKeyDisabled(ctx, accessKey, disabled)
 	if err != nil {
 		return AccessKey{}, u.keyFail(err, accessKey)
 	}
-	return keyOf(dbq.InsertIAMKeyRow(row)), u.Reload(ctx)
+	return keyOf(row), u.Reload(ctx)
 }
 
 // RotateKey gives an access key a new secret, shown once; the old secret
@@ -310,24 +281,22 @@ func (u *Users) RotateKey(ctx context.Context, accessKey string) (AccessKey, err
 		return AccessKey{}, ErrNoMasterKey
 	}
 	sk := newSecret()
-	row, err := dbq.New(u.pool).RotateIAMKey(ctx, dbq.RotateIAMKeyParams{
-		AccessKey: accessKey, SecretSealed: u.master.Seal(accessKey, sk), MasterKeyID: u.master.ID(),
-	})
+	row, err := u.db.RotateIAMKey(ctx, accessKey, u.master.Seal(accessKey, sk), u.master.ID())
 	if err != nil {
 		return AccessKey{}, u.keyFail(err, accessKey)
 	}
-	k := keyOf(dbq.InsertIAMKeyRow(row))
+	k := keyOf(row)
 	k.SecretKey = sk
 	return k, u.Reload(ctx)
 }
 
 // DeleteKey deletes an access key.
 func (u *Users) DeleteKey(ctx context.Context, accessKey string) error {
-	n, err := dbq.New(u.pool).DeleteIAMKey(ctx, accessKey)
+	deleted, err := u.db.DeleteIAMKey(ctx, accessKey)
 	if err != nil {
 		return u.fail(err, "")
 	}
-	if n == 0 {
+	if !deleted {
 		return fmt.Errorf("%w: %s", ErrNoSuchKey, accessKey)
 	}
 	return u.Reload(ctx)
@@ -336,7 +305,6 @@ func (u *Users) DeleteKey(ctx context.Context, accessKey string) error {
 // fail maps a query error: not found is ErrNoSuchUser, a duplicate
 // ErrExists, an unreachable database ErrUnavailable.
 func (u *Users) fail(err error, what string) error {
-	err = db.Translate(err)
 	switch {
 	case errors.Is(err, db.ErrNotFound):
 		return fmt.Errorf("%w: %s", ErrNoSuchUser, what)
@@ -349,26 +317,21 @@ func (u *Users) fail(err error, what string) error {
 }
 
 func (u *Users) keyFail(err error, accessKey string) error {
-	if errors.Is(db.Translate(err), db.ErrNotFound) {
+	if errors.Is(err, db.ErrNotFound) {
 		return fmt.Errorf("%w: %s", ErrNoSuchKey, accessKey)
 	}
 	return u.fail(err, "")
 }
 
-func userOf(r dbq.IamUser, keys []AccessKey) User {
+func userOf(r db.IAMUser, keys []AccessKey) User {
 	if keys == nil {
 		keys = []AccessKey{}
 	}
 	return User{Name: r.Name, Policy: r.Policy, Disabled: r.Disabled, CreatedAt: r.CreatedAt, Keys: keys}
 }
 
-func keyOf(r dbq.InsertIAMKeyRow) AccessKey {
-	k := AccessKey{AccessKey: r.AccessKey, User: r.UserName, Disabled: r.Disabled, CreatedAt: r.CreatedAt}
-	if r.RotatedAt.Valid {
-		t := r.RotatedAt.Time
-		k.RotatedAt = &t
-	}
-	return k
+func keyOf(r db.IAMKey) AccessKey {
+	return AccessKey{AccessKey: r.AccessKey, User: r.UserName, Disabled: r.Disabled, CreatedAt: r.CreatedAt, RotatedAt: r.RotatedAt}
 }
 
 // Access keys look like AWS's (20 upper-case letters and digits, so they

@@ -11,14 +11,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/keepalive"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/gateway/placement"
 	"sixfold/gateway/reqid"
 	"sixfold/proto/shardcodec"
@@ -50,7 +48,7 @@ type Node struct {
 
 // Cluster is safe for concurrent use.
 type Cluster struct {
-	pool *pgxpool.Pool
+	db   *db.Store
 	opts Options
 	log  zerolog.Logger
 
@@ -66,9 +64,9 @@ type Cluster struct {
 }
 
 // New returns a Cluster with an empty ring; call Refresh (or Run) to fill it.
-func New(pool *pgxpool.Pool, opts Options, log zerolog.Logger) *Cluster {
+func New(store *db.Store, opts Options, log zerolog.Logger) *Cluster {
 	return &Cluster{
-		pool:       pool,
+		db:         store,
 		opts:       opts,
 		log:        log,
 		refreshNow: make(chan struct{}, 1),
@@ -81,29 +79,28 @@ func New(pool *pgxpool.Pool, opts Options, log zerolog.Logger) *Cluster {
 // Refresh rebuilds the ring from the active, fresh servers' points and marks
 // servers with a stale heartbeat inactive.
 func (c *Cluster) Refresh(ctx context.Context) error {
-	q := dbq.New(c.pool)
-	staleAfter := c.opts.HeartbeatTimeout.Seconds()
-	stale, err := q.MarkStaleServersInactive(ctx, staleAfter)
+	staleAfter := c.opts.HeartbeatTimeout
+	stale, err := c.db.MarkStaleServersInactive(ctx, staleAfter)
 	if err != nil {
-		return fmt.Errorf("ring refresh: %w", db.Translate(err))
+		return fmt.Errorf("ring refresh: %w", err)
 	}
 	for _, s := range stale {
 		c.log.Warn().Str("server_id", s.ID.String()).Str("address", s.Address).Msg("storage node heartbeat is stale; marked inactive")
 	}
-	rows, err := q.ListPlacementRingNodes(ctx, staleAfter)
+	rows, err := c.db.PlacementRing(ctx, staleAfter)
 	if err != nil {
-		return fmt.Errorf("ring refresh: %w", db.Translate(err))
+		return fmt.Errorf("ring refresh: %w", err)
 	}
 	points := make([]placement.Point, len(rows))
 	nodes := map[placement.NodeID]Node{}
 	for i, r := range rows {
 		id := placement.NodeID(r.ServerID.String())
-		points[i] = placement.Point{Hash: uint32(r.HashValue), Node: id}
+		points[i] = placement.Point{Hash: r.Hash, Node: id}
 		nodes[id] = Node{ID: r.ServerID, Address: r.Address}
 	}
-	downRows, err := q.ListDownServerAddresses(ctx, staleAfter)
+	downRows, err := c.db.DownServerAddresses(ctx, staleAfter)
 	if err != nil {
-		return fmt.Errorf("ring refresh: %w", db.Translate(err))
+		return fmt.Errorf("ring refresh: %w", err)
 	}
 	down := make(map[string]bool, len(downRows))
 	for _, addr := range downRows {

@@ -31,23 +31,5 @@ func (c *Cluster) Listen(ctx context.Context) {
 }
 
 func (c *Cluster) listenOnce(ctx context.Context) error {
-	conn, err := c.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	// The connection leaves the pool for good: a LISTENing session must
-	// not be handed to queries.
-	pgConn := conn.Hijack()
-	defer pgConn.Close(context.WithoutCancel(ctx))
-	if _, err := pgConn.Exec(ctx, "LISTEN "+ringChannel); err != nil {
-		return err
-	}
-	// Anything that changed while we were not listening.
-	c.RequestRefresh()
-	for {
-		if _, err := pgConn.WaitForNotification(ctx); err != nil {
-			return err
-		}
-		c.RequestRefresh()
-	}
+	return c.db.Listen(ctx, ringChannel, c.RequestRefresh)
 }

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"sixfold/db"
-	"sixfold/db/dbq"
 )
 
 var _ SessionStore = (*PGStore)(nil)
@@ -18,29 +15,27 @@ var _ SessionStore = (*PGStore)(nil)
 // they outlive a gateway's restart and every gateway over the same
 // database honours them. It is safe for concurrent use.
 type PGStore struct {
-	q *dbq.Queries
+	db *db.Store
 }
 
-// NewPGStore returns a store over pool.
-func NewPGStore(pool *pgxpool.Pool) *PGStore { return &PGStore{q: dbq.New(pool)} }
+// NewPGStore returns a store over store.
+func NewPGStore(store *db.Store) *PGStore { return &PGStore{db: store} }
 
 func (p *PGStore) Put(ctx context.Context, id SessionID, s Session) error {
-	err := p.q.CreateConsoleSession(ctx, dbq.CreateConsoleSessionParams{
-		IDHash: id[:], AccessKey: s.AccessKey, SecretCheck: s.SecretCheck[:],
-		CsrfToken: s.CSRFToken, ExpiresAt: s.Expires,
+	return p.db.CreateConsoleSession(ctx, id[:], db.ConsoleSession{
+		AccessKey: s.AccessKey, SecretCheck: s.SecretCheck[:], CSRFToken: s.CSRFToken, Expires: s.Expires,
 	})
-	return db.Translate(err)
 }
 
 func (p *PGStore) Get(ctx context.Context, id SessionID, now time.Time) (Session, error) {
-	row, err := p.q.GetConsoleSession(ctx, dbq.GetConsoleSessionParams{IDHash: id[:], Now: now})
+	row, err := p.db.GetConsoleSession(ctx, id[:], now)
 	if err != nil {
-		if err = db.Translate(err); errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, db.ErrNotFound) {
 			return Session{}, fmt.Errorf("%w: %w", ErrNoSession, err)
 		}
 		return Session{}, err
 	}
-	s := Session{AccessKey: row.AccessKey, CSRFToken: row.CsrfToken, Expires: row.ExpiresAt}
+	s := Session{AccessKey: row.AccessKey, CSRFToken: row.CSRFToken, Expires: row.Expires}
 	if copy(s.SecretCheck[:], row.SecretCheck) != len(s.SecretCheck) {
 		return Session{}, fmt.Errorf("console: session row holds a %d-byte secret check", len(row.SecretCheck))
 	}
@@ -48,10 +43,9 @@ func (p *PGStore) Get(ctx context.Context, id SessionID, now time.Time) (Session
 }
 
 func (p *PGStore) Delete(ctx context.Context, id SessionID) error {
-	return db.Translate(p.q.DeleteConsoleSession(ctx, id[:]))
+	return p.db.DeleteConsoleSession(ctx, id[:])
 }
 
 func (p *PGStore) DeleteExpired(ctx context.Context, now time.Time) error {
-	_, err := p.q.DeleteExpiredConsoleSessions(ctx, now)
-	return db.Translate(err)
+	return p.db.DeleteExpiredConsoleSessions(ctx, now)
 }

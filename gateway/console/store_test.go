@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sixfold/db"
 	"sixfold/db/dbtest"
 )
 
@@ -91,7 +92,7 @@ func TestMemoryStoreContract(t *testing.T) {
 func TestPGStoreContract(t *testing.T) {
 	runStoreContract(t, func(t *testing.T) SessionStore {
 		pool, _ := dbtest.NewPool(t)
-		return NewPGStore(pool)
+		return NewPGStore(db.NewStore(pool))
 	})
 }
 
@@ -100,8 +101,8 @@ func TestPGStoreContract(t *testing.T) {
 // sign-out through one ends it for both.
 func TestPGSessionsSharedByConsoles(t *testing.T) {
 	pool, _ := dbtest.NewPool(t)
-	first := newFixture(t, Options{Sessions: NewPGStore(pool)})
-	second := newFixture(t, Options{Sessions: NewPGStore(pool)})
+	first := newFixture(t, Options{Sessions: NewPGStore(db.NewStore(pool))})
+	second := newFixture(t, Options{Sessions: NewPGStore(db.NewStore(pool))})
 	cookie, csrf := first.signIn(request{})
 	res := second.do(request{method: http.MethodGet, path: "/console/api/session", cookie: cookie})
 	if res.Code != http.StatusOK || res.body["csrf_token"] != csrf || res.body["access_key"] != testKey {

@@ -9,9 +9,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"sixfold/db/dbq"
+	"sixfold/db"
 	"sixfold/gateway/cluster"
 )
 
@@ -54,7 +52,7 @@ type Report struct {
 
 // Checker builds Reports. It is safe for concurrent use.
 type Checker struct {
-	Pool             *pgxpool.Pool
+	DB               *db.Store
 	Cluster          *cluster.Cluster
 	HeartbeatTimeout time.Duration
 }
@@ -62,12 +60,11 @@ type Checker struct {
 // Check reports the cluster's state and whether the gateway can serve.
 func (c *Checker) Check(ctx context.Context) (Report, bool) {
 	r := Report{Status: StatusUnhealthy, Database: DatabaseDisconnected}
-	q := dbq.New(c.Pool)
-	servers, err := q.ListStorageServers(ctx)
+	servers, err := c.DB.ListStorageServers(ctx)
 	if err != nil {
 		return r, false
 	}
-	uploads, err := q.CountActiveUploads(ctx)
+	uploads, err := c.DB.CountActiveUploads(ctx)
 	if err != nil {
 		return r, false
 	}
@@ -88,7 +85,7 @@ func (c *Checker) Check(ctx context.Context) (Report, bool) {
 
 // summarize counts what PostgreSQL said, the database having answered; the
 // verdict stays unhealthy for Check to decide.
-func summarize(servers []dbq.StorageServer, uploads int64, freshSince time.Time) Report {
+func summarize(servers []db.StorageServer, uploads int64, freshSince time.Time) Report {
 	r := Report{
 		Status:              StatusUnhealthy,
 		Database:            DatabaseConnected,

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"sixfold/db/dbq"
+	"sixfold/db"
 )
 
 // seedHealth is the seed design's /health example, verbatim.
@@ -52,7 +52,7 @@ func TestReportHasTheSeedsShape(t *testing.T) {
 func TestSummarizeCountsActiveFreshNodes(t *testing.T) {
 	now := time.Now()
 	fresh, stale := now.Add(-time.Second), now.Add(-time.Hour)
-	servers := []dbq.StorageServer{
+	servers := []db.StorageServer{
 		{Status: "active", LastHeartbeat: fresh},
 		{Status: "active", LastHeartbeat: fresh},
 		{Status: "active", LastHeartbeat: stale},

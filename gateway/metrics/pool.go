@@ -1,37 +1,15 @@
 package metrics
 
 import (
-	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"sixfold/db"
 )
 
-// PoolStats is one reading of a connection pool, in the terms of
-// pgxpool.Stat. It is a plain struct so that the collector can be tested
-// without a database (pgxpool.Stat has no exported constructor).
-type PoolStats struct {
-	Acquired, Idle, Total, Max int32
-	// Acquires counts successful acquires; EmptyAcquires those that had to
-	// wait because no idle connection was free; CanceledAcquires those
-	// whose context ended first.
-	Acquires, EmptyAcquires, CanceledAcquires int64
-	// AcquireDuration is the total time spent in successful acquires.
-	AcquireDuration time.Duration
-}
-
-// PgxPoolStats reads p's statistics; pgxpool.Stat takes the pool's lock
-// only briefly, so reading it on every scrape is cheap.
-func PgxPoolStats(p *pgxpool.Pool) func() PoolStats {
-	return func() PoolStats {
-		s := p.Stat()
-		return PoolStats{
-			Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
-			Acquires: s.AcquireCount(), EmptyAcquires: s.EmptyAcquireCount(), CanceledAcquires: s.CanceledAcquireCount(),
-			AcquireDuration: s.AcquireDuration(),
-		}
-	}
-}
+// PoolStats is one reading of a connection pool. It is a plain struct so
+// that the collector can be tested without a database; (*db.Store).PoolStats
+// reads one.
+type PoolStats = db.PoolStats
 
 // poolMetric is one series the pool collector reports.
 type poolMetric struct {

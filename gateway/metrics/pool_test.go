@@ -1,12 +1,10 @@
 package metrics
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -42,19 +40,5 @@ sixfold_gateway_db_pool_total_connections 5
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// A pgx pool connects lazily, so its statistics can be read without a
-// server: nothing acquired yet, and the configured limit.
-func TestPgxPoolStatsReadsThePool(t *testing.T) {
-	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?pool_max_conns=7")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	got := PgxPoolStats(pool)()
-	if want := (PoolStats{Max: 7}); got != want {
-		t.Errorf("stats = %+v; want %+v", got, want)
 	}
 }

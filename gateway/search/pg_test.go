@@ -177,7 +177,7 @@ func TestSearchSemantics(t *testing.T) {
 	pool, _ := dbtest.NewPool(t)
 	objects, files := seed(t, pool)
 	objects, files = live(objects), live(files)
-	svc := NewService(pool)
+	svc := NewService(db.NewStore(pool))
 	day := time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
 	cases := []struct {
 		query string
@@ -257,7 +257,7 @@ func TestSearchSeesWhatThePolicyAllows(t *testing.T) {
 	pool, _ := dbtest.NewPool(t)
 	objects, _ := seed(t, pool)
 	objects = live(objects)
-	svc := NewService(pool)
+	svc := NewService(db.NewStore(pool))
 	policies := []string{
 		`{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/ann/*"}]}`,
 		`{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::*"},
@@ -295,7 +295,7 @@ func TestSearchInjection(t *testing.T) {
 	pool, _ := dbtest.NewPool(t)
 	objects, _ := seed(t, pool)
 	objects = live(objects)
-	svc := NewService(pool)
+	svc := NewService(db.NewStore(pool))
 	before := fingerprint(t, pool)
 	queries := []string{
 		`key = "'; DROP TABLE objects; --"`,

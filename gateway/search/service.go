@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sixfold/db"
 )
@@ -50,13 +49,13 @@ type Result struct {
 
 // Service runs searches on PostgreSQL.
 type Service struct {
-	pool *pgxpool.Pool
-	now  func() time.Time
+	db  *db.Store
+	now func() time.Time
 }
 
-// NewService searches the objects in pool's database.
-func NewService(pool *pgxpool.Pool) *Service {
-	return &Service{pool: pool, now: time.Now}
+// NewService searches the objects in store's database.
+func NewService(store *db.Store) *Service {
+	return &Service{db: store, now: time.Now}
 }
 
 // Search runs one page of r. A bad query is *Error, a bad parameter
@@ -68,9 +67,9 @@ func (s *Service) Search(ctx context.Context, r Request) (Result, error) {
 	}
 	var page db.SearchPage
 	if r.Door == Objects {
-		page, err = db.SearchObjects(ctx, s.pool, r.Bucket, req)
+		page, err = s.db.SearchObjects(ctx, r.Bucket, req)
 	} else {
-		page, err = db.SearchFiles(ctx, s.pool, req)
+		page, err = s.db.SearchFiles(ctx, req)
 	}
 	if err != nil {
 		return Result{}, err

@@ -18,7 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"sixfold/db"
@@ -75,9 +74,10 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		return err
 	}
 	defer pool.Close()
-	m := newMetrics(pool)
+	store := db.NewStore(pool)
+	m := newMetrics(store)
 
-	nodes := cluster.New(pool, cluster.Options{
+	nodes := cluster.New(store, cluster.Options{
 		HeartbeatTimeout:   cfg.Storage.HeartbeatTimeout,
 		RefreshInterval:    cfg.ConsistentHashing.RefreshInterval,
 		ConnectTimeout:     cfg.Storage.NodeTimeout,
@@ -104,7 +104,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	go nodes.Listen(jobsCtx)
 
 	keys := auth.NewKeyStoreWithPolicies(keyPairs(cfg), keyPolicies(cfg))
-	users, err := loadUsers(ctx, cfg, pool, keys, log)
+	users, err := loadUsers(ctx, cfg, store, keys, log)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	staging := spool.New(cfg.Upload.SpoolDir, cfg.Upload.SpoolMaxBytes)
 	s3store := s3backend.New(pool, svc, s3backend.Options{MaxSize: cfg.Upload.MaxFileSize, Spool: staging})
 	go svc.RunHealer(jobsCtx)
-	adminStore := admin.NewPG(pool, admin.PGOptions{HeartbeatTimeout: cfg.Storage.HeartbeatTimeout, HealAfter: cfg.Heal.After})
+	adminStore := admin.NewPG(store, admin.PGOptions{HeartbeatTimeout: cfg.Storage.HeartbeatTimeout, HealAfter: cfg.Heal.After})
 	m.watchHeal(jobsCtx, svc, adminStore, log)
 	go adminStore.RunStatsRefresher(jobsCtx, cfg.Admin.StatsInterval, log)
 	go svc.RunJobs(jobsCtx, cfg.Upload.CleanupInterval, objects.CleanupJob{
@@ -151,9 +151,9 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Keys:      keys,
 		Authorize: keys.Authorized,
 		Scope:     keys.Resources,
-		Search:    search.NewService(pool),
+		Search:    search.NewService(store),
 		S3:        s3,
-		Health:    &health.Checker{Pool: pool, Cluster: nodes, HeartbeatTimeout: cfg.Storage.HeartbeatTimeout},
+		Health:    &health.Checker{DB: store, Cluster: nodes, HeartbeatTimeout: cfg.Storage.HeartbeatTimeout},
 		Log:       log,
 		MaxSize:   cfg.Upload.MaxFileSize,
 		Spool:     staging,
@@ -161,7 +161,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Metrics:   m.http,
 		Admin:     admin.New(adminStore, nodes).WithUsers(users).WithVerifier(storedVerifier{svc}),
 		Console: console.New(console.Options{Keys: keys, Region: cfg.S3.Region,
-			Sessions: console.NewPGStore(pool), SessionTTL: cfg.Console.SessionTTL, Traffic: m.traffic}),
+			Sessions: console.NewPGStore(store), SessionTTL: cfg.Console.SessionTTL, Traffic: m.traffic}),
 
 		Allowlist: sec.allowlist,
 		Limiter:   sec.limiter,
@@ -228,7 +228,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 // loadUsers reads the master key and the stored access keys. A master key
 // that is set but unreadable stops the start: running without it would
 // lock out every stored key.
-func loadUsers(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, keys *auth.KeyStore, log zerolog.Logger) (*auth.Users, error) {
+func loadUsers(ctx context.Context, cfg *config.Config, store *db.Store, keys *auth.KeyStore, log zerolog.Logger) (*auth.Users, error) {
 	if path := cfg.Auth.MasterKeyFile; cfg.Auth.MasterKey == "" && path != "" {
 		if err := db.RefuseExposedSecrets(path, []string{"the master key"}); err != nil {
 			return nil, fmt.Errorf("auth.master_key_file: %w", err)
@@ -243,7 +243,7 @@ func loadUsers(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, keys
 	} else {
 		log.Info().Str("master_key_id", master.ID()).Msg("stored access keys are sealed under this master key")
 	}
-	users := auth.NewUsers(pool, master, keys, log)
+	users := auth.NewUsers(store, master, keys, log)
 	return users, users.Reload(ctx)
 }
 

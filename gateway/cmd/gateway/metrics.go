@@ -4,12 +4,12 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"google.golang.org/grpc"
 
+	"sixfold/db"
 	"sixfold/gateway/admin"
 	"sixfold/gateway/admission"
 	"sixfold/gateway/cluster"
@@ -27,9 +27,9 @@ type gatewayMetrics struct {
 	nodeCalls *metrics.NodeCalls
 }
 
-func newMetrics(pool *pgxpool.Pool) *gatewayMetrics {
+func newMetrics(store *db.Store) *gatewayMetrics {
 	reg := metrics.NewRegistry()
-	reg.MustRegister(metrics.NewPoolCollector(metrics.PgxPoolStats(pool)))
+	reg.MustRegister(metrics.NewPoolCollector(store.PoolStats))
 	return &gatewayMetrics{
 		reg:       reg,
 		http:      metrics.NewHTTP(reg),
