@@ -41,17 +41,26 @@ type Options struct {
 	Spool *spool.Spool
 }
 
+// Blobs is what the backend asks of the blob store (gateway/objects,
+// which owns blobs and their chunks): store a body as one blob, writing
+// the S3 rows that point at it in the transaction that completes it, and
+// read a range across the blobs of an object's parts.
+type Blobs interface {
+	Put(ctx context.Context, in objects.PutInput) (objects.Blob, error)
+	OpenParts(ctx context.Context, parts []objects.Part, offset, length int64) (io.ReadCloser, error)
+}
+
 // Backend implements s3api.Backend. It is safe for concurrent use.
 type Backend struct {
 	pool    *pgxpool.Pool
-	objects *objects.Service
+	objects Blobs
 	opts    Options
 }
 
 var _ s3api.Backend = (*Backend)(nil)
 
 // New wires a Backend.
-func New(pool *pgxpool.Pool, svc *objects.Service, opts Options) *Backend {
+func New(pool *pgxpool.Pool, svc Blobs, opts Options) *Backend {
 	return &Backend{pool: pool, objects: svc, opts: opts}
 }
 
