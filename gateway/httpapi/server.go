@@ -17,6 +17,7 @@ import (
 	"sixfold/gateway/auth"
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/health"
+	"sixfold/gateway/intake"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/reqid"
 	"sixfold/gateway/search"
@@ -131,7 +132,7 @@ func New(d Deps) *echo.Echo {
 	if d.S3 != nil {
 		// Echo matches static routes before wildcards, so /files and
 		// /health keep their handlers and every other path is S3's.
-		s3 := echo.WrapHandler(d.S3)
+		s3 := echo.WrapHandler(detachUploads(d.S3))
 		e.Any("/", s3)
 		e.Any("/*", s3)
 	}
@@ -209,4 +210,19 @@ func basicAuth(keys *auth.KeyStore, limiter *admission.Limiter, failures *admiss
 			return next(c)
 		}
 	}
+}
+
+// detachUploads gives S3 requests with a body the rule /files follows: a
+// client that half-closes after its body is still answered, and only a
+// failing body cancels the request (see intake.Detach).
+func detachUploads(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !intake.HasBody(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		r, cancel := intake.Detach(r)
+		defer cancel()
+		next.ServeHTTP(w, r)
+	})
 }

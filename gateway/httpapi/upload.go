@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sixfold/gateway/intake"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/spool"
 )
@@ -31,30 +31,11 @@ const (
 // ?filename=. Sizes declared beyond the limit are refused before a byte of
 // the body is read.
 func (h *filesHandler) upload(c echo.Context) error {
-	// net/http cancels a request's context when its connection reads EOF,
-	// which a client that half-closes after sending its whole body causes
-	// too. An upload is instead cancelled only when its body fails: then
-	// the client really is gone (or sent less than it declared).
-	req := c.Request()
-	ctx, cancel := context.WithCancel(context.WithoutCancel(req.Context()))
+	// A half-closing client is not a client gone (see intake.Detach).
+	req, cancel := intake.Detach(c.Request())
 	defer cancel()
-	req.Body = &cancelOnError{ReadCloser: req.Body, cancel: cancel}
-	c.SetRequest(req.WithContext(ctx))
+	c.SetRequest(req)
 	return h.receive(c)
-}
-
-// cancelOnError cancels the upload's context when the body fails.
-type cancelOnError struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnError) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF {
-		b.cancel()
-	}
-	return n, err
 }
 
 func (h *filesHandler) receive(c echo.Context) error {

@@ -1,0 +1,107 @@
+package e2e_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// TestIntakeHalfClose sends each door a chunked body and half-closes after
+// it: both must answer and store the bytes exactly.
+func TestIntakeHalfClose(t *testing.T) {
+	e := newS3Env(t, false, nil)
+	body := randomBytes(7, 3<<20)
+	bucket := "intake-halfclose"
+	if _, err := e.s3.CreateBucket(e.ctx(t), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+
+	put := chunkedRequest(t, http.MethodPut, e.url+"/"+bucket+"/k", body)
+	put.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	creds := aws.Credentials{AccessKeyID: e.key, SecretAccessKey: e.secret}
+	if err := signer.SignHTTP(e.ctx(t), creds, put, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	if resp, raw := halfClosed(t, e.url, put); resp.StatusCode != http.StatusOK {
+		t.Fatalf("S3 PUT then half-close = %d %s; want 200", resp.StatusCode, raw)
+	}
+	got, err := e.s3.GetObject(e.ctx(t), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	if err != nil {
+		t.Fatalf("S3 GET: %v", err)
+	}
+	stored, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if !bytes.Equal(stored, body) {
+		t.Errorf("S3 stored %d bytes (sha256 %s); sent %d (sha256 %s)", len(stored), sum(stored), len(body), sum(body))
+	}
+
+	post := chunkedRequest(t, http.MethodPost, e.url+"/files?filename=halfclose", body)
+	post.SetBasicAuth(e.key, e.secret)
+	resp, raw := halfClosed(t, e.url, post)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("/files POST then half-close = %d %s; want 201", resp.StatusCode, raw)
+	}
+	var up struct {
+		ID string `json:"file_id"`
+	}
+	if err := json.Unmarshal(raw, &up); err != nil || up.ID == "" {
+		t.Fatalf("/files answer %s: %v", raw, err)
+	}
+	c := newClient(t, e.cluster)
+	dl := c.do(mustRequest(http.MethodGet, e.url+"/files/"+up.ID))
+	stored, _ = io.ReadAll(dl.Body)
+	dl.Body.Close()
+	if !bytes.Equal(stored, body) {
+		t.Errorf("/files stored %d bytes (sha256 %s); sent %d (sha256 %s)", len(stored), sum(stored), len(body), sum(body))
+	}
+}
+
+// chunkedRequest is a request whose body has no declared length, so it
+// goes out with Transfer-Encoding: chunked; it sets no Content-Type.
+func chunkedRequest(t *testing.T, method, url string, body []byte) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, io.NopCloser(bytes.NewReader(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = -1
+	req.TransferEncoding = []string{"chunked"}
+	return req
+}
+
+// halfClosed writes req on a fresh connection, closes the connection's
+// write side (as a client that has nothing more to send may) and reads
+// the answer.
+func halfClosed(t *testing.T, base string, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := req.Write(conn); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Minute))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		t.Fatalf("%s %s then half-close: no answer: %v", req.Method, req.URL.Path, err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, raw
+}

@@ -1,0 +1,45 @@
+// Package intake holds the rules both doors (/files and S3) apply to an
+// upload's body, so that a client sees the same behaviour through either.
+package intake
+
+import (
+	"context"
+	"io"
+	"net/http"
+)
+
+// Detach returns r with a context that only a failing body cancels, and
+// the function that releases it (call it when the request is done).
+//
+// net/http cancels a request's context when its connection reads EOF,
+// which a client that half-closes after sending its whole body causes too.
+// Such a client still waits for the answer (HTTP/1.1 lets it: RFC 9112
+// §9.6), so its upload goes on; only a body that fails (reset, or shorter
+// than declared) means the client really is gone.
+func Detach(r *http.Request) (*http.Request, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	r = r.WithContext(ctx)
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &cancelOnError{ReadCloser: r.Body, cancel: cancel}
+	}
+	return r, cancel
+}
+
+// HasBody reports whether r carries a body a half-close could follow.
+func HasBody(r *http.Request) bool {
+	return r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody
+}
+
+// cancelOnError cancels the upload's context when the body fails.
+type cancelOnError struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnError) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.cancel()
+	}
+	return n, err
+}
