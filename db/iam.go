@@ -44,14 +44,9 @@ type SealedIAMKey struct {
 // ListSealedIAMKeys returns every key with its user.
 func (s *Store) ListSealedIAMKeys(ctx context.Context) ([]SealedIAMKey, error) {
 	rows, err := s.q().ListIAMKeys(ctx)
-	if err != nil {
-		return nil, Translate(err)
-	}
-	out := make([]SealedIAMKey, len(rows))
-	for i, r := range rows {
-		out[i] = SealedIAMKey(r)
-	}
-	return out, nil
+	return convertRows(rows, err, func(r dbq.ListIAMKeysRow) SealedIAMKey {
+		return SealedIAMKey(r)
+	})
 }
 
 // InsertIAMUser stores a new user; ErrConflict when the name is taken.
@@ -63,14 +58,7 @@ func (s *Store) InsertIAMUser(ctx context.Context, name, policy string) (IAMUser
 // ListIAMUsers returns every user.
 func (s *Store) ListIAMUsers(ctx context.Context) ([]IAMUser, error) {
 	rows, err := s.q().ListIAMUsers(ctx)
-	if err != nil {
-		return nil, Translate(err)
-	}
-	out := make([]IAMUser, len(rows))
-	for i, r := range rows {
-		out[i] = iamUser(r)
-	}
-	return out, nil
+	return convertRows(rows, err, iamUser)
 }
 
 // GetIAMUser returns one user, or ErrNotFound.
@@ -82,27 +70,17 @@ func (s *Store) GetIAMUser(ctx context.Context, name string) (IAMUser, error) {
 // ListIAMKeys returns every user's keys.
 func (s *Store) ListIAMKeys(ctx context.Context) ([]IAMKey, error) {
 	rows, err := s.q().ListAllIAMKeys(ctx)
-	if err != nil {
-		return nil, Translate(err)
-	}
-	out := make([]IAMKey, len(rows))
-	for i, r := range rows {
-		out[i] = iamKey(dbq.InsertIAMKeyRow(r))
-	}
-	return out, nil
+	return convertRows(rows, err, func(r dbq.ListAllIAMKeysRow) IAMKey {
+		return iamKey(dbq.InsertIAMKeyRow(r))
+	})
 }
 
 // ListIAMKeysOfUser returns one user's keys.
 func (s *Store) ListIAMKeysOfUser(ctx context.Context, user string) ([]IAMKey, error) {
 	rows, err := s.q().ListIAMKeysOfUser(ctx, user)
-	if err != nil {
-		return nil, Translate(err)
-	}
-	out := make([]IAMKey, len(rows))
-	for i, r := range rows {
-		out[i] = iamKey(dbq.InsertIAMKeyRow(r))
-	}
-	return out, nil
+	return convertRows(rows, err, func(r dbq.ListIAMKeysOfUserRow) IAMKey {
+		return iamKey(dbq.InsertIAMKeyRow(r))
+	})
 }
 
 // SetIAMUserPolicy replaces a user's policy; ErrNotFound: no such user.

@@ -52,14 +52,9 @@ type NodeRegistration struct {
 // ListStorageServers returns every registered server.
 func (s *Store) ListStorageServers(ctx context.Context) ([]StorageServer, error) {
 	rows, err := s.q().ListStorageServers(ctx)
-	if err != nil {
-		return nil, Translate(err)
-	}
-	out := make([]StorageServer, len(rows))
-	for i, r := range rows {
-		out[i] = StorageServer{ID: r.ID, Name: r.Name, Address: r.Address, Status: r.Status, ChunkCount: r.ChunkCount, LastHeartbeat: r.LastHeartbeat}
-	}
-	return out, nil
+	return convertRows(rows, err, func(r dbq.StorageServer) StorageServer {
+		return StorageServer{ID: r.ID, Name: r.Name, Address: r.Address, Status: r.Status, ChunkCount: r.ChunkCount, LastHeartbeat: r.LastHeartbeat}
+	})
 }
 
 // ListStoredChunksOnServer returns up to limit stored chunks of server with
@@ -69,14 +64,9 @@ func (s *Store) ListStoredChunksOnServer(ctx context.Context, server, after uuid
 	rows, err := s.q().ListStoredChunksOnServer(ctx, dbq.ListStoredChunksOnServerParams{
 		ServerID: server, AfterID: after, MinAgeSeconds: minAge.Seconds(), BatchSize: int32(limit),
 	})
-	if err != nil {
-		return nil, Translate(err)
-	}
-	out := make([]StoredChunk, len(rows))
-	for i, r := range rows {
-		out[i] = StoredChunk{ID: r.ID, Hash: r.Hash, Size: r.Size}
-	}
-	return out, nil
+	return convertRows(rows, err, func(r dbq.ListStoredChunksOnServerRow) StoredChunk {
+		return StoredChunk{ID: r.ID, Hash: r.Hash, Size: r.Size}
+	})
 }
 
 // ListKnownChunkIDs returns the ids among ids that metadata still refers

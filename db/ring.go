@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"sixfold/db/dbq"
 )
 
 // RingPoint is one virtual node of a server the gateways place chunks on.
@@ -24,30 +26,20 @@ type ServerAddress struct {
 // than staleAfter inactive and returns them.
 func (s *Store) MarkStaleServersInactive(ctx context.Context, staleAfter time.Duration) ([]ServerAddress, error) {
 	rows, err := s.q().MarkStaleServersInactive(ctx, staleAfter.Seconds())
-	if err != nil {
-		return nil, Translate(err)
-	}
-	out := make([]ServerAddress, len(rows))
-	for i, r := range rows {
-		out[i] = ServerAddress{ID: r.ID, Address: r.Address}
-	}
-	return out, nil
+	return convertRows(rows, err, func(r dbq.MarkStaleServersInactiveRow) ServerAddress {
+		return ServerAddress{ID: r.ID, Address: r.Address}
+	})
 }
 
 // PlacementRing returns the ring new chunks are placed on: the points of
 // active servers whose heartbeat is fresher than staleAfter.
 func (s *Store) PlacementRing(ctx context.Context, staleAfter time.Duration) ([]RingPoint, error) {
 	rows, err := s.q().ListPlacementRingNodes(ctx, staleAfter.Seconds())
-	if err != nil {
-		return nil, Translate(err)
-	}
-	out := make([]RingPoint, len(rows))
-	for i, r := range rows {
+	return convertRows(rows, err, func(r dbq.ListPlacementRingNodesRow) RingPoint {
 		// Stored as int64 because PostgreSQL has no unsigned type; the
 		// value is a uint32 (ringpoint.Of).
-		out[i] = RingPoint{ServerID: r.ServerID, Address: r.Address, Hash: uint32(r.HashValue)}
-	}
-	return out, nil
+		return RingPoint{ServerID: r.ServerID, Address: r.Address, Hash: uint32(r.HashValue)}
+	})
 }
 
 // DownServerAddresses returns the addresses of servers that cannot serve

@@ -35,3 +35,16 @@ func OpenStore(ctx context.Context, c Config) (*Store, error) {
 func (s *Store) Close() { s.pool.Close() }
 
 func (s *Store) q() *dbq.Queries { return dbq.New(s.pool) }
+
+// convertRows returns a query's error translated, or each of its rows
+// turned into a domain value by f.
+func convertRows[R, T any](rows []R, err error, f func(R) T) ([]T, error) {
+	if err != nil {
+		return nil, Translate(err)
+	}
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = f(r)
+	}
+	return out, nil
+}

@@ -38,15 +38,16 @@ type Governor struct {
 
 	mu       sync.Mutex
 	inFlight int64
-	set      func(int64) int64 // debug.SetMemoryLimit; replaced in tests
 }
 
 // New returns a Governor, disabled when the GOMEMLIMIT environment
 // variable is set.
 func New(base, perRequest int64) *Governor {
 	_, operatorSet := os.LookupEnv("GOMEMLIMIT")
-	g := &Governor{base: base, perRequest: perRequest, enabled: !operatorSet, set: debug.SetMemoryLimit}
-	g.apply()
+	g := &Governor{base: base, perRequest: perRequest, enabled: !operatorSet}
+	if g.enabled {
+		debug.SetMemoryLimit(base)
+	}
 	return g
 }
 
@@ -72,23 +73,11 @@ func (g *Governor) Wrap(h http.Handler) http.Handler {
 	})
 }
 
+// add moves the limit; the runtime only takes its heap lock for it,
+// without stopping the world, so a request pays next to nothing.
 func (g *Governor) add(delta int64) {
 	g.mu.Lock()
 	g.inFlight += delta
-	g.applyLocked()
+	debug.SetMemoryLimit(g.base + g.inFlight*g.perRequest)
 	g.mu.Unlock()
-}
-
-func (g *Governor) apply() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.applyLocked()
-}
-
-// applyLocked is cheap: the runtime takes its heap lock, without stopping
-// the world.
-func (g *Governor) applyLocked() {
-	if g.enabled {
-		g.set(g.base + g.inFlight*g.perRequest)
-	}
 }
