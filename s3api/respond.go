@@ -53,18 +53,29 @@ func (h *handler) write(w http.ResponseWriter, q *request, resp *response, err e
 // writeXML marshals doc with the XML declaration. A HEAD gets the headers
 // only.
 func (h *handler) writeXML(w http.ResponseWriter, q *request, status int, doc any) {
-	body, err := xml.Marshal(doc)
+	body, err := marshalXML(doc)
 	if err != nil {
 		h.writeError(w, q, internalError(err))
 		return
 	}
-	body = append([]byte(xml.Header), body...)
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	if q.r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
+}
+
+// marshalXML renders doc after the XML declaration.
+func marshalXML(doc any) ([]byte, error) {
+	if a, ok := doc.(xmlAppender); ok {
+		return a.appendXML([]byte(xml.Header)), nil
+	}
+	body, err := xml.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(xml.Header), body...), nil
 }
 
 // writeBody streams an object body. Once the status is out an error can

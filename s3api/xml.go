@@ -2,10 +2,9 @@ package s3api
 
 import (
 	"encoding/xml"
-	"fmt"
 	"io"
-	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // s3NS is the namespace of every S3 document.
@@ -286,31 +285,36 @@ type keyText string
 func (k keyText) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return e.EncodeElement(struct {
 		Text string `xml:",innerxml"`
-	}{escapeKeyText(string(k))}, start)
+	}{string(appendKeyText(nil, string(k)))}, start)
 }
 
-// escapeKeyText escapes XML's specials, and writes every control
+const upperHex = "0123456789ABCDEF"
+
+// appendKeyText escapes XML's specials, and writes every control
 // character (tab, LF and CR included, which parsers would otherwise
 // normalise) as a character reference.
-func escapeKeyText(s string) string {
-	var b strings.Builder
+func appendKeyText(b []byte, s string) []byte {
 	for _, r := range s {
 		switch {
 		case r == '&':
-			b.WriteString("&amp;")
+			b = append(b, "&amp;"...)
 		case r == '<':
-			b.WriteString("&lt;")
+			b = append(b, "&lt;"...)
 		case r == '>':
-			b.WriteString("&gt;")
+			b = append(b, "&gt;"...)
 		case r == '"':
-			b.WriteString("&#34;")
+			b = append(b, "&#34;"...)
 		case r == '\'':
-			b.WriteString("&#39;")
+			b = append(b, "&#39;"...)
 		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, "&#x%X;", r)
+			b = append(b, "&#x"...)
+			if r >= 0x10 {
+				b = append(b, upperHex[r>>4])
+			}
+			b = append(b, upperHex[r&0xf], ';')
 		default:
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		}
 	}
-	return b.String()
+	return b
 }
