@@ -33,28 +33,20 @@ type NewUpload struct {
 	Chunks         []Chunk // ID, Number, Offset, Size, ServerID
 }
 
-// BeginUpload records a blob as uploading, with its session and chunks.
+// BeginUpload records a blob as uploading, with its session and chunks, in
+// one statement: one round trip and one commit (see queries/uploads.sql).
 func (b *Blobs) BeginUpload(ctx context.Context, u NewUpload) error {
 	f := u.File
-	return WithTx(ctx, b.pool, func(q *dbq.Queries) error {
-		err := q.InsertFile(ctx, dbq.InsertFileParams{ID: f.ID, Filename: f.Filename, ContentType: f.ContentType,
-			Size: f.Size, Metadata: f.Metadata, Owner: u.Door,
-			DataShards: int16(f.DataShards), ParityShards: int16(f.ParityShards), BlockSize: int32(f.BlockSize)})
-		if err != nil {
-			return err
-		}
-		if err := q.InsertUploadSession(ctx, dbq.InsertUploadSessionParams{ID: u.SessionID, FileID: f.ID,
-			TimeoutSeconds: u.SessionTimeout.Seconds(), ClientIp: u.ClientIP}); err != nil {
-			return err
-		}
-		rows := dbq.InsertChunksParams{FileID: f.ID}
-		for _, c := range u.Chunks {
-			rows.Ids, rows.Numbers = append(rows.Ids, c.ID), append(rows.Numbers, int16(c.Number))
-			rows.Offsets, rows.Sizes = append(rows.Offsets, c.Offset), append(rows.Sizes, c.Size)
-			rows.Servers = append(rows.Servers, c.ServerID)
-		}
-		return q.InsertChunks(ctx, rows)
-	})
+	p := dbq.BeginUploadParams{ID: f.ID, Filename: f.Filename, ContentType: f.ContentType,
+		Size: f.Size, Metadata: f.Metadata, Owner: u.Door,
+		DataShards: int16(f.DataShards), ParityShards: int16(f.ParityShards), BlockSize: int32(f.BlockSize),
+		SessionID: u.SessionID, TimeoutSeconds: u.SessionTimeout.Seconds(), ClientIp: u.ClientIP}
+	for _, c := range u.Chunks {
+		p.ChunkIds, p.ChunkNumbers = append(p.ChunkIds, c.ID), append(p.ChunkNumbers, int16(c.Number))
+		p.ChunkOffsets, p.ChunkSizes = append(p.ChunkOffsets, c.Offset), append(p.ChunkSizes, c.Size)
+		p.ChunkServers = append(p.ChunkServers, c.ServerID)
+	}
+	return Translate(dbq.New(b.pool).BeginUpload(ctx, p))
 }
 
 // TouchUploadSession records an upload's progress and extends its session
@@ -68,32 +60,34 @@ func (b *Blobs) TouchUploadSession(ctx context.Context, sessionID uuid.UUID, rec
 // ServerID, Status) and its size and checksum, and completes its session;
 // then onCommit, when set, writes in the same transaction, given the
 // blob's creation time. ErrNotFound when the upload's rows are gone (its
-// session expired).
+// session expired). The completion itself is one statement; it still runs
+// in a transaction, so that a short chunk count (or onCommit's error) can
+// undo it.
 func (b *Blobs) CompleteUpload(ctx context.Context, id uuid.UUID, size int64, checksum string, chunks []Chunk,
 	onCommit func(tx *Tx, createdAt time.Time) error) (time.Time, error) {
+	p := dbq.CompleteUploadParams{FileID: id, Size: size, Checksum: optText(checksum)}
+	for _, c := range chunks {
+		p.ChunkIds, p.ChunkOffsets = append(p.ChunkIds, c.ID), append(p.ChunkOffsets, c.Offset)
+		p.ChunkSizes, p.ChunkHashes = append(p.ChunkSizes, c.Size), append(p.ChunkHashes, c.Hash)
+		p.ChunkServers, p.ChunkStatuses = append(p.ChunkServers, c.ServerID), append(p.ChunkStatuses, c.Status)
+	}
+	complete := func(q *dbq.Queries) (time.Time, error) {
+		row, err := q.CompleteUpload(ctx, p)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return time.Time{}, fmt.Errorf("%w: file %s vanished during upload (session expired?)", ErrNotFound, id)
+		}
+		if err != nil {
+			return time.Time{}, err
+		}
+		if row.ChunksCompleted != int64(len(chunks)) {
+			return time.Time{}, fmt.Errorf("%w: chunks of %s vanished during upload (session expired?)", ErrNotFound, id)
+		}
+		return row.CreatedAt, nil
+	}
 	var createdAt time.Time
 	err := WithTx(ctx, b.pool, func(q *dbq.Queries) error {
-		done := dbq.CompleteChunksParams{}
-		for _, c := range chunks {
-			done.Ids, done.Offsets = append(done.Ids, c.ID), append(done.Offsets, c.Offset)
-			done.Sizes, done.Hashes = append(done.Sizes, c.Size), append(done.Hashes, c.Hash)
-			done.Servers, done.Statuses = append(done.Servers, c.ServerID), append(done.Statuses, c.Status)
-		}
-		n, err := q.CompleteChunks(ctx, done)
-		if err != nil {
-			return err
-		}
-		if n != int64(len(chunks)) {
-			return fmt.Errorf("%w: chunks of %s vanished during upload (session expired?)", ErrNotFound, id)
-		}
-		createdAt, err = q.CompleteFile(ctx, dbq.CompleteFileParams{ID: id, Size: size, Checksum: optText(checksum)})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w: file %s vanished during upload (session expired?)", ErrNotFound, id)
-		}
-		if err != nil {
-			return err
-		}
-		if err := q.CompleteUploadSession(ctx, dbq.CompleteUploadSessionParams{FileID: id, BytesReceived: size}); err != nil {
+		var err error
+		if createdAt, err = complete(q); err != nil {
 			return err
 		}
 		if onCommit == nil {

@@ -14,79 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const completeChunks = `-- name: CompleteChunks :execrows
-UPDATE chunks c
-SET byte_offset = u.byte_offset, size = u.size, hash = nullif(u.hash, ''), storage_server_id = u.server,
-    status = u.status, uploaded_at = CASE WHEN u.status = 'stored' THEN now() END
-FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::bigint[]) AS byte_offset,
-             unnest($3::bigint[]) AS size, unnest($4::text[]) AS hash,
-             unnest($5::uuid[]) AS server, unnest($6::text[]) AS status) u
-WHERE c.id = u.id AND c.status = 'pending'
-`
-
-type CompleteChunksParams struct {
-	Ids      []uuid.UUID
-	Offsets  []int64
-	Sizes    []int64
-	Hashes   []string
-	Servers  []uuid.UUID
-	Statuses []string
-}
-
-// Records what became of each of a blob's shards, in one statement: stored
-// with the digest its node reported, or missing (a node that failed while
-// the write quorum held), for the healer to rebuild. The row count tells
-// whether all of them were still pending.
-func (q *Queries) CompleteChunks(ctx context.Context, arg CompleteChunksParams) (int64, error) {
-	result, err := q.db.Exec(ctx, completeChunks,
-		arg.Ids,
-		arg.Offsets,
-		arg.Sizes,
-		arg.Hashes,
-		arg.Servers,
-		arg.Statuses,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const completeFile = `-- name: CompleteFile :one
-UPDATE files SET size = $2, checksum = $3, status = 'completed', updated_at = now(), completed_at = now()
-WHERE id = $1 AND status = 'uploading'
-RETURNING created_at
-`
-
-type CompleteFileParams struct {
-	ID       uuid.UUID
-	Size     int64
-	Checksum pgtype.Text
-}
-
-// No row means the upload's session expired and was cleaned up meanwhile.
-func (q *Queries) CompleteFile(ctx context.Context, arg CompleteFileParams) (time.Time, error) {
-	row := q.db.QueryRow(ctx, completeFile, arg.ID, arg.Size, arg.Checksum)
-	var created_at time.Time
-	err := row.Scan(&created_at)
-	return created_at, err
-}
-
-const completeUploadSession = `-- name: CompleteUploadSession :exec
-UPDATE upload_sessions SET status = 'completed', bytes_received = $2, last_activity = now()
-WHERE file_id = $1
-`
-
-type CompleteUploadSessionParams struct {
-	FileID        uuid.UUID
-	BytesReceived int64
-}
-
-func (q *Queries) CompleteUploadSession(ctx context.Context, arg CompleteUploadSessionParams) error {
-	_, err := q.db.Exec(ctx, completeUploadSession, arg.FileID, arg.BytesReceived)
-	return err
-}
-
 const countActiveUploads = `-- name: CountActiveUploads :one
 SELECT count(*) FROM upload_sessions WHERE status = 'active' AND expires_at > now()
 `
@@ -164,34 +91,6 @@ func (q *Queries) GetFile(ctx context.Context, id uuid.UUID) (File, error) {
 	return i, err
 }
 
-const insertChunks = `-- name: InsertChunks :exec
-INSERT INTO chunks (id, file_id, chunk_number, byte_offset, size, storage_server_id, status)
-SELECT unnest($1::uuid[]), $2::uuid, unnest($3::smallint[]),
-       unnest($4::bigint[]), unnest($5::bigint[]), unnest($6::uuid[]), 'pending'
-`
-
-type InsertChunksParams struct {
-	Ids     []uuid.UUID
-	FileID  uuid.UUID
-	Numbers []int16
-	Offsets []int64
-	Sizes   []int64
-	Servers []uuid.UUID
-}
-
-// All of a blob's shard rows in one statement (the arrays are zipped).
-func (q *Queries) InsertChunks(ctx context.Context, arg InsertChunksParams) error {
-	_, err := q.db.Exec(ctx, insertChunks,
-		arg.Ids,
-		arg.FileID,
-		arg.Numbers,
-		arg.Offsets,
-		arg.Sizes,
-		arg.Servers,
-	)
-	return err
-}
-
 const insertFile = `-- name: InsertFile :exec
 INSERT INTO files (id, filename, content_type, size, status, metadata, owner, data_shards, parity_shards, block_size)
 VALUES ($1, $2, $3, $4, 'uploading', $5, $6, $7, $8, $9)
@@ -220,29 +119,6 @@ func (q *Queries) InsertFile(ctx context.Context, arg InsertFileParams) error {
 		arg.DataShards,
 		arg.ParityShards,
 		arg.BlockSize,
-	)
-	return err
-}
-
-const insertUploadSession = `-- name: InsertUploadSession :exec
-INSERT INTO upload_sessions (id, file_id, status, started_at, last_activity, expires_at, client_ip)
-VALUES ($1, $2, 'active', now(), now(), now() + make_interval(secs => $3::float8),
-        nullif($4::text, ''))
-`
-
-type InsertUploadSessionParams struct {
-	ID             uuid.UUID
-	FileID         uuid.UUID
-	TimeoutSeconds float64
-	ClientIp       string
-}
-
-func (q *Queries) InsertUploadSession(ctx context.Context, arg InsertUploadSessionParams) error {
-	_, err := q.db.Exec(ctx, insertUploadSession,
-		arg.ID,
-		arg.FileID,
-		arg.TimeoutSeconds,
-		arg.ClientIp,
 	)
 	return err
 }

@@ -2,17 +2,6 @@
 INSERT INTO files (id, filename, content_type, size, status, metadata, owner, data_shards, parity_shards, block_size)
 VALUES ($1, $2, $3, $4, 'uploading', $5, $6, $7, $8, $9);
 
--- name: InsertChunks :exec
--- All of a blob's shard rows in one statement (the arrays are zipped).
-INSERT INTO chunks (id, file_id, chunk_number, byte_offset, size, storage_server_id, status)
-SELECT unnest(sqlc.arg(ids)::uuid[]), sqlc.arg(file_id)::uuid, unnest(sqlc.arg(numbers)::smallint[]),
-       unnest(sqlc.arg(offsets)::bigint[]), unnest(sqlc.arg(sizes)::bigint[]), unnest(sqlc.arg(servers)::uuid[]), 'pending';
-
--- name: InsertUploadSession :exec
-INSERT INTO upload_sessions (id, file_id, status, started_at, last_activity, expires_at, client_ip)
-VALUES ($1, $2, 'active', now(), now(), now() + make_interval(secs => sqlc.arg(timeout_seconds)::float8),
-        nullif(sqlc.arg(client_ip)::text, ''));
-
 -- name: TouchUploadSession :exec
 -- Progress pushes the expiry forward: only an upload that stops moving
 -- for a whole session timeout expires, however large it is.
@@ -21,29 +10,6 @@ SET bytes_received = $2,
     last_activity  = now(),
     expires_at     = greatest(expires_at, now() + make_interval(secs => sqlc.arg(timeout_seconds)::float8))
 WHERE id = $1 AND status = 'active';
-
--- name: CompleteChunks :execrows
--- Records what became of each of a blob's shards, in one statement: stored
--- with the digest its node reported, or missing (a node that failed while
--- the write quorum held), for the healer to rebuild. The row count tells
--- whether all of them were still pending.
-UPDATE chunks c
-SET byte_offset = u.byte_offset, size = u.size, hash = nullif(u.hash, ''), storage_server_id = u.server,
-    status = u.status, uploaded_at = CASE WHEN u.status = 'stored' THEN now() END
-FROM (SELECT unnest(sqlc.arg(ids)::uuid[]) AS id, unnest(sqlc.arg(offsets)::bigint[]) AS byte_offset,
-             unnest(sqlc.arg(sizes)::bigint[]) AS size, unnest(sqlc.arg(hashes)::text[]) AS hash,
-             unnest(sqlc.arg(servers)::uuid[]) AS server, unnest(sqlc.arg(statuses)::text[]) AS status) u
-WHERE c.id = u.id AND c.status = 'pending';
-
--- name: CompleteFile :one
--- No row means the upload's session expired and was cleaned up meanwhile.
-UPDATE files SET size = $2, checksum = $3, status = 'completed', updated_at = now(), completed_at = now()
-WHERE id = $1 AND status = 'uploading'
-RETURNING created_at;
-
--- name: CompleteUploadSession :exec
-UPDATE upload_sessions SET status = 'completed', bytes_received = $2, last_activity = now()
-WHERE file_id = $1;
 
 -- name: GetFile :one
 SELECT * FROM files WHERE id = $1;

@@ -1,0 +1,141 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"sixfold/db"
+	"sixfold/db/dbq"
+	"sixfold/db/dbtest"
+)
+
+// sum is a checksum as the schema wants one: SHA-256 in lowercase hex.
+var sum = strings.Repeat("ab", 32)
+
+// newUpload plans a 6+2 blob of size bytes on server.
+func newUpload(server uuid.UUID, size int64) db.NewUpload {
+	u := db.NewUpload{File: db.File{ID: uuid.New(), Filename: "o", ContentType: "application/octet-stream", Size: size,
+		Metadata: []byte("{}"), DataShards: 6, ParityShards: 2, BlockSize: 1 << 20},
+		Door: "s3", SessionID: uuid.New(), SessionTimeout: time.Minute, ClientIP: "127.0.0.1"}
+	for i := range 8 {
+		u.Chunks = append(u.Chunks, db.Chunk{ID: uuid.New(), Number: i, Size: (size + 5) / 6, ServerID: server})
+	}
+	return u
+}
+
+// stored is u's chunks as a finished upload reports them.
+func stored(u db.NewUpload) []db.Chunk {
+	done := make([]db.Chunk, len(u.Chunks))
+	for i, c := range u.Chunks {
+		c.Hash, c.Status = fmt.Sprintf("%08x", i), "stored"
+		done[i] = c
+	}
+	return done
+}
+
+func newServer(t testing.TB, pool *pgxpool.Pool) uuid.UUID {
+	s, err := dbq.New(pool).UpsertStorageServer(context.Background(),
+		dbq.UpsertStorageServerParams{ID: uuid.New(), Name: "n1", Address: "127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.ID
+}
+
+// TestUploadRowsInOneStatement: BeginUpload's single statement records the
+// file, its session and its chunks; CompleteUpload's completes all three and
+// the onCommit writes, and a completion whose chunk rows vanished changes
+// nothing.
+func TestUploadRowsInOneStatement(t *testing.T) {
+	pool, _ := dbtest.NewPool(t)
+	ctx := context.Background()
+	blobs := db.NewBlobs(pool)
+	server := newServer(t, pool)
+
+	u := newUpload(server, 4096)
+	if err := blobs.BeginUpload(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	f, chunks, err := blobs.GetFile(ctx, u.File.ID)
+	if err != nil || f.Status != "uploading" || len(chunks) != 8 || chunks[7].Status != "pending" {
+		t.Fatalf("after BeginUpload: %+v, %d chunks, %v", f, len(chunks), err)
+	}
+	var sessions int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM upload_sessions WHERE id = $1 AND file_id = $2 AND status = 'active'`,
+		u.SessionID, u.File.ID).Scan(&sessions); err != nil || sessions != 1 {
+		t.Fatalf("active sessions = %d, %v; want 1", sessions, err)
+	}
+
+	var sawCreated time.Time
+	created, err := blobs.CompleteUpload(ctx, u.File.ID, 4000, sum, stored(u), func(tx *db.Tx, createdAt time.Time) error {
+		sawCreated = createdAt
+		return nil
+	})
+	if err != nil || created.IsZero() || !created.Equal(sawCreated) {
+		t.Fatalf("CompleteUpload = %v, %v (onCommit saw %v)", created, err, sawCreated)
+	}
+	f, chunks, err = blobs.GetFile(ctx, u.File.ID)
+	if err != nil || f.Status != "completed" || f.Size != 4000 || f.Checksum != sum || chunks[3].Status != "stored" || chunks[3].Hash != "00000003" {
+		t.Fatalf("after CompleteUpload: %+v, %+v, %v", f, chunks[3], err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM upload_sessions WHERE file_id = $1 AND status = 'completed' AND bytes_received = 4000`,
+		u.File.ID).Scan(&sessions); err != nil || sessions != 1 {
+		t.Fatalf("completed sessions = %d, %v; want 1", sessions, err)
+	}
+
+	// A chunk row gone (as if cleaned up) fails the completion, and the
+	// file, its other chunks and its session stay as they were.
+	v := newUpload(server, 4096)
+	if err := blobs.BeginUpload(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM chunks WHERE id = $1`, v.Chunks[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := blobs.CompleteUpload(ctx, v.File.ID, 4096, sum, stored(v), nil); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("CompleteUpload with a vanished chunk = %v; want ErrNotFound", err)
+	}
+	f, chunks, err = blobs.GetFile(ctx, v.File.ID)
+	if err != nil || f.Status != "uploading" || len(chunks) != 7 || chunks[0].Status != "pending" {
+		t.Fatalf("after a failed completion: %+v, %d chunks, %v", f, len(chunks), err)
+	}
+	// onCommit's error undoes the completion too.
+	boom := errors.New("boom")
+	if _, err := blobs.CompleteUpload(ctx, v.File.ID, 4096, sum, stored(v)[1:], func(*db.Tx, time.Time) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("CompleteUpload with a failing onCommit = %v; want boom", err)
+	}
+	if f, _, err = blobs.GetFile(ctx, v.File.ID); err != nil || f.Status != "uploading" {
+		t.Fatalf("after onCommit failed: %+v, %v", f, err)
+	}
+	// A file no longer uploading (its session expired and was removed) is
+	// ErrNotFound.
+	if _, err := blobs.CompleteUpload(ctx, uuid.New(), 1, "", nil, nil); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("CompleteUpload of an unknown file = %v; want ErrNotFound", err)
+	}
+}
+
+// BenchmarkUploadMetadata is the metadata a small PUT writes: BeginUpload,
+// then CompleteUpload (without an S3 object's onCommit writes).
+func BenchmarkUploadMetadata(b *testing.B) {
+	pool, _ := dbtest.NewPool(b)
+	ctx := context.Background()
+	blobs := db.NewBlobs(pool)
+	server := newServer(b, pool)
+	b.ReportAllocs()
+	for b.Loop() {
+		u := newUpload(server, 4096)
+		if err := blobs.BeginUpload(ctx, u); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := blobs.CompleteUpload(ctx, u.File.ID, 4096, sum, stored(u), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
