@@ -105,3 +105,56 @@ func halfClosed(t *testing.T, base string, req *http.Request) (*http.Response, [
 	resp.Body.Close()
 	return resp, raw
 }
+
+// TestIntakeDefaultContentType uploads a body without a Content-Type through
+// each door and reads it back through both: every answer names the one
+// default type.
+func TestIntakeDefaultContentType(t *testing.T) {
+	const want = "application/octet-stream"
+	e := newS3Env(t, false, nil)
+	c := newClient(t, e.cluster)
+	bucket := e.bucket(t, "intake-type")
+	body := randomBytes(11, 70<<10)
+
+	put := chunkedRequest(t, http.MethodPut, e.url+"/"+bucket+"/untyped", body)
+	put.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	creds := aws.Credentials{AccessKeyID: e.key, SecretAccessKey: e.secret}
+	if err := signer.SignHTTP(e.ctx(t), creds, put, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	if put.Header.Get("Content-Type") != "" {
+		t.Fatal("the S3 PUT carries a Content-Type")
+	}
+	if resp := e.exchange(t, put); resp.StatusCode != http.StatusOK {
+		t.Fatalf("untyped S3 PUT = %d %s", resp.StatusCode, resp.Body)
+	}
+	head, err := e.s3.HeadObject(e.ctx(t), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("untyped")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(head.ContentType); got != want {
+		t.Errorf("S3 HEAD of an untyped S3 PUT: Content-Type %q; want %q", got, want)
+	}
+	viaFiles := c.get("/files/" + blobIDOf(t, e, bucket, "untyped"))
+	stored, _ := io.ReadAll(viaFiles.Body)
+	viaFiles.Body.Close()
+	if got := viaFiles.Header.Get("Content-Type"); viaFiles.StatusCode != http.StatusOK || got != want || !bytes.Equal(stored, body) {
+		t.Errorf("GET /files of an untyped S3 PUT = %d, Content-Type %q, %d bytes; want 200, %q, the %d bytes sent",
+			viaFiles.StatusCode, got, len(stored), want, len(body))
+	}
+
+	post := chunkedRequest(t, http.MethodPost, e.url+"/files?filename=untyped", body)
+	resp, up := c.decodeUpload(c.do(post))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("untyped POST /files = %d", resp.StatusCode)
+	}
+	if up.ContentType != want {
+		t.Errorf("POST /files answered content_type %q; want %q", up.ContentType, want)
+	}
+	got := c.get("/files/" + up.FileID)
+	got.Body.Close()
+	if ct := got.Header.Get("Content-Type"); got.StatusCode != http.StatusOK || ct != want {
+		t.Errorf("GET /files of an untyped /files upload = %d, Content-Type %q; want 200, %q", got.StatusCode, ct, want)
+	}
+}

@@ -59,11 +59,18 @@ func stripAWSChunked(encoding string) string {
 	return strings.Join(kept, ",")
 }
 
+// DefaultContentType is what an object stored without a Content-Type is
+// served as, through either door. AWS answers binary/octet-stream there;
+// sixfold answers the type HTTP itself prescribes for unknown bytes
+// (RFC 9110 §8.3), as MinIO does, so the same object reads back the same
+// from /files and from S3.
+const DefaultContentType = "application/octet-stream"
+
 // writeMeta sets an object's stored metadata as response headers.
 func writeMeta(hdr http.Header, meta ObjectMeta) {
 	contentType := meta.ContentType
 	if contentType == "" {
-		contentType = "binary/octet-stream"
+		contentType = DefaultContentType
 	}
 	hdr.Set("Content-Type", contentType)
 	setIf(hdr, "Content-Disposition", meta.ContentDisposition)

@@ -152,9 +152,7 @@ func (h *filesHandler) put(c echo.Context, in objects.PutInput) (*fileJSON, erro
 	if len(in.Filename) > maxFilename || strings.ContainsRune(in.Filename, 0) {
 		return nil, newError(http.StatusBadRequest, "InvalidFilename", "the filename is too long or contains NUL")
 	}
-	if in.ContentType == "" {
-		in.ContentType = "application/octet-stream"
-	}
+	in.ContentType = intake.ContentType(in.ContentType)
 	b, err := h.objects.Put(c.Request().Context(), in)
 	if err != nil {
 		return nil, err

@@ -6,7 +6,19 @@ import (
 	"context"
 	"io"
 	"net/http"
+
+	"sixfold/s3api"
 )
+
+// ContentType is the type an upload is stored with: the one its client
+// declared, else s3api.DefaultContentType, which the S3 front end also
+// serves for objects stored without one.
+func ContentType(declared string) string {
+	if declared == "" {
+		return s3api.DefaultContentType
+	}
+	return declared
+}
 
 // Detach returns r with a context that only a failing body cancels, and
 // the function that releases it (call it when the request is done).

@@ -12,6 +12,7 @@ import (
 
 	"sixfold/db"
 	"sixfold/db/dbq"
+	"sixfold/s3api"
 )
 
 // Stat returns a blob's metadata and chunks, whatever its status. An id
@@ -53,7 +54,7 @@ func (s *Service) statObject(ctx context.Context, q *dbq.Queries, id uuid.UUID) 
 	b := Blob{ID: obj.ID, Filename: path.Base(obj.Key), ContentType: meta.ContentType, Size: obj.Size,
 		Status: BlobCompleted, Metadata: json.RawMessage("{}"), CreatedAt: obj.CreatedAt, Parts: PartsFromRows(rows)}
 	if b.ContentType == "" {
-		b.ContentType = "application/octet-stream"
+		b.ContentType = s3api.DefaultContentType
 	}
 	return b, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"sixfold/db"
 	"sixfold/db/dbq"
+	"sixfold/gateway/intake"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/spool"
 	"sixfold/s3api"
@@ -218,11 +219,8 @@ func (b *Backend) storeBlob(ctx context.Context, name, contentType string, p pay
 		defer staged.Close()
 		body, size = staged, n
 	}
-	if contentType == "" {
-		contentType = "application/octet-stream"
-	}
 	_, err := b.objects.Put(ctx, objects.PutInput{
-		Filename: name, ContentType: contentType, Size: size, Exact: true,
+		Filename: name, ContentType: intake.ContentType(contentType), Size: size, Exact: true,
 		Body: body, KnownSHA256: p.sha256, Owner: "s3", OnCommit: commit,
 	})
 	return blobError(err)
