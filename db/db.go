@@ -168,6 +168,7 @@ func Open(ctx context.Context, c Config) (*pgxpool.Pool, error) {
 	}
 	pc.ConnConfig.ConnectTimeout = 5 * time.Second
 	pc.HealthCheckPeriod = 5 * time.Second
+	pc.AfterConnect = encodeUUIDsBinary
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
