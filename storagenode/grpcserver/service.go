@@ -8,6 +8,7 @@ import (
 	"context"
 	"io"
 	"math"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -111,6 +112,12 @@ func NewServer(s *Service, extra ...grpc.ServerOption) *grpc.Server {
 		grpc.InitialConnWindowSize(16 << 20),
 		grpc.ReadBufferSize(256 << 10),
 		grpc.WriteBufferSize(256 << 10),
+		// Streams are served by long-lived workers instead of a fresh
+		// goroutine each: a small PUT opens one stream per shard, and a
+		// fresh goroutine grew its stack (runtime.copystack, ~9 % of a
+		// node's CPU under 4 KiB PUTs at 16 at once) on every one. When
+		// all workers are busy grpc still starts a goroutine.
+		grpc.NumStreamWorkers(uint32(4 * runtime.GOMAXPROCS(0))),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveMinTime, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}),
 		grpc.ChainUnaryInterceptor(logUnary(s.log)),
