@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"sixfold/e2e/harness"
 )
 
 // TestIntakeHalfClose sends each door a chunked body and half-closes after
@@ -156,5 +160,91 @@ func TestIntakeDefaultContentType(t *testing.T) {
 	got.Body.Close()
 	if ct := got.Header.Get("Content-Type"); got.StatusCode != http.StatusOK || ct != want {
 		t.Errorf("GET /files of an untyped /files upload = %d, Content-Type %q; want 200, %q", got.StatusCode, ct, want)
+	}
+}
+
+// TestIntakeSizeLimit runs a gateway whose upload limit is 1 MiB and sends
+// each door a body one byte over it, declared and of unknown length: every
+// one is refused with the door's own 4xx and leaves nothing stored, while
+// a body of exactly the limit is stored.
+func TestIntakeSizeLimit(t *testing.T) {
+	const limit = 1 << 20
+	config := filepath.Join(t.TempDir(), "gateway.yaml")
+	if err := os.WriteFile(config, []byte("upload:\n  max_file_size: 1048576\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := &s3Env{cluster: startCluster(t, harness.Options{GatewayEnv: []string{"SIXFOLD_CONFIG=" + config}})}
+	e.url = e.cluster.GatewayURL()
+	e.key, e.secret = e.cluster.Credentials()
+	e.http = &http.Client{Transport: e.transport()}
+	e.s3 = newGoV2Client(t, e)
+	c := newClient(t, e.cluster)
+	pool := poolFor(t, e.cluster.DatabaseURL())
+	bucket := e.bucket(t, "intake-limit")
+	over, exact := randomBytes(21, limit+1), randomBytes(22, limit)
+
+	s3Put := func(key string, body []byte, chunked bool) *http.Request {
+		var req *http.Request
+		if chunked {
+			req = chunkedRequest(t, http.MethodPut, e.url+"/"+bucket+"/"+key, body)
+		} else {
+			req = mustRequest(http.MethodPut, e.url+"/"+bucket+"/"+key)
+			req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		}
+		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+		creds := aws.Credentials{AccessKeyID: e.key, SecretAccessKey: e.secret}
+		if err := signer.SignHTTP(e.ctx(t), creds, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		return req
+	}
+	filesPost := func(name string, body []byte, chunked bool) *http.Request {
+		if chunked {
+			return chunkedRequest(t, http.MethodPost, e.url+"/files?filename="+name, body)
+		}
+		req := mustRequest(http.MethodPost, e.url+"/files?filename="+name)
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		return req
+	}
+
+	filesBefore := count(t, pool, `SELECT count(*) FROM files`)
+	for _, chunked := range []bool{false, true} {
+		resp := e.exchange(t, s3Put("over", over, chunked))
+		wantS3Error(t, resp, http.StatusBadRequest, "EntityTooLarge")
+
+		fresp := c.do(filesPost("over", over, chunked))
+		raw := readAll(fresp)
+		fresp.Body.Close()
+		if fresp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(raw, `"code":"TooLarge"`) {
+			t.Errorf("POST /files of %d bytes (chunked %v) = %d %s; want 413 TooLarge", len(over), chunked, fresp.StatusCode, raw)
+		}
+	}
+	if _, err := e.s3.HeadObject(e.ctx(t), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("over")}); err == nil {
+		t.Error("an over-limit S3 PUT left an object behind")
+	}
+	eventually(t, time.Minute, "no file rows or active sessions left by over-limit uploads", func() bool {
+		return count(t, pool, `SELECT count(*) FROM files`) == filesBefore &&
+			count(t, pool, `SELECT count(*) FROM upload_sessions WHERE status = 'active'`) == 0
+	})
+
+	if resp := e.exchange(t, s3Put("exact", exact, true)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("S3 PUT of exactly the limit = %d %s", resp.StatusCode, resp.Body)
+	}
+	got, err := e.s3.GetObject(e.ctx(t), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("exact")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if !bytes.Equal(stored, exact) {
+		t.Errorf("S3 stored %d bytes (sha256 %s); sent %d (%s)", len(stored), sum(stored), len(exact), sum(exact))
+	}
+	resp, up := c.decodeUpload(c.do(filesPost("exact", exact, true)))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /files of exactly the limit = %d", resp.StatusCode)
+	}
+	if digest, n := c.download(up.FileID); digest != sum(exact) || n != limit {
+		t.Errorf("/files stored %d bytes (sha256 %s); sent %d (%s)", n, digest, limit, sum(exact))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"sixfold/gateway/objects"
+	"sixfold/gateway/spool"
 )
 
 // apiError is the one error shape of the JSON door:
@@ -47,6 +48,8 @@ func classify(err error) *apiError {
 		return newError(http.StatusRequestTimeout, "RequestTimeout", "the request body arrived too slowly; nothing was stored")
 	case errors.Is(err, objects.ErrTooLarge):
 		return newError(http.StatusRequestEntityTooLarge, "TooLarge", "the file exceeds the maximum size")
+	case errors.Is(err, spool.ErrFull):
+		return newError(http.StatusServiceUnavailable, "SpoolFull", "the gateway's staging area for uploads of unknown length is full; retry later, or send Content-Length")
 	case errors.Is(err, objects.ErrNoNodes), errors.Is(err, objects.ErrNodeUnavailable):
 		return newError(http.StatusServiceUnavailable, "StorageUnavailable", "a storage node is unavailable; retry later")
 	case errors.Is(err, objects.ErrUnavailable):

@@ -13,7 +13,6 @@ import (
 
 	"sixfold/gateway/intake"
 	"sixfold/gateway/objects"
-	"sixfold/gateway/spool"
 )
 
 const (
@@ -42,16 +41,16 @@ func (h *filesHandler) receive(c echo.Context) error {
 	req := c.Request()
 	mediaType, params, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 	if mediaType == "multipart/form-data" {
-		if req.ContentLength > h.maxSize+formOverhead {
-			return tooLarge()
+		if err := intake.CheckDeclared(req.ContentLength, h.maxSize+formOverhead); err != nil {
+			return err
 		}
 		if params["boundary"] == "" {
 			return newError(http.StatusBadRequest, "MalformedForm", "multipart/form-data needs a boundary")
 		}
 		return h.uploadForm(c, params["boundary"])
 	}
-	if req.ContentLength > h.maxSize {
-		return tooLarge()
+	if err := intake.CheckDeclared(req.ContentLength, h.maxSize); err != nil {
+		return err
 	}
 	name := c.QueryParam("filename")
 	if name == "" {
@@ -59,10 +58,6 @@ func (h *filesHandler) receive(c echo.Context) error {
 	}
 	contentType := req.Header.Get(echo.HeaderContentType)
 	return h.store(c, objects.PutInput{Filename: name, ContentType: contentType}, req.Body, req.ContentLength)
-}
-
-func tooLarge() error {
-	return newError(http.StatusRequestEntityTooLarge, "TooLarge", "the file exceeds the maximum size of 10 GiB")
 }
 
 // uploadForm walks the form's parts in order, storing the file part as it
@@ -172,17 +167,11 @@ func (h *filesHandler) put(c echo.Context, in objects.PutInput) (*fileJSON, erro
 // storeSpooled measures a body of unknown length on disk, never in memory,
 // then stores it with its exact size.
 func (h *filesHandler) storeSpooled(c echo.Context, in objects.PutInput, body io.Reader) (*fileJSON, error) {
-	staged, n, err := h.spool.Stage(body, h.maxSize)
-	if errors.Is(err, spool.ErrFull) {
-		return nil, newError(http.StatusServiceUnavailable, "SpoolFull", "the gateway's staging area for uploads of unknown length is full; retry later, or send Content-Length")
-	}
+	staged, n, err := intake.Stage(c.Request().Context(), h.spool, body, h.maxSize)
 	if err != nil {
-		return nil, objects.ErrIncompleteBody
+		return nil, err
 	}
 	defer staged.Close()
-	if n > h.maxSize {
-		return nil, tooLarge()
-	}
 	in.Size, in.Exact, in.Body = n, true, staged
 	return h.put(c, in)
 }

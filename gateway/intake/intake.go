@@ -4,11 +4,46 @@ package intake
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
+	"sixfold/gateway/objects"
+	"sixfold/gateway/spool"
 	"sixfold/s3api"
 )
+
+// CheckDeclared refuses a body declared larger than limit before a byte of
+// it is read. The error wraps objects.ErrTooLarge, which each door already
+// answers in its own shape (413 TooLarge, S3's EntityTooLarge).
+func CheckDeclared(declared, limit int64) error {
+	if declared > limit {
+		return fmt.Errorf("%w: %d bytes declared, the limit is %d", objects.ErrTooLarge, declared, limit)
+	}
+	return nil
+}
+
+// Stage measures a body of unknown length (chunked, aws-chunked without a
+// decoded length) on disk, never in memory, and returns it rewound with its
+// size, so that it can be stored with an exact layout. A body that runs past
+// limit fails as CheckDeclared does, as soon as it does; one that breaks
+// off fails as objects.BodyError classifies it (a verifying reader's own
+// error stays in the chain); a full staging area wraps spool.ErrFull.
+// Nothing is left on disk after an error.
+func Stage(ctx context.Context, sp *spool.Spool, body io.Reader, limit int64) (*spool.File, int64, error) {
+	f, n, err := sp.Stage(body, limit)
+	switch {
+	case errors.Is(err, spool.ErrFull):
+		return nil, 0, err
+	case err != nil:
+		return nil, 0, objects.BodyError(ctx, err)
+	case n > limit:
+		f.Close()
+		return nil, 0, fmt.Errorf("%w: more than %d bytes sent", objects.ErrTooLarge, limit)
+	}
+	return f, n, nil
+}
 
 // ContentType is the type an upload is stored with: the one its client
 // declared, else s3api.DefaultContentType, which the S3 front end also

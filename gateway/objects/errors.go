@@ -48,10 +48,11 @@ func (s *Service) nodeError(ctx context.Context, address string, err error) erro
 	return fmt.Errorf("%w: node %s: %v", ErrNodeUnavailable, address, err)
 }
 
-// bodyError classifies a failure reading the client's body.
+// BodyError classifies a failure reading the client's body, for the
+// service and for the intake that stages bodies before it.
 // A body cut short is reported as such even when the client has gone too
 // (its context is then cancelled as well): that is what happened.
-func bodyError(ctx context.Context, err error) error {
+func BodyError(ctx context.Context, err error) error {
 	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrIncompleteBody) || errors.Is(err, ErrBodyTimeout) {
 		return err
 	}

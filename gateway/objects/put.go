@@ -237,7 +237,7 @@ func (s *Service) pump(ctx context.Context, up *upload, codec *erasure.Codec, bo
 		size += n
 		if readErr != nil && readErr != io.EOF {
 			up.recycle(st)
-			return 0, bodyError(ctx, readErr)
+			return 0, BodyError(ctx, readErr)
 		}
 		if in.Exact && n < want {
 			up.recycle(st)
@@ -297,7 +297,7 @@ func expectEOF(ctx context.Context, body io.Reader) error {
 		return fmt.Errorf("%w: the body is longer than its declared size", ErrIncompleteBody)
 	}
 	if err != io.EOF {
-		return bodyError(ctx, err)
+		return BodyError(ctx, err)
 	}
 	return nil
 }

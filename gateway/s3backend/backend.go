@@ -208,11 +208,11 @@ type payload struct {
 
 func (b *Backend) storeBlob(ctx context.Context, name, contentType string, p payload, commit func(context.Context, *db.Tx, objects.Blob) error) error {
 	size, body := p.size, p.body
-	if size > b.opts.MaxSize {
-		return s3api.ErrEntityTooLarge
+	if err := intake.CheckDeclared(size, b.opts.MaxSize); err != nil {
+		return blobError(err)
 	}
 	if size < 0 {
-		staged, n, err := b.stage(body)
+		staged, n, err := b.stage(ctx, body)
 		if err != nil {
 			return err
 		}
@@ -226,23 +226,13 @@ func (b *Backend) storeBlob(ctx context.Context, name, contentType string, p pay
 	return blobError(err)
 }
 
-func (b *Backend) stage(body io.Reader) (*spool.File, int64, error) {
+func (b *Backend) stage(ctx context.Context, body io.Reader) (*spool.File, int64, error) {
 	sp := b.opts.Spool
 	if sp == nil {
 		sp = spool.New("", 0)
 	}
-	f, n, err := sp.Stage(body, b.opts.MaxSize)
-	if errors.Is(err, spool.ErrFull) {
-		return nil, 0, fmt.Errorf("%w: %w", s3api.ErrServiceUnavailable, err)
-	}
-	if err != nil {
-		return nil, 0, blobError(err)
-	}
-	if n > b.opts.MaxSize {
-		f.Close()
-		return nil, 0, s3api.ErrEntityTooLarge
-	}
-	return f, n, nil
+	f, n, err := intake.Stage(ctx, sp, body, b.opts.MaxSize)
+	return f, n, blobError(err)
 }
 
 // storeError maps PostgreSQL failures (an unreachable database is a
@@ -274,7 +264,8 @@ func blobError(err error) error {
 		return fmt.Errorf("%w: %w", s3api.ErrEntityTooLarge, err)
 	case errors.Is(err, objects.ErrIncompleteBody), errors.Is(err, objects.ErrBodyTimeout):
 		return fmt.Errorf("%w: %w", s3api.ErrIncompleteBody, err)
-	case errors.Is(err, objects.ErrNoNodes), errors.Is(err, objects.ErrNodeUnavailable), errors.Is(err, objects.ErrUnavailable):
+	case errors.Is(err, objects.ErrNoNodes), errors.Is(err, objects.ErrNodeUnavailable), errors.Is(err, objects.ErrUnavailable),
+		errors.Is(err, spool.ErrFull):
 		return fmt.Errorf("%w: %w", s3api.ErrServiceUnavailable, err)
 	case errors.Is(err, objects.ErrNotFound):
 		return fmt.Errorf("%w: %w", s3api.ErrNoSuchKey, err)
