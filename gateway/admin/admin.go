@@ -2,7 +2,7 @@
 // reports every storage node (status, heartbeat age, capacity, shards, its
 // share of the placement ring), what the cluster stores and how far the
 // healer has got; PUT /admin/nodes/:id/status puts a node into maintenance,
-// starts draining it, or makes it active again. httpapi mounts [Handler]
+// starts draining it, or makes it active again. server mounts [Handler]
 // behind the same HTTP Basic keys as /files.
 //
 // A node in maintenance takes no new shards (the placement ring holds only

@@ -1,7 +1,7 @@
 // Package admission decides whether the gateway takes a request at all,
 // before any work is done for it: the network allowlist (server.allowed_cidrs)
 // and the per-key request rate limit (rate_limit.*). It does no I/O and
-// knows nothing of HTTP routing; package httpapi and the S3 door apply it.
+// knows nothing of HTTP routing; package server and the S3 door apply it.
 package admission
 
 import (

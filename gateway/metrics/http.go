@@ -98,7 +98,7 @@ func (m *HTTP) countBodies(c echo.Context, door string) {
 const routeS3 = "s3"
 
 // routeLabel is Echo's route template (bounded, unlike the URL). The S3
-// door is mounted on the catch-all routes (httpapi.New), which say nothing
+// door is mounted on the catch-all routes (server.New), which say nothing
 // about the operation, so they are all routeS3.
 func routeLabel(path string) string {
 	switch path {

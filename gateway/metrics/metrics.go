@@ -6,7 +6,7 @@
 // It hooks into the rest of the gateway only through extension points those
 // packages define or already have, so none of them imports Prometheus:
 //
-//   - HTTP is Echo middleware plus an error counter for httpapi's renderer:
+//   - HTTP is Echo middleware plus an error counter for the server's JSON renderer:
 //     requests, latency, body bytes and errors by route and door.
 //   - Transfers implements objects.Observer: active and finished uploads and
 //     downloads at the object service's boundary.

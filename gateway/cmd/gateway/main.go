@@ -26,13 +26,14 @@ import (
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/config"
 	"sixfold/gateway/console"
+	"sixfold/gateway/filesapi"
 	"sixfold/gateway/health"
-	"sixfold/gateway/httpapi"
 	"sixfold/gateway/iam"
 	"sixfold/gateway/memlimit"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/s3backend"
 	"sixfold/gateway/search"
+	"sixfold/gateway/server"
 	"sixfold/gateway/spool"
 	"sixfold/s3api"
 )
@@ -132,7 +133,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 		Credentials:     keys,
 		Region:          cfg.S3.Region,
 		Domain:          cfg.S3.Domain,
-		ReservedBuckets: httpapi.ReservedNames,
+		ReservedBuckets: server.ReservedNames,
 		Logger:          log,
 		MaxObjectSize:   cfg.Upload.MaxFileSize,
 		Allow:           sec.s3Allow(),
@@ -145,19 +146,23 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	}
 	m.watchAuthFailures(sec.failures)
 	s3 := s3api.New(s3opts)
-	e := httpapi.New(httpapi.Deps{
+	files := filesapi.New(filesapi.Config{
 		Objects:   svc,
-		Cluster:   nodes,
 		Keys:      keys,
 		Authorize: keys.Authorized,
 		Scope:     keys.Resources,
 		Search:    search.NewService(store),
+		MaxSize:   cfg.Upload.MaxFileSize,
+		Spool:     staging,
+	})
+	e := server.New(server.Deps{
+		Keys:      keys,
+		Authorize: keys.Authorized,
+		Files:     files,
 		S3:        s3,
 		Health:    &health.Checker{DB: store, Cluster: nodes, HeartbeatTimeout: cfg.Storage.HeartbeatTimeout},
 		Log:       log,
-		MaxSize:   cfg.Upload.MaxFileSize,
-		Spool:     staging,
-		Pace:      httpapi.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
+		Pace:      server.BodyPace{Window: cfg.Server.BodyReadTimeout, MinBytes: cfg.Server.BodyMinBytes},
 		Metrics:   m.http,
 		Admin:     admin.New(adminStore, nodes).WithUsers(users).WithVerifier(storedVerifier{svc}),
 		Console: console.New(console.Options{Keys: keys, Region: cfg.S3.Region,

@@ -1,4 +1,4 @@
-package httpapi
+package filesapi
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"sixfold/db"
 	"sixfold/gateway/search"
+	"sixfold/gateway/server"
 )
 
 // searchHandler answers GET /files?q=… (the /files door's uploads) and
@@ -71,7 +72,7 @@ func (h *searchHandler) files(c echo.Context) error {
 func (h *searchHandler) objects(c echo.Context) error {
 	bucket := c.QueryParam("bucket")
 	if !bucketName.MatchString(bucket) {
-		return newError(http.StatusBadRequest, "InvalidArgument", "name the bucket to search: /files/search?bucket=NAME&q=…")
+		return server.NewError(http.StatusBadRequest, "InvalidArgument", "name the bucket to search: /files/search?bucket=NAME&q=…")
 	}
 	return h.run(c, search.Request{Door: search.Objects, Bucket: bucket}, "arn:aws:s3:::"+bucket+"/")
 }
@@ -83,7 +84,7 @@ func (h *searchHandler) run(c echo.Context, r search.Request, arnPrefix string) 
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return newError(http.StatusBadRequest, "InvalidArgument", "limit must be between 1 and 1000")
+			return server.NewError(http.StatusBadRequest, "InvalidArgument", "limit must be between 1 and 1000")
 		}
 		r.Limit = n
 	}
@@ -92,7 +93,7 @@ func (h *searchHandler) run(c echo.Context, r search.Request, arnPrefix string) 
 	case "true", "1":
 		r.Total = true
 	default:
-		return newError(http.StatusBadRequest, "InvalidArgument", "total must be true or false")
+		return server.NewError(http.StatusBadRequest, "InvalidArgument", "total must be true or false")
 	}
 	h.restrict(c, &r, arnPrefix)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), searchTimeout)
@@ -193,15 +194,15 @@ func searchError(err error) error {
 	var ae *search.ArgError
 	switch {
 	case errors.As(err, &qe):
-		e := newError(http.StatusBadRequest, "InvalidQuery", qe.Error())
+		e := server.NewError(http.StatusBadRequest, "InvalidQuery", qe.Error())
 		e.Position, e.Expected = qe.Column(), qe.Expected
 		return e
 	case errors.As(err, &ae):
-		return newError(http.StatusBadRequest, "InvalidArgument", ae.Msg)
+		return server.NewError(http.StatusBadRequest, "InvalidArgument", ae.Msg)
 	case errors.Is(err, db.ErrNotFound):
-		return newError(http.StatusNotFound, "NoSuchBucket", "no such bucket")
+		return server.NewError(http.StatusNotFound, "NoSuchBucket", "no such bucket")
 	case errors.Is(err, db.ErrUnavailable):
-		return newError(http.StatusServiceUnavailable, "MetadataUnavailable", "the metadata store is unavailable; retry later")
+		return server.NewError(http.StatusServiceUnavailable, "MetadataUnavailable", "the metadata store is unavailable; retry later")
 	}
 	return err
 }

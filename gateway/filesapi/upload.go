@@ -1,4 +1,4 @@
-package httpapi
+package filesapi
 
 import (
 	"encoding/json"
@@ -13,6 +13,7 @@ import (
 
 	"sixfold/gateway/intake"
 	"sixfold/gateway/objects"
+	"sixfold/gateway/server"
 )
 
 const (
@@ -45,7 +46,7 @@ func (h *filesHandler) receive(c echo.Context) error {
 			return err
 		}
 		if params["boundary"] == "" {
-			return newError(http.StatusBadRequest, "MalformedForm", "multipart/form-data needs a boundary")
+			return server.NewError(http.StatusBadRequest, "MalformedForm", "multipart/form-data needs a boundary")
 		}
 		return h.uploadForm(c, params["boundary"])
 	}
@@ -71,7 +72,7 @@ func (h *filesHandler) uploadForm(c echo.Context, boundary string) error {
 	for parts := 0; ; parts++ {
 		part, err := form.NextPart()
 		if errors.Is(err, io.EOF) && parts == 0 {
-			return newError(http.StatusBadRequest, "MalformedForm", "the body holds no multipart/form-data part")
+			return server.NewError(http.StatusBadRequest, "MalformedForm", "the body holds no multipart/form-data part")
 		}
 		if errors.Is(err, io.EOF) {
 			break
@@ -91,7 +92,7 @@ func (h *filesHandler) uploadForm(c echo.Context, boundary string) error {
 			}
 		case "file":
 			if stored != nil {
-				return newError(http.StatusBadRequest, "MalformedForm", "only one file field is allowed")
+				return server.NewError(http.StatusBadRequest, "MalformedForm", "only one file field is allowed")
 			}
 			in := objects.PutInput{Filename: part.FileName(), ContentType: part.Header.Get(echo.HeaderContentType), Metadata: metadata}
 			// The part's length is not in the request, but when the file
@@ -109,7 +110,7 @@ func (h *filesHandler) uploadForm(c echo.Context, boundary string) error {
 		}
 	}
 	if stored == nil {
-		return newError(http.StatusBadRequest, "MissingFile", `the form has no "file" field`)
+		return server.NewError(http.StatusBadRequest, "MissingFile", `the form has no "file" field`)
 	}
 	stored.Metadata = metadata
 	return c.JSON(http.StatusCreated, stored)
@@ -145,7 +146,7 @@ func (h *filesHandler) store(c echo.Context, in objects.PutInput, body io.Reader
 
 func (h *filesHandler) put(c echo.Context, in objects.PutInput) (*fileJSON, error) {
 	if len(in.Filename) > maxFilename || strings.ContainsRune(in.Filename, 0) {
-		return nil, newError(http.StatusBadRequest, "InvalidFilename", "the filename is too long or contains NUL")
+		return nil, server.NewError(http.StatusBadRequest, "InvalidFilename", "the filename is too long or contains NUL")
 	}
 	in.ContentType = intake.ContentType(in.ContentType)
 	b, err := h.objects.Put(c.Request().Context(), in)
@@ -183,7 +184,7 @@ func readMetadata(part io.Reader) (json.RawMessage, error) {
 	}
 	var obj map[string]any
 	if len(raw) > maxMetadata || json.Unmarshal(raw, &obj) != nil || obj == nil {
-		return nil, newError(http.StatusBadRequest, "InvalidMetadata", "metadata must be a JSON object of at most 64 KiB")
+		return nil, server.NewError(http.StatusBadRequest, "InvalidMetadata", "metadata must be a JSON object of at most 64 KiB")
 	}
 	return raw, nil
 }
@@ -192,7 +193,7 @@ func malformedForm(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return objects.ErrIncompleteBody
 	}
-	return newError(http.StatusBadRequest, "MalformedForm", "the multipart form could not be parsed: "+err.Error())
+	return server.NewError(http.StatusBadRequest, "MalformedForm", "the multipart form could not be parsed: "+err.Error())
 }
 
 type countingReader struct {

@@ -1,4 +1,4 @@
-package httpapi
+package server_test
 
 import (
 	"encoding/json"
@@ -12,6 +12,9 @@ import (
 
 	"sixfold/gateway/admission"
 	"sixfold/gateway/auth"
+
+	"sixfold/gateway/filesapi"
+	"sixfold/gateway/server"
 )
 
 // guarded is the Echo instance with an S3 stand-in that counts its calls.
@@ -19,7 +22,7 @@ func guarded(t *testing.T, list *admission.Allowlist, limiter *admission.Limiter
 	t.Helper()
 	s3Calls := new(int)
 	s3 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { *s3Calls++ })
-	e := New(Deps{
+	e := server.New(server.Deps{Files: filesapi.New(filesapi.Config{}),
 		Keys:      auth.NewKeyStore(map[string]string{"ak": "sk", "other": "other-sk"}),
 		Log:       zerolog.Nop(),
 		S3:        s3,
@@ -53,7 +56,7 @@ func call(h http.Handler, method, target, remote, user, pass string) *httptest.R
 func jsonCode(t *testing.T, w *httptest.ResponseRecorder) string {
 	t.Helper()
 	var body struct {
-		Error apiError `json:"error"`
+		Error server.Error `json:"error"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
 		t.Fatalf("body %q is not the JSON error: %v", w.Body, err)

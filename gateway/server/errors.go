@@ -1,4 +1,4 @@
-package httpapi
+package server
 
 import (
 	"context"
@@ -12,9 +12,9 @@ import (
 	"sixfold/gateway/spool"
 )
 
-// apiError is the one error shape of the JSON door:
+// Error is the one error shape of the JSON routes (/files, /admin):
 // {"error": {"code": "...", "message": "..."}}.
-type apiError struct {
+type Error struct {
 	Status  int    `json:"-"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
@@ -24,44 +24,45 @@ type apiError struct {
 	Expected string `json:"expected,omitempty"`
 }
 
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-func newError(status int, code, message string) *apiError {
-	return &apiError{Status: status, Code: code, Message: message}
+// NewError is an error the JSON routes answer with status.
+func NewError(status int, code, message string) *Error {
+	return &Error{Status: status, Code: code, Message: message}
 }
 
 // classify maps service errors to statuses in one place; anything it does
 // not know is a 500 and is logged with its cause.
-func classify(err error) *apiError {
-	var ae *apiError
+func classify(err error) *Error {
+	var ae *Error
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &he):
-		return newError(he.Code, http.StatusText(he.Code), http.StatusText(he.Code))
+		return NewError(he.Code, http.StatusText(he.Code), http.StatusText(he.Code))
 	case errors.Is(err, objects.ErrNotFound):
-		return newError(http.StatusNotFound, "NotFound", "no such file")
+		return NewError(http.StatusNotFound, "NotFound", "no such file")
 	case errors.Is(err, objects.ErrIncompleteBody):
-		return newError(http.StatusBadRequest, "IncompleteBody", "the request body ended before its declared size; nothing was stored")
+		return NewError(http.StatusBadRequest, "IncompleteBody", "the request body ended before its declared size; nothing was stored")
 	case errors.Is(err, objects.ErrBodyTimeout):
-		return newError(http.StatusRequestTimeout, "RequestTimeout", "the request body arrived too slowly; nothing was stored")
+		return NewError(http.StatusRequestTimeout, "RequestTimeout", "the request body arrived too slowly; nothing was stored")
 	case errors.Is(err, objects.ErrTooLarge):
-		return newError(http.StatusRequestEntityTooLarge, "TooLarge", "the file exceeds the maximum size")
+		return NewError(http.StatusRequestEntityTooLarge, "TooLarge", "the file exceeds the maximum size")
 	case errors.Is(err, spool.ErrFull):
-		return newError(http.StatusServiceUnavailable, "SpoolFull", "the gateway's staging area for uploads of unknown length is full; retry later, or send Content-Length")
+		return NewError(http.StatusServiceUnavailable, "SpoolFull", "the gateway's staging area for uploads of unknown length is full; retry later, or send Content-Length")
 	case errors.Is(err, objects.ErrNoNodes), errors.Is(err, objects.ErrNodeUnavailable):
-		return newError(http.StatusServiceUnavailable, "StorageUnavailable", "a storage node is unavailable; retry later")
+		return NewError(http.StatusServiceUnavailable, "StorageUnavailable", "a storage node is unavailable; retry later")
 	case errors.Is(err, objects.ErrUnavailable):
-		return newError(http.StatusServiceUnavailable, "MetadataUnavailable", "the metadata store is unavailable; retry later")
+		return NewError(http.StatusServiceUnavailable, "MetadataUnavailable", "the metadata store is unavailable; retry later")
 	case errors.Is(err, objects.ErrCorruptChunk):
-		return newError(http.StatusInternalServerError, "CorruptData", "stored data failed verification")
+		return NewError(http.StatusInternalServerError, "CorruptData", "stored data failed verification")
 	case errors.Is(err, context.DeadlineExceeded):
-		return newError(http.StatusServiceUnavailable, "Timeout", "the request timed out; retry later")
+		return NewError(http.StatusServiceUnavailable, "Timeout", "the request timed out; retry later")
 	case errors.Is(err, context.Canceled):
-		return newError(499, "ClientClosedRequest", "the client went away")
+		return NewError(499, "ClientClosedRequest", "the client went away")
 	}
-	return newError(http.StatusInternalServerError, "InternalError", "internal error")
+	return NewError(http.StatusInternalServerError, "InternalError", "internal error")
 }
 
 // ErrorHandler renders errors as JSON. Once a response has started, the
@@ -80,5 +81,5 @@ func ErrorHandler(err error, c echo.Context) {
 		_ = c.NoContent(ae.Status)
 		return
 	}
-	_ = c.JSON(ae.Status, map[string]*apiError{"error": ae})
+	_ = c.JSON(ae.Status, map[string]*Error{"error": ae})
 }

@@ -1,4 +1,4 @@
-package httpapi
+package server
 
 import "github.com/labstack/echo/v4"
 

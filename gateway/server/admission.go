@@ -1,4 +1,4 @@
-package httpapi
+package server
 
 import (
 	"math"
@@ -29,7 +29,7 @@ func allowNetworks(list *admission.Allowlist, s3 bool) echo.MiddlewareFunc {
 				s3api.WriteError(c.Response(), c.Request(), "AccessDenied")
 				return nil
 			}
-			return newError(http.StatusForbidden, "AccessDenied", "this gateway does not serve your network address")
+			return NewError(http.StatusForbidden, "AccessDenied", "this gateway does not serve your network address")
 		}
 	}
 }
@@ -57,5 +57,5 @@ func rateLimited(c echo.Context, limiter *admission.Limiter, accessKey string) e
 func slowDown(c echo.Context, wait time.Duration, why string) error {
 	seconds := max(1, int(math.Ceil(wait.Seconds())))
 	c.Response().Header().Set("Retry-After", strconv.Itoa(seconds))
-	return newError(http.StatusTooManyRequests, "SlowDown", why+"; retry after "+strconv.Itoa(seconds)+" s")
+	return NewError(http.StatusTooManyRequests, "SlowDown", why+"; retry after "+strconv.Itoa(seconds)+" s")
 }

@@ -1,4 +1,4 @@
-package httpapi
+package filesapi
 
 import (
 	"encoding/base64"
@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sixfold/gateway/objects"
+	"sixfold/gateway/server"
 	"sixfold/gateway/spool"
 	"sixfold/s3api/byterange"
 )
@@ -95,7 +96,7 @@ func toJSON(b objects.Blob) fileJSON {
 func parseID(c echo.Context) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil || len(c.Param("id")) != 36 {
-		return uuid.UUID{}, newError(http.StatusBadRequest, "InvalidID", "file id must be a UUID")
+		return uuid.UUID{}, server.NewError(http.StatusBadRequest, "InvalidID", "file id must be a UUID")
 	}
 	return id, nil
 }
@@ -125,7 +126,7 @@ func (h *filesHandler) download(c echo.Context) error {
 	status, rng, err := rangeOf(c.Request(), b.Size)
 	if err != nil {
 		c.Response().Header().Set("Content-Range", "bytes */"+strconv.FormatInt(b.Size, 10))
-		return newError(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "the range selects no byte of the file")
+		return server.NewError(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "the range selects no byte of the file")
 	}
 	if c.Request().Method == http.MethodHead {
 		setFileHeaders(c.Response().Header(), b, status, rng)
@@ -247,7 +248,7 @@ func (h *filesHandler) list(c echo.Context) error {
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPageSize {
-			return newError(http.StatusBadRequest, "InvalidArgument", "limit must be between 1 and 1000")
+			return server.NewError(http.StatusBadRequest, "InvalidArgument", "limit must be between 1 and 1000")
 		}
 		limit = n
 	}
@@ -289,7 +290,7 @@ func decodeCursor(s string) (*objects.Cursor, error) {
 	if s == "" {
 		return nil, nil
 	}
-	bad := newError(http.StatusBadRequest, "InvalidArgument", "cursor is not one this server issued")
+	bad := server.NewError(http.StatusBadRequest, "InvalidArgument", "cursor is not one this server issued")
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(raw) > 80 {
 		return nil, bad

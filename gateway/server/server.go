@@ -1,9 +1,10 @@
-// Package httpapi is the gateway's JSON door: /files (upload, download,
-// info, list, delete, and search over both doors' objects) behind HTTP
-// Basic auth, and the open /health. It
-// also owns the Echo instance both doors share: request ids, the
-// per-request log line and error rendering.
-package httpapi
+// Package server is what the gateway's doors share: the Echo instance, its
+// middleware (request ids, the per-request log line, client admission and
+// rate limits, body pace, Retry-After), JSON error rendering, HTTP Basic
+// auth and per-route authorization for /files and /admin, the open /health
+// routes, and the mounts of the /files door (package filesapi), /admin,
+// the console, and S3 on every other path.
+package server
 
 import (
 	"net/http"
@@ -15,39 +16,26 @@ import (
 
 	"sixfold/gateway/admission"
 	"sixfold/gateway/auth"
-	"sixfold/gateway/cluster"
 	"sixfold/gateway/health"
 	"sixfold/gateway/intake"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/reqid"
-	"sixfold/gateway/search"
-	"sixfold/gateway/spool"
 	"sixfold/s3api/sigv4"
 )
 
 // Deps are the services the handlers call.
 type Deps struct {
-	Objects *objects.Service
-	Cluster *cluster.Cluster
-	Keys    *auth.KeyStore
+	Keys *auth.KeyStore
 	// Authorize decides whether an access key may perform an IAM action
-	// on a resource ARN; /files and /admin ask it before their handlers
-	// run. Optional: nil allows every authenticated key.
+	// on a resource ARN; /admin asks it before its handlers run (the
+	// /files door asks it per route, through Need). Optional: nil allows
+	// every authenticated key.
 	Authorize func(accessKey, action, resource string) bool
-	// Scope lists the resource patterns an access key's policy allows
-	// and denies for an action, so that searches return only what the key
-	// may read. Optional: nil limits searches by Authorize alone.
-	Scope func(accessKey, action string) (allow, deny []string)
-	// Search answers GET /files?q=… and GET /files/search. Optional: nil
-	// serves neither (GET /files is the plain list).
-	Search *search.Service
+	// Files is the /files door; it registers its routes on a group that
+	// already checks Basic credentials. Optional.
+	Files  interface{ Register(g *echo.Group) }
 	Health *health.Checker
 	Log    zerolog.Logger
-	// MaxSize is the largest accepted file.
-	MaxSize int64
-	// Spool stages bodies of unknown length while they are measured.
-	// Optional: nil stages in the OS temp dir without a limit.
-	Spool *spool.Spool
 	// Pace bounds slow request bodies on both doors.
 	Pace BodyPace
 	// S3 serves every path the JSON door does not: the S3 API. Optional.
@@ -75,7 +63,7 @@ type Deps struct {
 // door must not let a bucket take them.
 var ReservedNames = []string{"files", "health", "metrics", "admin", "console"}
 
-// New builds the Echo instance with the /files and /health routes.
+// New builds the Echo instance with every door mounted.
 func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -95,32 +83,12 @@ func New(d Deps) *echo.Echo {
 	}
 	e.Use(paceBodies(d.Pace))
 
-	h := &filesHandler{objects: d.Objects, maxSize: d.MaxSize, spool: d.Spool, authorize: d.Authorize}
-	if h.spool == nil {
-		h.spool = spool.New("", 0)
-	}
-	if d.Keys != nil {
-		h.identity = d.Keys.Identity
-	}
-	files := e.Group("/files", limitHeaders, basicAuth(d.Keys, d.Limiter, d.AuthFailures))
 	az := d.Authorize
-	files.POST("", h.upload, need(az, "s3:PutObject", filesAll))
-	files.GET("", h.list, need(az, "s3:ListBucket", filesBucket))
-	if d.Search != nil {
-		sh := &searchHandler{svc: d.Search, scope: d.Scope, authorize: d.Authorize}
-		if d.Keys != nil {
-			sh.identity = d.Keys.Identity
-		}
-		h.search = sh.files
-		// A static route: Echo matches it before /files/:id.
-		files.GET("/search", sh.objects, need(az, "s3:ListBucket", searchedBucket))
+	if d.Files != nil {
+		d.Files.Register(e.Group("/files", limitHeaders, basicAuth(d.Keys, d.Limiter, d.AuthFailures)))
 	}
-	files.GET("/:id", h.download, need(az, "s3:GetObject", fileObject))
-	files.HEAD("/:id", h.download, need(az, "s3:GetObject", fileObject))
-	files.GET("/:id/info", h.info, need(az, "s3:GetObject", fileObject))
-	files.DELETE("/:id", h.delete, need(az, "s3:DeleteObject", fileObject))
 	if d.Admin != nil {
-		d.Admin.Register(e.Group("/admin", limitHeaders, basicAuth(d.Keys, d.Limiter, d.AuthFailures), need(az, "admin:*", wholeCluster)))
+		d.Admin.Register(e.Group("/admin", limitHeaders, basicAuth(d.Keys, d.Limiter, d.AuthFailures), Need(az, "admin:*", wholeCluster)))
 	}
 
 	if d.Console != nil {
@@ -202,7 +170,7 @@ func basicAuth(keys *auth.KeyStore, limiter *admission.Limiter, failures *admiss
 					return err
 				}
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="sixfold"`)
-				return newError(401, "Unauthorized", "valid credentials are required (curl -u ACCESS_KEY:SECRET)")
+				return NewError(401, "Unauthorized", "valid credentials are required (curl -u ACCESS_KEY:SECRET)")
 			}
 			if err := rateLimited(c, limiter, user); err != nil {
 				return err

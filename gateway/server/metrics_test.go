@@ -1,4 +1,4 @@
-package httpapi
+package server_test
 
 import (
 	"net/http"
@@ -10,6 +10,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"sixfold/gateway/auth"
+
+	"sixfold/gateway/filesapi"
+	"sixfold/gateway/server"
 )
 
 // fakeMetrics records what New's instrumentation reports.
@@ -34,7 +37,7 @@ func (f *fakeMetrics) CountError(_ echo.Context, code string) { f.errors = appen
 
 func TestNewWiresMetrics(t *testing.T) {
 	m := &fakeMetrics{}
-	e := New(Deps{Keys: auth.NewKeyStore(map[string]string{"ak": "sk"}), Log: zerolog.Nop(), Metrics: m})
+	e := server.New(server.Deps{Files: filesapi.New(filesapi.Config{}), Keys: auth.NewKeyStore(map[string]string{"ak": "sk"}), Log: zerolog.Nop(), Metrics: m})
 	unauthenticated := httptest.NewRequest(http.MethodGet, "/files/x", nil)
 	badID := httptest.NewRequest(http.MethodGet, "/files/not-a-uuid", nil)
 	badID.SetBasicAuth("ak", "sk")

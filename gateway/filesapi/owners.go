@@ -1,4 +1,4 @@
-package httpapi
+package filesapi
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sixfold/gateway/objects"
+	"sixfold/gateway/server"
 )
 
 // Acting on a /files object someone else uploaded takes, besides the
@@ -40,7 +41,7 @@ func (h *filesHandler) mayAct(c echo.Context, b objects.Blob, anyOwner string) e
 	if h.authorize(ak, anyOwner, filesARN+"/"+b.ID.String()) {
 		return nil
 	}
-	return newError(http.StatusForbidden, "AccessDenied", "this file belongs to another user, and this key's policy does not allow "+anyOwner)
+	return server.NewError(http.StatusForbidden, "AccessDenied", "this file belongs to another user, and this key's policy does not allow "+anyOwner)
 }
 
 // seesAll reports whether the caller's listing shows every owner's files.

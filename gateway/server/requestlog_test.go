@@ -1,4 +1,4 @@
-package httpapi
+package server_test
 
 import (
 	"bytes"
@@ -11,6 +11,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"sixfold/gateway/auth"
+
+	"sixfold/gateway/filesapi"
+	"sixfold/gateway/server"
 )
 
 // TestRequestLogRedactsPresignedURLs: the request line names the request
@@ -23,7 +26,7 @@ func TestRequestLogRedactsPresignedURLs(t *testing.T) {
 	)
 	var out bytes.Buffer
 	s3 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
-	e := New(Deps{Keys: auth.NewKeyStore(map[string]string{"ak": "sk"}), Log: zerolog.New(&out), S3: s3})
+	e := server.New(server.Deps{Files: filesapi.New(filesapi.Config{}), Keys: auth.NewKeyStore(map[string]string{"ak": "sk"}), Log: zerolog.New(&out), S3: s3})
 	target := "/bkt/some/key?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + cred +
 		"&X-Amz-Date=20250314T120000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host" +
 		"&X-Amz-Security-Token=" + token + "&x-id=GetObject&X-Amz-Signature=" + sig

@@ -1,4 +1,4 @@
-package httpapi
+package server
 
 import (
 	"io"
@@ -79,7 +79,7 @@ func limitHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if n > maxHeaderBytes {
-			return newError(http.StatusRequestHeaderFieldsTooLarge, "HeadersTooLarge", "the request's header fields exceed 8 KiB")
+			return NewError(http.StatusRequestHeaderFieldsTooLarge, "HeadersTooLarge", "the request's header fields exceed 8 KiB")
 		}
 		return next(c)
 	}
