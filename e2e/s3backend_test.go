@@ -35,7 +35,7 @@ func TestS3BackendConformance(t *testing.T) {
 	if err := nodes.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	svc := objects.New(pool, nodes, objects.Options{MaxSize: 10 << 30, SessionTimeout: time.Hour}, log)
+	svc := objects.New(db.NewBlobs(pool), nodes, objects.Options{MaxSize: 10 << 30, SessionTimeout: time.Hour}, log)
 	backend := s3backend.New(pool, svc, s3backend.Options{MaxSize: 10 << 30, Spool: spool.New(t.TempDir(), 0)})
 
 	s3test.Run(t, func(t *testing.T) s3api.Backend {

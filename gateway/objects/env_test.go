@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
+	"sixfold/db"
 	"sixfold/db/dbtest"
 	"sixfold/gateway/objects"
 )
@@ -71,7 +72,7 @@ func (e *env) service(parity int, tune ...func(*objects.Options)) *objects.Servi
 	for _, f := range tune {
 		f(&opts)
 	}
-	return objects.New(e.pool, e.cluster, opts, zerolog.New(e.log))
+	return objects.New(db.NewBlobs(e.pool), e.cluster, opts, zerolog.New(e.log))
 }
 
 // payload is n reproducible pseudo-random bytes.

@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/s3api"
 )
 
@@ -20,7 +19,7 @@ import (
 func (s *Service) Stat(ctx context.Context, id uuid.UUID) (Blob, error) {
 	f, rows, err := s.blobs.GetFile(ctx, id)
 	if errors.Is(err, db.ErrNotFound) {
-		return s.statObject(ctx, dbq.New(s.pool), id)
+		return s.statObject(ctx, id)
 	}
 	if err != nil {
 		return Blob{}, metadataError(err)
@@ -40,41 +39,46 @@ func (s *Service) Stat(ctx context.Context, id uuid.UUID) (Blob, error) {
 
 // statObject presents an S3 object, which spans one blob per part, as one
 // blob under the object's id, so GET /files/{id} serves it too.
-func (s *Service) statObject(ctx context.Context, q *dbq.Queries, id uuid.UUID) (Blob, error) {
-	obj, err := q.GetObjectByID(ctx, id)
+func (s *Service) statObject(ctx context.Context, id uuid.UUID) (Blob, error) {
+	obj, err := s.blobs.ObjectHead(ctx, id)
 	if err != nil {
-		return Blob{}, metadataError(db.Translate(err))
+		return Blob{}, metadataError(err)
 	}
-	rows, err := q.ListObjectChunks(ctx, id)
+	parts, err := s.ObjectParts(ctx, id)
 	if err != nil {
-		return Blob{}, metadataError(db.Translate(err))
+		return Blob{}, err
 	}
 	var meta struct{ ContentType string }
 	_ = json.Unmarshal(obj.Meta, &meta)
 	b := Blob{ID: obj.ID, Filename: path.Base(obj.Key), ContentType: meta.ContentType, Size: obj.Size,
-		Status: BlobCompleted, Metadata: json.RawMessage("{}"), CreatedAt: obj.CreatedAt, Parts: PartsFromRows(rows)}
+		Status: BlobCompleted, Metadata: json.RawMessage("{}"), CreatedAt: obj.CreatedAt, Parts: parts}
 	if b.ContentType == "" {
 		b.ContentType = s3api.DefaultContentType
 	}
 	return b, nil
 }
 
-// PartsFromRows groups an object's shard rows (ListObjectChunks, ordered
-// by part, segment and chunk number) into its parts: one Part per
-// segment, each a range of one blob.
-func PartsFromRows(rows []dbq.ListObjectChunksRow) []Part {
+// ObjectParts returns an S3 object version's parts, each a range of one
+// blob with its shards, ready for OpenParts; none for an empty object or
+// one no longer stored.
+func (s *Service) ObjectParts(ctx context.Context, objectID uuid.UUID) ([]Part, error) {
+	rows, err := s.blobs.ObjectChunks(ctx, objectID)
+	if err != nil {
+		return nil, metadataError(err)
+	}
 	var parts []Part
 	for _, r := range rows {
 		if n := len(parts); n == 0 || parts[n-1].number != r.PartNumber || parts[n-1].segment != r.Segment {
 			parts = append(parts, Part{number: r.PartNumber, segment: r.Segment, Offset: r.PartOffset, BlobOffset: r.BlobOffset, Size: r.PartSize,
-				Blob: Blob{ID: r.FileID, Size: r.BlobSize, Status: BlobCompleted,
-					DataShards: int(r.DataShards), ParityShards: int(r.ParityShards), BlockSize: int64(r.BlockSize)}})
+				Blob: Blob{ID: r.BlobID, Size: r.BlobSize, Status: BlobCompleted,
+					DataShards: r.DataShards, ParityShards: r.ParityShards, BlockSize: r.BlockSize}})
 		}
 		p := &parts[len(parts)-1]
-		p.Blob.Chunks = append(p.Blob.Chunks, Chunk{ID: r.ID, Number: int(r.ChunkNumber), Offset: r.ByteOffset, Size: r.Size,
-			Hash: r.Hash.String, Status: ChunkStatus(r.Status), ServerID: r.StorageServerID, ServerAddress: r.ServerAddress})
+		c := r.Chunk
+		p.Blob.Chunks = append(p.Blob.Chunks, Chunk{ID: c.ID, Number: c.Number, Offset: c.Offset, Size: c.Size,
+			Hash: c.Hash, Status: ChunkStatus(c.Status), ServerID: c.ServerID, ServerAddress: c.ServerAddress})
 	}
-	return parts
+	return parts, nil
 }
 
 func blobFromFile(f db.File) Blob {

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"sixfold/db"
@@ -242,7 +241,6 @@ func WriteQuorum(data, parity int) int {
 
 // Service is safe for concurrent use.
 type Service struct {
-	pool    *pgxpool.Pool
 	blobs   *db.Blobs
 	cluster Nodes
 	opts    Options
@@ -258,9 +256,9 @@ type Service struct {
 	heal healCounters
 }
 
-// New wires a Service.
-func New(pool *pgxpool.Pool, c Nodes, opts Options, log zerolog.Logger) *Service {
-	return &Service{pool: pool, blobs: db.NewBlobs(pool), cluster: c, opts: opts.withDefaults(), log: log,
+// New wires a Service to its metadata (db.NewBlobs) and its nodes.
+func New(blobs *db.Blobs, c Nodes, opts Options, log zerolog.Logger) *Service {
+	return &Service{blobs: blobs, cluster: c, opts: opts.withDefaults(), log: log,
 		kick: make(chan struct{}, 1), healNow: make(chan struct{}, 1), codecs: map[[2]int]*erasure.Codec{}}
 }
 

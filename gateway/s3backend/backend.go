@@ -44,10 +44,12 @@ type Options struct {
 
 // Blobs is what the backend asks of the blob store (gateway/objects,
 // which owns blobs and their chunks): store a body as one blob, writing
-// the S3 rows that point at it in the transaction that completes it, and
-// read a range across the blobs of an object's parts.
+// the S3 rows that point at it in the transaction that completes it; find
+// an object's parts (objects reads the rows, so no S3 code rebuilds chunk
+// lists); and read a range across the blobs of those parts.
 type Blobs interface {
 	Put(ctx context.Context, in objects.PutInput) (objects.Blob, error)
+	ObjectParts(ctx context.Context, objectID uuid.UUID) ([]objects.Part, error)
 	OpenParts(ctx context.Context, parts []objects.Part, offset, length int64) (io.ReadCloser, error)
 }
 

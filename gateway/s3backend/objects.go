@@ -210,14 +210,14 @@ func (b *Backend) GetObject(ctx context.Context, info s3api.ObjectInfo, offset, 
 	if !ok {
 		return nil, s3api.ErrNoSuchKey
 	}
-	rows, err := dbq.New(b.pool).ListObjectChunks(ctx, id)
+	parts, err := b.objects.ObjectParts(ctx, id)
 	if err != nil {
-		return nil, storeError(err)
+		return nil, blobError(err)
 	}
-	if len(rows) == 0 && info.Size > 0 {
+	if len(parts) == 0 && info.Size > 0 {
 		return nil, s3api.ErrNoSuchKey
 	}
-	rc, err := b.objects.OpenParts(ctx, objects.PartsFromRows(rows), offset, length)
+	rc, err := b.objects.OpenParts(ctx, parts, offset, length)
 	return rc, blobError(err)
 }
 

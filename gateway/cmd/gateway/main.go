@@ -91,7 +91,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	if err := nodes.Refresh(ctx); err != nil {
 		return err
 	}
-	svc := objects.New(pool, nodes, objects.Options{
+	svc := objects.New(db.NewBlobs(pool), nodes, objects.Options{
 		MaxSize: cfg.Upload.MaxFileSize, SessionTimeout: cfg.Upload.SessionTimeout,
 		ParityShards: cfg.ParityShards(), BlockSize: cfg.Durability.BlockSize, StallTimeout: cfg.Storage.StallTimeout,
 		CallTimeout: cfg.Storage.GRPCTimeout, Retries: retries(cfg.Storage.MaxRetries), RetryDelay: retryDelay(cfg.Storage.RetryDelay),
