@@ -32,6 +32,11 @@ var ErrConflict = errors.New("db: conflict")
 // callers can answer 503 rather than 500.
 var ErrUnavailable = errors.New("db: unavailable")
 
+// ErrMissingParent is returned (wrapped) when a write refers to a row that
+// is not there (a foreign key violation): an object or upload whose bucket
+// was deleted meanwhile.
+var ErrMissingParent = errors.New("db: referenced row missing")
+
 // Config says how to reach PostgreSQL. URL, when set, wins over the parts,
 // except that SSLMode is added to a URL that names no sslmode of its own.
 type Config struct {
@@ -203,7 +208,8 @@ func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries) err
 // Translate maps driver errors onto ErrNotFound, ErrConflict and
 // ErrUnavailable, keeping the original in the chain for logs.
 func Translate(err error) error {
-	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrUnavailable) {
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrUnavailable) ||
+		errors.Is(err, ErrMissingParent) {
 		return err // already translated
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -214,6 +220,8 @@ func Translate(err error) error {
 		switch {
 		case pgErr.Code == "23505":
 			return fmt.Errorf("%w: %w", ErrConflict, err)
+		case pgErr.Code == "23503":
+			return fmt.Errorf("%w: %w", ErrMissingParent, err)
 		case len(pgErr.Code) >= 2 && (pgErr.Code[:2] == "08" || pgErr.Code[:2] == "57"):
 			// Connection exceptions and operator intervention (shutdown).
 			return fmt.Errorf("%w: %w", ErrUnavailable, err)

@@ -36,6 +36,12 @@ func (s *Store) Close() { s.pool.Close() }
 
 func (s *Store) q() *dbq.Queries { return dbq.New(s.pool) }
 
+// WithTx runs fn in a transaction, committed when fn returns nil. Errors
+// come back translated, fn's own included.
+func (s *Store) WithTx(ctx context.Context, fn func(*Tx) error) error {
+	return WithTx(ctx, s.pool, func(q *dbq.Queries) error { return fn(&Tx{q: q}) })
+}
+
 // convertRows returns a query's error translated, or each of its rows
 // turned into a domain value by f.
 func convertRows[R, T any](rows []R, err error, f func(R) T) ([]T, error) {

@@ -12,15 +12,10 @@ import (
 	"sixfold/db/dbq"
 )
 
-// Tx is an open metadata transaction, lent to code whose rows must commit
-// atomically with a blob's (an S3 object or part pointing at the blob).
+// Tx is an open metadata transaction: Store.WithTx's, or one lent by
+// CompleteUpload to code whose rows must commit atomically with a blob's
+// (an S3 object or part pointing at the blob).
 type Tx struct{ q *dbq.Queries }
-
-// Queries is the generated queries on the transaction.
-//
-// Deprecated: transitional, for the S3 tables until they have typed
-// methods in this package; dbq is to become internal.
-func (t *Tx) Queries() *dbq.Queries { return t.q }
 
 // NewUpload is a blob about to be streamed to its nodes: its row, its
 // upload session's and its planned chunks'.

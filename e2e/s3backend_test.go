@@ -36,7 +36,7 @@ func TestS3BackendConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := objects.New(db.NewBlobs(pool), nodes, objects.Options{MaxSize: 10 << 30, SessionTimeout: time.Hour}, log)
-	backend := s3backend.New(pool, svc, s3backend.Options{MaxSize: 10 << 30, Spool: spool.New(t.TempDir(), 0)})
+	backend := s3backend.New(db.NewStore(pool), svc, s3backend.Options{MaxSize: 10 << 30, Spool: spool.New(t.TempDir(), 0)})
 
 	s3test.Run(t, func(t *testing.T) s3api.Backend {
 		// Each case wants an empty store: forget every S3 name and blob.

@@ -97,7 +97,6 @@ type Querier interface {
 	DeleteUpload(ctx context.Context, id uuid.UUID) error
 	// Removes a part that is being replaced, returning its blob for retirement.
 	DeleteUploadPart(ctx context.Context, arg DeleteUploadPartParams) ([]uuid.UUID, error)
-	DeleteUploadParts(ctx context.Context, uploadID uuid.UUID) error
 	DemoteLatest(ctx context.Context, arg DemoteLatestParams) error
 	// Hands what a deleted user owned to an identity no user can take, so a
 	// user created later under the same name inherits none of it.

@@ -191,15 +191,6 @@ func (q *Queries) DeleteUploadPart(ctx context.Context, arg DeleteUploadPartPara
 	return items, nil
 }
 
-const deleteUploadParts = `-- name: DeleteUploadParts :exec
-DELETE FROM multipart_parts WHERE upload_id = $1
-`
-
-func (q *Queries) DeleteUploadParts(ctx context.Context, uploadID uuid.UUID) error {
-	_, err := q.db.Exec(ctx, deleteUploadParts, uploadID)
-	return err
-}
-
 const demoteLatest = `-- name: DemoteLatest :exec
 UPDATE objects SET is_latest = false WHERE bucket = $1 AND key = $2 AND is_latest
 `

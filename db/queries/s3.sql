@@ -177,9 +177,6 @@ SELECT part_number, sum(size)::bigint AS size, min(etag)::text AS etag,
 FROM multipart_parts WHERE upload_id = $1 AND part_number > $2
 GROUP BY part_number ORDER BY part_number LIMIT $3;
 
--- name: DeleteUploadParts :exec
-DELETE FROM multipart_parts WHERE upload_id = $1;
-
 -- name: ListUploadsPage :many
 SELECT * FROM multipart_uploads
 WHERE bucket = sqlc.arg(bucket)
@@ -286,3 +283,4 @@ WHERE bucket = sqlc.arg(bucket) AND starts_with(key, sqlc.arg(prefix)::text)
   AND initiated_at < sqlc.arg(cutoff)::timestamptz
 ORDER BY initiated_at
 LIMIT sqlc.arg(max_rows);
+

@@ -14,12 +14,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/gateway/intake"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/spool"
@@ -55,7 +51,7 @@ type Blobs interface {
 
 // Backend implements s3api.Backend. It is safe for concurrent use.
 type Backend struct {
-	pool    *pgxpool.Pool
+	store   *db.Store
 	objects Blobs
 	opts    Options
 }
@@ -63,49 +59,36 @@ type Backend struct {
 var _ s3api.Backend = (*Backend)(nil)
 
 // New wires a Backend.
-func New(pool *pgxpool.Pool, svc Blobs, opts Options) *Backend {
-	return &Backend{pool: pool, objects: svc, opts: opts}
+func New(store *db.Store, svc Blobs, opts Options) *Backend {
+	return &Backend{store: store, objects: svc, opts: opts}
 }
 
 // CreateBucket implements s3api.BucketBackend.
 func (b *Backend) CreateBucket(ctx context.Context, bucket string) error {
-	q := dbq.New(b.pool)
-	n, err := q.CreateBucket(ctx, bucket)
-	if err != nil {
-		return storeError(err)
-	}
-	if n == 0 {
+	created, err := b.store.CreateBucket(ctx, bucket, s3api.IdentityFrom(ctx))
+	if err == nil && !created {
 		return s3api.ErrBucketAlreadyOwnedByYou
-	}
-	if owner := s3api.IdentityFrom(ctx); owner != "" {
-		// Only a bucket without an owner is claimed, so a race with a
-		// second CreateBucket cannot take it over.
-		err = q.ClaimBucket(ctx, dbq.ClaimBucketParams{Name: bucket, OwnerIdentity: pgtype.Text{String: owner, Valid: true}})
 	}
 	return storeError(err)
 }
 
 // PutBucketPolicy implements s3api.BucketBackend.
 func (b *Backend) PutBucketPolicy(ctx context.Context, bucket, policy string) error {
-	n, err := dbq.New(b.pool).SetBucketPolicy(ctx, dbq.SetBucketPolicyParams{Name: bucket, Policy: policy})
-	if err == nil && n == 0 {
-		return s3api.ErrNoSuchBucket
-	}
-	return storeError(err)
+	return bucketChange(b.store.SetBucketPolicy(ctx, bucket, policy))
 }
 
 // HeadBucket implements s3api.BucketBackend.
 func (b *Backend) HeadBucket(ctx context.Context, bucket string) (s3api.Bucket, error) {
-	row, err := dbq.New(b.pool).GetBucket(ctx, bucket)
+	row, err := b.store.GetBucket(ctx, bucket)
 	if err != nil {
 		return s3api.Bucket{}, notFoundAs(err, s3api.ErrNoSuchBucket)
 	}
 	return bucketInfo(row), nil
 }
 
-func bucketInfo(row dbq.Bucket) s3api.Bucket {
+func bucketInfo(row db.Bucket) s3api.Bucket {
 	out := s3api.Bucket{Name: row.Name, CreatedAt: row.CreatedAt, Versioning: row.Versioning,
-		Owner: row.OwnerIdentity.String, Policy: row.Policy.String}
+		Owner: row.Owner, Policy: row.Policy}
 	if row.Tags != nil {
 		out.Tags = map[string]string{}
 		_ = json.Unmarshal(row.Tags, &out.Tags)
@@ -123,47 +106,39 @@ func (b *Backend) PutBucketLifecycle(ctx context.Context, bucket string, rules [
 	if rules != nil {
 		raw = mustJSON(rules)
 	}
-	n, err := dbq.New(b.pool).SetBucketLifecycle(ctx, dbq.SetBucketLifecycleParams{Name: bucket, Lifecycle: raw})
-	if err == nil && n == 0 {
-		return s3api.ErrNoSuchBucket
-	}
-	return storeError(err)
+	return bucketChange(b.store.SetBucketLifecycle(ctx, bucket, raw))
 }
 
 // DeleteBucket implements s3api.BucketBackend: any version or delete
 // marker keeps the bucket; uploads in progress are aborted with it.
 func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
-	return b.tx(ctx, func(q *dbq.Queries) error {
-		if _, err := q.LockBucket(ctx, bucket); err != nil {
+	return b.tx(ctx, func(tx *db.Tx) error {
+		if err := tx.LockBucket(ctx, bucket); err != nil {
 			return notFoundAs(err, s3api.ErrNoSuchBucket)
 		}
-		busy, err := q.BucketHasObjects(ctx, bucket)
+		busy, err := tx.BucketHasObjects(ctx, bucket)
 		if err != nil {
 			return err
 		}
 		if busy {
 			return s3api.ErrBucketNotEmpty
 		}
-		uploads, err := q.ListBucketUploads(ctx, bucket)
+		uploads, err := tx.BucketUploads(ctx, bucket)
 		if err != nil {
 			return err
 		}
 		for _, id := range uploads {
-			if err := dropUpload(ctx, q, id); err != nil {
+			if err := dropUpload(ctx, tx, id); err != nil {
 				return err
 			}
 		}
-		return q.DeleteBucket(ctx, bucket)
+		return tx.DeleteBucket(ctx, bucket)
 	})
 }
 
 // PutBucketVersioning implements s3api.BucketBackend.
 func (b *Backend) PutBucketVersioning(ctx context.Context, bucket, status string) error {
-	n, err := dbq.New(b.pool).SetBucketVersioning(ctx, dbq.SetBucketVersioningParams{Name: bucket, Versioning: status})
-	if err == nil && n == 0 {
-		return s3api.ErrNoSuchBucket
-	}
-	return storeError(err)
+	return bucketChange(b.store.SetBucketVersioning(ctx, bucket, status))
 }
 
 // PutBucketTagging implements s3api.BucketBackend.
@@ -172,8 +147,12 @@ func (b *Backend) PutBucketTagging(ctx context.Context, bucket string, tags map[
 	if tags != nil {
 		raw = mustJSON(tags)
 	}
-	n, err := dbq.New(b.pool).SetBucketTags(ctx, dbq.SetBucketTagsParams{Name: bucket, Tags: raw})
-	if err == nil && n == 0 {
+	return bucketChange(b.store.SetBucketTags(ctx, bucket, raw))
+}
+
+// bucketChange maps the outcome of a change to a bucket's settings.
+func bucketChange(found bool, err error) error {
+	if err == nil && !found {
 		return s3api.ErrNoSuchBucket
 	}
 	return storeError(err)
@@ -181,7 +160,7 @@ func (b *Backend) PutBucketTagging(ctx context.Context, bucket string, tags map[
 
 // ListBuckets implements s3api.BucketBackend.
 func (b *Backend) ListBuckets(ctx context.Context) ([]s3api.Bucket, error) {
-	rows, err := dbq.New(b.pool).ListBuckets(ctx)
+	rows, err := b.store.ListBuckets(ctx)
 	if err != nil {
 		return nil, storeError(err)
 	}
@@ -193,8 +172,8 @@ func (b *Backend) ListBuckets(ctx context.Context) ([]s3api.Bucket, error) {
 }
 
 // tx runs fn in a transaction and maps what fails to s3api errors.
-func (b *Backend) tx(ctx context.Context, fn func(q *dbq.Queries) error) error {
-	return storeError(db.WithTx(ctx, b.pool, fn))
+func (b *Backend) tx(ctx context.Context, fn func(tx *db.Tx) error) error {
+	return storeError(b.store.WithTx(ctx, fn))
 }
 
 // storeBlob stores one payload as an S3-owned blob. commit runs inside the
@@ -273,11 +252,6 @@ func blobError(err error) error {
 		return fmt.Errorf("%w: %w", s3api.ErrNoSuchKey, err)
 	}
 	return storeError(err)
-}
-
-func isForeignKeyViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23503"
 }
 
 func mustJSON(v any) json.RawMessage {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/s3api"
 )
 
@@ -24,38 +23,27 @@ const day = 24 * time.Hour
 // so readers and writers see nothing new. A transaction-scoped advisory
 // lock lets one gateway at a time do a round; the others skip it.
 func (b *Backend) ApplyLifecycle(ctx context.Context, now time.Time) (int, error) {
-	tx, err := b.pool.Begin(ctx)
-	if err != nil {
-		return 0, storeError(err)
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	q := dbq.New(tx)
-	locked, err := q.TryLifecycleLock(ctx)
-	if err != nil || !locked {
-		return 0, storeError(err)
-	}
-	buckets, err := q.BucketsWithLifecycle(ctx)
-	if err != nil {
-		return 0, storeError(err)
-	}
 	removed := 0
-	for _, bk := range buckets {
-		var rules []s3api.LifecycleRule
-		if json.Unmarshal(bk.Lifecycle, &rules) != nil {
-			continue
-		}
-		for _, r := range rules {
-			if !r.Enabled {
+	_, err := b.store.WithLifecycleLock(ctx, func(buckets []db.BucketLifecycle) error {
+		for _, bk := range buckets {
+			var rules []s3api.LifecycleRule
+			if json.Unmarshal(bk.Rules, &rules) != nil {
 				continue
 			}
-			n, err := b.applyRule(ctx, bk.Name, r, now)
-			removed += n
-			if err != nil {
-				return removed, err
+			for _, r := range rules {
+				if !r.Enabled {
+					continue
+				}
+				n, err := b.applyRule(ctx, bk.Bucket, r, now)
+				removed += n
+				if err != nil {
+					return err
+				}
 			}
 		}
-	}
-	return removed, storeError(tx.Commit(ctx))
+		return nil
+	})
+	return removed, storeError(err)
 }
 
 // applyRule runs one rule's actions on one bucket.
@@ -86,8 +74,7 @@ func (b *Backend) expireCurrent(ctx context.Context, bucket string, r s3api.Life
 	default:
 		return 0, nil
 	}
-	rows, err := dbq.New(b.pool).ExpiringObjects(ctx, dbq.ExpiringObjectsParams{Bucket: bucket, Prefix: r.Prefix,
-		Ceiling: ceiling, Cutoff: cutoff, MaxRows: lifecycleBatch})
+	rows, err := b.store.ExpiringObjects(ctx, bucket, r.Prefix, cutoff, lifecycleBatch)
 	if err != nil {
 		return 0, storeError(err)
 	}
@@ -110,8 +97,7 @@ func (b *Backend) expireNoncurrent(ctx context.Context, bucket string, r s3api.L
 	if r.NoncurrentDays <= 0 {
 		return 0, nil
 	}
-	rows, err := dbq.New(b.pool).ExpiringNoncurrent(ctx, dbq.ExpiringNoncurrentParams{Bucket: bucket, Prefix: r.Prefix,
-		Ceiling: ceiling, Cutoff: now.Add(-time.Duration(r.NoncurrentDays) * day), MaxRows: lifecycleBatch})
+	rows, err := b.store.ExpiringNoncurrent(ctx, bucket, r.Prefix, now.Add(-time.Duration(r.NoncurrentDays)*day), lifecycleBatch)
 	if err != nil {
 		return 0, storeError(err)
 	}
@@ -123,19 +109,14 @@ func (b *Backend) expireMarkers(ctx context.Context, bucket string, r s3api.Life
 	if !r.ExpiredObjectDeleteMarker {
 		return 0, nil
 	}
-	rows, err := dbq.New(b.pool).ExpiredDeleteMarkers(ctx, dbq.ExpiredDeleteMarkersParams{Bucket: bucket, Prefix: r.Prefix,
-		Ceiling: ceiling, MaxRows: lifecycleBatch})
+	rows, err := b.store.ExpiredDeleteMarkers(ctx, bucket, r.Prefix, lifecycleBatch)
 	if err != nil {
 		return 0, storeError(err)
 	}
-	versions := make([]dbq.ExpiringNoncurrentRow, len(rows))
-	for i, row := range rows {
-		versions[i] = dbq.ExpiringNoncurrentRow(row)
-	}
-	return b.deleteVersions(ctx, bucket, versions)
+	return b.deleteVersions(ctx, bucket, rows)
 }
 
-func (b *Backend) deleteVersions(ctx context.Context, bucket string, rows []dbq.ExpiringNoncurrentRow) (int, error) {
+func (b *Backend) deleteVersions(ctx context.Context, bucket string, rows []db.VersionName) (int, error) {
 	for i, row := range rows {
 		if _, err := b.DeleteObject(ctx, bucket, row.Key, row.VersionID); err != nil {
 			return i, err
@@ -149,13 +130,12 @@ func (b *Backend) abortUploads(ctx context.Context, bucket string, r s3api.Lifec
 	if r.AbortUploadDays <= 0 {
 		return 0, nil
 	}
-	ids, err := dbq.New(b.pool).ExpiringUploads(ctx, dbq.ExpiringUploadsParams{Bucket: bucket, Prefix: r.Prefix,
-		Cutoff: now.Add(-time.Duration(r.AbortUploadDays) * day), MaxRows: lifecycleBatch})
+	ids, err := b.store.ExpiringUploads(ctx, bucket, r.Prefix, now.Add(-time.Duration(r.AbortUploadDays)*day), lifecycleBatch)
 	if err != nil {
 		return 0, storeError(err)
 	}
 	for i, id := range ids {
-		err := db.WithTx(ctx, b.pool, func(q *dbq.Queries) error { return dropUpload(ctx, q, id) })
+		err := b.store.WithTx(ctx, func(tx *db.Tx) error { return dropUpload(ctx, tx, id) })
 		if err != nil {
 			return i, storeError(err)
 		}

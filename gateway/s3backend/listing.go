@@ -2,20 +2,14 @@ package s3backend
 
 import (
 	"context"
-	"strings"
 
-	"sixfold/db/dbq"
+	"sixfold/db"
 	"sixfold/s3api"
 )
 
-// ceiling, appended to a prefix, sorts after every key that starts with
-// the prefix and before every other key greater than the prefix. Keys are
-// valid UTF-8 of at most 1024 bytes compared as bytes, and no UTF-8
-// sequence sorts after U+10FFFF's, so 1024 bytes of U+10FFFF outrank any
-// key's tail. Unlike "the prefix with its last byte incremented", it is
-// valid UTF-8 (PostgreSQL text cannot hold anything else) and needs no
-// special case for a prefix ending in U+10FFFF.
-var ceiling = strings.Repeat("\U0010FFFF", 256)
+// ceiling, after a common prefix, is where a listing resumes past every
+// key under it (db.KeyCeiling).
+var ceiling = db.KeyCeiling
 
 // ListObjects implements s3api.ObjectBackend. A page starts as one index
 // range scan of Limit+1 keys, which is the whole cost of a flat listing and
@@ -28,9 +22,7 @@ func (b *Backend) ListObjects(ctx context.Context, bucket string, q s3api.ListQu
 	if _, err := b.HeadBucket(ctx, bucket); err != nil {
 		return s3api.ListPage{}, err
 	}
-	qs := dbq.New(b.pool)
-	rows, err := qs.ListObjectsPage(ctx, dbq.ListObjectsPageParams{Bucket: bucket, After: q.After,
-		Prefix: q.Prefix, Ceiling: ceiling, MaxRows: int32(q.Limit + 1)})
+	rows, err := b.store.ListObjects(ctx, bucket, q.Prefix, q.After, q.Limit+1)
 	if err != nil {
 		return s3api.ListPage{}, storeError(err)
 	}
@@ -41,14 +33,13 @@ func (b *Backend) ListObjects(ctx context.Context, bucket string, q s3api.ListQu
 	if l.page.Truncated || len(rows) <= q.Limit {
 		return l.page, nil
 	}
-	walked, err := qs.ListObjectsDelimited(ctx, dbq.ListObjectsDelimitedParams{Bucket: bucket,
-		After: l.resume(rows[len(rows)-1].Key), Prefix: q.Prefix, Delimiter: q.Delimiter, Ceiling: ceiling,
-		MaxRows: int32(q.Limit + 1 - l.entries())})
+	walked, err := b.store.ListObjectsDelimited(ctx, bucket, q.Prefix, q.Delimiter, l.resume(rows[len(rows)-1].Key),
+		q.Limit+1-l.entries())
 	if err != nil {
 		return s3api.ListPage{}, storeError(err)
 	}
 	for _, r := range walked {
-		l.add(dbq.Object(r))
+		l.add(r)
 	}
 	return l.page, nil
 }
@@ -63,7 +54,7 @@ type lister struct {
 
 // add takes the next row: a new entry, or a key under the prefix listed
 // last, which adds nothing. One entry past the limit truncates the page.
-func (l *lister) add(r dbq.Object) {
+func (l *lister) add(r db.Object) {
 	cp := s3api.CommonPrefix(r.Key, l.q.Prefix, l.q.Delimiter)
 	if l.page.Truncated || cp != "" && cp == l.lastPrefix() {
 		return
@@ -107,16 +98,14 @@ func (b *Backend) ListObjectVersions(ctx context.Context, bucket string, q s3api
 	if _, err := b.HeadBucket(ctx, bucket); err != nil {
 		return s3api.VersionPage{}, err
 	}
-	qs := dbq.New(b.pool)
-	afterKey, afterSeq, err := versionMarker(ctx, qs, bucket, q)
+	afterKey, afterSeq, err := b.versionMarker(ctx, bucket, q)
 	if err != nil {
 		return s3api.VersionPage{}, err
 	}
 	var page s3api.VersionPage
 	for {
 		want := q.Limit - len(page.Versions) - len(page.Prefixes) + 1
-		rows, err := qs.ListVersionsPage(ctx, dbq.ListVersionsPageParams{Bucket: bucket, AfterKey: afterKey,
-			AfterSeq: afterSeq, Prefix: q.Prefix, Ceiling: ceiling, MaxRows: int32(want)})
+		rows, err := b.store.ListVersions(ctx, bucket, q.Prefix, afterKey, afterSeq, want)
 		if err != nil {
 			return page, storeError(err)
 		}
@@ -143,19 +132,19 @@ func (b *Backend) ListObjectVersions(ctx context.Context, bucket string, q s3api
 // versionMarker turns the query's markers into the exclusive start of
 // ListVersionsPage: past every version of AfterKey (or of every key under
 // it, when it is a common prefix), or past version AfterVersion of it.
-func versionMarker(ctx context.Context, qs *dbq.Queries, bucket string, q s3api.VersionQuery) (string, int64, error) {
+func (b *Backend) versionMarker(ctx context.Context, bucket string, q s3api.VersionQuery) (string, int64, error) {
 	if q.AfterKey != "" && s3api.CommonPrefix(q.AfterKey, q.Prefix, q.Delimiter) == q.AfterKey {
 		return q.AfterKey + ceiling, 0, nil
 	}
 	if q.AfterVersion == "" {
 		return q.AfterKey, 0, nil
 	}
-	r, err := qs.GetObjectVersion(ctx, dbq.GetObjectVersionParams{Bucket: bucket, Key: q.AfterKey, VersionID: q.AfterVersion})
+	r, _, err := b.store.GetObject(ctx, bucket, q.AfterKey, q.AfterVersion)
 	if err != nil {
 		if notFoundAs(err, nil) == nil {
 			return q.AfterKey, 0, nil
 		}
 		return "", 0, storeError(err)
 	}
-	return q.AfterKey, r.Object.Seq, nil
+	return q.AfterKey, r.Seq, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"sixfold/db"
 	"sixfold/db/dbtest"
 	"sixfold/gateway/s3backend"
 	"sixfold/s3api"
@@ -258,7 +259,7 @@ func pastPrefix(p string) string {
 func newBackend(t *testing.T) (*pgxpool.Pool, *s3backend.Backend) {
 	t.Helper()
 	pool, _ := dbtest.NewPool(t)
-	return pool, s3backend.New(pool, nil, s3backend.Options{})
+	return pool, s3backend.New(db.NewStore(pool), nil, s3backend.Options{})
 }
 
 // rowMeta is what PutObject stores for an object with no metadata, so

@@ -14,7 +14,6 @@ import (
 	"github.com/google/uuid"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/gateway/objects"
 	"sixfold/s3api"
 	"sixfold/s3api/sigv4"
@@ -23,7 +22,7 @@ import (
 // CreateMultipartUpload implements s3api.MultipartBackend.
 func (b *Backend) CreateMultipartUpload(ctx context.Context, bucket, key string, meta s3api.ObjectMeta) (string, error) {
 	id := uuid.New()
-	err := dbq.New(b.pool).InsertUpload(ctx, dbq.InsertUploadParams{ID: id, Bucket: bucket, Key: key, Meta: mustJSON(meta)})
+	err := b.store.CreateMultipartUpload(ctx, db.MultipartUpload{ID: id, Bucket: bucket, Key: key, Meta: mustJSON(meta)})
 	if err != nil {
 		return "", storeError(noBucket(err))
 	}
@@ -31,21 +30,27 @@ func (b *Backend) CreateMultipartUpload(ctx context.Context, bucket, key string,
 }
 
 // upload finds an upload in progress that belongs to bucket/key.
-func upload(ctx context.Context, q *dbq.Queries, bucket, key, uploadID string, lock bool) (dbq.MultipartUpload, error) {
+func (b *Backend) upload(ctx context.Context, bucket, key, uploadID string) (db.MultipartUpload, error) {
+	return ownUpload(ctx, bucket, key, uploadID, b.store.GetMultipartUpload)
+}
+
+// lockUpload is upload, locking the upload until tx ends.
+func lockUpload(ctx context.Context, tx *db.Tx, bucket, key, uploadID string) (db.MultipartUpload, error) {
+	return ownUpload(ctx, bucket, key, uploadID, tx.LockMultipartUpload)
+}
+
+func ownUpload(ctx context.Context, bucket, key, uploadID string,
+	get func(context.Context, uuid.UUID) (db.MultipartUpload, error)) (db.MultipartUpload, error) {
 	id, ok := parseID(uploadID)
 	if !ok {
-		return dbq.MultipartUpload{}, s3api.ErrNoSuchUpload
-	}
-	get := q.GetUpload
-	if lock {
-		get = q.LockUpload
+		return db.MultipartUpload{}, s3api.ErrNoSuchUpload
 	}
 	u, err := get(ctx, id)
 	if err != nil {
-		return dbq.MultipartUpload{}, notFoundAs(err, s3api.ErrNoSuchUpload)
+		return db.MultipartUpload{}, notFoundAs(err, s3api.ErrNoSuchUpload)
 	}
 	if u.Bucket != bucket || u.Key != key {
-		return dbq.MultipartUpload{}, s3api.ErrNoSuchUpload
+		return db.MultipartUpload{}, s3api.ErrNoSuchUpload
 	}
 	return u, nil
 }
@@ -53,37 +58,36 @@ func upload(ctx context.Context, q *dbq.Queries, bucket, key, uploadID string, l
 // UploadPart implements s3api.MultipartBackend: the part becomes a blob of
 // its own; a part uploaded again replaces (and retires) the earlier one.
 func (b *Backend) UploadPart(ctx context.Context, in s3api.UploadPartInput) (s3api.PartInfo, error) {
-	if _, err := upload(ctx, dbq.New(b.pool), in.Bucket, in.Key, in.UploadID, false); err != nil {
+	if _, err := b.upload(ctx, in.Bucket, in.Key, in.UploadID); err != nil {
 		return s3api.PartInfo{}, err
 	}
 	var part s3api.PartInfo
 	name := in.Key + " part " + strconv.Itoa(in.PartNumber)
 	err := b.storeBlob(ctx, name, "", payload{size: in.Size, body: in.Body, sha256: knownSHA256(in.SHA256Known, in.Digests)}, func(ctx context.Context, tx *db.Tx, blob objects.Blob) error {
-		q := tx.Queries()
-		u, err := upload(ctx, q, in.Bucket, in.Key, in.UploadID, true)
+		u, err := lockUpload(ctx, tx, in.Bucket, in.Key, in.UploadID)
 		if err != nil {
 			return err
 		}
-		if err := replacePart(ctx, q, u.ID, in.PartNumber); err != nil {
+		if err := replacePart(ctx, tx, u.ID, in.PartNumber); err != nil {
 			return err
 		}
 		d := in.Digests()
 		part = s3api.PartInfo{PartNumber: in.PartNumber, Size: blob.Size, ETag: hex.EncodeToString(d.MD5),
 			LastModified: time.Now(), Checksums: d.Checksums}
-		return q.InsertUploadPart(ctx, dbq.InsertUploadPartParams{UploadID: u.ID, PartNumber: int32(in.PartNumber),
-			FileID: blob.ID, Size: blob.Size, Etag: part.ETag, Checksums: mustJSON(orEmpty(d.Checksums))})
+		return tx.InsertMultipartPart(ctx, u.ID, db.MultipartPart{PartNumber: int32(in.PartNumber),
+			FileID: blob.ID, Size: blob.Size, ETag: part.ETag, Checksums: mustJSON(orEmpty(d.Checksums))})
 	})
 	return part, err
 }
 
 // replacePart removes an upload's part numbered n, if any, retiring its
 // blob unless something else shares it.
-func replacePart(ctx context.Context, q *dbq.Queries, upload uuid.UUID, n int) error {
-	replaced, err := q.DeleteUploadPart(ctx, dbq.DeleteUploadPartParams{UploadID: upload, PartNumber: int32(n)})
+func replacePart(ctx context.Context, tx *db.Tx, upload uuid.UUID, n int) error {
+	replaced, err := tx.DeleteMultipartPart(ctx, upload, int32(n))
 	if err != nil {
 		return err
 	}
-	return retire(ctx, q, replaced)
+	return retire(ctx, tx, replaced)
 }
 
 // UploadPartCopy implements s3api.MultipartBackend. The part shares the
@@ -96,12 +100,12 @@ func (b *Backend) UploadPartCopy(ctx context.Context, in s3api.UploadPartCopyInp
 		return s3api.PartInfo{}, s3api.ErrNoSuchKey
 	}
 	part := s3api.PartInfo{PartNumber: in.PartNumber, Size: in.Length, LastModified: time.Now()}
-	err := b.tx(ctx, func(q *dbq.Queries) error {
-		u, err := upload(ctx, q, in.Bucket, in.Key, in.UploadID, true)
+	err := b.tx(ctx, func(tx *db.Tx) error {
+		u, err := lockUpload(ctx, tx, in.Bucket, in.Key, in.UploadID)
 		if err != nil {
 			return err
 		}
-		_, parts, err := shareObject(ctx, q, srcID)
+		_, parts, err := shareObject(ctx, tx, srcID)
 		if err != nil {
 			return err
 		}
@@ -110,12 +114,12 @@ func (b *Backend) UploadPartCopy(ctx context.Context, in s3api.UploadPartCopyInp
 			return fmt.Errorf("copy of bytes %d+%d: the source's parts do not cover them", in.Offset, in.Length)
 		}
 		part.ETag = copiedETag(in.Src.ETag, parts, in.Offset, in.Length)
-		if err := replacePart(ctx, q, u.ID, in.PartNumber); err != nil {
+		if err := replacePart(ctx, tx, u.ID, in.PartNumber); err != nil {
 			return err
 		}
 		for i, s := range segments {
-			err := q.InsertUploadPart(ctx, dbq.InsertUploadPartParams{UploadID: u.ID, PartNumber: int32(in.PartNumber),
-				Segment: int16(i), FileID: s.FileID, Size: s.Size, BlobOffset: s.BlobOffset, Etag: part.ETag,
+			err := tx.InsertMultipartPart(ctx, u.ID, db.MultipartPart{PartNumber: int32(in.PartNumber),
+				Segment: int16(i), FileID: s.FileID, Size: s.Size, BlobOffset: s.BlobOffset, ETag: part.ETag,
 				Checksums: mustJSON(map[string]string{})})
 			if err != nil {
 				return err
@@ -128,15 +132,15 @@ func (b *Backend) UploadPartCopy(ctx context.Context, in s3api.UploadPartCopyInp
 
 // segmentsOf finds the blob ranges that hold [offset, offset+length) of an
 // object made of parts, in order; false when the parts leave a gap.
-func segmentsOf(parts []objectPart, offset, length int64) ([]objectPart, bool) {
+func segmentsOf(parts []db.ObjectPart, offset, length int64) ([]db.ObjectPart, bool) {
 	if length == 0 {
 		// Only an empty object is copied with no bytes: its one empty blob.
 		if len(parts) == 0 {
 			return nil, false
 		}
-		return []objectPart{{FileID: parts[0].FileID, BlobOffset: parts[0].BlobOffset}}, true
+		return []db.ObjectPart{{FileID: parts[0].FileID, BlobOffset: parts[0].BlobOffset}}, true
 	}
-	var out []objectPart
+	var out []db.ObjectPart
 	covered, end := offset, offset+length
 	for _, p := range parts {
 		lo, hi := max(covered, p.ByteOffset), min(end, p.ByteOffset+p.Size)
@@ -146,7 +150,7 @@ func segmentsOf(parts []objectPart, offset, length int64) ([]objectPart, bool) {
 		if lo != covered {
 			return nil, false
 		}
-		out = append(out, objectPart{FileID: p.FileID, BlobOffset: p.BlobOffset + lo - p.ByteOffset, Size: hi - lo})
+		out = append(out, db.ObjectPart{FileID: p.FileID, BlobOffset: p.BlobOffset + lo - p.ByteOffset, Size: hi - lo})
 		covered = hi
 	}
 	return out, covered == end
@@ -158,7 +162,7 @@ func segmentsOf(parts []objectPart, offset, length int64) ([]objectPart, bool) {
 // part or a single-PUT object is the MD5 of those bytes, as S3 sends;
 // any other range gets s3api.CopyPartETag, because its MD5 would mean
 // reading the bytes the copy exists to avoid reading.
-func copiedETag(srcETag string, parts []objectPart, offset, length int64) string {
+func copiedETag(srcETag string, parts []db.ObjectPart, offset, length int64) string {
 	for i, p := range parts {
 		if p.Segment != 0 || p.ByteOffset != offset {
 			continue
@@ -170,8 +174,8 @@ func copiedETag(srcETag string, parts []objectPart, offset, length int64) string
 			}
 			size += next.Size
 		}
-		if size == length && p.Etag != "" {
-			return p.Etag
+		if size == length && p.ETag != "" {
+			return p.ETag
 		}
 	}
 	return s3api.CopyPartETag(srcETag, offset, length)
@@ -181,12 +185,12 @@ func copiedETag(srcETag string, parts []objectPart, offset, length int64) string
 // becomes the listed parts' blobs in order; unlisted parts are retired.
 func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []s3api.CompletePart, cond s3api.WriteCondition) (s3api.ObjectInfo, error) {
 	var info s3api.ObjectInfo
-	err := b.tx(ctx, func(q *dbq.Queries) error {
-		u, err := upload(ctx, q, bucket, key, uploadID, true)
+	err := b.tx(ctx, func(tx *db.Tx) error {
+		u, err := lockUpload(ctx, tx, bucket, key, uploadID)
 		if err != nil {
 			return err
 		}
-		stored, err := q.ListUploadParts(ctx, u.ID)
+		stored, err := tx.MultipartParts(ctx, u.ID)
 		if err != nil {
 			return err
 		}
@@ -194,16 +198,13 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 		if err != nil {
 			return err
 		}
-		if info, err = writeVersion(ctx, q, obj, objParts, cond); err != nil {
+		if info, err = writeVersion(ctx, tx, obj, objParts, cond); err != nil {
 			return err
 		}
-		if err := q.DeleteUploadParts(ctx, u.ID); err != nil {
+		if err := tx.DeleteMultipartUpload(ctx, u.ID); err != nil {
 			return err
 		}
-		if err := q.DeleteUpload(ctx, u.ID); err != nil {
-			return err
-		}
-		return retire(ctx, q, unlisted(stored, objParts))
+		return retire(ctx, tx, unlisted(stored, objParts))
 	})
 	return info, err
 }
@@ -211,24 +212,24 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 // assemble checks the client's part list against the stored parts and
 // builds the object row: ETag = MD5 of the concatenated binary part MD5s
 // plus "-N", and a composite checksum when every part has one.
-func (b *Backend) assemble(u dbq.MultipartUpload, stored []dbq.MultipartPart, listed []s3api.CompletePart) (dbq.InsertObjectParams, []objectPart, error) {
+func (b *Backend) assemble(u db.MultipartUpload, stored []db.MultipartPart, listed []s3api.CompletePart) (db.Object, []db.ObjectPart, error) {
 	// A part copied across the source's parts is several rows (segments),
 	// in order; the first carries what the part as a whole is.
-	byNumber := make(map[int32][]dbq.MultipartPart, len(stored))
+	byNumber := make(map[int32][]db.MultipartPart, len(stored))
 	for _, p := range stored {
 		byNumber[p.PartNumber] = append(byNumber[p.PartNumber], p)
 	}
 	var meta s3api.ObjectMeta
 	_ = json.Unmarshal(u.Meta, &meta)
-	obj := dbq.InsertObjectParams{ID: uuid.New(), Bucket: u.Bucket, Key: u.Key, Meta: u.Meta, PartCount: int32(len(listed))}
+	obj := db.Object{ID: uuid.New(), Bucket: u.Bucket, Key: u.Key, Meta: u.Meta, PartCount: int32(len(listed))}
 	var md5s bytes.Buffer
 	composite := newComposite(meta.ChecksumAlgorithm)
 	for _, l := range listed {
-		if segs, ok := byNumber[int32(l.PartNumber)]; !ok || segs[0].Etag != l.ETag {
+		if segs, ok := byNumber[int32(l.PartNumber)]; !ok || segs[0].ETag != l.ETag {
 			return obj, nil, s3api.ErrInvalidPart
 		}
 	}
-	parts := make([]objectPart, 0, len(listed))
+	parts := make([]db.ObjectPart, 0, len(listed))
 	for i, l := range listed {
 		segs := byNumber[int32(l.PartNumber)]
 		var size int64
@@ -239,12 +240,12 @@ func (b *Backend) assemble(u dbq.MultipartUpload, stored []dbq.MultipartPart, li
 			return obj, nil, s3api.ErrEntityTooSmall
 		}
 		first := segs[0]
-		raw, _ := hex.DecodeString(first.Etag)
+		raw, _ := hex.DecodeString(first.ETag)
 		md5s.Write(raw)
 		composite.add(decodeChecksums(first.Checksums))
 		for _, s := range segs {
-			parts = append(parts, objectPart{PartNumber: s.PartNumber, Segment: s.Segment, FileID: s.FileID,
-				ByteOffset: obj.Size, Size: s.Size, Etag: s.Etag, Checksums: s.Checksums, BlobOffset: s.BlobOffset})
+			parts = append(parts, db.ObjectPart{PartNumber: s.PartNumber, Segment: s.Segment, FileID: s.FileID,
+				ByteOffset: obj.Size, Size: s.Size, ETag: s.ETag, Checksums: s.Checksums, BlobOffset: s.BlobOffset})
 			obj.Size += s.Size
 		}
 	}
@@ -252,7 +253,7 @@ func (b *Backend) assemble(u dbq.MultipartUpload, stored []dbq.MultipartPart, li
 		return obj, nil, s3api.ErrEntityTooLarge
 	}
 	sum := md5.Sum(md5s.Bytes())
-	obj.Etag = hex.EncodeToString(sum[:]) + "-" + strconv.Itoa(len(listed))
+	obj.ETag = hex.EncodeToString(sum[:]) + "-" + strconv.Itoa(len(listed))
 	obj.Checksums = mustJSON(composite.result(len(listed)))
 	return obj, parts, nil
 }
@@ -291,7 +292,7 @@ func (c *composite) result(parts int) map[string]string {
 	return map[string]string{c.alg: base64.StdEncoding.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(parts)}
 }
 
-func unlisted(stored []dbq.MultipartPart, used []objectPart) []uuid.UUID {
+func unlisted(stored []db.MultipartPart, used []db.ObjectPart) []uuid.UUID {
 	keep := map[uuid.UUID]bool{}
 	for _, p := range used {
 		keep[p.FileID] = true
@@ -307,35 +308,34 @@ func unlisted(stored []dbq.MultipartPart, used []objectPart) []uuid.UUID {
 
 // AbortMultipartUpload implements s3api.MultipartBackend.
 func (b *Backend) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
-	return b.tx(ctx, func(q *dbq.Queries) error {
-		u, err := upload(ctx, q, bucket, key, uploadID, true)
+	return b.tx(ctx, func(tx *db.Tx) error {
+		u, err := lockUpload(ctx, tx, bucket, key, uploadID)
 		if err != nil {
 			return err
 		}
-		return dropUpload(ctx, q, u.ID)
+		return dropUpload(ctx, tx, u.ID)
 	})
 }
 
 // dropUpload deletes an upload in progress and retires its parts' blobs.
-func dropUpload(ctx context.Context, q *dbq.Queries, id uuid.UUID) error {
-	stored, err := q.ListUploadParts(ctx, id)
+func dropUpload(ctx context.Context, tx *db.Tx, id uuid.UUID) error {
+	stored, err := tx.MultipartParts(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := q.DeleteUpload(ctx, id); err != nil {
+	if err := tx.DeleteMultipartUpload(ctx, id); err != nil {
 		return err
 	}
-	return retire(ctx, q, unlisted(stored, nil))
+	return retire(ctx, tx, unlisted(stored, nil))
 }
 
 // ListParts implements s3api.MultipartBackend.
 func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string, after, limit int) ([]s3api.PartInfo, bool, error) {
-	q := dbq.New(b.pool)
-	u, err := upload(ctx, q, bucket, key, uploadID, false)
+	u, err := b.upload(ctx, bucket, key, uploadID)
 	if err != nil {
 		return nil, false, err
 	}
-	rows, err := q.ListUploadPartsPage(ctx, dbq.ListUploadPartsPageParams{UploadID: u.ID, PartNumber: int32(after), Limit: int32(limit + 1)})
+	rows, err := b.store.ListMultipartParts(ctx, u.ID, after, limit+1)
 	if err != nil {
 		return nil, false, storeError(err)
 	}
@@ -343,7 +343,7 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string, a
 	rows = rows[:min(len(rows), limit)]
 	out := make([]s3api.PartInfo, len(rows))
 	for i, r := range rows {
-		out[i] = s3api.PartInfo{PartNumber: int(r.PartNumber), Size: r.Size, ETag: r.Etag, LastModified: r.CreatedAt,
+		out[i] = s3api.PartInfo{PartNumber: int(r.PartNumber), Size: r.Size, ETag: r.ETag, LastModified: r.CreatedAt,
 			Checksums: decodeChecksums(r.Checksums)}
 	}
 	return out, truncated, nil
@@ -362,8 +362,7 @@ func (b *Backend) ListMultipartUploads(ctx context.Context, bucket, prefix, afte
 			afterID = uuid.Max
 		}
 	}
-	rows, err := dbq.New(b.pool).ListUploadsPage(ctx, dbq.ListUploadsPageParams{Bucket: bucket, Prefix: prefix,
-		AfterKey: afterKey, AfterID: afterID, MaxRows: int32(limit + 1)})
+	rows, err := b.store.ListMultipartUploads(ctx, bucket, prefix, afterKey, afterID, limit+1)
 	if err != nil {
 		return nil, false, storeError(err)
 	}
@@ -380,13 +379,13 @@ func (b *Backend) ListMultipartUploads(ctx context.Context, bucket, prefix, afte
 // client had sent AbortMultipartUpload, and returns how many it aborted.
 func (b *Backend) ExpireUploads(ctx context.Context, maxAge time.Duration) (int, error) {
 	var n int
-	err := b.tx(ctx, func(q *dbq.Queries) error {
-		ids, err := q.ClaimAbandonedUploads(ctx, dbq.ClaimAbandonedUploadsParams{MaxAgeSeconds: maxAge.Seconds(), MaxRows: 100})
+	err := b.tx(ctx, func(tx *db.Tx) error {
+		ids, err := tx.ClaimAbandonedUploads(ctx, maxAge, 100)
 		if err != nil {
 			return err
 		}
 		for _, id := range ids {
-			if err := dropUpload(ctx, q, id); err != nil {
+			if err := dropUpload(ctx, tx, id); err != nil {
 				return err
 			}
 		}

@@ -112,7 +112,7 @@ func run(ctx context.Context, cfg *config.Config, log zerolog.Logger) error {
 	go users.Listen(jobsCtx, cfg.ConsistentHashing.RefreshInterval)
 	// One staging budget for both doors' bodies of unknown length.
 	staging := spool.New(cfg.Upload.SpoolDir, cfg.Upload.SpoolMaxBytes)
-	s3store := s3backend.New(pool, svc, s3backend.Options{MaxSize: cfg.Upload.MaxFileSize, Spool: staging})
+	s3store := s3backend.New(store, svc, s3backend.Options{MaxSize: cfg.Upload.MaxFileSize, Spool: staging})
 	go svc.RunHealer(jobsCtx)
 	adminStore := admin.NewPG(store, admin.PGOptions{HeartbeatTimeout: cfg.Storage.HeartbeatTimeout, HealAfter: cfg.Heal.After})
 	m.watchHeal(jobsCtx, svc, adminStore, log)

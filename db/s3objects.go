@@ -1,0 +1,184 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+
+	"sixfold/db/dbq"
+)
+
+// Object is one version of an S3 key, or a delete marker.
+type Object struct {
+	ID           uuid.UUID
+	Bucket       string
+	Key          string
+	VersionID    string
+	Seq          int64 // orders a key's versions, newest highest
+	Size         int64
+	ETag         string
+	Meta         json.RawMessage
+	Checksums    json.RawMessage
+	PartCount    int32 // 0 for an object stored by one PUT
+	CreatedAt    time.Time
+	IsLatest     bool
+	DeleteMarker bool
+}
+
+func objectFromRow(r dbq.Object) Object {
+	return Object{ID: r.ID, Bucket: r.Bucket, Key: r.Key, VersionID: r.VersionID, Seq: r.Seq, Size: r.Size,
+		ETag: r.Etag, Meta: r.Meta, Checksums: r.Checksums, PartCount: r.PartCount, CreatedAt: r.CreatedAt,
+		IsLatest: r.IsLatest, DeleteMarker: r.DeleteMarker}
+}
+
+// ObjectPart is one blob, or a byte range of one, of an object: a whole
+// part, or one segment of a part copied from a range across a source's
+// parts.
+type ObjectPart struct {
+	PartNumber int32
+	Segment    int16
+	FileID     uuid.UUID
+	ByteOffset int64 // the first byte's offset in the object
+	Size       int64
+	ETag       string
+	Checksums  json.RawMessage
+	BlobOffset int64 // the first byte's offset in the blob
+}
+
+func objectPartFromRow(r dbq.ObjectPart) ObjectPart {
+	return ObjectPart{PartNumber: r.PartNumber, Segment: r.Segment, FileID: r.FileID, ByteOffset: r.ByteOffset,
+		Size: r.Size, ETag: r.Etag, Checksums: r.Checksums, BlobOffset: r.BlobOffset}
+}
+
+// GetObject returns the latest version of a key (maybe a delete marker),
+// or the version versionID when it is not "", with its bucket's
+// versioning state; ErrNotFound when there is none.
+func (s *Store) GetObject(ctx context.Context, bucket, key, versionID string) (Object, string, error) {
+	q := s.q()
+	if versionID == "" {
+		r, err := q.GetObject(ctx, dbq.GetObjectParams{Bucket: bucket, Key: key})
+		if err != nil {
+			return Object{}, "", Translate(err)
+		}
+		return objectFromRow(r.Object), r.Versioning, nil
+	}
+	r, err := q.GetObjectVersion(ctx, dbq.GetObjectVersionParams{Bucket: bucket, Key: key, VersionID: versionID})
+	if err != nil {
+		return Object{}, "", Translate(err)
+	}
+	return objectFromRow(r.Object), r.Versioning, nil
+}
+
+// ObjectParts returns an object's parts in order.
+func (s *Store) ObjectParts(ctx context.Context, id uuid.UUID) ([]ObjectPart, error) {
+	rows, err := s.q().ListObjectParts(ctx, id)
+	return convertRows(rows, err, objectPartFromRow)
+}
+
+// LockObjectName serialises the writers of one key (put, complete,
+// delete) for the rest of the transaction, so that concurrent overwrites
+// apply one after the other.
+func (t *Tx) LockObjectName(ctx context.Context, bucket, key string) error {
+	return Translate(t.q.LockObjectName(ctx, dbq.LockObjectNameParams{Bucket: bucket, Key: key}))
+}
+
+// LockLatestObject locks the latest version of a key; ErrNotFound when
+// the key has none.
+func (t *Tx) LockLatestObject(ctx context.Context, bucket, key string) (Object, error) {
+	r, err := t.q.LockLatestObject(ctx, dbq.LockLatestObjectParams{Bucket: bucket, Key: key})
+	return objectFromRow(r), Translate(err)
+}
+
+// LockObjectVersion locks one version of a key; ErrNotFound when there is
+// no such version.
+func (t *Tx) LockObjectVersion(ctx context.Context, bucket, key, versionID string) (Object, error) {
+	r, err := t.q.LockObjectVersion(ctx, dbq.LockObjectVersionParams{Bucket: bucket, Key: key, VersionID: versionID})
+	return objectFromRow(r), Translate(err)
+}
+
+// DeleteObject deletes one version and returns the blobs its parts
+// pointed at, for the caller to retire.
+func (t *Tx) DeleteObject(ctx context.Context, id uuid.UUID) ([]uuid.UUID, error) {
+	files, err := t.q.DeleteObjectReturningFiles(ctx, id)
+	return files, Translate(err)
+}
+
+// DemoteLatest makes a key's latest version an older one.
+func (t *Tx) DemoteLatest(ctx context.Context, bucket, key string) error {
+	return Translate(t.q.DemoteLatest(ctx, dbq.DemoteLatestParams{Bucket: bucket, Key: key}))
+}
+
+// PromoteNewest makes the newest remaining version of a key its latest.
+func (t *Tx) PromoteNewest(ctx context.Context, bucket, key string) error {
+	return Translate(t.q.PromoteNewest(ctx, dbq.PromoteNewestParams{Bucket: bucket, Key: key}))
+}
+
+// InsertObject inserts a version (its ID, Bucket, Key, VersionID, Size,
+// ETag, Meta, Checksums, PartCount and DeleteMarker) with all its parts,
+// in two statements however many parts it has. ErrMissingParent when its
+// bucket is gone.
+func (t *Tx) InsertObject(ctx context.Context, o Object, parts []ObjectPart) error {
+	err := t.q.InsertObject(ctx, dbq.InsertObjectParams{ID: o.ID, Bucket: o.Bucket, Key: o.Key, Size: o.Size,
+		Etag: o.ETag, Meta: o.Meta, Checksums: o.Checksums, PartCount: o.PartCount, VersionID: o.VersionID,
+		DeleteMarker: o.DeleteMarker})
+	if err != nil || len(parts) == 0 {
+		return Translate(err)
+	}
+	rows := dbq.InsertObjectPartsParams{ObjectID: o.ID}
+	for _, p := range parts {
+		rows.PartNumbers, rows.Segments = append(rows.PartNumbers, p.PartNumber), append(rows.Segments, p.Segment)
+		rows.FileIds, rows.Offsets = append(rows.FileIds, p.FileID), append(rows.Offsets, p.ByteOffset)
+		rows.Sizes, rows.Etags = append(rows.Sizes, p.Size), append(rows.Etags, p.ETag)
+		rows.Checksums, rows.BlobOffsets = append(rows.Checksums, string(p.Checksums)), append(rows.BlobOffsets, p.BlobOffset)
+	}
+	return Translate(t.q.InsertObjectParts(ctx, rows))
+}
+
+// SetObjectMeta replaces a version's metadata (JSON).
+func (t *Tx) SetObjectMeta(ctx context.Context, id uuid.UUID, meta json.RawMessage) error {
+	return Translate(t.q.SetObjectMeta(ctx, dbq.SetObjectMetaParams{ID: id, Meta: meta}))
+}
+
+// ShareObject takes shared locks on the blobs of an object's parts, then
+// returns the object and its parts; ErrNotFound when it was deleted
+// meanwhile. Holding the locks until the transaction ends keeps a
+// concurrent retirement (RetireBlobs) from removing blobs the caller is
+// about to point at: either the deletion commits first and the object is
+// gone here, or it waits and then sees the caller's reference.
+func (t *Tx) ShareObject(ctx context.Context, id uuid.UUID) (Object, []ObjectPart, error) {
+	rows, err := t.q.ListObjectParts(ctx, id)
+	parts, err := convertRows(rows, err, objectPartFromRow)
+	if err != nil {
+		return Object{}, nil, err
+	}
+	files := make([]uuid.UUID, len(parts))
+	for i, p := range parts {
+		files[i] = p.FileID
+	}
+	if _, err := t.q.LockFilesShared(ctx, files); err != nil {
+		return Object{}, nil, Translate(err)
+	}
+	r, err := t.q.GetObjectByID(ctx, id)
+	if err != nil {
+		return Object{}, nil, Translate(err)
+	}
+	return objectFromRow(r), parts, nil
+}
+
+// RetireBlobs queues the chunks of the given blobs for deletion after
+// grace and removes their rows, except for blobs that an object or upload
+// part still points at (a copy shares its source's blobs). The blob rows
+// are locked first, so a copy taking a reference (ShareObject) and the
+// removal of the last other one are serialised.
+func (t *Tx) RetireBlobs(ctx context.Context, files []uuid.UUID, grace time.Duration) error {
+	if len(files) == 0 {
+		return nil
+	}
+	if _, err := t.q.LockFiles(ctx, files); err != nil {
+		return Translate(err)
+	}
+	return Translate(t.q.RetireUnreferencedFiles(ctx, dbq.RetireUnreferencedFilesParams{FileIds: files,
+		GraceSeconds: grace.Seconds()}))
+}
