@@ -111,15 +111,6 @@ func (t *Tx) DeleteBucket(ctx context.Context, name string) error {
 	return Translate(t.q.DeleteBucket(ctx, name))
 }
 
-// BucketVersioningForWrite reads a bucket's versioning state in a writer's
-// transaction, keeping the bucket from being deleted under the write
-// (without blocking a change of its versioning); ErrNotFound when there is
-// no such bucket.
-func (t *Tx) BucketVersioningForWrite(ctx context.Context, name string) (string, error) {
-	v, err := t.q.BucketVersioningForWrite(ctx, name)
-	return v, Translate(err)
-}
-
 // BucketLifecycle is a bucket's name and its lifecycle rules (JSON).
 type BucketLifecycle struct {
 	Bucket string

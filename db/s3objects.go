@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -84,18 +85,45 @@ func (t *Tx) LockObjectName(ctx context.Context, bucket, key string) error {
 	return Translate(t.q.LockObjectName(ctx, dbq.LockObjectNameParams{Bucket: bucket, Key: key}))
 }
 
-// LockLatestObject locks the latest version of a key; ErrNotFound when
-// the key has none.
-func (t *Tx) LockLatestObject(ctx context.Context, bucket, key string) (Object, error) {
-	r, err := t.q.LockLatestObject(ctx, dbq.LockLatestObjectParams{Bucket: bucket, Key: key})
-	return objectFromRow(r), Translate(err)
+// KeyForWrite is what a writer of a key learns once it holds the key.
+// Latest and Version carry ID, VersionID, ETag, IsLatest and DeleteMarker.
+type KeyForWrite struct {
+	Versioning string  // the bucket's versioning state
+	Latest     *Object // the key's latest version, locked; nil when it has none
+	Version    *Object // the version asked for, locked; nil when there is none (it may be Latest)
 }
 
-// LockObjectVersion locks one version of a key; ErrNotFound when there is
-// no such version.
-func (t *Tx) LockObjectVersion(ctx context.Context, bucket, key, versionID string) (Object, error) {
-	r, err := t.q.LockObjectVersion(ctx, dbq.LockObjectVersionParams{Bucket: bucket, Key: key, VersionID: versionID})
-	return objectFromRow(r), Translate(err)
+// LockKeyForWrite serialises the writers of one key (put, complete,
+// delete) for the rest of the transaction, then reads and locks what the
+// write needs (KeyForWrite): two statements, because the read must see
+// what the previous holder of the key committed. ErrNotFound when there
+// is no such bucket.
+func (t *Tx) LockKeyForWrite(ctx context.Context, bucket, key, versionID string) (KeyForWrite, error) {
+	if err := t.LockObjectName(ctx, bucket, key); err != nil {
+		return KeyForWrite{}, err
+	}
+	rows, err := t.q.LockKeyForWrite(ctx, dbq.LockKeyForWriteParams{Bucket: bucket, Key: key, VersionID: versionID})
+	if err != nil {
+		return KeyForWrite{}, Translate(err)
+	}
+	if len(rows) == 0 {
+		return KeyForWrite{}, fmt.Errorf("%w: bucket %q", ErrNotFound, bucket)
+	}
+	k := KeyForWrite{Versioning: rows[0].Versioning}
+	for _, r := range rows {
+		if !r.Found {
+			continue
+		}
+		o := &Object{ID: r.ID, Bucket: bucket, Key: key, VersionID: r.VersionID, ETag: r.Etag, IsLatest: r.IsLatest,
+			DeleteMarker: r.DeleteMarker}
+		if r.IsLatest {
+			k.Latest = o
+		}
+		if r.VersionID == versionID {
+			k.Version = o
+		}
+	}
+	return k, nil
 }
 
 // DeleteObject deletes one version and returns the blobs its parts
@@ -117,23 +145,18 @@ func (t *Tx) PromoteNewest(ctx context.Context, bucket, key string) error {
 
 // InsertObject inserts a version (its ID, Bucket, Key, VersionID, Size,
 // ETag, Meta, Checksums, PartCount and DeleteMarker) with all its parts,
-// in two statements however many parts it has. ErrMissingParent when its
+// in one statement however many parts it has. ErrMissingParent when its
 // bucket is gone.
 func (t *Tx) InsertObject(ctx context.Context, o Object, parts []ObjectPart) error {
-	err := t.q.InsertObject(ctx, dbq.InsertObjectParams{ID: o.ID, Bucket: o.Bucket, Key: o.Key, Size: o.Size,
-		Etag: o.ETag, Meta: o.Meta, Checksums: o.Checksums, PartCount: o.PartCount, VersionID: o.VersionID,
-		DeleteMarker: o.DeleteMarker})
-	if err != nil || len(parts) == 0 {
-		return Translate(err)
+	p := dbq.InsertObjectWithPartsParams{ID: o.ID, Bucket: o.Bucket, Key: o.Key, Size: o.Size, Etag: o.ETag,
+		Meta: o.Meta, Checksums: o.Checksums, PartCount: o.PartCount, VersionID: o.VersionID, DeleteMarker: o.DeleteMarker}
+	for _, part := range parts {
+		p.PartNumbers, p.Segments = append(p.PartNumbers, part.PartNumber), append(p.Segments, part.Segment)
+		p.FileIds, p.Offsets = append(p.FileIds, part.FileID), append(p.Offsets, part.ByteOffset)
+		p.Sizes, p.PartEtags = append(p.Sizes, part.Size), append(p.PartEtags, part.ETag)
+		p.PartChecksums, p.BlobOffsets = append(p.PartChecksums, string(part.Checksums)), append(p.BlobOffsets, part.BlobOffset)
 	}
-	rows := dbq.InsertObjectPartsParams{ObjectID: o.ID}
-	for _, p := range parts {
-		rows.PartNumbers, rows.Segments = append(rows.PartNumbers, p.PartNumber), append(rows.Segments, p.Segment)
-		rows.FileIds, rows.Offsets = append(rows.FileIds, p.FileID), append(rows.Offsets, p.ByteOffset)
-		rows.Sizes, rows.Etags = append(rows.Sizes, p.Size), append(rows.Etags, p.ETag)
-		rows.Checksums, rows.BlobOffsets = append(rows.Checksums, string(p.Checksums)), append(rows.BlobOffsets, p.BlobOffset)
-	}
-	return Translate(t.q.InsertObjectParts(ctx, rows))
+	return Translate(t.q.InsertObjectWithParts(ctx, p))
 }
 
 // SetObjectMeta replaces a version's metadata (JSON).

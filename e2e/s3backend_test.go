@@ -2,10 +2,16 @@ package e2e_test
 
 import (
 	"context"
+	"crypto/md5"
+	"errors"
 	"io"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"sixfold/db"
@@ -49,4 +55,88 @@ func TestS3BackendConformance(t *testing.T) {
 		}
 		return backend
 	})
+}
+
+// statementCounter counts the statements a pool sends, BEGIN and COMMIT
+// included: each is one round trip to PostgreSQL.
+type statementCounter struct{ n atomic.Int64 }
+
+func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// TestS3WriteStatementBudget holds the S3 door's metadata cost per write
+// to its budget, counted at the driver: a PUT of a new key, an overwrite
+// (which also removes and retires the version it replaces), and a
+// DeleteObject in an unversioned bucket. Each statement is a round trip,
+// and round trips are most of what a small PUT costs PostgreSQL.
+func TestS3WriteStatementBudget(t *testing.T) {
+	cl := startCluster(t, harness.Options{})
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(cl.DatabaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count statementCounter
+	cfg.ConnConfig.Tracer = &count
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	log := zerolog.New(io.Discard)
+	store := db.NewStore(pool)
+	nodes := cluster.New(store, cluster.Options{HeartbeatTimeout: 30 * time.Second, RefreshInterval: time.Hour, ConnectTimeout: 2 * time.Second}, log)
+	t.Cleanup(nodes.Close)
+	if err := nodes.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := objects.New(db.NewBlobs(pool), nodes, objects.Options{MaxSize: 1 << 20, SessionTimeout: time.Hour}, log)
+	backend := s3backend.New(store, svc, s3backend.Options{MaxSize: 1 << 20})
+	if err := backend.CreateBucket(ctx, "budget"); err != nil {
+		t.Fatal(err)
+	}
+	put := func(body string) {
+		t.Helper()
+		sum := md5.Sum([]byte(body))
+		_, err := backend.PutObject(ctx, s3api.PutObjectInput{Bucket: "budget", Key: "k", Size: int64(len(body)),
+			Body: strings.NewReader(body), Digests: func() s3api.Digests { return s3api.Digests{MD5: sum[:]} }})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, step := range []struct {
+		name   string
+		budget int64
+		run    func()
+	}{
+		// HEAD of the bucket; the blob's begin; BEGIN, its completion,
+		// the key's lock, the key's state, the object with its parts,
+		// COMMIT.
+		{"put of a new key", 8, func() { put("first") }},
+		// + the replaced version's removal, the lock on its blob and
+		// the blob's retirement.
+		{"overwrite", 11, func() { put("second") }},
+		// BEGIN, the key's lock, its state, the removal, the blob's lock
+		// and retirement, COMMIT.
+		{"delete", 7, func() {
+			if _, err := backend.DeleteObject(ctx, "budget", "k", ""); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		before := count.n.Load()
+		step.run()
+		if got := count.n.Load() - before; got > step.budget {
+			t.Errorf("%s: %d statements, budget %d", step.name, got, step.budget)
+		} else {
+			t.Logf("%s: %d statements (budget %d)", step.name, got, step.budget)
+		}
+	}
+	if _, _, err := store.GetObject(ctx, "budget", "k", ""); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("after the delete: %v, want not found", err)
+	}
 }

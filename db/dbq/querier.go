@@ -38,9 +38,6 @@ type Querier interface {
 	BeginUpload(ctx context.Context, arg BeginUploadParams) error
 	// Any version or delete marker counts: S3 deletes only an empty bucket.
 	BucketHasObjects(ctx context.Context, name string) (bool, error)
-	// Read in a writer's transaction; KEY SHARE keeps the bucket from being
-	// deleted under the write without blocking PutBucketVersioning.
-	BucketVersioningForWrite(ctx context.Context, name string) (string, error)
 	BucketsWithLifecycle(ctx context.Context) ([]BucketsWithLifecycleRow, error)
 	// Multipart uploads started before the cutoff and never completed or
 	// aborted; SKIP LOCKED lets several gateways expire them at once.
@@ -138,10 +135,10 @@ type Querier interface {
 	InsertFile(ctx context.Context, arg InsertFileParams) error
 	InsertIAMKey(ctx context.Context, arg InsertIAMKeyParams) (InsertIAMKeyRow, error)
 	InsertIAMUser(ctx context.Context, arg InsertIAMUserParams) (IamUser, error)
-	InsertObject(ctx context.Context, arg InsertObjectParams) error
-	// Every part of an object in one statement (up to 10,000 for a multipart
-	// object); the arrays are zipped.
-	InsertObjectParts(ctx context.Context, arg InsertObjectPartsParams) error
+	// An object row and all its parts (up to 10,000 for a multipart object;
+	// the arrays are zipped) in one statement. The parts' foreign key is
+	// checked at the end of the statement, when the object row is there.
+	InsertObjectWithParts(ctx context.Context, arg InsertObjectWithPartsParams) error
 	InsertUpload(ctx context.Context, arg InsertUploadParams) error
 	InsertUploadPart(ctx context.Context, arg InsertUploadPartParams) error
 	ListAllIAMKeys(ctx context.Context) ([]ListAllIAMKeysRow, error)
@@ -207,11 +204,17 @@ type Querier interface {
 	// other reference cannot both go ahead on a stale count.
 	LockFiles(ctx context.Context, fileIds []uuid.UUID) ([]uuid.UUID, error)
 	LockFilesShared(ctx context.Context, fileIds []uuid.UUID) ([]uuid.UUID, error)
-	LockLatestObject(ctx context.Context, arg LockLatestObjectParams) (Object, error)
+	// What a writer of a key needs once it holds the key's lock
+	// (LockObjectName): the bucket's versioning state, with the bucket
+	// KEY SHARE locked so that it cannot be deleted under the write (without
+	// blocking a change of its versioning), and, locked, the key's latest
+	// version and its version version_id: up to two rows, or one whose
+	// object columns are NULL when the key has neither; no row when there is
+	// no such bucket. One statement where three used to be.
+	LockKeyForWrite(ctx context.Context, arg LockKeyForWriteParams) ([]LockKeyForWriteRow, error)
 	// Serialises writers of one key (put, complete, delete) for the rest of
 	// the transaction, so concurrent overwrites apply one after the other.
 	LockObjectName(ctx context.Context, arg LockObjectNameParams) error
-	LockObjectVersion(ctx context.Context, arg LockObjectVersionParams) (Object, error)
 	LockUpload(ctx context.Context, id uuid.UUID) (MultipartUpload, error)
 	MarkChunkCorrupt(ctx context.Context, id uuid.UUID) error
 	// Flags chunks whose file no longer hashes to chunks.hash. Only stored rows

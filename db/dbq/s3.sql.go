@@ -26,19 +26,6 @@ func (q *Queries) BucketHasObjects(ctx context.Context, name string) (bool, erro
 	return busy, err
 }
 
-const bucketVersioningForWrite = `-- name: BucketVersioningForWrite :one
-SELECT versioning FROM buckets WHERE name = $1 FOR KEY SHARE
-`
-
-// Read in a writer's transaction; KEY SHARE keeps the bucket from being
-// deleted under the write without blocking PutBucketVersioning.
-func (q *Queries) BucketVersioningForWrite(ctx context.Context, name string) (string, error) {
-	row := q.db.QueryRow(ctx, bucketVersioningForWrite, name)
-	var versioning string
-	err := row.Scan(&versioning)
-	return versioning, err
-}
-
 const bucketsWithLifecycle = `-- name: BucketsWithLifecycle :many
 SELECT name, lifecycle FROM buckets WHERE lifecycle IS NOT NULL ORDER BY name
 `
@@ -530,26 +517,55 @@ func (q *Queries) GetUpload(ctx context.Context, id uuid.UUID) (MultipartUpload,
 	return i, err
 }
 
-const insertObject = `-- name: InsertObject :exec
-INSERT INTO objects (id, bucket, key, size, etag, meta, checksums, part_count, version_id, delete_marker)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+const insertObjectWithParts = `-- name: InsertObjectWithParts :exec
+WITH obj AS (
+    INSERT INTO objects (id, bucket, key, size, etag, meta, checksums, part_count, version_id, delete_marker)
+    VALUES ($9, $10, $11, $12, $13, $14,
+            $15, $16, $17, $18)
+    RETURNING id
+)
+INSERT INTO object_parts (object_id, part_number, segment, file_id, byte_offset, size, etag, checksums, blob_offset)
+SELECT obj.id, unnest($1::int[]), unnest($2::smallint[]),
+       unnest($3::uuid[]), unnest($4::bigint[]), unnest($5::bigint[]),
+       unnest($6::text[]), unnest($7::text[])::jsonb,
+       unnest($8::bigint[])
+FROM obj
 `
 
-type InsertObjectParams struct {
-	ID           uuid.UUID
-	Bucket       string
-	Key          string
-	Size         int64
-	Etag         string
-	Meta         json.RawMessage
-	Checksums    json.RawMessage
-	PartCount    int32
-	VersionID    string
-	DeleteMarker bool
+type InsertObjectWithPartsParams struct {
+	PartNumbers   []int32
+	Segments      []int16
+	FileIds       []uuid.UUID
+	Offsets       []int64
+	Sizes         []int64
+	PartEtags     []string
+	PartChecksums []string
+	BlobOffsets   []int64
+	ID            uuid.UUID
+	Bucket        string
+	Key           string
+	Size          int64
+	Etag          string
+	Meta          json.RawMessage
+	Checksums     json.RawMessage
+	PartCount     int32
+	VersionID     string
+	DeleteMarker  bool
 }
 
-func (q *Queries) InsertObject(ctx context.Context, arg InsertObjectParams) error {
-	_, err := q.db.Exec(ctx, insertObject,
+// An object row and all its parts (up to 10,000 for a multipart object;
+// the arrays are zipped) in one statement. The parts' foreign key is
+// checked at the end of the statement, when the object row is there.
+func (q *Queries) InsertObjectWithParts(ctx context.Context, arg InsertObjectWithPartsParams) error {
+	_, err := q.db.Exec(ctx, insertObjectWithParts,
+		arg.PartNumbers,
+		arg.Segments,
+		arg.FileIds,
+		arg.Offsets,
+		arg.Sizes,
+		arg.PartEtags,
+		arg.PartChecksums,
+		arg.BlobOffsets,
 		arg.ID,
 		arg.Bucket,
 		arg.Key,
@@ -560,42 +576,6 @@ func (q *Queries) InsertObject(ctx context.Context, arg InsertObjectParams) erro
 		arg.PartCount,
 		arg.VersionID,
 		arg.DeleteMarker,
-	)
-	return err
-}
-
-const insertObjectParts = `-- name: InsertObjectParts :exec
-INSERT INTO object_parts (object_id, part_number, segment, file_id, byte_offset, size, etag, checksums, blob_offset)
-SELECT $1::uuid, unnest($2::int[]), unnest($3::smallint[]),
-       unnest($4::uuid[]), unnest($5::bigint[]), unnest($6::bigint[]),
-       unnest($7::text[]), unnest($8::text[])::jsonb, unnest($9::bigint[])
-`
-
-type InsertObjectPartsParams struct {
-	ObjectID    uuid.UUID
-	PartNumbers []int32
-	Segments    []int16
-	FileIds     []uuid.UUID
-	Offsets     []int64
-	Sizes       []int64
-	Etags       []string
-	Checksums   []string
-	BlobOffsets []int64
-}
-
-// Every part of an object in one statement (up to 10,000 for a multipart
-// object); the arrays are zipped.
-func (q *Queries) InsertObjectParts(ctx context.Context, arg InsertObjectPartsParams) error {
-	_, err := q.db.Exec(ctx, insertObjectParts,
-		arg.ObjectID,
-		arg.PartNumbers,
-		arg.Segments,
-		arg.FileIds,
-		arg.Offsets,
-		arg.Sizes,
-		arg.Etags,
-		arg.Checksums,
-		arg.BlobOffsets,
 	)
 	return err
 }
@@ -1247,34 +1227,70 @@ func (q *Queries) LockFilesShared(ctx context.Context, fileIds []uuid.UUID) ([]u
 	return items, nil
 }
 
-const lockLatestObject = `-- name: LockLatestObject :one
-SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at, version_id, seq, is_latest, delete_marker FROM objects WHERE bucket = $1 AND key = $2 AND is_latest FOR UPDATE
+const lockKeyForWrite = `-- name: LockKeyForWrite :many
+SELECT b.versioning, (o.id IS NOT NULL)::boolean AS found,
+       coalesce(o.id, '00000000-0000-0000-0000-000000000000')::uuid AS id, coalesce(o.version_id, '')::text AS version_id,
+       coalesce(o.etag, '')::text AS etag, coalesce(o.is_latest, false)::boolean AS is_latest,
+       coalesce(o.delete_marker, false)::boolean AS delete_marker
+FROM buckets b
+LEFT JOIN LATERAL (
+    SELECT x.id, x.version_id, x.etag, x.is_latest, x.delete_marker FROM objects x
+    WHERE x.bucket = b.name AND x.key = $1::text AND (x.is_latest OR x.version_id = $2::text)
+    FOR UPDATE
+) o ON true
+WHERE b.name = $3::text
+FOR KEY SHARE OF b
 `
 
-type LockLatestObjectParams struct {
-	Bucket string
-	Key    string
+type LockKeyForWriteParams struct {
+	Key       string
+	VersionID string
+	Bucket    string
 }
 
-func (q *Queries) LockLatestObject(ctx context.Context, arg LockLatestObjectParams) (Object, error) {
-	row := q.db.QueryRow(ctx, lockLatestObject, arg.Bucket, arg.Key)
-	var i Object
-	err := row.Scan(
-		&i.ID,
-		&i.Bucket,
-		&i.Key,
-		&i.Size,
-		&i.Etag,
-		&i.Meta,
-		&i.Checksums,
-		&i.PartCount,
-		&i.CreatedAt,
-		&i.VersionID,
-		&i.Seq,
-		&i.IsLatest,
-		&i.DeleteMarker,
-	)
-	return i, err
+type LockKeyForWriteRow struct {
+	Versioning   string
+	Found        bool
+	ID           uuid.UUID
+	VersionID    string
+	Etag         string
+	IsLatest     bool
+	DeleteMarker bool
+}
+
+// What a writer of a key needs once it holds the key's lock
+// (LockObjectName): the bucket's versioning state, with the bucket
+// KEY SHARE locked so that it cannot be deleted under the write (without
+// blocking a change of its versioning), and, locked, the key's latest
+// version and its version version_id: up to two rows, or one whose
+// object columns are NULL when the key has neither; no row when there is
+// no such bucket. One statement where three used to be.
+func (q *Queries) LockKeyForWrite(ctx context.Context, arg LockKeyForWriteParams) ([]LockKeyForWriteRow, error) {
+	rows, err := q.db.Query(ctx, lockKeyForWrite, arg.Key, arg.VersionID, arg.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []LockKeyForWriteRow{}
+	for rows.Next() {
+		var i LockKeyForWriteRow
+		if err := rows.Scan(
+			&i.Versioning,
+			&i.Found,
+			&i.ID,
+			&i.VersionID,
+			&i.Etag,
+			&i.IsLatest,
+			&i.DeleteMarker,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const lockObjectName = `-- name: LockObjectName :exec
@@ -1291,37 +1307,6 @@ type LockObjectNameParams struct {
 func (q *Queries) LockObjectName(ctx context.Context, arg LockObjectNameParams) error {
 	_, err := q.db.Exec(ctx, lockObjectName, arg.Bucket, arg.Key)
 	return err
-}
-
-const lockObjectVersion = `-- name: LockObjectVersion :one
-SELECT id, bucket, key, size, etag, meta, checksums, part_count, created_at, version_id, seq, is_latest, delete_marker FROM objects WHERE bucket = $1 AND key = $2 AND version_id = $3 FOR UPDATE
-`
-
-type LockObjectVersionParams struct {
-	Bucket    string
-	Key       string
-	VersionID string
-}
-
-func (q *Queries) LockObjectVersion(ctx context.Context, arg LockObjectVersionParams) (Object, error) {
-	row := q.db.QueryRow(ctx, lockObjectVersion, arg.Bucket, arg.Key, arg.VersionID)
-	var i Object
-	err := row.Scan(
-		&i.ID,
-		&i.Bucket,
-		&i.Key,
-		&i.Size,
-		&i.Etag,
-		&i.Meta,
-		&i.Checksums,
-		&i.PartCount,
-		&i.CreatedAt,
-		&i.VersionID,
-		&i.Seq,
-		&i.IsLatest,
-		&i.DeleteMarker,
-	)
-	return i, err
 }
 
 const lockUpload = `-- name: LockUpload :one

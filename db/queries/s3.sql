@@ -23,11 +23,6 @@ UPDATE buckets SET versioning = $2 WHERE name = $1;
 -- name: SetBucketTags :execrows
 UPDATE buckets SET tags = $2 WHERE name = $1;
 
--- name: BucketVersioningForWrite :one
--- Read in a writer's transaction; KEY SHARE keeps the bucket from being
--- deleted under the write without blocking PutBucketVersioning.
-SELECT versioning FROM buckets WHERE name = $1 FOR KEY SHARE;
-
 -- name: DeleteBucket :exec
 DELETE FROM buckets WHERE name = $1;
 
@@ -44,12 +39,6 @@ WHERE o.bucket = $1 AND o.key = $2 AND o.version_id = $3;
 -- name: GetObjectByID :one
 SELECT * FROM objects WHERE id = $1;
 
--- name: LockObjectVersion :one
-SELECT * FROM objects WHERE bucket = $1 AND key = $2 AND version_id = $3 FOR UPDATE;
-
--- name: LockLatestObject :one
-SELECT * FROM objects WHERE bucket = $1 AND key = $2 AND is_latest FOR UPDATE;
-
 -- name: DemoteLatest :exec
 UPDATE objects SET is_latest = false WHERE bucket = $1 AND key = $2 AND is_latest;
 
@@ -58,20 +47,8 @@ UPDATE objects SET is_latest = false WHERE bucket = $1 AND key = $2 AND is_lates
 UPDATE objects SET is_latest = true
 WHERE id = (SELECT o.id FROM objects o WHERE o.bucket = $1 AND o.key = $2 ORDER BY o.seq DESC LIMIT 1);
 
--- name: InsertObject :exec
-INSERT INTO objects (id, bucket, key, size, etag, meta, checksums, part_count, version_id, delete_marker)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
-
 -- name: SetObjectMeta :exec
 UPDATE objects SET meta = $2 WHERE id = $1;
-
--- name: InsertObjectParts :exec
--- Every part of an object in one statement (up to 10,000 for a multipart
--- object); the arrays are zipped.
-INSERT INTO object_parts (object_id, part_number, segment, file_id, byte_offset, size, etag, checksums, blob_offset)
-SELECT sqlc.arg(object_id)::uuid, unnest(sqlc.arg(part_numbers)::int[]), unnest(sqlc.arg(segments)::smallint[]),
-       unnest(sqlc.arg(file_ids)::uuid[]), unnest(sqlc.arg(offsets)::bigint[]), unnest(sqlc.arg(sizes)::bigint[]),
-       unnest(sqlc.arg(etags)::text[]), unnest(sqlc.arg(checksums)::text[])::jsonb, unnest(sqlc.arg(blob_offsets)::bigint[]);
 
 -- name: DeleteObjectReturningFiles :many
 -- Removes an object and returns the blobs it pointed at, for retirement.
@@ -284,3 +261,40 @@ WHERE bucket = sqlc.arg(bucket) AND starts_with(key, sqlc.arg(prefix)::text)
 ORDER BY initiated_at
 LIMIT sqlc.arg(max_rows);
 
+-- name: LockKeyForWrite :many
+-- What a writer of a key needs once it holds the key's lock
+-- (LockObjectName): the bucket's versioning state, with the bucket
+-- KEY SHARE locked so that it cannot be deleted under the write (without
+-- blocking a change of its versioning), and, locked, the key's latest
+-- version and its version version_id: up to two rows, or one whose
+-- object columns are NULL when the key has neither; no row when there is
+-- no such bucket. One statement where three used to be.
+SELECT b.versioning, (o.id IS NOT NULL)::boolean AS found,
+       coalesce(o.id, '00000000-0000-0000-0000-000000000000')::uuid AS id, coalesce(o.version_id, '')::text AS version_id,
+       coalesce(o.etag, '')::text AS etag, coalesce(o.is_latest, false)::boolean AS is_latest,
+       coalesce(o.delete_marker, false)::boolean AS delete_marker
+FROM buckets b
+LEFT JOIN LATERAL (
+    SELECT x.id, x.version_id, x.etag, x.is_latest, x.delete_marker FROM objects x
+    WHERE x.bucket = b.name AND x.key = sqlc.arg(key)::text AND (x.is_latest OR x.version_id = sqlc.arg(version_id)::text)
+    FOR UPDATE
+) o ON true
+WHERE b.name = sqlc.arg(bucket)::text
+FOR KEY SHARE OF b;
+
+-- name: InsertObjectWithParts :exec
+-- An object row and all its parts (up to 10,000 for a multipart object;
+-- the arrays are zipped) in one statement. The parts' foreign key is
+-- checked at the end of the statement, when the object row is there.
+WITH obj AS (
+    INSERT INTO objects (id, bucket, key, size, etag, meta, checksums, part_count, version_id, delete_marker)
+    VALUES (sqlc.arg(id), sqlc.arg(bucket), sqlc.arg(key), sqlc.arg(size), sqlc.arg(etag), sqlc.arg(meta),
+            sqlc.arg(checksums), sqlc.arg(part_count), sqlc.arg(version_id), sqlc.arg(delete_marker))
+    RETURNING id
+)
+INSERT INTO object_parts (object_id, part_number, segment, file_id, byte_offset, size, etag, checksums, blob_offset)
+SELECT obj.id, unnest(sqlc.arg(part_numbers)::int[]), unnest(sqlc.arg(segments)::smallint[]),
+       unnest(sqlc.arg(file_ids)::uuid[]), unnest(sqlc.arg(offsets)::bigint[]), unnest(sqlc.arg(sizes)::bigint[]),
+       unnest(sqlc.arg(part_etags)::text[]), unnest(sqlc.arg(part_checksums)::text[])::jsonb,
+       unnest(sqlc.arg(blob_offsets)::bigint[])
+FROM obj;

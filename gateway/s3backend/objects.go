@@ -37,33 +37,54 @@ func (b *Backend) PutObject(ctx context.Context, in s3api.PutObjectInput) (s3api
 }
 
 // writeVersion makes obj, with its parts, the latest version of its key,
-// in the caller's transaction: a new version in a versioning-enabled
-// bucket, else the null version, replacing the earlier null version (whose
-// blobs are retired unless another object shares them).
+// in the caller's transaction, as putVersion says.
 func writeVersion(ctx context.Context, tx *db.Tx, obj db.Object, parts []db.ObjectPart, cond s3api.WriteCondition) (s3api.ObjectInfo, error) {
-	if err := tx.LockObjectName(ctx, obj.Bucket, obj.Key); err != nil {
-		return s3api.ObjectInfo{}, err
-	}
-	versioning, err := tx.BucketVersioningForWrite(ctx, obj.Bucket)
-	if err != nil {
-		return s3api.ObjectInfo{}, notFoundAs(err, s3api.ErrNoSuchBucket)
-	}
-	cur, found, err := lockLatest(ctx, tx, obj.Bucket, obj.Key)
+	k, err := lockKey(ctx, tx, obj.Bucket, obj.Key, s3api.NullVersion)
 	if err != nil {
 		return s3api.ObjectInfo{}, err
 	}
-	if err := cond.Check(found && !cur.DeleteMarker, cur.ETag); err != nil {
+	return putVersion(ctx, tx, k, obj, parts, cond)
+}
+
+// lockKey takes a key for writing (db.Tx.LockKeyForWrite), with the
+// version versionID.
+func lockKey(ctx context.Context, tx *db.Tx, bucket, key, versionID string) (db.KeyForWrite, error) {
+	k, err := tx.LockKeyForWrite(ctx, bucket, key, versionID)
+	if err != nil {
+		return k, notFoundAs(err, s3api.ErrNoSuchBucket)
+	}
+	return k, nil
+}
+
+// putVersion makes obj the latest version of the key k holds (locked with
+// its null version): a new version in a versioning-enabled bucket, else
+// the null version, replacing the earlier null version (whose blobs are
+// retired unless another object shares them). A new key costs one
+// statement; an overwrite adds the removal of what it replaces.
+func putVersion(ctx context.Context, tx *db.Tx, k db.KeyForWrite, obj db.Object, parts []db.ObjectPart, cond s3api.WriteCondition) (s3api.ObjectInfo, error) {
+	cur := k.Latest
+	if cur == nil {
+		cur = &db.Object{}
+	}
+	if err := cond.Check(k.Latest != nil && !cur.DeleteMarker, cur.ETag); err != nil {
 		return s3api.ObjectInfo{}, err
+	}
+	replaced := k.Version
+	obj.VersionID = s3api.NullVersion
+	if k.Versioning == s3api.VersioningEnabled {
+		obj.VersionID, replaced = obj.ID.String(), nil
 	}
 	var retired []uuid.UUID
-	obj.VersionID = s3api.NullVersion
-	if versioning == s3api.VersioningEnabled {
-		obj.VersionID = obj.ID.String()
-	} else if _, retired, err = removeVersion(ctx, tx, obj.Bucket, obj.Key, s3api.NullVersion); err != nil {
-		return s3api.ObjectInfo{}, err
+	if replaced != nil {
+		var err error
+		if retired, err = tx.DeleteObject(ctx, replaced.ID); err != nil {
+			return s3api.ObjectInfo{}, err
+		}
 	}
-	if err := tx.DemoteLatest(ctx, obj.Bucket, obj.Key); err != nil {
-		return s3api.ObjectInfo{}, err
+	if k.Latest != nil && (replaced == nil || replaced.ID != k.Latest.ID) {
+		if err := tx.DemoteLatest(ctx, obj.Bucket, obj.Key); err != nil {
+			return s3api.ObjectInfo{}, err
+		}
 	}
 	if err := tx.InsertObject(ctx, obj, parts); err != nil {
 		return s3api.ObjectInfo{}, noBucket(err)
@@ -72,34 +93,7 @@ func writeVersion(ctx context.Context, tx *db.Tx, obj db.Object, parts []db.Obje
 		return s3api.ObjectInfo{}, err
 	}
 	obj.CreatedAt, obj.IsLatest = time.Now(), true
-	return objectInfo(obj, versioning), nil
-}
-
-// lockLatest locks the latest version of a key, if there is one.
-func lockLatest(ctx context.Context, tx *db.Tx, bucket, key string) (db.Object, bool, error) {
-	row, err := tx.LockLatestObject(ctx, bucket, key)
-	if err != nil {
-		if notFoundAs(err, nil) == nil {
-			return row, false, nil
-		}
-		return row, false, err
-	}
-	return row, true, nil
-}
-
-// removeVersion deletes one version of a key if present and returns it
-// with the blobs it pointed at, which the caller retires once whatever
-// replaces it points at its blobs too.
-func removeVersion(ctx context.Context, tx *db.Tx, bucket, key, versionID string) (db.Object, []uuid.UUID, error) {
-	old, err := tx.LockObjectVersion(ctx, bucket, key, versionID)
-	if err != nil {
-		if notFoundAs(err, nil) == nil {
-			return old, nil, nil
-		}
-		return old, nil, err
-	}
-	files, err := tx.DeleteObject(ctx, old.ID)
-	return old, files, err
+	return objectInfo(obj, k.Versioning), nil
 }
 
 // retire queues blobs for deletion after the grace period, except those
@@ -185,24 +179,22 @@ func (b *Backend) GetObject(ctx context.Context, info s3api.ObjectInfo, offset, 
 func (b *Backend) DeleteObject(ctx context.Context, bucket, key, versionID string) (s3api.Deleted, error) {
 	var del s3api.Deleted
 	err := b.tx(ctx, func(tx *db.Tx) error {
-		if err := tx.LockObjectName(ctx, bucket, key); err != nil {
-			return err
+		named := versionID
+		if named == "" {
+			named = s3api.NullVersion
 		}
-		versioning, err := tx.BucketVersioningForWrite(ctx, bucket)
+		k, err := lockKey(ctx, tx, bucket, key, named)
 		if err != nil {
-			return notFoundAs(err, s3api.ErrNoSuchBucket)
+			return err
 		}
 		switch {
 		case versionID != "":
-			del, err = deleteVersion(ctx, tx, bucket, key, versionID)
-		case versioning == "":
-			var files []uuid.UUID
-			if _, files, err = removeVersion(ctx, tx, bucket, key, s3api.NullVersion); err == nil {
-				err = retire(ctx, tx, files)
-			}
+			del, err = deleteVersion(ctx, tx, k, versionID)
+		case k.Versioning == "":
+			err = removeVersion(ctx, tx, k.Version)
 		default:
 			var marker s3api.ObjectInfo
-			marker, err = writeVersion(ctx, tx, db.Object{ID: uuid.New(), Bucket: bucket, Key: key,
+			marker, err = putVersion(ctx, tx, k, db.Object{ID: uuid.New(), Bucket: bucket, Key: key,
 				Meta: mustJSON(s3api.ObjectMeta{}), Checksums: mustJSON(map[string]string{}), DeleteMarker: true}, nil, s3api.WriteCondition{})
 			del = s3api.Deleted{VersionID: marker.VersionID, DeleteMarker: true}
 		}
@@ -211,15 +203,33 @@ func (b *Backend) DeleteObject(ctx context.Context, bucket, key, versionID strin
 	return del, err
 }
 
-// deleteVersion removes one version for good; when it was the latest, the
-// newest one left becomes the latest.
-func deleteVersion(ctx context.Context, tx *db.Tx, bucket, key, versionID string) (s3api.Deleted, error) {
-	old, files, err := removeVersion(ctx, tx, bucket, key, versionID)
+// removeVersion deletes a version, if there is one, and retires the blobs
+// it pointed at.
+func removeVersion(ctx context.Context, tx *db.Tx, v *db.Object) error {
+	if v == nil {
+		return nil
+	}
+	files, err := tx.DeleteObject(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	return retire(ctx, tx, files)
+}
+
+// deleteVersion removes the version k holds for good; when it was the
+// latest, the newest one left becomes the latest. Deleting a version that
+// is not there succeeds, as in S3.
+func deleteVersion(ctx context.Context, tx *db.Tx, k db.KeyForWrite, versionID string) (s3api.Deleted, error) {
+	old := k.Version
+	if old == nil {
+		return s3api.Deleted{VersionID: versionID}, nil
+	}
+	files, err := tx.DeleteObject(ctx, old.ID)
 	if err != nil {
 		return s3api.Deleted{}, err
 	}
 	if old.IsLatest {
-		if err := tx.PromoteNewest(ctx, bucket, key); err != nil {
+		if err := tx.PromoteNewest(ctx, old.Bucket, old.Key); err != nil {
 			return s3api.Deleted{}, err
 		}
 	}
