@@ -68,8 +68,8 @@ generate: tools protoc
 		proto/storage.proto
 
 check-generated: generate
-	@git diff --exit-code -- db/dbq proto/storagepb || { echo "generated code has drifted: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- db/dbq proto/storagepb)" || { echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+	@git diff --exit-code -- db/internal/dbq proto/storagepb || { echo "generated code has drifted: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- db/internal/dbq proto/storagepb)" || { echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
 tools:
 	@mkdir -p $(TOOLS)

@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // AdminServer is a storage server as the operator's view shows it.

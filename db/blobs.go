@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // Blobs is the metadata of the gateway's blobs: files, their chunks and

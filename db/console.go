@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // ConsoleSession is a web console session as stored: the id itself is

@@ -19,7 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // ErrNotFound is returned (wrapped) when a query that must find a row finds none.

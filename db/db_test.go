@@ -14,8 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/db/dbtest"
+	"sixfold/db/internal/dbq"
 	"sixfold/migrations"
 )
 

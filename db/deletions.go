@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // ExpireUploadSessions removes up to max uploads whose session timed out,

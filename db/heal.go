@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // HealClaim is one shard claimed for rebuilding.

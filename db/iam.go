@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // IAMUser is a stored user.

@@ -13,7 +13,7 @@ import (
 
 // driverImports are what only package db may import: the driver, and the
 // generated queries with their row types.
-var driverImports = []string{"github.com/jackc/pgx", "sixfold/db/dbq"}
+var driverImports = []string{"github.com/jackc/pgx", "sixfold/db/internal/dbq"}
 
 // TestOnlyDBImportsTheDriver: every other package of the binaries (the
 // gateway, the storage node, the S3 front end) gets domain values and

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 	"sixfold/db/ringpoint"
 )
 

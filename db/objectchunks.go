@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // ObjectHead is what the /files door shows of an S3 object it serves by

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // RingPoint is one virtual node of a server the gateways place chunks on.

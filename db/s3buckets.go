@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // Bucket is an S3 bucket.

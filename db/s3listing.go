@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // KeyCeiling, appended to a prefix, sorts after every key that starts with

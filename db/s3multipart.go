@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // MultipartUpload is an S3 multipart upload in progress.

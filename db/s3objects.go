@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // Object is one version of an S3 key, or a delete marker.

@@ -5,7 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // Store is the connection pool as the rest of sixfold sees it: methods that

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"sixfold/db/dbq"
+	"sixfold/db/internal/dbq"
 )
 
 // Tx is an open metadata transaction: Store.WithTx's, or one lent by

@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/db/dbtest"
+	"sixfold/db/internal/dbq"
 )
 
 // sum is a checksum as the schema wants one: SHA-256 in lowercase hex.

@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/db/dbtest"
+	"sixfold/db/internal/dbq"
 )
 
 // A connection killed under a transaction (its primary gone: 57P01) fails

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 )
 
 const envAdminChunks = "SIXFOLD_ADMIN_CHUNKS"
@@ -70,12 +69,7 @@ func TestClusterViewAtScale(t *testing.T) {
 	// The healer's claim runs every heal.interval on every gateway: on a
 	// healthy cluster it must find nothing without reading every chunk.
 	start = time.Now()
-	tx, err := f.pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	claimed, err := dbq.New(tx).ClaimHealWork(ctx, dbq.ClaimHealWorkParams{HealAfterSeconds: 300, MaxShards: 64, LeaseSeconds: 60})
-	_ = tx.Rollback(ctx)
+	claimed, err := db.NewBlobs(f.pool).ClaimHealWork(ctx, time.Minute, 5*time.Minute, 64)
 	if err != nil || len(claimed) != 0 {
 		t.Fatalf("ClaimHealWork on a healthy cluster = %d shards, %v; want none", len(claimed), err)
 	}

@@ -9,11 +9,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sixfold/db"
-	"sixfold/db/dbq"
 	"sixfold/db/dbtest"
 )
 
@@ -166,19 +164,19 @@ func TestPGDrain(t *testing.T) {
 	}
 	// storage-1 holds a pre-parity blob's six chunks and four shards.
 	checkDrain(t, store, a, StatusDraining, 10, 10)
-	q := dbq.New(f.pool)
+	blobs := db.NewBlobs(f.pool)
 	for i, moved := range shards[:4] {
-		n, err := q.ReplaceHealedChunk(ctx, dbq.ReplaceHealedChunkParams{NewID: uuid.New(), OldID: moved,
-			FileID: fileOf(t, f, moved), Size: 1004, Hash: pgtype.Text{String: "0123abcd", Valid: true}, ServerID: fresh})
-		if err != nil || n != 1 {
-			t.Fatalf("swap shard %d: %d rows, %v", i, n, err)
+		swapped, err := blobs.SwapHealedChunks(ctx, fileOf(t, f, moved), []db.HealSwap{{NewID: uuid.New(), OldID: moved,
+			Size: 1004, Hash: "0123abcd", ServerID: fresh}})
+		if err != nil || len(swapped) != 1 || !swapped[0] {
+			t.Fatalf("swap shard %d: %v, %v", i, swapped, err)
 		}
 		checkDrain(t, store, a, StatusDraining, int64(9-i), int64(9-i))
 	}
 	// The healer copies the pre-parity chunks off as it rebuilt the
 	// shards; the outcome is the same.
 	f.exec(t, `UPDATE chunks SET storage_server_id = $1 WHERE storage_server_id = $2`, fresh, a)
-	removed, err := q.RemoveDrainedServers(ctx)
+	removed, err := blobs.RemoveDrainedServers(ctx)
 	if err != nil || len(removed) != 1 || removed[0].ID != a {
 		t.Fatalf("RemoveDrainedServers = %+v, %v; want storage-1", removed, err)
 	}
