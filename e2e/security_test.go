@@ -189,6 +189,10 @@ func TestSecurityMutualTLS(t *testing.T) {
 		if status.Code(err) != codes.PermissionDenied {
 			t.Errorf("PutChunk with a node certificate: %v; want PermissionDenied", err)
 		}
+		write := &storagepb.WriteChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: missing, ExpectedSize: 1}, Data: []byte{1}}
+		if _, err := node.WriteChunk(ctx, write); status.Code(err) != codes.PermissionDenied {
+			t.Errorf("WriteChunk with a node certificate: %v; want PermissionDenied", err)
+		}
 		// The gateway's certificate gets past the check: the chunk is
 		// simply not there.
 		if _, err := dial(pki.set.GatewayClient).DeleteChunk(ctx, &storagepb.DeleteChunkRequest{ChunkId: missing}); status.Code(err) == codes.PermissionDenied {

@@ -344,7 +344,14 @@ func (f *faults) check(ctx context.Context, method string) error {
 func (f *faults) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	f.mu.Lock()
 	f.calls[info.FullMethod]++
+	dropped := f.dropNext[info.FullMethod] > 0
+	if dropped {
+		f.dropNext[info.FullMethod]--
+	}
 	f.mu.Unlock()
+	if dropped {
+		return nil, status.Error(codes.Unavailable, "injected: call dropped")
+	}
 	if err := f.check(ctx, info.FullMethod); err != nil {
 		return nil, err
 	}

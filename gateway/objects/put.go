@@ -166,10 +166,11 @@ func (s *Service) beginUpload(ctx context.Context, b *Blob, in PutInput, session
 	return metadataError(err)
 }
 
-// streamShards reads the body once, a stripe at a time, encodes each
-// stripe and hands its frames to one writer per shard, all streaming at
-// once. It records each shard's outcome in b.Chunks and fails only when
-// fewer than the write quorum of shards became durable.
+// streamShards reads the body once and writes its shards, all at once: a
+// blob of known size that fits one stripe in one call per shard
+// (writeWhole), any other a stripe at a time through one stream per shard
+// (streamStripes). It records each shard's outcome in b.Chunks and fails
+// only when fewer than the write quorum of shards became durable.
 func (s *Service) streamShards(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID) error {
 	l := b.Layout()
 	codec, err := s.codec(l.Data, l.Parity)
@@ -181,18 +182,13 @@ func (s *Service) streamShards(ctx context.Context, b *Blob, in PutInput, sessio
 		body.h = sha256.New()
 		body.pipe = hashpipe.New(body.h)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	up := s.newUpload(ctx, b, in.Exact)
-	defer up.stop()
-	if up.live() < up.quorum {
-		return up.quorumError()
+	size, outcomes := in.Size, []shardOutcome(nil)
+	if in.Exact && in.Size <= l.StripeBytes() {
+		outcomes, err = s.writeWhole(ctx, b, codec, body)
+	} else {
+		size, outcomes, err = s.streamStripes(ctx, b, codec, body, in, sessionID)
 	}
-	size, err := s.pump(ctx, up, codec, body, in, sessionID)
 	if err != nil {
-		return err
-	}
-	if err := up.finish(); err != nil {
 		return err
 	}
 	sum, err := body.sum(in.KnownSHA256)
@@ -201,18 +197,46 @@ func (s *Service) streamShards(ctx context.Context, b *Blob, in PutInput, sessio
 	}
 	b.Size, b.Checksum = size, hex.EncodeToString(sum)
 	final := b.Layout()
-	for i, w := range up.writers {
+	for i, o := range outcomes {
 		c := &b.Chunks[i]
 		c.Size = final.ShardSize()
-		if w.ok() {
-			c.Status, c.Hash = ChunkStored, fmt.Sprintf("%08x", w.crc)
+		if o.err == nil {
+			c.Status, c.Hash = ChunkStored, fmt.Sprintf("%08x", o.crc)
 		} else {
 			c.Status, c.Hash = ChunkMissing, ""
-			s.log.Warn().Err(w.failure()).Str("file_id", b.ID.String()).Int("shard", c.Number).
+			s.log.Warn().Err(o.err).Str("file_id", b.ID.String()).Int("shard", c.Number).
 				Str("server", c.ServerAddress).Msg("shard not written; the write quorum held, the healer will rebuild it")
 		}
 	}
 	return nil
+}
+
+// streamStripes reads the body a stripe at a time, encodes each stripe and
+// hands its frames to one writer per shard, all streaming at once, and
+// returns the blob's size and each shard's outcome.
+func (s *Service) streamStripes(ctx context.Context, b *Blob, codec *erasure.Codec, body io.Reader, in PutInput, sessionID uuid.UUID) (int64, []shardOutcome, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	up := s.newUpload(ctx, b, in.Exact)
+	defer up.stop()
+	if up.live() < up.quorum {
+		return 0, nil, up.quorumError()
+	}
+	size, err := s.pump(ctx, up, codec, body, in, sessionID)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := up.finish(); err != nil {
+		return 0, nil, err
+	}
+	outcomes := make([]shardOutcome, len(up.writers))
+	for i, w := range up.writers {
+		outcomes[i] = shardOutcome{crc: w.crc, err: w.failure()}
+		if !w.ok() && outcomes[i].err == nil {
+			outcomes[i].err = errStalled
+		}
+	}
+	return size, outcomes, nil
 }
 
 // pump moves the body into the writers stripe by stripe and returns the

@@ -46,49 +46,60 @@ func TestWrites(t *testing.T) {
 	t.Run("dropped call retried", func(t *testing.T) { testDroppedCallRetried(t, e) })
 }
 
-// A node that refuses one PutChunk call (before any data, as a node that
-// is restarting or shedding load does) gets it again: the retry
+// A node that refuses one write call (before any data, as a node that is
+// restarting or shedding load does) gets it again: the retry
 // (storage.max_retries) puts its shard on it, stored. With retries off,
-// the same refusal leaves that shard missing, for the healer.
+// the same refusal leaves that shard missing, for the healer. A blob of
+// one stripe or less is written with one WriteChunk call per shard, a
+// larger one through PutChunk streams: each path is held to it, and the
+// count of calls shows which one a blob took.
 func testDroppedCallRetried(t *testing.T, e *env) {
 	victim := e.cluster.nodes[2]
-	put := storagepb.StorageService_PutChunk_FullMethodName
-	for _, tt := range []struct {
-		name    string
-		retries int
-		calls   int                 // PutChunk calls the victim receives
-		status  objects.ChunkStatus // of the victim's shard
+	for _, path := range []struct {
+		name   string
+		method string
+		size   int
 	}{
-		{"with retries", 3, 2, objects.ChunkStored},
-		{"without retries", -1, 1, objects.ChunkMissing},
+		{"streamed", storagepb.StorageService_PutChunk_FullMethodName, 2*testStripe + 77},
+		{"whole", storagepb.StorageService_WriteChunk_FullMethodName, testStripe - 5},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			defer e.cluster.reset()
-			s := e.service(2, func(o *objects.Options) { o.Retries, o.RetryDelay = tt.retries, time.Millisecond })
-			victim.faults.drop(put, 1)
-			before := victim.faults.count(put)
-			data := payload(2*testStripe+77, 4242)
-			b := e.put(t, s, data)
-			if got := victim.faults.count(put) - before; got != tt.calls {
-				t.Errorf("%s got %d PutChunk calls; want %d", victim.address, got, tt.calls)
-			}
-			got := e.stat(t, s, b.ID)
-			seen := false
-			for _, c := range got.Chunks {
-				if c.ServerAddress == victim.address {
-					seen = true
-					if c.Status != tt.status {
-						t.Errorf("the victim's shard %d is %s; want %s", c.Number, c.Status, tt.status)
-					}
-				} else if c.Status != objects.ChunkStored {
-					t.Errorf("shard %d on %s is %s; want stored", c.Number, c.ServerAddress, c.Status)
+		for _, tt := range []struct {
+			name    string
+			retries int
+			calls   int                 // calls the victim receives
+			status  objects.ChunkStatus // of the victim's shard
+		}{
+			{"with retries", 3, 2, objects.ChunkStored},
+			{"without retries", -1, 1, objects.ChunkMissing},
+		} {
+			t.Run(path.name+"/"+tt.name, func(t *testing.T) {
+				defer e.cluster.reset()
+				s := e.service(2, func(o *objects.Options) { o.Retries, o.RetryDelay = tt.retries, time.Millisecond })
+				victim.faults.drop(path.method, 1)
+				before := victim.faults.count(path.method)
+				data := payload(path.size, 4242)
+				b := e.put(t, s, data)
+				if got := victim.faults.count(path.method) - before; got != tt.calls {
+					t.Errorf("%s got %d %s calls; want %d", victim.address, got, path.method, tt.calls)
 				}
-			}
-			if !seen {
-				t.Fatalf("no shard placed on %s; the test needs one there", victim.address)
-			}
-			checkRange(t, s, got, data, 0, int64(len(data)))
-		})
+				got := e.stat(t, s, b.ID)
+				seen := false
+				for _, c := range got.Chunks {
+					if c.ServerAddress == victim.address {
+						seen = true
+						if c.Status != tt.status {
+							t.Errorf("the victim's shard %d is %s; want %s", c.Number, c.Status, tt.status)
+						}
+					} else if c.Status != objects.ChunkStored {
+						t.Errorf("shard %d on %s is %s; want stored", c.Number, c.ServerAddress, c.Status)
+					}
+				}
+				if !seen {
+					t.Fatalf("no shard placed on %s; the test needs one there", victim.address)
+				}
+				checkRange(t, s, got, data, 0, int64(len(data)))
+			})
+		}
 	}
 }
 
@@ -190,6 +201,8 @@ func testOneShardLost(t *testing.T, e *env) {
 		{"node cuts its stream mid-shard", 4 * testStripe, func() { nodes[5].faults.cut(2*(testBlock+4) + 100) }, false, nodes[5], nil},
 		{"node frozen, shard within the flow-control window", 2 * testStripe, nodes[2].faults.freeze, true, nodes[2], nil},
 		{"node frozen, shard past the flow-control window", 40 * testStripe, nodes[6].faults.freeze, true, nodes[6], nil},
+		{"node dead, blob written whole", testStripe - 5, nodes[4].faults.kill, false, nodes[4], nil},
+		{"node frozen, blob written whole", testStripe / 2, nodes[2].faults.freeze, true, nodes[2], nil},
 		{"node known down is placed around", 2 * testStripe, func() { nodes[1].faults.kill(); e.cluster.setDown(nodes[1], true) }, false, nil, nodes[1]},
 	}
 	for i, tt := range tests {

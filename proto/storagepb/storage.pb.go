@@ -119,7 +119,7 @@ func (x HealthCheckResponse_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use HealthCheckResponse_Status.Descriptor instead.
 func (HealthCheckResponse_Status) EnumDescriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{8, 0}
+	return file_storage_proto_rawDescGZIP(), []int{9, 0}
 }
 
 type PutChunkHeader struct {
@@ -240,6 +240,59 @@ func (x *PutChunkRequest) GetData() []byte {
 	return nil
 }
 
+type WriteChunkRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// header.expected_size must be -1 or the length of data.
+	Header        *PutChunkHeader `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
+	Data          []byte          `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WriteChunkRequest) Reset() {
+	*x = WriteChunkRequest{}
+	mi := &file_storage_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WriteChunkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WriteChunkRequest) ProtoMessage() {}
+
+func (x *WriteChunkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WriteChunkRequest.ProtoReflect.Descriptor instead.
+func (*WriteChunkRequest) Descriptor() ([]byte, []int) {
+	return file_storage_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *WriteChunkRequest) GetHeader() *PutChunkHeader {
+	if x != nil {
+		return x.Header
+	}
+	return nil
+}
+
+func (x *WriteChunkRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
 type PutChunkResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	ChunkId string                 `protobuf:"bytes,1,opt,name=chunk_id,json=chunkId,proto3" json:"chunk_id,omitempty"`
@@ -256,7 +309,7 @@ type PutChunkResponse struct {
 
 func (x *PutChunkResponse) Reset() {
 	*x = PutChunkResponse{}
-	mi := &file_storage_proto_msgTypes[2]
+	mi := &file_storage_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -268,7 +321,7 @@ func (x *PutChunkResponse) String() string {
 func (*PutChunkResponse) ProtoMessage() {}
 
 func (x *PutChunkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[2]
+	mi := &file_storage_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -281,7 +334,7 @@ func (x *PutChunkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutChunkResponse.ProtoReflect.Descriptor instead.
 func (*PutChunkResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{2}
+	return file_storage_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *PutChunkResponse) GetChunkId() string {
@@ -323,7 +376,7 @@ type GetChunkRequest struct {
 
 func (x *GetChunkRequest) Reset() {
 	*x = GetChunkRequest{}
-	mi := &file_storage_proto_msgTypes[3]
+	mi := &file_storage_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -335,7 +388,7 @@ func (x *GetChunkRequest) String() string {
 func (*GetChunkRequest) ProtoMessage() {}
 
 func (x *GetChunkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[3]
+	mi := &file_storage_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -348,7 +401,7 @@ func (x *GetChunkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChunkRequest.ProtoReflect.Descriptor instead.
 func (*GetChunkRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{3}
+	return file_storage_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetChunkRequest) GetChunkId() string {
@@ -381,7 +434,7 @@ type GetChunkResponse struct {
 
 func (x *GetChunkResponse) Reset() {
 	*x = GetChunkResponse{}
-	mi := &file_storage_proto_msgTypes[4]
+	mi := &file_storage_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -393,7 +446,7 @@ func (x *GetChunkResponse) String() string {
 func (*GetChunkResponse) ProtoMessage() {}
 
 func (x *GetChunkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[4]
+	mi := &file_storage_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -406,7 +459,7 @@ func (x *GetChunkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChunkResponse.ProtoReflect.Descriptor instead.
 func (*GetChunkResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{4}
+	return file_storage_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetChunkResponse) GetData() []byte {
@@ -425,7 +478,7 @@ type DeleteChunkRequest struct {
 
 func (x *DeleteChunkRequest) Reset() {
 	*x = DeleteChunkRequest{}
-	mi := &file_storage_proto_msgTypes[5]
+	mi := &file_storage_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -437,7 +490,7 @@ func (x *DeleteChunkRequest) String() string {
 func (*DeleteChunkRequest) ProtoMessage() {}
 
 func (x *DeleteChunkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[5]
+	mi := &file_storage_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -450,7 +503,7 @@ func (x *DeleteChunkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteChunkRequest.ProtoReflect.Descriptor instead.
 func (*DeleteChunkRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{5}
+	return file_storage_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *DeleteChunkRequest) GetChunkId() string {
@@ -470,7 +523,7 @@ type DeleteChunkResponse struct {
 
 func (x *DeleteChunkResponse) Reset() {
 	*x = DeleteChunkResponse{}
-	mi := &file_storage_proto_msgTypes[6]
+	mi := &file_storage_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -482,7 +535,7 @@ func (x *DeleteChunkResponse) String() string {
 func (*DeleteChunkResponse) ProtoMessage() {}
 
 func (x *DeleteChunkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[6]
+	mi := &file_storage_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -495,7 +548,7 @@ func (x *DeleteChunkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteChunkResponse.ProtoReflect.Descriptor instead.
 func (*DeleteChunkResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{6}
+	return file_storage_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeleteChunkResponse) GetExisted() bool {
@@ -513,7 +566,7 @@ type HealthCheckRequest struct {
 
 func (x *HealthCheckRequest) Reset() {
 	*x = HealthCheckRequest{}
-	mi := &file_storage_proto_msgTypes[7]
+	mi := &file_storage_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -525,7 +578,7 @@ func (x *HealthCheckRequest) String() string {
 func (*HealthCheckRequest) ProtoMessage() {}
 
 func (x *HealthCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[7]
+	mi := &file_storage_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -538,7 +591,7 @@ func (x *HealthCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthCheckRequest.ProtoReflect.Descriptor instead.
 func (*HealthCheckRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{7}
+	return file_storage_proto_rawDescGZIP(), []int{8}
 }
 
 type HealthCheckResponse struct {
@@ -560,7 +613,7 @@ type HealthCheckResponse struct {
 
 func (x *HealthCheckResponse) Reset() {
 	*x = HealthCheckResponse{}
-	mi := &file_storage_proto_msgTypes[8]
+	mi := &file_storage_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -572,7 +625,7 @@ func (x *HealthCheckResponse) String() string {
 func (*HealthCheckResponse) ProtoMessage() {}
 
 func (x *HealthCheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[8]
+	mi := &file_storage_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -585,7 +638,7 @@ func (x *HealthCheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthCheckResponse.ProtoReflect.Descriptor instead.
 func (*HealthCheckResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{8}
+	return file_storage_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *HealthCheckResponse) GetStatus() HealthCheckResponse_Status {
@@ -638,7 +691,7 @@ type GetStatsRequest struct {
 
 func (x *GetStatsRequest) Reset() {
 	*x = GetStatsRequest{}
-	mi := &file_storage_proto_msgTypes[9]
+	mi := &file_storage_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -650,7 +703,7 @@ func (x *GetStatsRequest) String() string {
 func (*GetStatsRequest) ProtoMessage() {}
 
 func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[9]
+	mi := &file_storage_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -663,7 +716,7 @@ func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetStatsRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{9}
+	return file_storage_proto_rawDescGZIP(), []int{10}
 }
 
 type GetStatsResponse struct {
@@ -679,7 +732,7 @@ type GetStatsResponse struct {
 
 func (x *GetStatsResponse) Reset() {
 	*x = GetStatsResponse{}
-	mi := &file_storage_proto_msgTypes[10]
+	mi := &file_storage_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -691,7 +744,7 @@ func (x *GetStatsResponse) String() string {
 func (*GetStatsResponse) ProtoMessage() {}
 
 func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[10]
+	mi := &file_storage_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -704,7 +757,7 @@ func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetStatsResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{10}
+	return file_storage_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetStatsResponse) GetServerId() string {
@@ -753,6 +806,9 @@ const file_storage_proto_rawDesc = "" +
 	"\x06digest\x18\x03 \x01(\x0e2\x1a.sixfold.storage.v1.DigestR\x06digest\"a\n" +
 	"\x0fPutChunkRequest\x12:\n" +
 	"\x06header\x18\x01 \x01(\v2\".sixfold.storage.v1.PutChunkHeaderR\x06header\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"c\n" +
+	"\x11WriteChunkRequest\x12:\n" +
+	"\x06header\x18\x01 \x01(\v2\".sixfold.storage.v1.PutChunkHeaderR\x06header\x12\x12\n" +
 	"\x04data\x18\x02 \x01(\fR\x04data\"q\n" +
 	"\x10PutChunkResponse\x12\x19\n" +
 	"\bchunk_id\x18\x01 \x01(\tR\achunkId\x12\x12\n" +
@@ -794,9 +850,11 @@ const file_storage_proto_rawDesc = "" +
 	"\x0ecapacity_bytes\x18\x05 \x01(\x03R\rcapacityBytes*.\n" +
 	"\x06Digest\x12\x11\n" +
 	"\rDIGEST_SHA256\x10\x00\x12\x11\n" +
-	"\rDIGEST_CRC32C\x10\x012\xd9\x03\n" +
+	"\rDIGEST_CRC32C\x10\x012\xb4\x04\n" +
 	"\x0eStorageService\x12W\n" +
-	"\bPutChunk\x12#.sixfold.storage.v1.PutChunkRequest\x1a$.sixfold.storage.v1.PutChunkResponse(\x01\x12W\n" +
+	"\bPutChunk\x12#.sixfold.storage.v1.PutChunkRequest\x1a$.sixfold.storage.v1.PutChunkResponse(\x01\x12Y\n" +
+	"\n" +
+	"WriteChunk\x12%.sixfold.storage.v1.WriteChunkRequest\x1a$.sixfold.storage.v1.PutChunkResponse\x12W\n" +
 	"\bGetChunk\x12#.sixfold.storage.v1.GetChunkRequest\x1a$.sixfold.storage.v1.GetChunkResponse0\x01\x12^\n" +
 	"\vDeleteChunk\x12&.sixfold.storage.v1.DeleteChunkRequest\x1a'.sixfold.storage.v1.DeleteChunkResponse\x12^\n" +
 	"\vHealthCheck\x12&.sixfold.storage.v1.HealthCheckRequest\x1a'.sixfold.storage.v1.HealthCheckResponse\x12U\n" +
@@ -815,41 +873,45 @@ func file_storage_proto_rawDescGZIP() []byte {
 }
 
 var file_storage_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_storage_proto_goTypes = []any{
 	(Digest)(0),                     // 0: sixfold.storage.v1.Digest
 	(HealthCheckResponse_Status)(0), // 1: sixfold.storage.v1.HealthCheckResponse.Status
 	(*PutChunkHeader)(nil),          // 2: sixfold.storage.v1.PutChunkHeader
 	(*PutChunkRequest)(nil),         // 3: sixfold.storage.v1.PutChunkRequest
-	(*PutChunkResponse)(nil),        // 4: sixfold.storage.v1.PutChunkResponse
-	(*GetChunkRequest)(nil),         // 5: sixfold.storage.v1.GetChunkRequest
-	(*GetChunkResponse)(nil),        // 6: sixfold.storage.v1.GetChunkResponse
-	(*DeleteChunkRequest)(nil),      // 7: sixfold.storage.v1.DeleteChunkRequest
-	(*DeleteChunkResponse)(nil),     // 8: sixfold.storage.v1.DeleteChunkResponse
-	(*HealthCheckRequest)(nil),      // 9: sixfold.storage.v1.HealthCheckRequest
-	(*HealthCheckResponse)(nil),     // 10: sixfold.storage.v1.HealthCheckResponse
-	(*GetStatsRequest)(nil),         // 11: sixfold.storage.v1.GetStatsRequest
-	(*GetStatsResponse)(nil),        // 12: sixfold.storage.v1.GetStatsResponse
+	(*WriteChunkRequest)(nil),       // 4: sixfold.storage.v1.WriteChunkRequest
+	(*PutChunkResponse)(nil),        // 5: sixfold.storage.v1.PutChunkResponse
+	(*GetChunkRequest)(nil),         // 6: sixfold.storage.v1.GetChunkRequest
+	(*GetChunkResponse)(nil),        // 7: sixfold.storage.v1.GetChunkResponse
+	(*DeleteChunkRequest)(nil),      // 8: sixfold.storage.v1.DeleteChunkRequest
+	(*DeleteChunkResponse)(nil),     // 9: sixfold.storage.v1.DeleteChunkResponse
+	(*HealthCheckRequest)(nil),      // 10: sixfold.storage.v1.HealthCheckRequest
+	(*HealthCheckResponse)(nil),     // 11: sixfold.storage.v1.HealthCheckResponse
+	(*GetStatsRequest)(nil),         // 12: sixfold.storage.v1.GetStatsRequest
+	(*GetStatsResponse)(nil),        // 13: sixfold.storage.v1.GetStatsResponse
 }
 var file_storage_proto_depIdxs = []int32{
 	0,  // 0: sixfold.storage.v1.PutChunkHeader.digest:type_name -> sixfold.storage.v1.Digest
 	2,  // 1: sixfold.storage.v1.PutChunkRequest.header:type_name -> sixfold.storage.v1.PutChunkHeader
-	1,  // 2: sixfold.storage.v1.HealthCheckResponse.status:type_name -> sixfold.storage.v1.HealthCheckResponse.Status
-	3,  // 3: sixfold.storage.v1.StorageService.PutChunk:input_type -> sixfold.storage.v1.PutChunkRequest
-	5,  // 4: sixfold.storage.v1.StorageService.GetChunk:input_type -> sixfold.storage.v1.GetChunkRequest
-	7,  // 5: sixfold.storage.v1.StorageService.DeleteChunk:input_type -> sixfold.storage.v1.DeleteChunkRequest
-	9,  // 6: sixfold.storage.v1.StorageService.HealthCheck:input_type -> sixfold.storage.v1.HealthCheckRequest
-	11, // 7: sixfold.storage.v1.StorageService.GetStats:input_type -> sixfold.storage.v1.GetStatsRequest
-	4,  // 8: sixfold.storage.v1.StorageService.PutChunk:output_type -> sixfold.storage.v1.PutChunkResponse
-	6,  // 9: sixfold.storage.v1.StorageService.GetChunk:output_type -> sixfold.storage.v1.GetChunkResponse
-	8,  // 10: sixfold.storage.v1.StorageService.DeleteChunk:output_type -> sixfold.storage.v1.DeleteChunkResponse
-	10, // 11: sixfold.storage.v1.StorageService.HealthCheck:output_type -> sixfold.storage.v1.HealthCheckResponse
-	12, // 12: sixfold.storage.v1.StorageService.GetStats:output_type -> sixfold.storage.v1.GetStatsResponse
-	8,  // [8:13] is the sub-list for method output_type
-	3,  // [3:8] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	2,  // 2: sixfold.storage.v1.WriteChunkRequest.header:type_name -> sixfold.storage.v1.PutChunkHeader
+	1,  // 3: sixfold.storage.v1.HealthCheckResponse.status:type_name -> sixfold.storage.v1.HealthCheckResponse.Status
+	3,  // 4: sixfold.storage.v1.StorageService.PutChunk:input_type -> sixfold.storage.v1.PutChunkRequest
+	4,  // 5: sixfold.storage.v1.StorageService.WriteChunk:input_type -> sixfold.storage.v1.WriteChunkRequest
+	6,  // 6: sixfold.storage.v1.StorageService.GetChunk:input_type -> sixfold.storage.v1.GetChunkRequest
+	8,  // 7: sixfold.storage.v1.StorageService.DeleteChunk:input_type -> sixfold.storage.v1.DeleteChunkRequest
+	10, // 8: sixfold.storage.v1.StorageService.HealthCheck:input_type -> sixfold.storage.v1.HealthCheckRequest
+	12, // 9: sixfold.storage.v1.StorageService.GetStats:input_type -> sixfold.storage.v1.GetStatsRequest
+	5,  // 10: sixfold.storage.v1.StorageService.PutChunk:output_type -> sixfold.storage.v1.PutChunkResponse
+	5,  // 11: sixfold.storage.v1.StorageService.WriteChunk:output_type -> sixfold.storage.v1.PutChunkResponse
+	7,  // 12: sixfold.storage.v1.StorageService.GetChunk:output_type -> sixfold.storage.v1.GetChunkResponse
+	9,  // 13: sixfold.storage.v1.StorageService.DeleteChunk:output_type -> sixfold.storage.v1.DeleteChunkResponse
+	11, // 14: sixfold.storage.v1.StorageService.HealthCheck:output_type -> sixfold.storage.v1.HealthCheckResponse
+	13, // 15: sixfold.storage.v1.StorageService.GetStats:output_type -> sixfold.storage.v1.GetStatsResponse
+	10, // [10:16] is the sub-list for method output_type
+	4,  // [4:10] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_storage_proto_init() }
@@ -863,7 +925,7 @@ func file_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storage_proto_rawDesc), len(file_storage_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

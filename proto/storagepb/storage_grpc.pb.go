@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	StorageService_PutChunk_FullMethodName    = "/sixfold.storage.v1.StorageService/PutChunk"
+	StorageService_WriteChunk_FullMethodName  = "/sixfold.storage.v1.StorageService/WriteChunk"
 	StorageService_GetChunk_FullMethodName    = "/sixfold.storage.v1.StorageService/GetChunk"
 	StorageService_DeleteChunk_FullMethodName = "/sixfold.storage.v1.StorageService/DeleteChunk"
 	StorageService_HealthCheck_FullMethodName = "/sixfold.storage.v1.StorageService/HealthCheck"
@@ -39,6 +40,12 @@ type StorageServiceClient interface {
 	// with header and framing). The node answers only after the chunk is
 	// fsynced and renamed into place.
 	PutChunk(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[PutChunkRequest, PutChunkResponse], error)
+	// WriteChunk receives a whole chunk in one message: a small object's
+	// shards, which fit one, skip the stream's set-up and its accept round
+	// trip. The same limits and guarantees as PutChunk's: at most 4 MiB of
+	// data, and the answer only after the chunk is fsynced and renamed into
+	// place. Nodes must be upgraded before the gateways that call it.
+	WriteChunk(ctx context.Context, in *WriteChunkRequest, opts ...grpc.CallOption) (*PutChunkResponse, error)
 	// GetChunk streams length bytes of a chunk starting at offset
 	// (length 0 = to the end of the chunk).
 	GetChunk(ctx context.Context, in *GetChunkRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetChunkResponse], error)
@@ -69,6 +76,16 @@ func (c *storageServiceClient) PutChunk(ctx context.Context, opts ...grpc.CallOp
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type StorageService_PutChunkClient = grpc.ClientStreamingClient[PutChunkRequest, PutChunkResponse]
+
+func (c *storageServiceClient) WriteChunk(ctx context.Context, in *WriteChunkRequest, opts ...grpc.CallOption) (*PutChunkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PutChunkResponse)
+	err := c.cc.Invoke(ctx, StorageService_WriteChunk_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
 func (c *storageServiceClient) GetChunk(ctx context.Context, in *GetChunkRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetChunkResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -132,6 +149,12 @@ type StorageServiceServer interface {
 	// with header and framing). The node answers only after the chunk is
 	// fsynced and renamed into place.
 	PutChunk(grpc.ClientStreamingServer[PutChunkRequest, PutChunkResponse]) error
+	// WriteChunk receives a whole chunk in one message: a small object's
+	// shards, which fit one, skip the stream's set-up and its accept round
+	// trip. The same limits and guarantees as PutChunk's: at most 4 MiB of
+	// data, and the answer only after the chunk is fsynced and renamed into
+	// place. Nodes must be upgraded before the gateways that call it.
+	WriteChunk(context.Context, *WriteChunkRequest) (*PutChunkResponse, error)
 	// GetChunk streams length bytes of a chunk starting at offset
 	// (length 0 = to the end of the chunk).
 	GetChunk(*GetChunkRequest, grpc.ServerStreamingServer[GetChunkResponse]) error
@@ -152,6 +175,9 @@ type UnimplementedStorageServiceServer struct{}
 
 func (UnimplementedStorageServiceServer) PutChunk(grpc.ClientStreamingServer[PutChunkRequest, PutChunkResponse]) error {
 	return status.Error(codes.Unimplemented, "method PutChunk not implemented")
+}
+func (UnimplementedStorageServiceServer) WriteChunk(context.Context, *WriteChunkRequest) (*PutChunkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WriteChunk not implemented")
 }
 func (UnimplementedStorageServiceServer) GetChunk(*GetChunkRequest, grpc.ServerStreamingServer[GetChunkResponse]) error {
 	return status.Error(codes.Unimplemented, "method GetChunk not implemented")
@@ -192,6 +218,24 @@ func _StorageService_PutChunk_Handler(srv interface{}, stream grpc.ServerStream)
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type StorageService_PutChunkServer = grpc.ClientStreamingServer[PutChunkRequest, PutChunkResponse]
+
+func _StorageService_WriteChunk_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WriteChunkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StorageServiceServer).WriteChunk(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StorageService_WriteChunk_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StorageServiceServer).WriteChunk(ctx, req.(*WriteChunkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
 
 func _StorageService_GetChunk_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(GetChunkRequest)
@@ -265,6 +309,10 @@ var StorageService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "sixfold.storage.v1.StorageService",
 	HandlerType: (*StorageServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "WriteChunk",
+			Handler:    _StorageService_WriteChunk_Handler,
+		},
 		{
 			MethodName: "DeleteChunk",
 			Handler:    _StorageService_DeleteChunk_Handler,

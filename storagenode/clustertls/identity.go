@@ -9,15 +9,26 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+
+	"sixfold/proto/storagepb"
 )
 
 // DefaultGatewayName is the identity `make certs` gives the gateway's
 // client certificate (its Common Name).
 const DefaultGatewayName = "sixfold-gateway"
 
-// chunkMethods are the RPCs that read, write or delete shards: only a
-// gateway may call them. The rest (health, stats) any cluster member may.
-var chunkMethods = map[string]bool{"PutChunk": true, "GetChunk": true, "DeleteChunk": true}
+// memberMethods are the StorageService RPCs any cluster member may call
+// (health, stats), as are other services' (the standard gRPC health
+// check). Every other StorageService RPC reads, writes or deletes shards,
+// and only a gateway may call it: listing the open ones rather than the
+// guarded ones means a new chunk RPC is guarded from its first day.
+var memberMethods = map[string]bool{"HealthCheck": true, "GetStats": true}
+
+// guarded reports whether only a gateway may call fullMethod.
+func guarded(fullMethod string) bool {
+	service, method, _ := strings.Cut(strings.TrimPrefix(fullMethod, "/"), "/")
+	return service == storagepb.StorageService_ServiceDesc.ServiceName && !memberMethods[method]
+}
 
 // RequireGateway returns interceptors that refuse chunk RPCs, with
 // PermissionDenied, from any caller whose verified client certificate does
@@ -27,7 +38,7 @@ var chunkMethods = map[string]bool{"PutChunk": true, "GetChunk": true, "DeleteCh
 // healthprobe uses) cannot delete another node's shards.
 func RequireGateway(gateway string) (grpc.UnaryServerInterceptor, grpc.StreamServerInterceptor) {
 	check := func(ctx context.Context, fullMethod string) error {
-		if !chunkMethods[fullMethod[strings.LastIndexByte(fullMethod, '/')+1:]] || isGateway(ctx, gateway) {
+		if !guarded(fullMethod) || isGateway(ctx, gateway) {
 			return nil
 		}
 		return status.Errorf(codes.PermissionDenied, "%s is for the gateway (certificate %q) only", fullMethod, gateway)

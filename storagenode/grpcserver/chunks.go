@@ -1,6 +1,8 @@
 package grpcserver
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"io"
 
@@ -58,6 +60,30 @@ func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error
 	return stream.SendAndClose(&storagepb.PutChunkResponse{
 		ChunkId: h.GetChunkId(), Size: res.Size, Sha256: res.SHA256, Crc32C: res.CRC32C,
 	})
+}
+
+// WriteChunk stores a chunk sent whole in one message, durable before the
+// answer as with PutChunk. A call cancelled by the client leaves nothing
+// behind.
+func (s *Service) WriteChunk(ctx context.Context, req *storagepb.WriteChunkRequest) (*storagepb.PutChunkResponse, error) {
+	h := req.GetHeader()
+	if h == nil {
+		return nil, status.Error(codes.InvalidArgument, "WriteChunk needs a header")
+	}
+	data := req.GetData()
+	if size := h.GetExpectedSize(); size != -1 && size != int64(len(data)) {
+		return nil, status.Errorf(codes.InvalidArgument, "expected_size %d with %d bytes of data: want -1 or the data's length", size, len(data))
+	}
+	digest, ok := storeDigest(h.GetDigest())
+	if !ok {
+		return nil, status.Errorf(codes.InvalidArgument, "digest %v: want DIGEST_SHA256 or DIGEST_CRC32C", h.GetDigest())
+	}
+	res, err := s.store.Put(ctx, h.GetChunkId(), bytes.NewReader(data), int64(len(data)), digest)
+	if err != nil {
+		return nil, s.fail("put", err)
+	}
+	s.obs.ChunkWritten(res.Size)
+	return &storagepb.PutChunkResponse{ChunkId: h.GetChunkId(), Size: res.Size, Sha256: res.SHA256, Crc32C: res.CRC32C}, nil
 }
 
 // storeDigest maps the wire's digest choice onto the store's. proto3 enums

@@ -385,3 +385,40 @@ func TestPutRefusesWhatItCannotHonour(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteChunk: a chunk sent whole in one message is stored and read
+// back byte for byte, with the digest asked for; a header that does not
+// match the data, or a missing header, stores nothing.
+func TestWriteChunk(t *testing.T) {
+	h := start(t)
+	ctx := context.Background()
+	data := randomBytes(t, 700)
+	id := uuid.NewString()
+	res, err := h.client.WriteChunk(ctx, &storagepb.WriteChunkRequest{Data: data,
+		Header: &storagepb.PutChunkHeader{ChunkId: id, ExpectedSize: int64(len(data)), Digest: storagepb.Digest_DIGEST_CRC32C}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli)); res.GetSize() != int64(len(data)) || res.GetCrc32C() != want {
+		t.Fatalf("WriteChunk = %v; want size %d, crc32c %08x", res, len(data), want)
+	}
+	got, err := h.get(t, id, 0, 0)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("GetChunk after WriteChunk: %d bytes, %v; want the %d written", len(got), err, len(data))
+	}
+	files := len(h.chunkFiles(t))
+	for name, req := range map[string]*storagepb.WriteChunkRequest{
+		"size not the data's": {Data: data, Header: &storagepb.PutChunkHeader{ChunkId: uuid.NewString(), ExpectedSize: 699}},
+		"no header":           {Data: data},
+		"unknown digest":      {Data: data, Header: &storagepb.PutChunkHeader{ChunkId: uuid.NewString(), ExpectedSize: -1, Digest: 7}},
+		"bad id":              {Data: data, Header: &storagepb.PutChunkHeader{ChunkId: "../x", ExpectedSize: -1}},
+	} {
+		_, err := h.client.WriteChunk(ctx, req)
+		if status.Code(err) != codes.InvalidArgument {
+			t.Errorf("%s: %v; want InvalidArgument", name, err)
+		}
+	}
+	if n := len(h.chunkFiles(t)); n != files {
+		t.Errorf("%d chunk files after the refused writes; want %d", n, files)
+	}
+}

@@ -1,0 +1,157 @@
+package objects
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"sixfold/gateway/erasure"
+	"sixfold/proto/storagepb"
+)
+
+// shardOutcome is how one shard's write ended: durable on its node with
+// the given CRC32C, or err.
+type shardOutcome struct {
+	crc uint32
+	err error
+}
+
+// writeWhole stores a blob of known size that fits one stripe: the body
+// is read and encoded first, then every shard goes to its node whole, in
+// one WriteChunk call, all at once. A small object thereby skips what a
+// stream costs per shard: its set-up, the round trip that waits for the
+// node to accept it, and the separate messages for data and close. Once
+// the write quorum is durable, the other shards get one stall timeout
+// more, as streamed writes do; a shard not written is left to the healer.
+func (s *Service) writeWhole(ctx context.Context, b *Blob, codec *erasure.Codec, body io.Reader) ([]shardOutcome, error) {
+	l := b.Layout()
+	st := s.newStripe(l.Data, l.Shards(), max(1, min(l.BlockSize, l.BlockLen(0))))
+	n, err := st.Fill(body, b.Size)
+	if err != nil && err != io.EOF {
+		return nil, BodyError(ctx, err)
+	}
+	if n < b.Size {
+		return nil, ErrIncompleteBody
+	}
+	if err := expectEOF(ctx, body); err != nil {
+		return nil, err
+	}
+	frames := make([][]byte, l.Shards())
+	if n > 0 {
+		if err := codec.Encode(st); err != nil {
+			return nil, err
+		}
+		for i := range frames {
+			frames[i] = st.Frame(i)
+		}
+	}
+	outcomes := make([]shardOutcome, len(frames))
+	cancels := make([]context.CancelFunc, len(frames))
+	done := make(chan int, len(frames))
+	for i := range frames {
+		wctx, cancel := context.WithCancel(ctx)
+		cancels[i] = cancel
+		go func() {
+			outcomes[i] = s.writeShardWhole(wctx, &b.Chunks[i], frames[i])
+			done <- i
+		}()
+	}
+	quorum := WriteQuorum(l.Data, l.Parity)
+	finished := make([]bool, len(frames))
+	ok, pending := 0, len(frames)
+	var late <-chan time.Time
+collect:
+	for pending > 0 && ok+pending >= quorum {
+		select {
+		case i := <-done:
+			finished[i], pending = true, pending-1
+			if outcomes[i].err == nil {
+				ok++
+			}
+			if ok >= quorum && late == nil && pending > 0 {
+				late = time.After(s.opts.StallTimeout)
+			}
+		case <-late:
+			break collect
+		}
+	}
+	// The stripe's frames are in use until every call has returned.
+	for i, cancel := range cancels {
+		if !finished[i] {
+			cancel()
+			<-done
+			outcomes[i].err = fmt.Errorf("%w: node %s did not confirm shard %d", errStalled, b.Chunks[i].ServerAddress, i)
+		}
+		cancel()
+	}
+	s.recycleStripe(st, l.Data, l.Shards())
+	if ok < quorum {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, wholeQuorumError(outcomes, ok, quorum)
+	}
+	return outcomes, nil
+}
+
+// writeShardWhole sends one shard in one WriteChunk call, retrying
+// transient node errors as opening a stream does, each attempt bounded by
+// the call timeout (storage.grpc_timeout).
+func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte) shardOutcome {
+	req := &storagepb.WriteChunkRequest{Data: frame, Header: &storagepb.PutChunkHeader{ChunkId: c.ID.String(),
+		ExpectedSize: int64(len(frame)), Digest: storagepb.Digest_DIGEST_CRC32C}}
+	out := shardOutcome{crc: erasure.CRC32C(0, frame)}
+	for attempt := range 1 + s.opts.Retries {
+		if attempt > 1 {
+			select {
+			case <-time.After(s.opts.RetryDelay):
+			case <-ctx.Done():
+				out.err = ctx.Err()
+				return out
+			}
+		}
+		if attempt > 0 && !s.cluster.WaitReady(ctx, c.ServerAddress) {
+			break
+		}
+		out.err = s.writeShardOnce(ctx, c, req, out.crc)
+		if out.err == nil || ctx.Err() != nil || !errors.Is(out.err, ErrNodeUnavailable) {
+			break
+		}
+	}
+	return out
+}
+
+func (s *Service) writeShardOnce(ctx context.Context, c *Chunk, req *storagepb.WriteChunkRequest, crc uint32) error {
+	client, err := s.cluster.Client(c.ServerAddress)
+	if err != nil {
+		return err
+	}
+	callCtx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
+	defer cancel()
+	resp, err := client.WriteChunk(callCtx, req)
+	if err != nil {
+		return s.nodeError(ctx, c.ServerAddress, err)
+	}
+	if resp.GetSize() != int64(len(req.Data)) || resp.GetCrc32C() != crc {
+		return fmt.Errorf("%w: node %s stored %d bytes (crc32c %08x) of shard %s, sent %d (crc32c %08x)",
+			ErrNodeUnavailable, c.ServerAddress, resp.GetSize(), resp.GetCrc32C(), c.ID, len(req.Data), crc)
+	}
+	return nil
+}
+
+// wholeQuorumError is writeWhole's failure: the first node error behind
+// it, as a retryable ErrNodeUnavailable (as upload.quorumError).
+func wholeQuorumError(outcomes []shardOutcome, ok, quorum int) error {
+	for _, o := range outcomes {
+		if o.err == nil || errors.Is(o.err, context.Canceled) || errors.Is(o.err, context.DeadlineExceeded) {
+			continue
+		}
+		if errors.Is(o.err, ErrNodeUnavailable) || errors.Is(o.err, ErrCorruptChunk) {
+			return fmt.Errorf("%d of %d shards written, %d needed: %w", ok, len(outcomes), quorum, o.err)
+		}
+		return fmt.Errorf("%w: %d of %d shards written, %d needed: %w", ErrNodeUnavailable, ok, len(outcomes), quorum, o.err)
+	}
+	return fmt.Errorf("%w: %d of %d shards written, %d needed", ErrNodeUnavailable, ok, len(outcomes), quorum)
+}
