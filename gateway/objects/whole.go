@@ -91,7 +91,11 @@ collect:
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		return nil, wholeQuorumError(outcomes, ok, quorum)
+		errs := make([]error, len(outcomes))
+		for i, o := range outcomes {
+			errs[i] = o.err
+		}
+		return nil, quorumFailure(errs, ok, quorum)
 	}
 	return outcomes, nil
 }
@@ -139,19 +143,4 @@ func (s *Service) writeShardOnce(ctx context.Context, c *Chunk, req *storagepb.W
 			ErrNodeUnavailable, c.ServerAddress, resp.GetSize(), resp.GetCrc32C(), c.ID, len(req.Data), crc)
 	}
 	return nil
-}
-
-// wholeQuorumError is writeWhole's failure: the first node error behind
-// it, as a retryable ErrNodeUnavailable (as upload.quorumError).
-func wholeQuorumError(outcomes []shardOutcome, ok, quorum int) error {
-	for _, o := range outcomes {
-		if o.err == nil || errors.Is(o.err, context.Canceled) || errors.Is(o.err, context.DeadlineExceeded) {
-			continue
-		}
-		if errors.Is(o.err, ErrNodeUnavailable) || errors.Is(o.err, ErrCorruptChunk) {
-			return fmt.Errorf("%d of %d shards written, %d needed: %w", ok, len(outcomes), quorum, o.err)
-		}
-		return fmt.Errorf("%w: %d of %d shards written, %d needed: %w", ErrNodeUnavailable, ok, len(outcomes), quorum, o.err)
-	}
-	return fmt.Errorf("%w: %d of %d shards written, %d needed", ErrNodeUnavailable, ok, len(outcomes), quorum)
 }

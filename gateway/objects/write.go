@@ -258,21 +258,31 @@ func (up *upload) live() int {
 	return n
 }
 
-// quorumError is the upload's failure once too few shards can be written:
-// the first node error behind it, as a retryable ErrNodeUnavailable.
+// quorumError is the upload's failure once too few shards can be written
+// (quorumFailure).
 func (up *upload) quorumError() error {
-	for _, w := range up.writers {
-		if err := w.failure(); err != nil {
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				continue
-			}
-			if errors.Is(err, ErrNodeUnavailable) || errors.Is(err, ErrCorruptChunk) {
-				return fmt.Errorf("%d of %d shards writable, %d needed: %w", up.live(), len(up.writers), up.quorum, err)
-			}
-			return fmt.Errorf("%w: %d of %d shards writable, %d needed: %w", ErrNodeUnavailable, up.live(), len(up.writers), up.quorum, err)
-		}
+	errs := make([]error, len(up.writers))
+	for i, w := range up.writers {
+		errs[i] = w.failure()
 	}
-	return fmt.Errorf("%w: %d of %d shards writable, %d needed", ErrNodeUnavailable, up.live(), len(up.writers), up.quorum)
+	return quorumFailure(errs, up.live(), up.quorum)
+}
+
+// quorumFailure is a write's failure when only live of its shards could
+// be written and quorum were needed: the first node error behind it
+// (errs holds each shard's, nil for one written), as a retryable
+// ErrNodeUnavailable.
+func quorumFailure(errs []error, live, quorum int) error {
+	for _, err := range errs {
+		if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			continue
+		}
+		if errors.Is(err, ErrNodeUnavailable) || errors.Is(err, ErrCorruptChunk) {
+			return fmt.Errorf("%d of %d shards writable, %d needed: %w", live, len(errs), quorum, err)
+		}
+		return fmt.Errorf("%w: %d of %d shards writable, %d needed: %w", ErrNodeUnavailable, live, len(errs), quorum, err)
+	}
+	return fmt.Errorf("%w: %d of %d shards writable, %d needed", ErrNodeUnavailable, live, len(errs), quorum)
 }
 
 // stripe returns a stripe to fill. When all of the upload's stripes are
