@@ -65,10 +65,13 @@ func TestMetricsCountAKnownSequence(t *testing.T) {
 		{"sixfold_gateway_downloads_total", []string{"result=ok"}, 2},
 		{"sixfold_gateway_bytes_in_total", []string{"door=files"}, float64(sizes[0] + sizes[1] + sizes[2])},
 		{"sixfold_gateway_bytes_out_total", []string{"door=files"}, float64(bodyOut)},
-		// Eight shard streams (six data, two parity) per upload, and six
-		// (the data shards) per whole download, over all nodes.
-		{"sixfold_gateway_node_request_duration_seconds_count", []string{"method=PutChunk"}, 24},
+		// Eight shard writes (six data, two parity) per upload, each one
+		// WriteChunk call for blobs this small and no stream, and six
+		// reads (the data shards) per whole download, over all nodes.
+		{"sixfold_gateway_node_request_duration_seconds_count", []string{"method=WriteChunk"}, 24},
+		{"sixfold_gateway_node_request_duration_seconds_count", []string{"method=PutChunk"}, 0},
 		{"sixfold_gateway_node_request_duration_seconds_count", []string{"method=GetChunk"}, 12},
+		{"sixfold_gateway_node_request_errors_total", []string{"method=WriteChunk"}, 0},
 		{"sixfold_gateway_node_request_errors_total", []string{"method=PutChunk"}, 0},
 		{"sixfold_gateway_node_request_errors_total", []string{"method=GetChunk"}, 0},
 	}
