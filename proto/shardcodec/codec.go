@@ -1,6 +1,6 @@
 // Package shardcodec is gRPC's protobuf codec with one difference, on the
-// receive side of the two messages that carry shard bytes
-// (GetChunkResponse and PutChunkRequest): their data field is copied once,
+// receive side of the messages that carry shard bytes (GetChunkResponse,
+// PutChunkRequest and WriteChunkRequest): their data field is copied once,
 // from the received frames straight into a pooled buffer. gRPC's own codec
 // first gathers the frames into one buffer and protobuf then copies the
 // field again into a fresh allocation, so every byte a node stores or a
@@ -48,6 +48,10 @@ func (Codec) Unmarshal(data mem.BufferSlice, v any) error {
 		m.Data = payload
 		return err
 	case *storagepb.PutChunkRequest:
+		payload, err := decode(data, 2, m)
+		m.Data = payload
+		return err
+	case *storagepb.WriteChunkRequest:
 		payload, err := decode(data, 2, m)
 		m.Data = payload
 		return err

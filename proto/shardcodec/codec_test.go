@@ -36,6 +36,8 @@ func TestDecodesWhatProtobufDecodes(t *testing.T) {
 		&storagepb.PutChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: "c-1", ExpectedSize: -1, Digest: storagepb.Digest_DIGEST_CRC32C}},
 		&storagepb.PutChunkRequest{Data: big},
 		&storagepb.PutChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: "c-2", ExpectedSize: 5}, Data: []byte("hello")},
+		&storagepb.WriteChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: "c-3", ExpectedSize: int64(len(big))}, Data: big},
+		&storagepb.WriteChunkRequest{Header: &storagepb.PutChunkHeader{ChunkId: "c-4", ExpectedSize: 0}},
 	}
 	for _, want := range msgs {
 		wire, err := proto.Marshal(want)

@@ -78,6 +78,9 @@ func (s *Service) WriteChunk(ctx context.Context, req *storagepb.WriteChunkReque
 	if !ok {
 		return nil, status.Errorf(codes.InvalidArgument, "digest %v: want DIGEST_SHA256 or DIGEST_CRC32C", h.GetDigest())
 	}
+	// The data is in a pooled buffer when the node's codec decoded it
+	// (shardcodec): back to the pool once it is on disk.
+	defer shardcodec.Release(data)
 	res, err := s.store.Put(ctx, h.GetChunkId(), bytes.NewReader(data), int64(len(data)), digest)
 	if err != nil {
 		return nil, s.fail("put", err)
