@@ -24,6 +24,7 @@ type Config struct {
 	Scrub     Scrub     `yaml:"scrub"`
 	Sweep     Sweep     `yaml:"sweep"`
 	TLS       TLS       `yaml:"tls"` // mutual TLS on the gRPC port; see TLS
+	Debug     Debug     `yaml:"debug"`
 
 	// Warnings are what Load accepted but does not use as written (two
 	// names of one setting that disagree, a value the node cannot honour),
@@ -99,6 +100,14 @@ type Scrub struct {
 	// BytesPerSecond caps how fast a pass reads chunk files. Default
 	// 52428800 (50 MiB/s); 0 means no cap. env SCRUB_BYTES_PER_SECOND.
 	BytesPerSecond int64 `yaml:"bytes_per_second"`
+}
+
+// Debug holds settings for looking inside a running node.
+type Debug struct {
+	// PprofAddr, when set, serves Go's profiler (/debug/pprof/) on its own
+	// listener, never on the gRPC or metrics port; keep it on loopback.
+	// Default off. env PPROF_ADDR.
+	PprofAddr string `yaml:"pprof_addr"`
 }
 
 // Sweep says how often the node reconciles its chunk files with the chunks

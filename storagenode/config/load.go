@@ -66,6 +66,7 @@ func applyEnv(cfg *Config) error {
 	envString(&cfg.TLS.KeyFile, "NODE_TLS_KEY")
 	envString(&cfg.TLS.CAFile, "NODE_TLS_CA")
 	envString(&cfg.TLS.GatewayName, "NODE_TLS_GATEWAY_NAME")
+	envString(&cfg.Debug.PprofAddr, "PPROF_ADDR")
 	if v, ok := os.LookupEnv("NODE_ALLOW_INSECURE"); ok {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

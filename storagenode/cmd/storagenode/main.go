@@ -115,6 +115,11 @@ func run(ctx context.Context, args []string, log zerolog.Logger) error {
 	for _, w := range cfg.Warnings {
 		log.Warn().Msg("configuration: " + w)
 	}
+	if cfg.Debug.PprofAddr != "" {
+		if err := servePprof(cfg.Debug.PprofAddr, log); err != nil {
+			return fmt.Errorf("debug.pprof_addr: %w", err)
+		}
+	}
 	n := &node{cfg: cfg, log: log}
 	if err := n.serve(); err != nil {
 		return err
