@@ -255,11 +255,12 @@ type faults struct {
 	cutAfter int64           // >0: a PutChunk stream fails past this many data bytes
 	refuse   map[string]bool // full method names failing with Unavailable
 	dropNext map[string]int  // the next this many calls of a method fail with Unavailable
+	broken   map[string]bool // full method names failing with Internal, as a node whose disk fails
 	calls    map[string]int  // calls received, by full method name
 }
 
 func (f *faults) init() {
-	f.refuse, f.calls, f.dropNext = map[string]bool{}, map[string]int{}, map[string]int{}
+	f.refuse, f.calls, f.dropNext, f.broken = map[string]bool{}, map[string]int{}, map[string]int{}, map[string]bool{}
 }
 
 // drop makes the next n calls of method fail with Unavailable, as a node
@@ -268,6 +269,14 @@ func (f *faults) drop(method string, n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.dropNext[method] = n
+}
+
+// breakMethod makes every call of method fail with Internal, as the
+// calls of a node that is up but cannot write its disk do.
+func (f *faults) breakMethod(method string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.broken[method] = true
 }
 
 func (f *faults) kill() {
@@ -348,9 +357,13 @@ func (f *faults) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo,
 	if dropped {
 		f.dropNext[info.FullMethod]--
 	}
+	broken := f.broken[info.FullMethod]
 	f.mu.Unlock()
 	if dropped {
 		return nil, status.Error(codes.Unavailable, "injected: call dropped")
+	}
+	if broken {
+		return nil, status.Error(codes.Internal, "injected: the disk failed")
 	}
 	if err := f.check(ctx, info.FullMethod); err != nil {
 		return nil, err

@@ -101,6 +101,28 @@ func testDroppedCallRetried(t *testing.T, e *env) {
 			})
 		}
 	}
+	// A node that took the call and failed it (its disk) would fail again:
+	// one call, and the shard is the healer's, however many retries are
+	// allowed; the upload does not wait them out.
+	t.Run("whole/failed write not retried", func(t *testing.T) {
+		defer e.cluster.reset()
+		s := e.service(2, func(o *objects.Options) { o.Retries, o.RetryDelay = 3, time.Hour })
+		write := storagepb.StorageService_WriteChunk_FullMethodName
+		victim.faults.breakMethod(write)
+		before := victim.faults.count(write)
+		data := payload(testStripe-5, 4343)
+		b := e.put(t, s, data)
+		if got := victim.faults.count(write) - before; got != 1 {
+			t.Errorf("%s got %d WriteChunk calls; want 1", victim.address, got)
+		}
+		got := e.stat(t, s, b.ID)
+		for _, c := range got.Chunks {
+			if want := map[bool]objects.ChunkStatus{true: objects.ChunkMissing, false: objects.ChunkStored}[c.ServerAddress == victim.address]; c.Status != want {
+				t.Errorf("shard %d on %s is %s; want %s", c.Number, c.ServerAddress, c.Status, want)
+			}
+		}
+		checkRange(t, s, got, data, 0, int64(len(data)))
+	})
 }
 
 // Every size where the stripe arithmetic changes, every parity from 0 to

@@ -7,6 +7,9 @@ import (
 	"io"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"sixfold/gateway/erasure"
 	"sixfold/proto/storagepb"
 )
@@ -100,9 +103,14 @@ collect:
 	return outcomes, nil
 }
 
-// writeShardWhole sends one shard in one WriteChunk call, retrying
-// transient node errors as opening a stream does, each attempt bounded by
-// the call timeout (storage.grpc_timeout).
+// writeShardWhole sends one shard in one WriteChunk call, each attempt
+// bounded by the call timeout (storage.grpc_timeout). Only a call that
+// did not reach the node's store is retried, as only a refused stream
+// open is: no connection, or the node answering Unavailable or
+// ResourceExhausted (starting, or shedding load). A node that tried and
+// failed (a broken disk answers Internal) or ran out of time would fail
+// again, and its shard is left to the healer at once rather than holding
+// the upload through max_retries × retry_delay.
 func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte) shardOutcome {
 	req := &storagepb.WriteChunkRequest{Data: frame, Header: &storagepb.PutChunkHeader{ChunkId: c.ID.String(),
 		ExpectedSize: int64(len(frame)), Digest: storagepb.Digest_DIGEST_CRC32C}}
@@ -119,28 +127,32 @@ func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte) s
 		if attempt > 0 && !s.cluster.WaitReady(ctx, c.ServerAddress) {
 			break
 		}
-		out.err = s.writeShardOnce(ctx, c, req, out.crc)
-		if out.err == nil || ctx.Err() != nil || !errors.Is(out.err, ErrNodeUnavailable) {
+		var again bool
+		again, out.err = s.writeShardOnce(ctx, c, req, out.crc)
+		if out.err == nil || ctx.Err() != nil || !again {
 			break
 		}
 	}
 	return out
 }
 
-func (s *Service) writeShardOnce(ctx context.Context, c *Chunk, req *storagepb.WriteChunkRequest, crc uint32) error {
+// writeShardOnce makes one WriteChunk call and says whether a failure is
+// worth another (writeShardWhole).
+func (s *Service) writeShardOnce(ctx context.Context, c *Chunk, req *storagepb.WriteChunkRequest, crc uint32) (retry bool, err error) {
 	client, err := s.cluster.Client(c.ServerAddress)
 	if err != nil {
-		return err
+		return errors.Is(err, ErrNodeUnavailable), err
 	}
 	callCtx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
 	defer cancel()
 	resp, err := client.WriteChunk(callCtx, req)
 	if err != nil {
-		return s.nodeError(ctx, c.ServerAddress, err)
+		code := status.Code(err)
+		return code == codes.Unavailable || code == codes.ResourceExhausted, s.nodeError(ctx, c.ServerAddress, err)
 	}
 	if resp.GetSize() != int64(len(req.Data)) || resp.GetCrc32C() != crc {
-		return fmt.Errorf("%w: node %s stored %d bytes (crc32c %08x) of shard %s, sent %d (crc32c %08x)",
+		return false, fmt.Errorf("%w: node %s stored %d bytes (crc32c %08x) of shard %s, sent %d (crc32c %08x)",
 			ErrNodeUnavailable, c.ServerAddress, resp.GetSize(), resp.GetCrc32C(), c.ID, len(req.Data), crc)
 	}
-	return nil
+	return false, nil
 }
