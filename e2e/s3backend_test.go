@@ -35,14 +35,7 @@ func TestS3BackendConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	log := zerolog.New(io.Discard)
-	nodes := cluster.New(db.NewStore(pool), cluster.Options{HeartbeatTimeout: 30 * time.Second, RefreshInterval: time.Minute, ConnectTimeout: 2 * time.Second}, log)
-	t.Cleanup(nodes.Close)
-	if err := nodes.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc := objects.New(db.NewBlobs(pool), nodes, objects.Options{MaxSize: 10 << 30, SessionTimeout: time.Hour}, log)
-	backend := s3backend.New(db.NewStore(pool), svc, s3backend.Options{MaxSize: 10 << 30, Spool: spool.New(t.TempDir(), 0)})
+	backend := newS3Backend(t, pool, s3backend.Options{MaxSize: 10 << 30, Spool: spool.New(t.TempDir(), 0)})
 
 	s3test.Run(t, func(t *testing.T) s3api.Backend {
 		// Each case wants an empty store: forget every S3 name and blob.
@@ -55,6 +48,20 @@ func TestS3BackendConformance(t *testing.T) {
 		}
 		return backend
 	})
+}
+
+// newS3Backend is the gateway's S3 backend on pool and the nodes
+// registered there, as cmd/gateway wires it.
+func newS3Backend(t *testing.T, pool *pgxpool.Pool, opts s3backend.Options) *s3backend.Backend {
+	t.Helper()
+	log := zerolog.New(io.Discard)
+	nodes := cluster.New(db.NewStore(pool), cluster.Options{HeartbeatTimeout: 30 * time.Second, RefreshInterval: time.Hour, ConnectTimeout: 2 * time.Second}, log)
+	t.Cleanup(nodes.Close)
+	if err := nodes.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	svc := objects.New(db.NewBlobs(pool), nodes, objects.Options{MaxSize: opts.MaxSize, SessionTimeout: time.Hour}, log)
+	return s3backend.New(db.NewStore(pool), svc, opts)
 }
 
 // statementCounter counts the statements a pool sends, BEGIN and COMMIT
@@ -87,15 +94,8 @@ func TestS3WriteStatementBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	log := zerolog.New(io.Discard)
 	store := db.NewStore(pool)
-	nodes := cluster.New(store, cluster.Options{HeartbeatTimeout: 30 * time.Second, RefreshInterval: time.Hour, ConnectTimeout: 2 * time.Second}, log)
-	t.Cleanup(nodes.Close)
-	if err := nodes.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc := objects.New(db.NewBlobs(pool), nodes, objects.Options{MaxSize: 1 << 20, SessionTimeout: time.Hour}, log)
-	backend := s3backend.New(store, svc, s3backend.Options{MaxSize: 1 << 20})
+	backend := newS3Backend(t, pool, s3backend.Options{MaxSize: 1 << 20})
 	if err := backend.CreateBucket(ctx, "budget"); err != nil {
 		t.Fatal(err)
 	}

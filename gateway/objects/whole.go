@@ -51,13 +51,12 @@ func (s *Service) writeWhole(ctx context.Context, b *Blob, codec *erasure.Codec,
 		}
 	}
 	outcomes := make([]shardOutcome, len(frames))
-	cancels := make([]context.CancelFunc, len(frames))
 	done := make(chan int, len(frames))
+	calls, cancel := context.WithCancel(ctx)
+	defer cancel()
 	for i := range frames {
-		wctx, cancel := context.WithCancel(ctx)
-		cancels[i] = cancel
 		go func() {
-			outcomes[i] = s.writeShardWhole(wctx, &b.Chunks[i], frames[i])
+			outcomes[i] = s.writeShardWhole(calls, &b.Chunks[i], frames[i])
 			done <- i
 		}()
 	}
@@ -80,14 +79,16 @@ collect:
 			break collect
 		}
 	}
-	// The stripe's frames are in use until every call has returned.
-	for i, cancel := range cancels {
+	// The calls still out are given up; the stripe's frames are in use
+	// until every call has returned.
+	cancel()
+	for range pending {
+		<-done
+	}
+	for i := range outcomes {
 		if !finished[i] {
-			cancel()
-			<-done
 			outcomes[i].err = fmt.Errorf("%w: node %s did not confirm shard %d", errStalled, b.Chunks[i].ServerAddress, i)
 		}
-		cancel()
 	}
 	s.recycleStripe(st, l.Data, l.Shards())
 	if ok < quorum {
@@ -115,24 +116,7 @@ func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte) s
 	req := &storagepb.WriteChunkRequest{Data: frame, Header: &storagepb.PutChunkHeader{ChunkId: c.ID.String(),
 		ExpectedSize: int64(len(frame)), Digest: storagepb.Digest_DIGEST_CRC32C}}
 	out := shardOutcome{crc: erasure.CRC32C(0, frame)}
-	for attempt := range 1 + s.opts.Retries {
-		if attempt > 1 {
-			select {
-			case <-time.After(s.opts.RetryDelay):
-			case <-ctx.Done():
-				out.err = ctx.Err()
-				return out
-			}
-		}
-		if attempt > 0 && !s.cluster.WaitReady(ctx, c.ServerAddress) {
-			break
-		}
-		var again bool
-		again, out.err = s.writeShardOnce(ctx, c, req, out.crc)
-		if out.err == nil || ctx.Err() != nil || !again {
-			break
-		}
-	}
+	out.err = s.withRetries(ctx, c.ServerAddress, func() (bool, error) { return s.writeShardOnce(ctx, c, req, out.crc) })
 	return out
 }
 

@@ -112,6 +112,17 @@ func (s *Service) newUpload(ctx context.Context, b *Blob, exact bool) *upload {
 // that restarted leaves the gateway a connection that fails its first
 // call, and a second attempt on a fresh connection succeeds.
 func (s *Service) openShard(ctx context.Context, w *shardWriter, expected int64) error {
+	return s.withRetries(ctx, w.chunk.ServerAddress, func() (bool, error) {
+		err := s.openShardOnce(ctx, w, expected)
+		return errors.Is(err, ErrNodeUnavailable), err
+	})
+}
+
+// withRetries makes a node call until it succeeds, fails for good (call
+// says whether its failure is worth another try), or has been made
+// 1 + Retries times: the first retry at once, the later ones RetryDelay
+// apart, each once address's connection is ready again.
+func (s *Service) withRetries(ctx context.Context, address string, call func() (retry bool, err error)) error {
 	var err error
 	for attempt := range 1 + s.opts.Retries {
 		if attempt > 1 {
@@ -121,10 +132,11 @@ func (s *Service) openShard(ctx context.Context, w *shardWriter, expected int64)
 				return ctx.Err()
 			}
 		}
-		if attempt > 0 && !s.cluster.WaitReady(ctx, w.chunk.ServerAddress) {
+		if attempt > 0 && !s.cluster.WaitReady(ctx, address) {
 			break
 		}
-		if err = s.openShardOnce(ctx, w, expected); err == nil || ctx.Err() != nil || !errors.Is(err, ErrNodeUnavailable) {
+		var retry bool
+		if retry, err = call(); err == nil || ctx.Err() != nil || !retry {
 			return err
 		}
 	}

@@ -7,10 +7,6 @@ import (
 	"sixfold/s3api"
 )
 
-// ceiling, after a common prefix, is where a listing resumes past every
-// key under it (db.KeyCeiling).
-var ceiling = db.KeyCeiling
-
 // ListObjects implements s3api.ObjectBackend. A page starts as one index
 // range scan of Limit+1 keys, which is the whole cost of a flat listing and
 // of a delimited one whose keys mostly list as themselves (a folder of
@@ -85,7 +81,7 @@ func (l *lister) lastPrefix() string {
 // every key under key's common prefix, else right after key.
 func (l *lister) resume(key string) string {
 	if cp := s3api.CommonPrefix(key, l.q.Prefix, l.q.Delimiter); cp != "" {
-		return cp + ceiling
+		return cp + db.KeyCeiling
 	}
 	return key
 }
@@ -117,7 +113,7 @@ func (b *Backend) ListObjectVersions(ctx context.Context, bucket string, q s3api
 			}
 			if cp := s3api.CommonPrefix(r.Key, q.Prefix, q.Delimiter); cp != "" {
 				page.Prefixes = append(page.Prefixes, cp)
-				afterKey, afterSeq, seeked = cp+ceiling, 0, true
+				afterKey, afterSeq, seeked = cp+db.KeyCeiling, 0, true
 				break
 			}
 			page.Versions = append(page.Versions, objectInfo(r, s3api.VersioningEnabled))
@@ -134,7 +130,7 @@ func (b *Backend) ListObjectVersions(ctx context.Context, bucket string, q s3api
 // it, when it is a common prefix), or past version AfterVersion of it.
 func (b *Backend) versionMarker(ctx context.Context, bucket string, q s3api.VersionQuery) (string, int64, error) {
 	if q.AfterKey != "" && s3api.CommonPrefix(q.AfterKey, q.Prefix, q.Delimiter) == q.AfterKey {
-		return q.AfterKey + ceiling, 0, nil
+		return q.AfterKey + db.KeyCeiling, 0, nil
 	}
 	if q.AfterVersion == "" {
 		return q.AfterKey, 0, nil

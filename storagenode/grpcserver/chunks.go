@@ -36,9 +36,9 @@ func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error
 	if h.GetExpectedSize() < -1 {
 		return status.Errorf(codes.InvalidArgument, "expected_size %d: want -1 (unknown) or a size", h.GetExpectedSize())
 	}
-	digest, ok := storeDigest(h.GetDigest())
-	if !ok {
-		return status.Errorf(codes.InvalidArgument, "digest %v: want DIGEST_SHA256 or DIGEST_CRC32C", h.GetDigest())
+	digest, err := storeDigest(h.GetDigest())
+	if err != nil {
+		return err
 	}
 	if err := stream.SendHeader(metadata.Pairs(storagepb.AcceptedHeader, "shard")); err != nil {
 		return toStatus(err)
@@ -52,14 +52,11 @@ func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error
 		}
 		return msg.GetData(), err
 	})
-	res, err := s.store.Put(stream.Context(), h.GetChunkId(), r, h.GetExpectedSize(), digest)
+	resp, err := s.put(stream.Context(), h.GetChunkId(), r, h.GetExpectedSize(), digest)
 	if err != nil {
-		return s.fail("put", err)
+		return err
 	}
-	s.obs.ChunkWritten(res.Size)
-	return stream.SendAndClose(&storagepb.PutChunkResponse{
-		ChunkId: h.GetChunkId(), Size: res.Size, Sha256: res.SHA256, Crc32C: res.CRC32C,
-	})
+	return stream.SendAndClose(resp)
 }
 
 // WriteChunk stores a chunk sent whole in one message, durable before the
@@ -74,33 +71,38 @@ func (s *Service) WriteChunk(ctx context.Context, req *storagepb.WriteChunkReque
 	if size := h.GetExpectedSize(); size != -1 && size != int64(len(data)) {
 		return nil, status.Errorf(codes.InvalidArgument, "expected_size %d with %d bytes of data: want -1 or the data's length", size, len(data))
 	}
-	digest, ok := storeDigest(h.GetDigest())
-	if !ok {
-		return nil, status.Errorf(codes.InvalidArgument, "digest %v: want DIGEST_SHA256 or DIGEST_CRC32C", h.GetDigest())
+	digest, err := storeDigest(h.GetDigest())
+	if err != nil {
+		return nil, err
 	}
 	// The data is in a pooled buffer when the node's codec decoded it
 	// (shardcodec): back to the pool once it is on disk.
 	defer shardcodec.Release(data)
-	res, err := s.store.Put(ctx, h.GetChunkId(), bytes.NewReader(data), int64(len(data)), digest)
+	return s.put(ctx, h.GetChunkId(), bytes.NewReader(data), int64(len(data)), digest)
+}
+
+// put makes a chunk durable and answers what the node now holds.
+func (s *Service) put(ctx context.Context, id string, r io.Reader, expectedSize int64, digest chunkstore.Digest) (*storagepb.PutChunkResponse, error) {
+	res, err := s.store.Put(ctx, id, r, expectedSize, digest)
 	if err != nil {
 		return nil, s.fail("put", err)
 	}
 	s.obs.ChunkWritten(res.Size)
-	return &storagepb.PutChunkResponse{ChunkId: h.GetChunkId(), Size: res.Size, Sha256: res.SHA256, Crc32C: res.CRC32C}, nil
+	return &storagepb.PutChunkResponse{ChunkId: id, Size: res.Size, Sha256: res.SHA256, Crc32C: res.CRC32C}, nil
 }
 
 // storeDigest maps the wire's digest choice onto the store's. proto3 enums
 // are open, so a value this node does not know (from a newer gateway)
-// arrives as a bare number and is refused rather than silently hashed some
-// other way.
-func storeDigest(d storagepb.Digest) (chunkstore.Digest, bool) {
+// arrives as a bare number and is refused (InvalidArgument) rather than
+// silently hashed some other way.
+func storeDigest(d storagepb.Digest) (chunkstore.Digest, error) {
 	switch d {
 	case storagepb.Digest_DIGEST_SHA256:
-		return chunkstore.DigestSHA256, true
+		return chunkstore.DigestSHA256, nil
 	case storagepb.Digest_DIGEST_CRC32C:
-		return chunkstore.DigestCRC32C, true
+		return chunkstore.DigestCRC32C, nil
 	}
-	return 0, false
+	return 0, status.Errorf(codes.InvalidArgument, "digest %v: want DIGEST_SHA256 or DIGEST_CRC32C", d)
 }
 
 // GetChunk streams a byte range of a chunk in messages of at most
