@@ -9,8 +9,11 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // MaxChunkSize bounds one chunk, so that a stream of unknown size cannot fill
@@ -66,22 +69,24 @@ func (s *Store) Put(ctx context.Context, id string, r io.Reader, expectedSize in
 	if expectedSize > MaxChunkSize {
 		return PutResult{}, fmt.Errorf("%w: %d bytes announced", ErrTooLarge, expectedSize)
 	}
-	f, err := os.CreateTemp(s.tmpDir, id+".*")
+	f, err := s.createTemp(id)
 	if err != nil {
-		return PutResult{}, fmt.Errorf("chunkstore: create temp file: %w", err)
+		return PutResult{}, err
 	}
 	committed := false
 	defer func() {
 		if !committed {
 			f.Close()
-			os.Remove(f.Name())
+			if s.anonErr != nil {
+				os.Remove(f.Name())
+			}
 		}
 	}()
 	res, err := s.writeDurably(ctx, f, h, r, expectedSize)
 	if err != nil {
 		return PutResult{}, err
 	}
-	if err := s.commit(ctx, f.Name(), id, res.Size); err != nil {
+	if err := s.commit(ctx, f, id, res.Size); err != nil {
 		return PutResult{}, err
 	}
 	committed = true
@@ -100,7 +105,8 @@ func newHash(digest Digest) (hash.Hash, error) {
 }
 
 // writeDurably copies r into f, hashing it with h as it goes, checks the
-// size, then makes f durable and closes it.
+// size, then makes f durable. It leaves f open: an unnamed file vanishes when
+// closed.
 func (s *Store) writeDurably(ctx context.Context, f *os.File, h hash.Hash, r io.Reader, expectedSize int64) (PutResult, error) {
 	direct := s.directErr == nil
 	if direct && expectedSize > int64(writeBufSize) {
@@ -117,9 +123,6 @@ func (s *Store) writeDurably(ctx context.Context, f *os.File, h hash.Hash, r io.
 	}
 	if err := fdatasync(f); err != nil {
 		return PutResult{}, fmt.Errorf("chunkstore: fdatasync: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return PutResult{}, fmt.Errorf("chunkstore: close: %w", err)
 	}
 	if crc, ok := h.(hash.Hash32); ok { // only DigestCRC32C's hash is 32-bit
 		return PutResult{Size: n, CRC32C: crc.Sum32()}, nil
@@ -181,16 +184,17 @@ func fill(r io.Reader, buf []byte) (int, error) {
 	return n, nil
 }
 
-// commit renames the durable temp file into place and fsyncs its directory.
-// It is the last point at which a cancelled put is abandoned.
-func (s *Store) commit(ctx context.Context, tmp, id string, size int64) error {
+// commit puts the durable temp file f in place as chunk id, fsyncs the
+// directory that now names it, and closes f. It is the last point at which
+// a cancelled put is abandoned.
+func (s *Store) commit(ctx context.Context, f *os.File, id string, size int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	final := s.path(id)
 	s.mu.Lock()
 	old, statErr := os.Lstat(final)
-	err := os.Rename(tmp, final)
+	err := s.place(f, final, statErr == nil)
 	if err == nil {
 		s.used += size
 		if statErr == nil {
@@ -201,7 +205,36 @@ func (s *Store) commit(ctx context.Context, tmp, id string, size int64) error {
 	}
 	s.mu.Unlock()
 	if err != nil {
+		return err
+	}
+	// The bytes are durable and named: a failing close cannot lose them.
+	f.Close()
+	return syncDir(filepath.Dir(final))
+}
+
+// place gives f the name final, replacing the chunk there when replace is
+// set. An unnamed file is linked straight to final when nothing is there;
+// link(2) cannot replace, so a replacement is linked to a temp name first
+// and renamed over the old chunk.
+func (s *Store) place(f *os.File, final string, replace bool) error {
+	tmp := f.Name()
+	if s.anonErr == nil {
+		if !replace {
+			err := linkAnon(f, final)
+			if err == nil || !errors.Is(err, fs.ErrExist) {
+				return err
+			}
+		}
+		tmp = filepath.Join(s.tmpDir, filepath.Base(final)+"."+strconv.FormatUint(rand.Uint64(), 36))
+		if err := linkAnon(f, tmp); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		if s.anonErr == nil {
+			os.Remove(tmp)
+		}
 		return fmt.Errorf("chunkstore: rename into place: %w", err)
 	}
-	return syncDir(filepath.Dir(final))
+	return nil
 }

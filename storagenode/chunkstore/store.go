@@ -9,7 +9,9 @@
 // has been renamed into chunks/ and that directory fsynced, so a crash leaves
 // either the whole chunk or nothing but debris in tmp/, which Open removes.
 // Large chunks are written with O_DIRECT where the filesystem allows it (see
-// Store.DirectIO); the file format is the same either way.
+// Store.DirectIO); the file format is the same either way. Where the
+// filesystem allows it the temp file has no name until it is linked into
+// chunks/ (Store.UnnamedTempFiles), so a crash leaves not even debris.
 //
 // Chunk ids are canonical lowercase UUIDs; anything else is rejected with an
 // *InvalidIDError before any path is built from it. Errors match ErrInvalidID,
@@ -35,6 +37,7 @@ type Store struct {
 	cleaned   int
 	bufs      alignedPool
 	directErr error // why Put cannot use O_DIRECT here; nil when it can
+	anonErr   error // why Put cannot write unnamed temp files here; nil when it can
 
 	mu    sync.Mutex // serialises renames and removals with count and used
 	count int64      // chunk files present
@@ -65,6 +68,7 @@ func Open(dir string) (*Store, error) {
 	}
 	s.cleaned = cleaned
 	s.directErr = probeDirectIO(s.tmpDir, &s.bufs)
+	s.anonErr = probeAnon(s.tmpDir)
 	if err := s.countChunks(); err != nil {
 		return nil, err
 	}
@@ -81,6 +85,13 @@ func (s *Store) CleanedTempFiles() int {
 // through the page cache, just as durably.
 func (s *Store) DirectIO() (bool, error) {
 	return s.directErr == nil, s.directErr
+}
+
+// UnnamedTempFiles reports whether Put writes chunks into unnamed files
+// (O_TMPFILE) linked into place, and if not, why: Open's probe failed. Put
+// then uses named temp files in tmp/ and a rename, just as durably.
+func (s *Store) UnnamedTempFiles() (bool, error) {
+	return s.anonErr == nil, s.anonErr
 }
 
 // Stats reports the chunk counters and the filesystem's size and free space

@@ -11,7 +11,9 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,6 +148,26 @@ func (h *harness) chunkFiles(t *testing.T) []string {
 	return out
 }
 
+// tempFilesOpen counts this process's descriptors open on files in the
+// store's tmp/, named or not: a chunk being written has one, whether or not
+// its temp file shows in a directory listing.
+func (h *harness) tempFilesOpen(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(h.dir, "tmp") + string(filepath.Separator)
+	n := 0
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err == nil && strings.HasPrefix(target, tmp) {
+			n++
+		}
+	}
+	return n
+}
+
 func TestPutThenGet(t *testing.T) {
 	h := start(t)
 	id := uuid.NewString()
@@ -239,11 +261,11 @@ func TestCancelledPutLeavesNothing(t *testing.T) {
 	if err := stream.Send(msg); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return len(h.chunkFiles(t)) == 1 }) // the temp file exists
+	waitFor(t, func() bool { return h.tempFilesOpen(t) == 1 })
 	cancel()
 	_, err = stream.CloseAndRecv()
 	wantCode(t, err, codes.Canceled)
-	waitFor(t, func() bool { return len(h.chunkFiles(t)) == 0 })
+	waitFor(t, func() bool { return h.tempFilesOpen(t) == 0 && len(h.chunkFiles(t)) == 0 })
 	_, err = h.get(t, id, 0, 0)
 	wantCode(t, err, codes.NotFound)
 }

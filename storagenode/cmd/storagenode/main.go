@@ -148,8 +148,10 @@ func (n *node) serve() error {
 	}
 	n.store = store
 	direct, whyNot := store.DirectIO()
+	unnamed, whyNamed := store.UnnamedTempFiles()
 	n.log.Info().Str("data_dir", n.cfg.Storage.DataDir).Int("temp_files_removed", store.CleanedTempFiles()).
-		Bool("direct_io", direct).AnErr("direct_io_refused", whyNot).Msg("chunk store opened")
+		Bool("direct_io", direct).AnErr("direct_io_refused", whyNot).
+		Bool("unnamed_temp_files", unnamed).AnErr("unnamed_temp_files_refused", whyNamed).Msg("chunk store opened")
 	reg := prometheus.NewRegistry()
 	n.metrics = metrics.New(reg, store)
 	if err := n.serveMetrics(reg); err != nil {
