@@ -32,6 +32,19 @@ var ErrConflict = errors.New("db: conflict")
 // callers can answer 503 rather than 500.
 var ErrUnavailable = errors.New("db: unavailable")
 
+// ErrNotCommitted matches an error after which a write is known not to
+// have committed: it failed before its COMMIT was sent, or the server
+// refused the COMMIT. Any other failure of a write may have committed.
+var ErrNotCommitted = errors.New("db: not committed")
+
+// notCommitted marks err (translated) as ErrNotCommitted, keeping its
+// message and chain.
+type notCommitted struct{ err error }
+
+func (e notCommitted) Error() string        { return e.err.Error() }
+func (e notCommitted) Unwrap() error        { return e.err }
+func (e notCommitted) Is(target error) bool { return target == ErrNotCommitted }
+
 // ErrMissingParent is returned (wrapped) when a write refers to a row that
 // is not there (a foreign key violation): an object or upload whose bucket
 // was deleted meanwhile.

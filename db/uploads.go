@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"sixfold/db/internal/dbq"
 )
@@ -91,6 +93,70 @@ func (b *Blobs) CompleteUpload(ctx context.Context, id uuid.UUID, size int64, ch
 		return onCommit(&Tx{q: q}, createdAt)
 	})
 	return createdAt, err
+}
+
+// NewBlob is a blob whose shards are already on their nodes, recorded in
+// one go (RecordBlob) rather than begun and then completed.
+type NewBlob struct {
+	File           File // Size and Checksum final; Owner unused
+	Door           string
+	SessionID      uuid.UUID // its session is recorded completed
+	StartedAt      time.Time
+	SessionTimeout time.Duration
+	ClientIP       string
+	Chunks         []Chunk // every field but ServerAddress; Status stored or missing
+}
+
+// RecordBlob records a blob written whole as completed, with its session
+// and chunks, in one statement, then runs onCommit (when not nil) in the
+// same transaction. It returns the blob's created_at. An error matching
+// ErrNotCommitted means nothing was recorded, so the blob's shards are
+// known to no row and may be deleted outright; after any other error the
+// blob may be recorded.
+func (b *Blobs) RecordBlob(ctx context.Context, nb NewBlob, onCommit func(tx *Tx, createdAt time.Time) error) (time.Time, error) {
+	f := nb.File
+	p := dbq.RecordBlobParams{ID: f.ID, Filename: f.Filename, ContentType: f.ContentType, Size: f.Size,
+		Checksum: optText(f.Checksum), Metadata: f.Metadata, Owner: nb.Door,
+		DataShards: int16(f.DataShards), ParityShards: int16(f.ParityShards), BlockSize: int32(f.BlockSize),
+		SessionID: nb.SessionID, StartedAt: nb.StartedAt,
+		TimeoutSeconds: nb.SessionTimeout.Seconds(), ClientIp: nb.ClientIP}
+	for _, c := range nb.Chunks {
+		p.ChunkIds, p.ChunkNumbers = append(p.ChunkIds, c.ID), append(p.ChunkNumbers, int16(c.Number))
+		p.ChunkOffsets, p.ChunkSizes = append(p.ChunkOffsets, c.Offset), append(p.ChunkSizes, c.Size)
+		p.ChunkHashes, p.ChunkServers = append(p.ChunkHashes, c.Hash), append(p.ChunkServers, c.ServerID)
+		p.ChunkStatuses = append(p.ChunkStatuses, c.Status)
+	}
+	failed := func(err error) (time.Time, error) { return time.Time{}, notCommitted{Translate(err)} }
+	tx, err := b.pool.Begin(ctx)
+	if err != nil {
+		return failed(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
+	q := dbq.New(tx)
+	createdAt, err := q.RecordBlob(ctx, p)
+	if err != nil {
+		return failed(err)
+	}
+	if onCommit != nil {
+		if err := onCommit(&Tx{q: q}, createdAt); err != nil {
+			return failed(err)
+		}
+	}
+	if err := ctx.Err(); err != nil { // a COMMIT sent now could go either way
+		return failed(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		// The server refusing the COMMIT rolled it back, unless it was
+		// going away (classes 08 and 57), which may happen just after it
+		// committed.
+		var pgErr *pgconn.PgError
+		refused := errors.As(err, &pgErr) && !strings.HasPrefix(pgErr.Code, "08") && !strings.HasPrefix(pgErr.Code, "57")
+		if refused || pgconn.SafeToRetry(err) {
+			return failed(err)
+		}
+		return time.Time{}, Translate(err)
+	}
+	return createdAt, nil
 }
 
 // AbandonUpload queues every chunk of a failed upload for deletion after

@@ -23,7 +23,8 @@ func TestTwoGatewaysClaimEachJobItemOnce(t *testing.T) {
 	var ids []uuid.UUID
 	shards := 0
 	for i := range uploads {
-		b := e.put(t, gateways[i%2], payload(testStripe+i, uint64(300+i)))
+		// Over a stripe, so each is streamed and has a session to expire.
+		b := e.put(t, gateways[i%2], payload(testStripe+1+i, uint64(300+i)))
 		ids = append(ids, b.ID)
 		shards += len(b.Chunks)
 	}

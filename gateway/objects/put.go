@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,6 +57,7 @@ func (s *Service) put(ctx context.Context, in PutInput) (Blob, error) {
 	if in.Size < 0 || in.Size > s.opts.MaxSize {
 		return Blob{}, ErrTooLarge
 	}
+	started := time.Now()
 	blob := Blob{ID: uuid.New(), Filename: in.Filename, ContentType: in.ContentType, Metadata: in.Metadata,
 		Status: BlobUploading, Size: in.Size, DataShards: DataShards, ParityShards: s.opts.ParityShards, BlockSize: s.opts.BlockSize}
 	if len(blob.Metadata) == 0 {
@@ -70,14 +72,35 @@ func (s *Service) put(ctx context.Context, in PutInput) (Blob, error) {
 	if in.Owner == "" {
 		in.Owner = "files"
 	}
-	if err := s.beginUpload(ctx, &blob, in, sessionID); err != nil {
-		return Blob{}, err
+	// A blob of known size that fits one stripe is written whole and only
+	// then recorded; any other is recorded first, so that its chunks are
+	// known to the cleanup for as long as it streams.
+	whole := in.Exact && in.Size <= blob.Layout().StripeBytes()
+	if !whole {
+		if err := s.beginUpload(ctx, &blob, in, sessionID); err != nil {
+			return Blob{}, err
+		}
 	}
-	if err := s.streamShards(ctx, &blob, in, sessionID); err != nil {
+	sentAt, err := s.streamShards(ctx, &blob, in, whole, sessionID)
+	switch {
+	case err != nil && whole:
+		s.discardUnrecorded(ctx, blob) // no row knows its shards
+		return Blob{}, err
+	case err != nil:
 		s.abandon(ctx, blob)
 		return Blob{}, err
+	case whole:
+		err = s.recordWhole(ctx, &blob, in, sessionID, started, sentAt)
+		if errors.Is(err, db.ErrNotCommitted) {
+			s.discardUnrecorded(ctx, blob)
+			return Blob{}, err
+		}
+	default:
+		err = s.finishUpload(ctx, &blob, in.OnCommit)
 	}
-	if err := s.finishUpload(ctx, &blob, in.OnCommit); err != nil {
+	if err != nil {
+		// The blob's rows may exist (a COMMIT whose outcome is unknown):
+		// only the metadata may say whether its shards can go.
 		s.abandon(ctx, blob)
 		return Blob{}, err
 	}
@@ -166,34 +189,34 @@ func (s *Service) beginUpload(ctx context.Context, b *Blob, in PutInput, session
 	return metadataError(err)
 }
 
-// streamShards reads the body once and writes its shards, all at once: a
-// blob of known size that fits one stripe in one call per shard
-// (writeWhole), any other a stripe at a time through one stream per shard
-// (streamStripes). It records each shard's outcome in b.Chunks and fails
-// only when fewer than the write quorum of shards became durable.
-func (s *Service) streamShards(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID) error {
+// streamShards reads the body once and writes its shards, all at once:
+// whole, in one call per shard (writeWhole), or a stripe at a time through
+// one stream per shard (streamStripes). It records each shard's outcome in
+// b.Chunks and fails only when fewer than the write quorum of shards
+// became durable. For a whole write it returns when the shards were sent.
+func (s *Service) streamShards(ctx context.Context, b *Blob, in PutInput, whole bool, sessionID uuid.UUID) (time.Time, error) {
 	l := b.Layout()
 	codec, err := s.codec(l.Data, l.Parity)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	body := &hashingReader{r: in.Body}
 	if in.KnownSHA256 == nil {
 		body.h = sha256.New()
 		body.pipe = hashpipe.New(body.h)
 	}
-	size, outcomes := in.Size, []shardOutcome(nil)
-	if in.Exact && in.Size <= l.StripeBytes() {
-		outcomes, err = s.writeWhole(ctx, b, codec, body)
+	size, outcomes, sentAt := in.Size, []shardOutcome(nil), time.Time{}
+	if whole {
+		outcomes, sentAt, err = s.writeWhole(ctx, b, codec, body)
 	} else {
 		size, outcomes, err = s.streamStripes(ctx, b, codec, body, in, sessionID)
 	}
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	sum, err := body.sum(in.KnownSHA256)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	b.Size, b.Checksum = size, hex.EncodeToString(sum)
 	final := b.Layout()
@@ -208,7 +231,7 @@ func (s *Service) streamShards(ctx context.Context, b *Blob, in PutInput, sessio
 				Str("server", c.ServerAddress).Msg("shard not written; the write quorum held, the healer will rebuild it")
 		}
 	}
-	return nil
+	return sentAt, nil
 }
 
 // streamStripes reads the body a stripe at a time, encodes each stripe and
@@ -327,20 +350,51 @@ func expectEOF(ctx context.Context, body io.Reader) error {
 }
 
 func (s *Service) finishUpload(ctx context.Context, b *Blob, onCommit func(context.Context, *db.Tx, Blob) error) error {
-	var commit func(*db.Tx, time.Time) error
-	if onCommit != nil {
-		commit = func(tx *db.Tx, createdAt time.Time) error {
-			done := *b
-			done.CreatedAt, done.Status = createdAt, BlobCompleted
-			return onCommit(ctx, tx, done)
-		}
-	}
-	createdAt, err := s.blobs.CompleteUpload(ctx, b.ID, b.Size, b.Checksum, dbChunks(b.Chunks), commit)
+	createdAt, err := s.blobs.CompleteUpload(ctx, b.ID, b.Size, b.Checksum, dbChunks(b.Chunks), commitHook(ctx, b, onCommit))
 	if err != nil {
 		return metadataError(err)
 	}
 	b.CreatedAt, b.Status = createdAt, BlobCompleted
 	return nil
+}
+
+// unrecordedLimit bounds how long after its shards were sent a blob
+// written whole may still be recorded. Until then its chunk files exist
+// with no row, and a node's sweep removes such files once they are older
+// than its sweep.min_age, which is at least a minute: a blob recorded
+// within half that can never lose a shard to the sweep, and one that could
+// not be is abandoned instead.
+var unrecordedLimit = 30 * time.Second // a variable for the tests only
+
+// recordWhole records a blob written whole, whose upload started at
+// started and whose shards were sent at sentAt, as completed, with its
+// session, running in.OnCommit in the same transaction.
+func (s *Service) recordWhole(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID, started, sentAt time.Time) error {
+	ctx, cancel := context.WithDeadline(ctx, sentAt.Add(unrecordedLimit))
+	defer cancel()
+	createdAt, err := s.blobs.RecordBlob(ctx, db.NewBlob{
+		File: db.File{ID: b.ID, Filename: b.Filename, ContentType: b.ContentType, Size: b.Size, Checksum: b.Checksum,
+			Metadata: b.Metadata, DataShards: b.DataShards, ParityShards: b.ParityShards, BlockSize: b.BlockSize},
+		Door: in.Owner, SessionID: sessionID, StartedAt: started, SessionTimeout: s.opts.SessionTimeout, ClientIP: clientIP(ctx),
+		Chunks: dbChunks(b.Chunks)}, commitHook(ctx, b, in.OnCommit))
+	if err != nil {
+		return metadataError(err)
+	}
+	b.CreatedAt, b.Status = createdAt, BlobCompleted
+	return nil
+}
+
+// commitHook adapts onCommit (nil: none) to the transaction that completes
+// b, handing it b as it will read once committed.
+func commitHook(ctx context.Context, b *Blob, onCommit func(context.Context, *db.Tx, Blob) error) func(*db.Tx, time.Time) error {
+	if onCommit == nil {
+		return nil
+	}
+	return func(tx *db.Tx, createdAt time.Time) error {
+		done := *b
+		done.CreatedAt, done.Status = createdAt, BlobCompleted
+		return onCommit(ctx, tx, done)
+	}
 }
 
 // dbChunks is chunks as their metadata rows.
@@ -365,6 +419,21 @@ func (s *Service) abandon(ctx context.Context, b Blob) {
 		return
 	}
 	s.deleteChunksNow(ctx, b.Chunks)
+}
+
+// discardUnrecorded deletes the shards of a blob written whole that no
+// row records, straight on their nodes: there is no queue entry to keep,
+// and PostgreSQL may be the very thing that failed. A shard whose node
+// cannot be reached now is left to that node's sweep, which removes files
+// without a row.
+func (s *Service) discardUnrecorded(ctx context.Context, b Blob) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, c := range b.Chunks {
+		wg.Go(func() { s.deleteOnNode(ctx, c.ID, c.ServerAddress) })
+	}
+	wg.Wait()
 }
 
 type hashingReader struct {

@@ -28,23 +28,24 @@ type shardOutcome struct {
 // node to accept it, and the separate messages for data and close. Once
 // the write quorum is durable, the other shards get one stall timeout
 // more, as streamed writes do; a shard not written is left to the healer.
-func (s *Service) writeWhole(ctx context.Context, b *Blob, codec *erasure.Codec, body io.Reader) ([]shardOutcome, error) {
+// It returns each shard's outcome and when the shards were sent.
+func (s *Service) writeWhole(ctx context.Context, b *Blob, codec *erasure.Codec, body io.Reader) ([]shardOutcome, time.Time, error) {
 	l := b.Layout()
 	st := s.newStripe(l.Data, l.Shards(), max(1, min(l.BlockSize, l.BlockLen(0))))
 	n, err := st.Fill(body, b.Size)
 	if err != nil && err != io.EOF {
-		return nil, BodyError(ctx, err)
+		return nil, time.Time{}, BodyError(ctx, err)
 	}
 	if n < b.Size {
-		return nil, ErrIncompleteBody
+		return nil, time.Time{}, ErrIncompleteBody
 	}
 	if err := expectEOF(ctx, body); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	frames := make([][]byte, l.Shards())
 	if n > 0 {
 		if err := codec.Encode(st); err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		for i := range frames {
 			frames[i] = st.Frame(i)
@@ -54,6 +55,7 @@ func (s *Service) writeWhole(ctx context.Context, b *Blob, codec *erasure.Codec,
 	done := make(chan int, len(frames))
 	calls, cancel := context.WithCancel(ctx)
 	defer cancel()
+	sentAt := time.Now()
 	for i := range frames {
 		go func() {
 			outcomes[i] = s.writeShardWhole(calls, &b.Chunks[i], frames[i])
@@ -93,15 +95,15 @@ collect:
 	s.recycleStripe(st, l.Data, l.Shards())
 	if ok < quorum {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		errs := make([]error, len(outcomes))
 		for i, o := range outcomes {
 			errs[i] = o.err
 		}
-		return nil, quorumFailure(errs, ok, quorum)
+		return nil, time.Time{}, quorumFailure(errs, ok, quorum)
 	}
-	return outcomes, nil
+	return outcomes, sentAt, nil
 }
 
 // writeShardWhole sends one shard in one WriteChunk call, each attempt

@@ -118,7 +118,8 @@ type Sweep struct {
 	Interval time.Duration `yaml:"interval"`
 	// MinAge is how old a file without a row must be before it is removed.
 	// Keep it above the gateway's upload.session_timeout. Default 2h, at
-	// least 1m. env SWEEP_MIN_AGE.
+	// least 1m: a gateway records a blob written whole within 30 s of
+	// sending its shards, or gives it up. env SWEEP_MIN_AGE.
 	MinAge time.Duration `yaml:"min_age"`
 }
 

@@ -3,9 +3,12 @@
 //
 //   - A chunk file that no row knows, older than MinAge, is an orphan (an
 //     upload that died, a delete that never reached the node) and is
-//     removed. A row exists from the start of an upload, so "no row" means
-//     no upload can still want the file; MinAge, longer than the longest
-//     upload session, guards the rest. A deletion queued in chunk_deletions
+//     removed. A streamed upload's rows exist from its start, and a blob
+//     written whole (one call per shard) is recorded within 30 s of its
+//     shards being sent or abandoned (gateway/objects, unrecordedLimit), so
+//     "no row" on a file older than MinAge means no upload can still want
+//     it: MinAge, at least a minute and longer than the longest upload
+//     session, guards the rest. A deletion queued in chunk_deletions
 //     for this node also counts as knowing the file: the queue removes it
 //     after its grace period, which readers of a replaced object rely on.
 //   - A row recorded as stored on this node, at least a minute old, whose

@@ -227,6 +227,13 @@ type Querier interface {
 	PostponeChunkDeletion(ctx context.Context, arg PostponeChunkDeletionParams) error
 	// After the latest version is deleted, the newest remaining one is latest.
 	PromoteNewest(ctx context.Context, arg PromoteNewestParams) error
+	// A blob written whole (its shards sent before any row of it existed),
+	// recorded completed with its session and chunks in one statement: one
+	// insert per row instead of BeginUpload's inserts followed by
+	// CompleteUpload's updates of the same rows, every one of which touches
+	// each of their indexes again. The foreign keys on files are checked at the
+	// statement's end.
+	RecordBlob(ctx context.Context, arg RecordBlobParams) (time.Time, error)
 	RecordHeal(ctx context.Context, arg RecordHealParams) error
 	RefreshServerChunkStats(ctx context.Context) error
 	RefreshStoredTotals(ctx context.Context) error

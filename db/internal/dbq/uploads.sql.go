@@ -138,3 +138,86 @@ func (q *Queries) CompleteUpload(ctx context.Context, arg CompleteUploadParams) 
 	err := row.Scan(&i.CreatedAt, &i.ChunksCompleted)
 	return i, err
 }
+
+const recordBlob = `-- name: RecordBlob :one
+WITH f AS (
+    INSERT INTO files (id, filename, content_type, size, checksum, status, metadata, owner, data_shards, parity_shards,
+                       block_size, completed_at)
+    VALUES ($1, $2, $3, $4, $5, 'completed',
+            $6, $7, $8, $9, $10, now())
+    RETURNING created_at
+), s AS (
+    INSERT INTO upload_sessions (id, file_id, status, bytes_received, started_at, last_activity, expires_at, client_ip)
+    VALUES ($11, $1, 'completed', $4, $12::timestamptz, now(),
+            $12::timestamptz + make_interval(secs => $13::float8),
+            nullif($14::text, ''))
+), c AS (
+    INSERT INTO chunks (id, file_id, chunk_number, byte_offset, size, hash, storage_server_id, status, uploaded_at)
+    SELECT u.id, $1, u.number, u.byte_offset, u.size, nullif(u.hash, ''), u.server, u.status,
+           CASE WHEN u.status = 'stored' THEN now() END
+    FROM (SELECT unnest($15::uuid[]) AS id, unnest($16::smallint[]) AS number,
+                 unnest($17::bigint[]) AS byte_offset, unnest($18::bigint[]) AS size,
+                 unnest($19::text[]) AS hash, unnest($20::uuid[]) AS server,
+                 unnest($21::text[]) AS status) u
+)
+SELECT created_at FROM f
+`
+
+type RecordBlobParams struct {
+	ID             uuid.UUID
+	Filename       string
+	ContentType    string
+	Size           int64
+	Checksum       pgtype.Text
+	Metadata       json.RawMessage
+	Owner          string
+	DataShards     int16
+	ParityShards   int16
+	BlockSize      int32
+	SessionID      uuid.UUID
+	StartedAt      time.Time
+	TimeoutSeconds float64
+	ClientIp       string
+	ChunkIds       []uuid.UUID
+	ChunkNumbers   []int16
+	ChunkOffsets   []int64
+	ChunkSizes     []int64
+	ChunkHashes    []string
+	ChunkServers   []uuid.UUID
+	ChunkStatuses  []string
+}
+
+// A blob written whole (its shards sent before any row of it existed),
+// recorded completed with its session and chunks in one statement: one
+// insert per row instead of BeginUpload's inserts followed by
+// CompleteUpload's updates of the same rows, every one of which touches
+// each of their indexes again. The foreign keys on files are checked at the
+// statement's end.
+func (q *Queries) RecordBlob(ctx context.Context, arg RecordBlobParams) (time.Time, error) {
+	row := q.db.QueryRow(ctx, recordBlob,
+		arg.ID,
+		arg.Filename,
+		arg.ContentType,
+		arg.Size,
+		arg.Checksum,
+		arg.Metadata,
+		arg.Owner,
+		arg.DataShards,
+		arg.ParityShards,
+		arg.BlockSize,
+		arg.SessionID,
+		arg.StartedAt,
+		arg.TimeoutSeconds,
+		arg.ClientIp,
+		arg.ChunkIds,
+		arg.ChunkNumbers,
+		arg.ChunkOffsets,
+		arg.ChunkSizes,
+		arg.ChunkHashes,
+		arg.ChunkServers,
+		arg.ChunkStatuses,
+	)
+	var created_at time.Time
+	err := row.Scan(&created_at)
+	return created_at, err
+}
