@@ -193,13 +193,10 @@ func (s *Store) commit(ctx context.Context, f *os.File, id string, size int64) e
 	}
 	final := s.path(id)
 	s.mu.Lock()
-	old, statErr := os.Lstat(final)
-	err := s.place(f, final, statErr == nil)
+	replaced, oldSize, err := s.place(f, final)
 	if err == nil {
-		s.used += size
-		if statErr == nil {
-			s.used -= old.Size()
-		} else {
+		s.used += size - oldSize
+		if !replaced {
 			s.count++
 		}
 	}
@@ -212,29 +209,31 @@ func (s *Store) commit(ctx context.Context, f *os.File, id string, size int64) e
 	return syncDir(filepath.Dir(final))
 }
 
-// place gives f the name final, replacing the chunk there when replace is
-// set. An unnamed file is linked straight to final when nothing is there;
-// link(2) cannot replace, so a replacement is linked to a temp name first
-// and renamed over the old chunk.
-func (s *Store) place(f *os.File, final string, replace bool) error {
+// place gives f the name final and reports whether it replaced a chunk
+// there, and that chunk's size. An unnamed file is linked straight to
+// final, which fails only when a chunk is there: link(2) cannot replace,
+// so a replacement is linked to a temp name first and renamed over the old
+// chunk. The caller holds s.mu.
+func (s *Store) place(f *os.File, final string) (replaced bool, oldSize int64, err error) {
 	tmp := f.Name()
 	if s.anonErr == nil {
-		if !replace {
-			err := linkAnon(f, final)
-			if err == nil || !errors.Is(err, fs.ErrExist) {
-				return err
-			}
+		err := linkAnon(f, final)
+		if err == nil || !errors.Is(err, fs.ErrExist) {
+			return false, 0, err
 		}
 		tmp = filepath.Join(s.tmpDir, filepath.Base(final)+"."+strconv.FormatUint(rand.Uint64(), 36))
 		if err := linkAnon(f, tmp); err != nil {
-			return err
+			return false, 0, err
 		}
+	}
+	if old, err := os.Lstat(final); err == nil {
+		replaced, oldSize = true, old.Size()
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		if s.anonErr == nil {
 			os.Remove(tmp)
 		}
-		return fmt.Errorf("chunkstore: rename into place: %w", err)
+		return false, 0, fmt.Errorf("chunkstore: rename into place: %w", err)
 	}
-	return nil
+	return replaced, oldSize, nil
 }
