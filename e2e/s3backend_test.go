@@ -75,12 +75,13 @@ func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ p
 
 func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-// TestS3WriteStatementBudget holds the S3 door's metadata cost per write
-// to its budget, counted at the driver: a PUT of a new key, an overwrite
-// (which also removes and retires the version it replaces), and a
-// DeleteObject in an unversioned bucket. Each statement is a round trip,
-// and round trips are most of what a small PUT costs PostgreSQL.
-func TestS3WriteStatementBudget(t *testing.T) {
+// TestS3StatementBudget holds the S3 door's metadata cost per request to
+// its budget, counted at the driver: a PUT of a new key, an overwrite
+// (which also removes and retires the version it replaces), a GET of the
+// latest version and of a named one, and a DeleteObject in an unversioned
+// bucket. Each statement is a round trip, and round trips are most of
+// what a small PUT or GET costs PostgreSQL.
+func TestS3StatementBudget(t *testing.T) {
 	cl := startCluster(t, harness.Options{})
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(cl.DatabaseURL())
@@ -108,6 +109,24 @@ func TestS3WriteStatementBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// get reads the key as a GET does (s3api uses the backend's
+	// ReadLookup when it has one) and checks the bytes.
+	get := func(versionID, want string) {
+		t.Helper()
+		info, err := backend.HeadObjectForRead(ctx, "budget", "k", versionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := backend.GetObject(ctx, info, 0, info.Size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || string(got) != want {
+			t.Fatalf("get %q: %q, %v; want %q", versionID, got, err, want)
+		}
+	}
 	for _, step := range []struct {
 		name   string
 		budget int64
@@ -120,6 +139,10 @@ func TestS3WriteStatementBudget(t *testing.T) {
 		// + the replaced version's removal, the lock on its blob and
 		// the blob's retirement.
 		{"overwrite", 10, func() { put("second") }},
+		// The version found with its shards, in one statement; the bytes
+		// come from the nodes.
+		{"get", 1, func() { get("", "second") }},
+		{"get by version id", 1, func() { get(s3api.NullVersion, "second") }},
 		// BEGIN, the key's lock, its state, the removal, the blob's lock
 		// and retirement, COMMIT.
 		{"delete", 7, func() {

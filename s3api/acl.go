@@ -195,3 +195,21 @@ func (h *handler) headVersion(q *request) (ObjectInfo, error) {
 	}
 	return info, nil
 }
+
+// readVersion is headVersion for a GET, which goes on to read the bytes:
+// through the backend's ReadLookup when it has one.
+func (h *handler) readVersion(q *request) (ObjectInfo, error) {
+	rl, ok := h.backend.(ReadLookup)
+	if !ok {
+		return h.headVersion(q)
+	}
+	v, err := versionID(q)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	info, err := rl.HeadObjectForRead(q.r.Context(), q.target.bucket, q.target.key, v)
+	if err != nil {
+		return info, markerError(info, err)
+	}
+	return info, nil
+}

@@ -335,6 +335,18 @@ type ObjectInfo struct {
 	Checksums map[string]string
 	// Parts are set for multipart objects (in order); nil for a single PUT.
 	Parts []PartInfo
+	// Located is the backend's own note of where the version's bytes
+	// are, when it found them with the version (ReadLookup), for its
+	// GetObject to use instead of looking them up again; nil otherwise.
+	Located any
+}
+
+// ReadLookup is an optional ObjectBackend method a GET uses instead of
+// HeadObject: the same answer, errors included, found together with where
+// the version's bytes are (kept in ObjectInfo.Located), so that serving a
+// small object costs one metadata lookup rather than two.
+type ReadLookup interface {
+	HeadObjectForRead(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error)
 }
 
 // PartInfo describes one stored part.

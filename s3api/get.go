@@ -18,7 +18,7 @@ type objectView struct {
 // headObject answers HEAD /b/k: the headers GET would send, with an
 // explicit Content-Length (net/http adds none to HEAD answers).
 func (h *handler) headObject(q *request) (*response, error) {
-	info, view, resp, err := h.prepareRead(q)
+	info, view, resp, err := h.prepareRead(q, false)
 	if resp != nil || err != nil {
 		return resp, err
 	}
@@ -27,7 +27,7 @@ func (h *handler) headObject(q *request) (*response, error) {
 
 // getObject answers GET /b/k, streaming the selected bytes.
 func (h *handler) getObject(q *request) (*response, error) {
-	info, view, resp, err := h.prepareRead(q)
+	info, view, resp, err := h.prepareRead(q, true)
 	if resp != nil || err != nil {
 		return resp, err
 	}
@@ -39,10 +39,15 @@ func (h *handler) getObject(q *request) (*response, error) {
 	return resp, err
 }
 
-// prepareRead looks the object up, evaluates the conditional headers and
-// selects the bytes to serve. A non-nil response (304) is the answer.
-func (h *handler) prepareRead(q *request) (ObjectInfo, objectView, *response, error) {
-	info, err := h.headVersion(q)
+// prepareRead looks the object up (for a GET, with where its bytes are),
+// evaluates the conditional headers and selects the bytes to serve. A
+// non-nil response (304) is the answer.
+func (h *handler) prepareRead(q *request, forBody bool) (ObjectInfo, objectView, *response, error) {
+	headVersion := h.headVersion
+	if forBody {
+		headVersion = h.readVersion
+	}
+	info, err := headVersion(q)
 	if err != nil {
 		return info, objectView{}, nil, err
 	}

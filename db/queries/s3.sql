@@ -74,6 +74,64 @@ JOIN storage_servers s ON s.id = c.storage_server_id
 WHERE p.object_id = $1
 ORDER BY p.part_number, p.segment, c.chunk_number;
 
+-- name: GetObjectForRead :many
+-- The latest version of a key (maybe a delete marker) with its bucket's
+-- versioning state and, on the same rows, every shard of it as
+-- ListObjectChunks lists them: one round trip for a GET. A version with no
+-- shard (a delete marker, an empty object, one no longer stored) comes as
+-- one row whose chunk_id is the nil uuid.
+SELECT sqlc.embed(o), b.versioning,
+       coalesce(ch.part_number, 0)::int4 AS part_number, coalesce(ch.segment, 0)::int2 AS segment,
+       coalesce(ch.part_offset, 0)::int8 AS part_offset, coalesce(ch.file_id, '00000000-0000-0000-0000-000000000000')::uuid AS file_id,
+       coalesce(ch.blob_size, 0)::int8 AS blob_size, coalesce(ch.blob_offset, 0)::int8 AS blob_offset,
+       coalesce(ch.part_size, 0)::int8 AS part_size, coalesce(ch.data_shards, 0)::int2 AS data_shards,
+       coalesce(ch.parity_shards, 0)::int2 AS parity_shards, coalesce(ch.block_size, 0)::int4 AS block_size,
+       coalesce(ch.id, '00000000-0000-0000-0000-000000000000')::uuid AS chunk_id, coalesce(ch.chunk_number, 0)::int2 AS chunk_number, coalesce(ch.byte_offset, 0)::int8 AS byte_offset,
+       coalesce(ch.size, 0)::int8 AS chunk_size, ch.hash, coalesce(ch.status, '')::text AS status,
+       coalesce(ch.storage_server_id, '00000000-0000-0000-0000-000000000000')::uuid AS storage_server_id,
+       coalesce(ch.server_address, '')::text AS server_address
+FROM objects o JOIN buckets b ON b.name = o.bucket
+LEFT JOIN LATERAL (
+    SELECT p.part_number, p.segment, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
+           f.data_shards, f.parity_shards, f.block_size,
+           c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
+           s.address AS server_address
+    FROM object_parts p
+    JOIN files f ON f.id = p.file_id
+    JOIN chunks c ON c.file_id = p.file_id
+    JOIN storage_servers s ON s.id = c.storage_server_id
+    WHERE p.object_id = o.id
+) ch ON true
+WHERE o.bucket = $1 AND o.key = $2 AND o.is_latest
+ORDER BY ch.part_number, ch.segment, ch.chunk_number;
+
+-- name: GetObjectVersionForRead :many
+-- GetObjectForRead for a version named by its id.
+SELECT sqlc.embed(o), b.versioning,
+       coalesce(ch.part_number, 0)::int4 AS part_number, coalesce(ch.segment, 0)::int2 AS segment,
+       coalesce(ch.part_offset, 0)::int8 AS part_offset, coalesce(ch.file_id, '00000000-0000-0000-0000-000000000000')::uuid AS file_id,
+       coalesce(ch.blob_size, 0)::int8 AS blob_size, coalesce(ch.blob_offset, 0)::int8 AS blob_offset,
+       coalesce(ch.part_size, 0)::int8 AS part_size, coalesce(ch.data_shards, 0)::int2 AS data_shards,
+       coalesce(ch.parity_shards, 0)::int2 AS parity_shards, coalesce(ch.block_size, 0)::int4 AS block_size,
+       coalesce(ch.id, '00000000-0000-0000-0000-000000000000')::uuid AS chunk_id, coalesce(ch.chunk_number, 0)::int2 AS chunk_number, coalesce(ch.byte_offset, 0)::int8 AS byte_offset,
+       coalesce(ch.size, 0)::int8 AS chunk_size, ch.hash, coalesce(ch.status, '')::text AS status,
+       coalesce(ch.storage_server_id, '00000000-0000-0000-0000-000000000000')::uuid AS storage_server_id,
+       coalesce(ch.server_address, '')::text AS server_address
+FROM objects o JOIN buckets b ON b.name = o.bucket
+LEFT JOIN LATERAL (
+    SELECT p.part_number, p.segment, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
+           f.data_shards, f.parity_shards, f.block_size,
+           c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
+           s.address AS server_address
+    FROM object_parts p
+    JOIN files f ON f.id = p.file_id
+    JOIN chunks c ON c.file_id = p.file_id
+    JOIN storage_servers s ON s.id = c.storage_server_id
+    WHERE p.object_id = o.id
+) ch ON true
+WHERE o.bucket = $1 AND o.key = $2 AND o.version_id = $3
+ORDER BY ch.part_number, ch.segment, ch.chunk_number;
+
 -- name: ListObjectsPage :many
 -- The keys > after that start with prefix: those sort from prefix up to
 -- prefix || ceiling, where ceiling is U+10FFFF repeated past the longest

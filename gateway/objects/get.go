@@ -66,6 +66,13 @@ func (s *Service) ObjectParts(ctx context.Context, objectID uuid.UUID) ([]Part, 
 	if err != nil {
 		return nil, metadataError(err)
 	}
+	return PartsOf(rows), nil
+}
+
+// PartsOf groups an S3 object version's shards, as db lists them (by
+// part, segment and chunk number), into its parts, ready for OpenParts:
+// for a caller that read them along with the version (a GET).
+func PartsOf(rows []db.ObjectChunk) []Part {
 	var parts []Part
 	for _, r := range rows {
 		if n := len(parts); n == 0 || parts[n-1].number != r.PartNumber || parts[n-1].segment != r.Segment {
@@ -78,7 +85,7 @@ func (s *Service) ObjectParts(ctx context.Context, objectID uuid.UUID) ([]Part, 
 		p.Blob.Chunks = append(p.Blob.Chunks, Chunk{ID: c.ID, Number: c.Number, Offset: c.Offset, Size: c.Size,
 			Hash: c.Hash, Status: ChunkStatus(c.Status), ServerID: c.ServerID, ServerAddress: c.ServerAddress})
 	}
-	return parts, nil
+	return parts
 }
 
 func blobFromFile(f db.File) Blob {

@@ -108,6 +108,11 @@ func (b *Backend) HeadObject(ctx context.Context, bucket, key, versionID string)
 	if err != nil {
 		return s3api.ObjectInfo{}, b.missing(ctx, bucket, versionID, err)
 	}
+	return b.head(ctx, row, versioning, versionID)
+}
+
+// head is HeadObject's answer about the version row.
+func (b *Backend) head(ctx context.Context, row db.Object, versioning, versionID string) (s3api.ObjectInfo, error) {
 	info := objectInfo(row, versioning)
 	switch {
 	case row.DeleteMarker && versionID == "":
@@ -116,11 +121,28 @@ func (b *Backend) HeadObject(ctx context.Context, bucket, key, versionID string)
 		return info, s3api.ErrMethodNotAllowed
 	}
 	if row.PartCount > 0 {
+		var err error
 		if info.Parts, err = b.objectParts(ctx, row); err != nil {
 			return s3api.ObjectInfo{}, err
 		}
 	}
 	return info, nil
+}
+
+// HeadObjectForRead implements s3api.ReadLookup: HeadObject with the
+// version's parts, read in the same statement, kept in info.Located for
+// GetObject.
+func (b *Backend) HeadObjectForRead(ctx context.Context, bucket, key, versionID string) (s3api.ObjectInfo, error) {
+	row, versioning, chunks, err := b.store.GetObjectForRead(ctx, bucket, key, versionID)
+	if err != nil {
+		return s3api.ObjectInfo{}, b.missing(ctx, bucket, versionID, err)
+	}
+	info, err := b.head(ctx, row, versioning, versionID)
+	if err == nil {
+		// A typed slice even when empty: located, with no bytes stored.
+		info.Located = objects.PartsOf(chunks)
+	}
+	return info, err
 }
 
 // missing says why a lookup found no row: no bucket, no key, no version.
@@ -164,9 +186,12 @@ func (b *Backend) GetObject(ctx context.Context, info s3api.ObjectInfo, offset, 
 	if !ok {
 		return nil, s3api.ErrNoSuchKey
 	}
-	parts, err := b.objects.ObjectParts(ctx, id)
-	if err != nil {
-		return nil, blobError(err)
+	parts, located := info.Located.([]objects.Part)
+	if !located {
+		var err error
+		if parts, err = b.objects.ObjectParts(ctx, id); err != nil {
+			return nil, blobError(err)
+		}
 	}
 	if len(parts) == 0 && info.Size > 0 {
 		return nil, s3api.ErrNoSuchKey

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"sixfold/s3api"
@@ -39,11 +40,36 @@ func Run(t *testing.T, newBackend func(t *testing.T) s3api.Backend) {
 		t.Run(g.name, func(t *testing.T) {
 			for _, tc := range g.tests {
 				t.Run(tc.name, func(t *testing.T) {
-					tc.run(t, &fixture{t: t, b: newBackend(t), ctx: context.Background()})
+					b := newBackend(t)
+					if rl, ok := b.(s3api.ReadLookup); ok {
+						b = readLookupChecked{Backend: b, rl: rl, t: t}
+					}
+					tc.run(t, &fixture{t: t, b: b, ctx: context.Background()})
 				})
 			}
 		})
 	}
+}
+
+// readLookupChecked runs every HeadObject of the suite through the
+// backend's ReadLookup too, which must give the same answer, and returns
+// that one, so that GetObject reads from the parts it located.
+type readLookupChecked struct {
+	s3api.Backend
+	rl s3api.ReadLookup
+	t  *testing.T
+}
+
+func (c readLookupChecked) HeadObject(ctx context.Context, bucket, key, versionID string) (s3api.ObjectInfo, error) {
+	c.t.Helper()
+	head, herr := c.Backend.HeadObject(ctx, bucket, key, versionID)
+	read, rerr := c.rl.HeadObjectForRead(ctx, bucket, key, versionID)
+	located := read
+	located.Located = nil
+	if !errors.Is(rerr, herr) || !reflect.DeepEqual(head, located) {
+		c.t.Errorf("HeadObjectForRead(%s/%s, %q) = %+v, %v; HeadObject = %+v, %v", bucket, key, versionID, located, rerr, head, herr)
+	}
+	return read, rerr
 }
 
 // test is one named conformance check.

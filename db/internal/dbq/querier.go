@@ -125,7 +125,15 @@ type Querier interface {
 	// versioning state.
 	GetObject(ctx context.Context, arg GetObjectParams) (GetObjectRow, error)
 	GetObjectByID(ctx context.Context, id uuid.UUID) (Object, error)
+	// The latest version of a key (maybe a delete marker) with its bucket's
+	// versioning state and, on the same rows, every shard of it as
+	// ListObjectChunks lists them: one round trip for a GET. A version with no
+	// shard (a delete marker, an empty object, one no longer stored) comes as
+	// one row whose chunk_id is the nil uuid.
+	GetObjectForRead(ctx context.Context, arg GetObjectForReadParams) ([]GetObjectForReadRow, error)
 	GetObjectVersion(ctx context.Context, arg GetObjectVersionParams) (GetObjectVersionRow, error)
+	// GetObjectForRead for a version named by its id.
+	GetObjectVersionForRead(ctx context.Context, arg GetObjectVersionForReadParams) ([]GetObjectVersionForReadRow, error)
 	GetStorageServer(ctx context.Context, id uuid.UUID) (StorageServer, error)
 	GetUpload(ctx context.Context, id uuid.UUID) (MultipartUpload, error)
 	// The healer's progress for the operator: what it has done, and what is

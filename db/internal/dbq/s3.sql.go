@@ -462,6 +462,119 @@ func (q *Queries) GetObjectByID(ctx context.Context, id uuid.UUID) (Object, erro
 	return i, err
 }
 
+const getObjectForRead = `-- name: GetObjectForRead :many
+SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, o.version_id, o.seq, o.is_latest, o.delete_marker, b.versioning,
+       coalesce(ch.part_number, 0)::int4 AS part_number, coalesce(ch.segment, 0)::int2 AS segment,
+       coalesce(ch.part_offset, 0)::int8 AS part_offset, coalesce(ch.file_id, '00000000-0000-0000-0000-000000000000')::uuid AS file_id,
+       coalesce(ch.blob_size, 0)::int8 AS blob_size, coalesce(ch.blob_offset, 0)::int8 AS blob_offset,
+       coalesce(ch.part_size, 0)::int8 AS part_size, coalesce(ch.data_shards, 0)::int2 AS data_shards,
+       coalesce(ch.parity_shards, 0)::int2 AS parity_shards, coalesce(ch.block_size, 0)::int4 AS block_size,
+       coalesce(ch.id, '00000000-0000-0000-0000-000000000000')::uuid AS chunk_id, coalesce(ch.chunk_number, 0)::int2 AS chunk_number, coalesce(ch.byte_offset, 0)::int8 AS byte_offset,
+       coalesce(ch.size, 0)::int8 AS chunk_size, ch.hash, coalesce(ch.status, '')::text AS status,
+       coalesce(ch.storage_server_id, '00000000-0000-0000-0000-000000000000')::uuid AS storage_server_id,
+       coalesce(ch.server_address, '')::text AS server_address
+FROM objects o JOIN buckets b ON b.name = o.bucket
+LEFT JOIN LATERAL (
+    SELECT p.part_number, p.segment, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
+           f.data_shards, f.parity_shards, f.block_size,
+           c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
+           s.address AS server_address
+    FROM object_parts p
+    JOIN files f ON f.id = p.file_id
+    JOIN chunks c ON c.file_id = p.file_id
+    JOIN storage_servers s ON s.id = c.storage_server_id
+    WHERE p.object_id = o.id
+) ch ON true
+WHERE o.bucket = $1 AND o.key = $2 AND o.is_latest
+ORDER BY ch.part_number, ch.segment, ch.chunk_number
+`
+
+type GetObjectForReadParams struct {
+	Bucket string
+	Key    string
+}
+
+type GetObjectForReadRow struct {
+	Object          Object
+	Versioning      string
+	PartNumber      int32
+	Segment         int16
+	PartOffset      int64
+	FileID          uuid.UUID
+	BlobSize        int64
+	BlobOffset      int64
+	PartSize        int64
+	DataShards      int16
+	ParityShards    int16
+	BlockSize       int32
+	ChunkID         uuid.UUID
+	ChunkNumber     int16
+	ByteOffset      int64
+	ChunkSize       int64
+	Hash            pgtype.Text
+	Status          string
+	StorageServerID uuid.UUID
+	ServerAddress   string
+}
+
+// The latest version of a key (maybe a delete marker) with its bucket's
+// versioning state and, on the same rows, every shard of it as
+// ListObjectChunks lists them: one round trip for a GET. A version with no
+// shard (a delete marker, an empty object, one no longer stored) comes as
+// one row whose chunk_id is the nil uuid.
+func (q *Queries) GetObjectForRead(ctx context.Context, arg GetObjectForReadParams) ([]GetObjectForReadRow, error) {
+	rows, err := q.db.Query(ctx, getObjectForRead, arg.Bucket, arg.Key)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []GetObjectForReadRow{}
+	for rows.Next() {
+		var i GetObjectForReadRow
+		if err := rows.Scan(
+			&i.Object.ID,
+			&i.Object.Bucket,
+			&i.Object.Key,
+			&i.Object.Size,
+			&i.Object.Etag,
+			&i.Object.Meta,
+			&i.Object.Checksums,
+			&i.Object.PartCount,
+			&i.Object.CreatedAt,
+			&i.Object.VersionID,
+			&i.Object.Seq,
+			&i.Object.IsLatest,
+			&i.Object.DeleteMarker,
+			&i.Versioning,
+			&i.PartNumber,
+			&i.Segment,
+			&i.PartOffset,
+			&i.FileID,
+			&i.BlobSize,
+			&i.BlobOffset,
+			&i.PartSize,
+			&i.DataShards,
+			&i.ParityShards,
+			&i.BlockSize,
+			&i.ChunkID,
+			&i.ChunkNumber,
+			&i.ByteOffset,
+			&i.ChunkSize,
+			&i.Hash,
+			&i.Status,
+			&i.StorageServerID,
+			&i.ServerAddress,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getObjectVersion = `-- name: GetObjectVersion :one
 SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, o.version_id, o.seq, o.is_latest, o.delete_marker, b.versioning FROM objects o JOIN buckets b ON b.name = o.bucket
 WHERE o.bucket = $1 AND o.key = $2 AND o.version_id = $3
@@ -498,6 +611,116 @@ func (q *Queries) GetObjectVersion(ctx context.Context, arg GetObjectVersionPara
 		&i.Versioning,
 	)
 	return i, err
+}
+
+const getObjectVersionForRead = `-- name: GetObjectVersionForRead :many
+SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, o.version_id, o.seq, o.is_latest, o.delete_marker, b.versioning,
+       coalesce(ch.part_number, 0)::int4 AS part_number, coalesce(ch.segment, 0)::int2 AS segment,
+       coalesce(ch.part_offset, 0)::int8 AS part_offset, coalesce(ch.file_id, '00000000-0000-0000-0000-000000000000')::uuid AS file_id,
+       coalesce(ch.blob_size, 0)::int8 AS blob_size, coalesce(ch.blob_offset, 0)::int8 AS blob_offset,
+       coalesce(ch.part_size, 0)::int8 AS part_size, coalesce(ch.data_shards, 0)::int2 AS data_shards,
+       coalesce(ch.parity_shards, 0)::int2 AS parity_shards, coalesce(ch.block_size, 0)::int4 AS block_size,
+       coalesce(ch.id, '00000000-0000-0000-0000-000000000000')::uuid AS chunk_id, coalesce(ch.chunk_number, 0)::int2 AS chunk_number, coalesce(ch.byte_offset, 0)::int8 AS byte_offset,
+       coalesce(ch.size, 0)::int8 AS chunk_size, ch.hash, coalesce(ch.status, '')::text AS status,
+       coalesce(ch.storage_server_id, '00000000-0000-0000-0000-000000000000')::uuid AS storage_server_id,
+       coalesce(ch.server_address, '')::text AS server_address
+FROM objects o JOIN buckets b ON b.name = o.bucket
+LEFT JOIN LATERAL (
+    SELECT p.part_number, p.segment, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
+           f.data_shards, f.parity_shards, f.block_size,
+           c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
+           s.address AS server_address
+    FROM object_parts p
+    JOIN files f ON f.id = p.file_id
+    JOIN chunks c ON c.file_id = p.file_id
+    JOIN storage_servers s ON s.id = c.storage_server_id
+    WHERE p.object_id = o.id
+) ch ON true
+WHERE o.bucket = $1 AND o.key = $2 AND o.version_id = $3
+ORDER BY ch.part_number, ch.segment, ch.chunk_number
+`
+
+type GetObjectVersionForReadParams struct {
+	Bucket    string
+	Key       string
+	VersionID string
+}
+
+type GetObjectVersionForReadRow struct {
+	Object          Object
+	Versioning      string
+	PartNumber      int32
+	Segment         int16
+	PartOffset      int64
+	FileID          uuid.UUID
+	BlobSize        int64
+	BlobOffset      int64
+	PartSize        int64
+	DataShards      int16
+	ParityShards    int16
+	BlockSize       int32
+	ChunkID         uuid.UUID
+	ChunkNumber     int16
+	ByteOffset      int64
+	ChunkSize       int64
+	Hash            pgtype.Text
+	Status          string
+	StorageServerID uuid.UUID
+	ServerAddress   string
+}
+
+// GetObjectForRead for a version named by its id.
+func (q *Queries) GetObjectVersionForRead(ctx context.Context, arg GetObjectVersionForReadParams) ([]GetObjectVersionForReadRow, error) {
+	rows, err := q.db.Query(ctx, getObjectVersionForRead, arg.Bucket, arg.Key, arg.VersionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []GetObjectVersionForReadRow{}
+	for rows.Next() {
+		var i GetObjectVersionForReadRow
+		if err := rows.Scan(
+			&i.Object.ID,
+			&i.Object.Bucket,
+			&i.Object.Key,
+			&i.Object.Size,
+			&i.Object.Etag,
+			&i.Object.Meta,
+			&i.Object.Checksums,
+			&i.Object.PartCount,
+			&i.Object.CreatedAt,
+			&i.Object.VersionID,
+			&i.Object.Seq,
+			&i.Object.IsLatest,
+			&i.Object.DeleteMarker,
+			&i.Versioning,
+			&i.PartNumber,
+			&i.Segment,
+			&i.PartOffset,
+			&i.FileID,
+			&i.BlobSize,
+			&i.BlobOffset,
+			&i.PartSize,
+			&i.DataShards,
+			&i.ParityShards,
+			&i.BlockSize,
+			&i.ChunkID,
+			&i.ChunkNumber,
+			&i.ByteOffset,
+			&i.ChunkSize,
+			&i.Hash,
+			&i.Status,
+			&i.StorageServerID,
+			&i.ServerAddress,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const getUpload = `-- name: GetUpload :one
