@@ -35,10 +35,45 @@ var _ encoding.CodecV2 = Codec{}
 // Name is gRPC's proto codec's: the content-subtype stays what peers expect.
 func (Codec) Name() string { return grpcproto.Name }
 
-// Marshal is gRPC's proto codec's.
+// Marshal is gRPC's proto codec's, except that a message carrying shard
+// data is encoded into a buffer of this package's pools. gRPC's own pool
+// clears every buffer it hands out, all of its capacity: a 175 KiB shard
+// came out of its 1 MiB tier, so each one cost a megabyte of clearing
+// before the copy (11 % of a gateway's CPU under 1 MiB PUTs). The encoding
+// overwrites every byte it uses, so nothing is left to clear.
 func (Codec) Marshal(v any) (mem.BufferSlice, error) {
+	switch m := v.(type) {
+	case *storagepb.GetChunkResponse, *storagepb.PutChunkRequest, *storagepb.WriteChunkRequest:
+		return marshalPooled(m.(proto.Message))
+	}
 	return encoding.GetCodecV2(grpcproto.Name).Marshal(v)
 }
+
+func marshalPooled(m proto.Message) (mem.BufferSlice, error) {
+	size := proto.Size(m)
+	if size < minPooled || size > maxPooled {
+		return encoding.GetCodecV2(grpcproto.Name).Marshal(m)
+	}
+	buf := get(size)
+	// UseCachedSize reuses the Size just computed; m is not changing.
+	out, err := proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(buf[:0], m)
+	if err != nil {
+		Release(buf)
+		return nil, err
+	}
+	return mem.BufferSlice{mem.NewBuffer(&out, bufferPool{})}, nil
+}
+
+// bufferPool is this package's pools as gRPC's mem.BufferPool, through
+// which gRPC hands a marshalled message's buffer back once it is sent.
+type bufferPool struct{}
+
+func (bufferPool) Get(n int) *[]byte {
+	b := get(n)
+	return &b
+}
+
+func (bufferPool) Put(b *[]byte) { Release(*b) }
 
 // Unmarshal decodes v from data; see the package comment.
 func (Codec) Unmarshal(data mem.BufferSlice, v any) error {
