@@ -1,10 +1,11 @@
-// Package shardcodec is gRPC's protobuf codec with one difference, on the
-// receive side of the messages that carry shard bytes (GetChunkResponse,
-// PutChunkRequest and WriteChunkRequest): their data field is copied once,
+// Package shardcodec is gRPC's protobuf codec with two differences for the
+// messages that carry shard bytes (GetChunkResponse, PutChunkRequest and
+// WriteChunkRequest). On the receive side their data field is copied once,
 // from the received frames straight into a pooled buffer. gRPC's own codec
 // first gathers the frames into one buffer and protobuf then copies the
 // field again into a fresh allocation, so every byte a node stores or a
 // gateway serves was copied twice and allocated once more than it needs.
+// On the send side they are encoded into the same pools (see Marshal).
 //
 // Both ends install it (grpc.ForceCodecV2 on the gateway's connections,
 // grpc.ForceServerCodecV2 on the node's server); the bytes on the wire are
