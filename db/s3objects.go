@@ -106,7 +106,10 @@ func (s *Store) GetObjectForRead(ctx context.Context, bucket, key, versionID str
 					Hash: r.Hash.String, Status: r.Status, ServerID: r.StorageServerID, ServerAddress: r.ServerAddress}}
 		}
 	}
-	return objectFromRow(rows[0].Object), rows[0].Versioning, chunks, nil
+	r := rows[0]
+	return Object{ID: r.ID, Bucket: bucket, Key: key, VersionID: r.VersionID, Seq: r.Seq, Size: r.Size,
+		ETag: r.Etag, Meta: json.RawMessage(r.Meta), Checksums: json.RawMessage(r.Checksums), PartCount: r.PartCount,
+		CreatedAt: r.CreatedAt, IsLatest: r.IsLatest, DeleteMarker: r.DeleteMarker}, r.Versioning, chunks, nil
 }
 
 // ObjectParts returns an object's parts in order.

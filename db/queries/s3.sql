@@ -79,8 +79,15 @@ ORDER BY p.part_number, p.segment, c.chunk_number;
 -- versioning state and, on the same rows, every shard of it as
 -- ListObjectChunks lists them: one round trip for a GET. A version with no
 -- shard (a delete marker, an empty object, one no longer stored) comes as
--- one row whose chunk_id is the nil uuid.
-SELECT sqlc.embed(o), b.versioning,
+-- one row whose chunk_id is the nil uuid. The version's text and JSON
+-- come on the first row only (empty after it), and its JSON as text: each
+-- repeat would cost the gateway a string, and jsonb a json.Unmarshal.
+SELECT o.id, o.size, o.part_count, o.created_at, o.seq, o.is_latest, o.delete_marker,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.etag END)::text AS etag,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.meta::text END)::text AS meta,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.checksums::text END)::text AS checksums,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.version_id END)::text AS version_id,
+       (CASE WHEN ch.n > 1 THEN '' ELSE b.versioning END)::text AS versioning,
        coalesce(ch.part_number, 0)::int4 AS part_number, coalesce(ch.segment, 0)::int2 AS segment,
        coalesce(ch.part_offset, 0)::int8 AS part_offset, coalesce(ch.file_id, '00000000-0000-0000-0000-000000000000')::uuid AS file_id,
        coalesce(ch.blob_size, 0)::int8 AS blob_size, coalesce(ch.blob_offset, 0)::int8 AS blob_offset,
@@ -95,7 +102,8 @@ LEFT JOIN LATERAL (
     SELECT p.part_number, p.segment, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
            f.data_shards, f.parity_shards, f.block_size,
            c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
-           s.address AS server_address
+           s.address AS server_address,
+           row_number() OVER (ORDER BY p.part_number, p.segment, c.chunk_number) AS n
     FROM object_parts p
     JOIN files f ON f.id = p.file_id
     JOIN chunks c ON c.file_id = p.file_id
@@ -103,11 +111,16 @@ LEFT JOIN LATERAL (
     WHERE p.object_id = o.id
 ) ch ON true
 WHERE o.bucket = $1 AND o.key = $2 AND o.is_latest
-ORDER BY ch.part_number, ch.segment, ch.chunk_number;
+ORDER BY ch.n;
 
 -- name: GetObjectVersionForRead :many
 -- GetObjectForRead for a version named by its id.
-SELECT sqlc.embed(o), b.versioning,
+SELECT o.id, o.size, o.part_count, o.created_at, o.seq, o.is_latest, o.delete_marker,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.etag END)::text AS etag,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.meta::text END)::text AS meta,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.checksums::text END)::text AS checksums,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.version_id END)::text AS version_id,
+       (CASE WHEN ch.n > 1 THEN '' ELSE b.versioning END)::text AS versioning,
        coalesce(ch.part_number, 0)::int4 AS part_number, coalesce(ch.segment, 0)::int2 AS segment,
        coalesce(ch.part_offset, 0)::int8 AS part_offset, coalesce(ch.file_id, '00000000-0000-0000-0000-000000000000')::uuid AS file_id,
        coalesce(ch.blob_size, 0)::int8 AS blob_size, coalesce(ch.blob_offset, 0)::int8 AS blob_offset,
@@ -122,7 +135,8 @@ LEFT JOIN LATERAL (
     SELECT p.part_number, p.segment, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
            f.data_shards, f.parity_shards, f.block_size,
            c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
-           s.address AS server_address
+           s.address AS server_address,
+           row_number() OVER (ORDER BY p.part_number, p.segment, c.chunk_number) AS n
     FROM object_parts p
     JOIN files f ON f.id = p.file_id
     JOIN chunks c ON c.file_id = p.file_id
@@ -130,7 +144,7 @@ LEFT JOIN LATERAL (
     WHERE p.object_id = o.id
 ) ch ON true
 WHERE o.bucket = $1 AND o.key = $2 AND o.version_id = $3
-ORDER BY ch.part_number, ch.segment, ch.chunk_number;
+ORDER BY ch.n;
 
 -- name: ListObjectsPage :many
 -- The keys > after that start with prefix: those sort from prefix up to

@@ -129,7 +129,9 @@ type Querier interface {
 	// versioning state and, on the same rows, every shard of it as
 	// ListObjectChunks lists them: one round trip for a GET. A version with no
 	// shard (a delete marker, an empty object, one no longer stored) comes as
-	// one row whose chunk_id is the nil uuid.
+	// one row whose chunk_id is the nil uuid. The version's text and JSON
+	// come on the first row only (empty after it), and its JSON as text: each
+	// repeat would cost the gateway a string, and jsonb a json.Unmarshal.
 	GetObjectForRead(ctx context.Context, arg GetObjectForReadParams) ([]GetObjectForReadRow, error)
 	GetObjectVersion(ctx context.Context, arg GetObjectVersionParams) (GetObjectVersionRow, error)
 	// GetObjectForRead for a version named by its id.

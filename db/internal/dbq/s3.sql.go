@@ -463,7 +463,12 @@ func (q *Queries) GetObjectByID(ctx context.Context, id uuid.UUID) (Object, erro
 }
 
 const getObjectForRead = `-- name: GetObjectForRead :many
-SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, o.version_id, o.seq, o.is_latest, o.delete_marker, b.versioning,
+SELECT o.id, o.size, o.part_count, o.created_at, o.seq, o.is_latest, o.delete_marker,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.etag END)::text AS etag,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.meta::text END)::text AS meta,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.checksums::text END)::text AS checksums,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.version_id END)::text AS version_id,
+       (CASE WHEN ch.n > 1 THEN '' ELSE b.versioning END)::text AS versioning,
        coalesce(ch.part_number, 0)::int4 AS part_number, coalesce(ch.segment, 0)::int2 AS segment,
        coalesce(ch.part_offset, 0)::int8 AS part_offset, coalesce(ch.file_id, '00000000-0000-0000-0000-000000000000')::uuid AS file_id,
        coalesce(ch.blob_size, 0)::int8 AS blob_size, coalesce(ch.blob_offset, 0)::int8 AS blob_offset,
@@ -478,7 +483,8 @@ LEFT JOIN LATERAL (
     SELECT p.part_number, p.segment, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
            f.data_shards, f.parity_shards, f.block_size,
            c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
-           s.address AS server_address
+           s.address AS server_address,
+           row_number() OVER (ORDER BY p.part_number, p.segment, c.chunk_number) AS n
     FROM object_parts p
     JOIN files f ON f.id = p.file_id
     JOIN chunks c ON c.file_id = p.file_id
@@ -486,7 +492,7 @@ LEFT JOIN LATERAL (
     WHERE p.object_id = o.id
 ) ch ON true
 WHERE o.bucket = $1 AND o.key = $2 AND o.is_latest
-ORDER BY ch.part_number, ch.segment, ch.chunk_number
+ORDER BY ch.n
 `
 
 type GetObjectForReadParams struct {
@@ -495,7 +501,17 @@ type GetObjectForReadParams struct {
 }
 
 type GetObjectForReadRow struct {
-	Object          Object
+	ID              uuid.UUID
+	Size            int64
+	PartCount       int32
+	CreatedAt       time.Time
+	Seq             int64
+	IsLatest        bool
+	DeleteMarker    bool
+	Etag            string
+	Meta            string
+	Checksums       string
+	VersionID       string
 	Versioning      string
 	PartNumber      int32
 	Segment         int16
@@ -521,7 +537,9 @@ type GetObjectForReadRow struct {
 // versioning state and, on the same rows, every shard of it as
 // ListObjectChunks lists them: one round trip for a GET. A version with no
 // shard (a delete marker, an empty object, one no longer stored) comes as
-// one row whose chunk_id is the nil uuid.
+// one row whose chunk_id is the nil uuid. The version's text and JSON
+// come on the first row only (empty after it), and its JSON as text: each
+// repeat would cost the gateway a string, and jsonb a json.Unmarshal.
 func (q *Queries) GetObjectForRead(ctx context.Context, arg GetObjectForReadParams) ([]GetObjectForReadRow, error) {
 	rows, err := q.db.Query(ctx, getObjectForRead, arg.Bucket, arg.Key)
 	if err != nil {
@@ -532,19 +550,17 @@ func (q *Queries) GetObjectForRead(ctx context.Context, arg GetObjectForReadPara
 	for rows.Next() {
 		var i GetObjectForReadRow
 		if err := rows.Scan(
-			&i.Object.ID,
-			&i.Object.Bucket,
-			&i.Object.Key,
-			&i.Object.Size,
-			&i.Object.Etag,
-			&i.Object.Meta,
-			&i.Object.Checksums,
-			&i.Object.PartCount,
-			&i.Object.CreatedAt,
-			&i.Object.VersionID,
-			&i.Object.Seq,
-			&i.Object.IsLatest,
-			&i.Object.DeleteMarker,
+			&i.ID,
+			&i.Size,
+			&i.PartCount,
+			&i.CreatedAt,
+			&i.Seq,
+			&i.IsLatest,
+			&i.DeleteMarker,
+			&i.Etag,
+			&i.Meta,
+			&i.Checksums,
+			&i.VersionID,
 			&i.Versioning,
 			&i.PartNumber,
 			&i.Segment,
@@ -614,7 +630,12 @@ func (q *Queries) GetObjectVersion(ctx context.Context, arg GetObjectVersionPara
 }
 
 const getObjectVersionForRead = `-- name: GetObjectVersionForRead :many
-SELECT o.id, o.bucket, o.key, o.size, o.etag, o.meta, o.checksums, o.part_count, o.created_at, o.version_id, o.seq, o.is_latest, o.delete_marker, b.versioning,
+SELECT o.id, o.size, o.part_count, o.created_at, o.seq, o.is_latest, o.delete_marker,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.etag END)::text AS etag,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.meta::text END)::text AS meta,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.checksums::text END)::text AS checksums,
+       (CASE WHEN ch.n > 1 THEN '' ELSE o.version_id END)::text AS version_id,
+       (CASE WHEN ch.n > 1 THEN '' ELSE b.versioning END)::text AS versioning,
        coalesce(ch.part_number, 0)::int4 AS part_number, coalesce(ch.segment, 0)::int2 AS segment,
        coalesce(ch.part_offset, 0)::int8 AS part_offset, coalesce(ch.file_id, '00000000-0000-0000-0000-000000000000')::uuid AS file_id,
        coalesce(ch.blob_size, 0)::int8 AS blob_size, coalesce(ch.blob_offset, 0)::int8 AS blob_offset,
@@ -629,7 +650,8 @@ LEFT JOIN LATERAL (
     SELECT p.part_number, p.segment, p.byte_offset AS part_offset, p.file_id, f.size AS blob_size, p.blob_offset, p.size AS part_size,
            f.data_shards, f.parity_shards, f.block_size,
            c.id, c.chunk_number, c.byte_offset, c.size, c.hash, c.status, c.storage_server_id,
-           s.address AS server_address
+           s.address AS server_address,
+           row_number() OVER (ORDER BY p.part_number, p.segment, c.chunk_number) AS n
     FROM object_parts p
     JOIN files f ON f.id = p.file_id
     JOIN chunks c ON c.file_id = p.file_id
@@ -637,7 +659,7 @@ LEFT JOIN LATERAL (
     WHERE p.object_id = o.id
 ) ch ON true
 WHERE o.bucket = $1 AND o.key = $2 AND o.version_id = $3
-ORDER BY ch.part_number, ch.segment, ch.chunk_number
+ORDER BY ch.n
 `
 
 type GetObjectVersionForReadParams struct {
@@ -647,7 +669,17 @@ type GetObjectVersionForReadParams struct {
 }
 
 type GetObjectVersionForReadRow struct {
-	Object          Object
+	ID              uuid.UUID
+	Size            int64
+	PartCount       int32
+	CreatedAt       time.Time
+	Seq             int64
+	IsLatest        bool
+	DeleteMarker    bool
+	Etag            string
+	Meta            string
+	Checksums       string
+	VersionID       string
 	Versioning      string
 	PartNumber      int32
 	Segment         int16
@@ -680,19 +712,17 @@ func (q *Queries) GetObjectVersionForRead(ctx context.Context, arg GetObjectVers
 	for rows.Next() {
 		var i GetObjectVersionForReadRow
 		if err := rows.Scan(
-			&i.Object.ID,
-			&i.Object.Bucket,
-			&i.Object.Key,
-			&i.Object.Size,
-			&i.Object.Etag,
-			&i.Object.Meta,
-			&i.Object.Checksums,
-			&i.Object.PartCount,
-			&i.Object.CreatedAt,
-			&i.Object.VersionID,
-			&i.Object.Seq,
-			&i.Object.IsLatest,
-			&i.Object.DeleteMarker,
+			&i.ID,
+			&i.Size,
+			&i.PartCount,
+			&i.CreatedAt,
+			&i.Seq,
+			&i.IsLatest,
+			&i.DeleteMarker,
+			&i.Etag,
+			&i.Meta,
+			&i.Checksums,
+			&i.VersionID,
 			&i.Versioning,
 			&i.PartNumber,
 			&i.Segment,
