@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,9 +33,10 @@ var ErrConflict = errors.New("db: conflict")
 // callers can answer 503 rather than 500.
 var ErrUnavailable = errors.New("db: unavailable")
 
-// ErrNotCommitted matches an error after which a write is known not to
-// have committed: it failed before its COMMIT was sent, or the server
-// refused the COMMIT. Any other failure of a write may have committed.
+// ErrNotCommitted matches an error of WithTx after which the transaction is
+// known not to have committed: it failed before its COMMIT was sent, or the
+// server refused the COMMIT. Any other failure of a write may have
+// committed.
 var ErrNotCommitted = errors.New("db: not committed")
 
 // notCommitted marks err (translated) as ErrNotCommitted, keeping its
@@ -202,20 +204,42 @@ func Open(ctx context.Context, c Config) (*pgxpool.Pool, error) {
 
 // WithTx runs fn in one transaction: committed when fn returns nil, rolled
 // back otherwise (and when ctx ends). Its error, fn's included, comes back
-// through Translate.
+// through Translate, matching ErrNotCommitted when the transaction is known
+// not to have committed.
 func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries) error) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
-		return Translate(err)
+		return notCommitted{Translate(err)}
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
 	if err := fn(dbq.New(tx)); err != nil {
 		// A query inside fn fails as the connection dies (a failover) as
 		// surely as Begin or Commit does: callers must see ErrUnavailable,
 		// not a raw driver error that would be answered 500.
+		return notCommitted{Translate(err)}
+	}
+	if err := ctx.Err(); err != nil { // a COMMIT sent now could go either way
+		return notCommitted{Translate(err)}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		if commitRefused(err) {
+			return notCommitted{Translate(err)}
+		}
 		return Translate(err)
 	}
-	return Translate(tx.Commit(ctx))
+	return nil
+}
+
+// commitRefused reports whether a failed COMMIT is known to have rolled
+// back: it never left (SafeToRetry), or the server refused it, unless with
+// classes 08 and 57 (the server going away), which may come just after it
+// committed.
+func commitRefused(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return !strings.HasPrefix(pgErr.Code, "08") && !strings.HasPrefix(pgErr.Code, "57")
+	}
+	return pgconn.SafeToRetry(err)
 }
 
 // Translate maps driver errors onto ErrNotFound, ErrConflict and

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"sixfold/db/internal/dbq"
 )
@@ -126,37 +124,15 @@ func (b *Blobs) RecordBlob(ctx context.Context, nb NewBlob, onCommit func(tx *Tx
 		p.ChunkHashes, p.ChunkServers = append(p.ChunkHashes, c.Hash), append(p.ChunkServers, c.ServerID)
 		p.ChunkStatuses = append(p.ChunkStatuses, c.Status)
 	}
-	failed := func(err error) (time.Time, error) { return time.Time{}, notCommitted{Translate(err)} }
-	tx, err := b.pool.Begin(ctx)
-	if err != nil {
-		return failed(err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
-	q := dbq.New(tx)
-	createdAt, err := q.RecordBlob(ctx, p)
-	if err != nil {
-		return failed(err)
-	}
-	if onCommit != nil {
-		if err := onCommit(&Tx{q: q}, createdAt); err != nil {
-			return failed(err)
+	var createdAt time.Time
+	err := WithTx(ctx, b.pool, func(q *dbq.Queries) error {
+		var err error
+		if createdAt, err = q.RecordBlob(ctx, p); err != nil || onCommit == nil {
+			return err
 		}
-	}
-	if err := ctx.Err(); err != nil { // a COMMIT sent now could go either way
-		return failed(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		// The server refusing the COMMIT rolled it back, unless it was
-		// going away (classes 08 and 57), which may happen just after it
-		// committed.
-		var pgErr *pgconn.PgError
-		refused := errors.As(err, &pgErr) && !strings.HasPrefix(pgErr.Code, "08") && !strings.HasPrefix(pgErr.Code, "57")
-		if refused || pgconn.SafeToRetry(err) {
-			return failed(err)
-		}
-		return time.Time{}, Translate(err)
-	}
-	return createdAt, nil
+		return onCommit(&Tx{q: q}, createdAt)
+	})
+	return createdAt, err
 }
 
 // AbandonUpload queues every chunk of a failed upload for deletion after
