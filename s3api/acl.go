@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"context"
 	"encoding/xml"
 	"net/http"
 	"strings"
@@ -185,29 +186,25 @@ func checkACLRequest(q *request, publicRead bool) error {
 // headVersion looks up the object (version) a subresource call names,
 // with a delete marker's headers on its error.
 func (h *handler) headVersion(q *request) (ObjectInfo, error) {
-	v, err := versionID(q)
-	if err != nil {
-		return ObjectInfo{}, err
-	}
-	info, err := h.backend.HeadObject(q.r.Context(), q.target.bucket, q.target.key, v)
-	if err != nil {
-		return info, markerError(info, err)
-	}
-	return info, nil
+	return h.lookupVersion(q, h.backend.HeadObject)
 }
 
 // readVersion is headVersion for a GET, which goes on to read the bytes:
 // through the backend's ReadLookup when it has one.
 func (h *handler) readVersion(q *request) (ObjectInfo, error) {
-	rl, ok := h.backend.(ReadLookup)
-	if !ok {
-		return h.headVersion(q)
+	if rl, ok := h.backend.(ReadLookup); ok {
+		return h.lookupVersion(q, rl.HeadObjectForRead)
 	}
+	return h.headVersion(q)
+}
+
+// lookupVersion asks lookup for the version q names.
+func (h *handler) lookupVersion(q *request, lookup func(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error)) (ObjectInfo, error) {
 	v, err := versionID(q)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	info, err := rl.HeadObjectForRead(q.r.Context(), q.target.bucket, q.target.key, v)
+	info, err := lookup(q.r.Context(), q.target.bucket, q.target.key, v)
 	if err != nil {
 		return info, markerError(info, err)
 	}
