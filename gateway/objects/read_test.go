@@ -64,6 +64,7 @@ func TestReads(t *testing.T) {
 	t.Run("frozen nodes", func(t *testing.T) { testFrozenNodes(t, e) })
 	t.Run("damaged shard", func(t *testing.T) { testDamagedShard(t, e) })
 	t.Run("too many shards lost", func(t *testing.T) { testTooManyLost(t, e) })
+	t.Run("blocks larger than a node's message", func(t *testing.T) { testBlocksOverMessages(t, e) })
 }
 
 // Every pattern of up to P lost shards reads back right, whether the nodes
@@ -121,23 +122,58 @@ func testFrozenNodes(t *testing.T, e *env) {
 		{"two data shards' nodes", []int{1, 4}},
 		{"a data and a parity shard's node", []int{5, 6}},
 	}
+	// The whole blob is read through streams, one stripe after another; a
+	// range of one stripe through one call per shard, each with the stall
+	// timeout as its deadline.
+	ranges := []struct {
+		name           string
+		offset, length int64
+	}{{"whole blob", 0, degradedSize}, {"one stripe", testStripe, testStripe}}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			defer e.cluster.reset()
-			start := time.Now()
-			checkRange(t, s, b, data, 0, degradedSize)
-			clean := time.Since(start)
-			for _, i := range tt.frozen {
-				e.nodeOf(t, shard(t, b, i)).faults.freeze()
-			}
-			start = time.Now()
-			checkRange(t, s, b, data, 0, degradedSize)
-			took := time.Since(start)
-			t.Logf("read of %d bytes with shards %v frozen: %v (%v without; stall timeout %v)", degradedSize, tt.frozen, took, clean, testStall)
-			if bound := time.Duration(10*len(tt.frozen))*testStall + 2*clean; took > bound {
-				t.Errorf("read took %v; want under %v", took, bound)
-			}
-		})
+		for _, r := range ranges {
+			t.Run(tt.name+"/"+r.name, func(t *testing.T) {
+				defer e.cluster.reset()
+				start := time.Now()
+				checkRange(t, s, b, data, r.offset, r.length)
+				clean := time.Since(start)
+				for _, i := range tt.frozen {
+					e.nodeOf(t, shard(t, b, i)).faults.freeze()
+				}
+				start = time.Now()
+				checkRange(t, s, b, data, r.offset, r.length)
+				took := time.Since(start)
+				t.Logf("read of %d bytes with shards %v frozen: %v (%v without; stall timeout %v)", r.length, tt.frozen, took, clean, testStall)
+				if bound := time.Duration(10*len(tt.frozen))*testStall + 2*clean; took > bound {
+					t.Errorf("read took %v; want under %v", took, bound)
+				}
+			})
+		}
+	}
+}
+
+// A shard block larger than a node's message (1 MiB) reaches the gateway
+// in several messages; a one-stripe read, which receives each shard's
+// frame in one go, joins them, and still reads around a lost shard.
+func testBlocksOverMessages(t *testing.T, e *env) {
+	const block = 2<<20 + 10
+	s := e.service(2, func(o *objects.Options) { o.BlockSize = block })
+	size := int64(objects.DataShards*block + 1000)
+	data := payload(int(size), 45)
+	b := e.stat(t, s, e.put(t, s, data).ID)
+	ranges := []struct{ offset, length int64 }{
+		{0, objects.DataShards * block}, // the first stripe, whole
+		{block - 10, 20},                // across its first block edge
+		{3*block + 1, block},            // two blocks of it
+		{size - 1000, 1000},             // the short stripe
+	}
+	for _, r := range ranges {
+		checkRange(t, s, b, data, r.offset, r.length)
+	}
+	n := e.nodeOf(t, shard(t, b, 3))
+	n.faults.kill()
+	defer e.cluster.reset()
+	for _, r := range ranges {
+		checkRange(t, s, b, data, r.offset, r.length)
 	}
 }
 
