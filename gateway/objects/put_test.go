@@ -44,6 +44,39 @@ func TestWrites(t *testing.T) {
 	t.Run("one shard lost", func(t *testing.T) { testOneShardLost(t, e) })
 	t.Run("below quorum", func(t *testing.T) { testBelowQuorum(t, e) })
 	t.Run("dropped call retried", func(t *testing.T) { testDroppedCallRetried(t, e) })
+	t.Run("no checksum asked", func(t *testing.T) { testNoChecksum(t, e) })
+}
+
+// The S3 door, which needs no SHA-256 (NoChecksum), gets a blob without
+// one (the schema allows that of S3 blobs only), unless the digest came
+// with the body (KnownSHA256), which is then recorded: on both write
+// paths, and the bytes read back either way.
+func testNoChecksum(t *testing.T, e *env) {
+	s := e.service(2)
+	for _, size := range []int{testStripe - 5, 2*testStripe + 77} {
+		for _, known := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d bytes/known=%v", size, known), func(t *testing.T) {
+				data := payload(size, uint64(size)+7)
+				sum := sha256.Sum256(data)
+				in := putInput(data, true)
+				in.NoChecksum, in.Owner = true, "s3"
+				want := ""
+				if known {
+					in.KnownSHA256 = func() []byte { return sum[:] }
+					want = hex.EncodeToString(sum[:])
+				}
+				b, err := s.Put(context.Background(), in)
+				if err != nil {
+					t.Fatalf("Put: %v", err)
+				}
+				got := e.stat(t, s, b.ID)
+				if got.Status != objects.BlobCompleted || got.Checksum != want {
+					t.Errorf("Stat = %s, checksum %q; want completed, %q", got.Status, got.Checksum, want)
+				}
+				checkRange(t, s, got, data, 0, int64(size))
+			})
+		}
+	}
 }
 
 // A node that refuses one write call (before any data, as a node that is

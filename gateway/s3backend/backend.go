@@ -202,7 +202,7 @@ func (b *Backend) storeBlob(ctx context.Context, name, contentType string, p pay
 	}
 	_, err := b.objects.Put(ctx, objects.PutInput{
 		Filename: name, ContentType: intake.ContentType(contentType), Size: size, Exact: true,
-		Body: body, KnownSHA256: p.sha256, Owner: "s3", OnCommit: commit,
+		Body: body, KnownSHA256: p.sha256, NoChecksum: true, Owner: "s3", OnCommit: commit,
 	})
 	return blobError(err)
 }
