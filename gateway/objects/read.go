@@ -95,12 +95,7 @@ type stripeSource struct {
 	calls   []*shardCall   // instead of streams when the read is one stripe
 	bad     []bool
 	scratch *erasure.Stripe // reconstruction target, made on first need
-	held    []heldFrame     // frames behind the blocks last returned
-}
-
-type heldFrame struct {
-	stream *shardStream // nil: the buffer goes back to shardcodec's pool
-	buf    []byte
+	held    [][]byte        // frame buffers behind the blocks last returned
 }
 
 func (s *Service) newStripeSource(ctx context.Context, b Blob, first, end int64) (*stripeSource, error) {
@@ -235,7 +230,7 @@ func (src *stripeSource) read(i int, stripe int64, blocks [][]byte) error {
 		if err != nil {
 			return src.fail(i, err)
 		}
-		src.held = append(src.held, heldFrame{buf: buf})
+		src.held = append(src.held, buf)
 		blocks[i] = block
 		return nil
 	}
@@ -252,10 +247,10 @@ func (src *stripeSource) read(i int, stripe int64, blocks [][]byte) error {
 				return src.fail(i, f.err)
 			}
 			if f.stripe < stripe {
-				st.recycle(f.buf)
+				shardcodec.Release(f.buf)
 				continue
 			}
-			src.held = append(src.held, heldFrame{st, f.buf})
+			src.held = append(src.held, f.buf)
 			blocks[i] = f.block
 			return nil
 		case <-timer.C:
@@ -288,28 +283,21 @@ func (src *stripeSource) fail(i int, err error) error {
 	return err
 }
 
-// release hands the frames behind the last blocks back to their streams.
+// release hands the frame buffers behind the last blocks back to the pool.
 func (src *stripeSource) release() {
-	for _, h := range src.held {
-		if h.stream != nil {
-			h.stream.recycle(h.buf)
-		} else {
-			shardcodec.Release(h.buf)
-		}
+	for _, buf := range src.held {
+		shardcodec.Release(buf)
 	}
 	src.held = src.held[:0]
 }
 
-// close ends the streams and hands every frame buffer the read owns back
-// to the pool: a ranged GET of a few MiB would otherwise leave its streams'
-// read-ahead (up to four frames per shard) to the collector, and under the
-// transfer manager's parallel part GETs that garbage cost a fifth of the
-// gateway's CPU once a memory limit made the collector keep up with it.
+// close ends the calls and hands every frame buffer the read owns back to
+// the pool: a ranged GET of a few MiB would otherwise leave its streams'
+// read-ahead to the collector, and under the transfer manager's parallel
+// part GETs that garbage cost a fifth of the gateway's CPU once a memory
+// limit made the collector keep up with it.
 func (src *stripeSource) close() {
-	for _, h := range src.held {
-		shardcodec.Release(h.buf)
-	}
-	src.held = nil
+	src.release()
 	for _, st := range src.streams {
 		if st != nil {
 			st.cancel()
@@ -326,7 +314,6 @@ func (src *stripeSource) close() {
 // shardStream reads one shard's frames in the background.
 type shardStream struct {
 	frames chan shardFrame
-	bufs   chan []byte // free frame buffers
 	cancel context.CancelFunc
 }
 
@@ -337,14 +324,11 @@ type shardFrame struct {
 	err    error
 }
 
-// drain releases the buffers the stream has handed over and not had back:
-// free ones, and frames read but not consumed. The stream's goroutine
+// drain releases the frames read but not consumed. The stream's goroutine
 // keeps the one it is filling, if any, to the collector.
 func (st *shardStream) drain() {
 	for {
 		select {
-		case buf := <-st.bufs:
-			shardcodec.Release(buf)
 		case f, ok := <-st.frames:
 			if !ok {
 				return
@@ -356,12 +340,10 @@ func (st *shardStream) drain() {
 	}
 }
 
-func (st *shardStream) recycle(buf []byte) {
-	select {
-	case st.bufs <- buf:
-	default:
-	}
-}
+// maxFrameMessage is the largest message a node sends on request (its
+// GetChunk message_size limit): frames of larger blocks are copied out of
+// the node's own messages.
+const maxFrameMessage = 4 << 20
 
 // shardCall is one node call reading a range of a shard's frames.
 type shardCall struct {
@@ -386,7 +368,11 @@ func (s *Service) startShardRead(ctx context.Context, l erasure.Layout, c Chunk,
 	}
 	from := l.FrameOffset(first)
 	to := l.FrameOffset(end-1) + erasure.FrameHeader + l.BlockLen(end-1)
-	stream, err := client.GetChunk(ctx, &storagepb.GetChunkRequest{ChunkId: c.ID.String(), Offset: from, Length: to - from})
+	req := &storagepb.GetChunkRequest{ChunkId: c.ID.String(), Offset: from, Length: to - from}
+	if frame := erasure.FrameHeader + l.BlockSize; frame <= maxFrameMessage {
+		req.MessageSize = frame
+	}
+	stream, err := client.GetChunk(ctx, req)
 	if err != nil {
 		cancel()
 		return nil, s.nodeError(ctx, c.ServerAddress, err)
@@ -397,32 +383,12 @@ func (s *Service) startShardRead(ctx context.Context, l erasure.Layout, c Chunk,
 // recvFrame receives a one-stripe call's frame in the caller's goroutine
 // and returns the buffer holding it (for shardcodec.Release) and its
 // verified block. A read of one stripe waits for one frame per shard, so
-// the goroutine, channels and timer a streamed read keeps per shard would
-// cost more than the read itself: they were a fifth of a 4 KiB GET's
-// gateway CPU. The call's own deadline stands in for the stall timer.
+// the goroutine, channels and timer a streamed read keeps per shard cost
+// more than they save: 5–8 % of a 4 KiB GET's gateway CPU. The call's own
+// deadline stands in for the stall timer.
 func (s *Service) recvFrame(ctx context.Context, call *shardCall, l erasure.Layout, c Chunk, stripe int64) ([]byte, []byte, error) {
-	size := erasure.FrameHeader + l.BlockLen(stripe)
-	var buf, block []byte
-	msg, err := call.stream.Recv()
-	switch {
-	case err != nil:
-	case int64(len(msg.GetData())) == size:
-		// The whole frame in one message, as a small object's always is:
-		// verified where the codec decoded it, without a copy.
-		buf = msg.GetData()
-		block, err = erasure.Check(buf)
-	default:
-		first := msg.GetData()
-		buf = shardcodec.Buffer(int(size))
-		body := shardcodec.NewReader(first, func() ([]byte, error) {
-			m, err := call.stream.Recv()
-			return m.GetData(), err
-		})
-		block, err = erasure.NewFrameReader(body, l, stripe, stripe+1).Next(buf)
-		shardcodec.Release(first)
-	}
+	buf, block, err := newFrameSource(call, l, stripe, stripe+1).next()
 	if err != nil {
-		shardcodec.Release(buf)
 		if errors.Is(call.ctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			err = fmt.Errorf("%w: node %s, shard %d", errStalled, c.ServerAddress, c.Number)
 		} else {
@@ -448,27 +414,16 @@ func (s *Service) openShardStream(ctx context.Context, l erasure.Layout, c Chunk
 		return nil, err
 	}
 	ctx, cancel, stream := call.ctx, call.cancel, call.stream
-	st := &shardStream{frames: make(chan shardFrame, framesAhead), bufs: make(chan []byte, framesAhead+2), cancel: cancel}
-	frameCap := erasure.FrameHeader + min(l.BlockSize, l.BlockLen(first))
+	st := &shardStream{frames: make(chan shardFrame, framesAhead), cancel: cancel}
 	go func() {
 		defer close(st.frames)
-		body := shardcodec.NewReader(nil, func() ([]byte, error) {
-			msg, err := stream.Recv()
-			return msg.GetData(), err
-		})
-		fr := erasure.NewFrameReader(body, l, first, end)
-		for fr.Stripe() < end {
-			var buf []byte
-			select {
-			case buf = <-st.bufs:
-			default:
-				buf = shardcodec.Buffer(int(frameCap))
-			}
-			stripe := fr.Stripe()
-			block, err := fr.Next(buf)
+		frames := newFrameSource(call, l, first, end)
+		for frames.stripe < end {
+			stripe := frames.stripe
+			buf, block, err := frames.next()
 			if err != nil {
 				err = s.readError(ctx, c, err)
-			} else if fr.Stripe() >= end {
+			} else if frames.stripe >= end {
 				// Read the stream to its end before handing over the last
 				// frame: a reader that closes on its last byte then finds the
 				// call already finished, rather than cancelling a call that
@@ -480,6 +435,7 @@ func (s *Service) openShardStream(ctx context.Context, l erasure.Layout, c Chunk
 			select {
 			case st.frames <- shardFrame{stripe: stripe, buf: buf, block: block, err: err}:
 			case <-ctx.Done():
+				shardcodec.Release(buf)
 				return
 			}
 			if err != nil {
@@ -488,6 +444,60 @@ func (s *Service) openShardStream(ctx context.Context, l erasure.Layout, c Chunk
 		}
 	}()
 	return st, nil
+}
+
+// frameSource reads a call's frames one after another. A node asked for
+// one frame per message (message_size) sends each frame whole: it is
+// verified and handed on in the buffer the codec decoded it into. A message
+// that is not exactly the next frame (a node that predates message_size)
+// switches the rest of the call to copying frames out of the messages.
+type frameSource struct {
+	call   *shardCall
+	l      erasure.Layout
+	stripe int64 // of the next frame
+	end    int64
+	copied *erasure.FrameReader // once frames are copied out
+}
+
+func newFrameSource(call *shardCall, l erasure.Layout, first, end int64) *frameSource {
+	return &frameSource{call: call, l: l, stripe: first, end: end}
+}
+
+// next returns the next frame's buffer (for shardcodec.Release) and its
+// verified block.
+func (fs *frameSource) next() ([]byte, []byte, error) {
+	if fs.copied == nil {
+		msg, err := fs.call.stream.Recv()
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		data := msg.GetData()
+		if int64(len(data)) == erasure.FrameHeader+fs.l.BlockLen(fs.stripe) {
+			block, err := erasure.Check(data)
+			if err != nil {
+				shardcodec.Release(data)
+				return nil, nil, fmt.Errorf("stripe %d: %w", fs.stripe, err)
+			}
+			fs.stripe++
+			return data, block, nil
+		}
+		body := shardcodec.NewReader(data, func() ([]byte, error) {
+			m, err := fs.call.stream.Recv()
+			return m.GetData(), err
+		})
+		fs.copied = erasure.NewFrameReader(body, fs.l, fs.stripe, fs.end)
+	}
+	buf := shardcodec.Buffer(int(erasure.FrameHeader + fs.l.BlockLen(fs.stripe)))
+	block, err := fs.copied.Next(buf)
+	if err != nil {
+		shardcodec.Release(buf)
+		return nil, nil, err
+	}
+	fs.stripe++
+	return buf, block, nil
 }
 
 // readError classifies a failed shard read: a node's NotFound or DataLoss

@@ -151,29 +151,35 @@ func testFrozenNodes(t *testing.T, e *env) {
 	}
 }
 
-// A shard block larger than a node's message (1 MiB) reaches the gateway
-// in several messages; a one-stripe read, which receives each shard's
-// frame in one go, joins them, and still reads around a lost shard.
+// A shard block larger than a node's default message (1 MiB) is sent in
+// one message of its own size on request; a block larger than a node will
+// send in one message (4 MiB) is copied out of 1 MiB messages. Either way
+// a one-stripe read (one call per shard) and a streamed read of the whole
+// blob return the bytes, with and without a lost shard.
 func testBlocksOverMessages(t *testing.T, e *env) {
-	const block = 2<<20 + 10
-	s := e.service(2, func(o *objects.Options) { o.BlockSize = block })
-	size := int64(objects.DataShards*block + 1000)
-	data := payload(int(size), 45)
-	b := e.stat(t, s, e.put(t, s, data).ID)
-	ranges := []struct{ offset, length int64 }{
-		{0, objects.DataShards * block}, // the first stripe, whole
-		{block - 10, 20},                // across its first block edge
-		{3*block + 1, block},            // two blocks of it
-		{size - 1000, 1000},             // the short stripe
-	}
-	for _, r := range ranges {
-		checkRange(t, s, b, data, r.offset, r.length)
-	}
-	n := e.nodeOf(t, shard(t, b, 3))
-	n.faults.kill()
-	defer e.cluster.reset()
-	for _, r := range ranges {
-		checkRange(t, s, b, data, r.offset, r.length)
+	for _, block := range []int64{2<<20 + 10, 4<<20 + 10} {
+		t.Run(fmt.Sprintf("block=%d", block), func(t *testing.T) {
+			s := e.service(2, func(o *objects.Options) { o.BlockSize = block; o.MaxSize = 64 << 20 })
+			stripe := objects.DataShards * block
+			size := 2*stripe + 1000
+			data := payload(int(size), uint64(block))
+			b := e.stat(t, s, e.put(t, s, data).ID)
+			ranges := []struct{ offset, length int64 }{
+				{0, size},            // streamed, three stripes
+				{0, stripe},          // the first stripe, whole
+				{block - 10, 20},     // across its first block edge
+				{3*block + 1, block}, // two blocks of it
+				{size - 1000, 1000},  // the short stripe
+			}
+			for _, r := range ranges {
+				checkRange(t, s, b, data, r.offset, r.length)
+			}
+			e.nodeOf(t, shard(t, b, 3)).faults.kill()
+			defer e.cluster.reset()
+			for _, r := range ranges {
+				checkRange(t, s, b, data, r.offset, r.length)
+			}
+		})
 	}
 }
 

@@ -366,10 +366,16 @@ func (x *PutChunkResponse) GetCrc32C() uint32 {
 }
 
 type GetChunkRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ChunkId       string                 `protobuf:"bytes,1,opt,name=chunk_id,json=chunkId,proto3" json:"chunk_id,omitempty"`
-	Offset        int64                  `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
-	Length        int64                  `protobuf:"varint,3,opt,name=length,proto3" json:"length,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	ChunkId string                 `protobuf:"bytes,1,opt,name=chunk_id,json=chunkId,proto3" json:"chunk_id,omitempty"`
+	Offset  int64                  `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	Length  int64                  `protobuf:"varint,3,opt,name=length,proto3" json:"length,omitempty"`
+	// message_size, when set, is the data length of every message but the
+	// last (at most 4 MiB): a gateway asks for one shard frame per message,
+	// which it then verifies and serves where it was decoded. 0 leaves the
+	// node's own size. Nodes that predate the field ignore it, and a gateway
+	// then copies frames out of the messages as before.
+	MessageSize   int64 `protobuf:"varint,4,opt,name=message_size,json=messageSize,proto3" json:"message_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -421,6 +427,13 @@ func (x *GetChunkRequest) GetOffset() int64 {
 func (x *GetChunkRequest) GetLength() int64 {
 	if x != nil {
 		return x.Length
+	}
+	return 0
+}
+
+func (x *GetChunkRequest) GetMessageSize() int64 {
+	if x != nil {
+		return x.MessageSize
 	}
 	return 0
 }
@@ -814,11 +827,12 @@ const file_storage_proto_rawDesc = "" +
 	"\bchunk_id\x18\x01 \x01(\tR\achunkId\x12\x12\n" +
 	"\x04size\x18\x02 \x01(\x03R\x04size\x12\x16\n" +
 	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x16\n" +
-	"\x06crc32c\x18\x04 \x01(\rR\x06crc32c\"\\\n" +
+	"\x06crc32c\x18\x04 \x01(\rR\x06crc32c\"\x7f\n" +
 	"\x0fGetChunkRequest\x12\x19\n" +
 	"\bchunk_id\x18\x01 \x01(\tR\achunkId\x12\x16\n" +
 	"\x06offset\x18\x02 \x01(\x03R\x06offset\x12\x16\n" +
-	"\x06length\x18\x03 \x01(\x03R\x06length\"&\n" +
+	"\x06length\x18\x03 \x01(\x03R\x06length\x12!\n" +
+	"\fmessage_size\x18\x04 \x01(\x03R\vmessageSize\"&\n" +
 	"\x10GetChunkResponse\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\"/\n" +
 	"\x12DeleteChunkRequest\x12\x19\n" +

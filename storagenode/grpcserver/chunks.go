@@ -105,32 +105,48 @@ func storeDigest(d storagepb.Digest) (chunkstore.Digest, error) {
 	return 0, status.Errorf(codes.InvalidArgument, "digest %v: want DIGEST_SHA256 or DIGEST_CRC32C", d)
 }
 
-// GetChunk streams a byte range of a chunk in messages of at most
-// bufpool.Size bytes. An empty range sends no message.
+// maxMessageSize bounds a GetChunk message_size: 4 MiB, as PutChunk's
+// messages are, which every gateway's default receive limit admits.
+const maxMessageSize = 4 << 20
+
+// GetChunk streams a byte range of a chunk in messages of message_size
+// bytes, or of bufpool.Size when the request leaves it 0; the last may be
+// shorter. An empty range sends no message.
 func (s *Service) GetChunk(req *storagepb.GetChunkRequest, stream storagepb.StorageService_GetChunkServer) error {
+	size := req.GetMessageSize()
+	if size < 0 || size > maxMessageSize {
+		return status.Errorf(codes.InvalidArgument, "message_size %d: want 0 to %d", size, maxMessageSize)
+	}
 	r, err := s.store.Open(req.GetChunkId(), req.GetOffset(), req.GetLength())
 	if err != nil {
 		return s.fail("get", err)
 	}
 	defer r.Close()
-	sent, err := s.sendAll(stream, r)
+	var buf []byte
+	if size == 0 || size == bufpool.Size {
+		b := bufpool.Get()
+		defer bufpool.Put(b)
+		buf = *b
+	} else {
+		buf = shardcodec.Buffer(int(size))
+		defer shardcodec.Release(buf)
+	}
+	sent, err := s.sendAll(stream, r, buf)
 	s.obs.ChunkRead(sent)
 	return err
 }
 
-// sendAll sends r through one pooled buffer and one reused message, and
+// sendAll sends r in messages of len(buf) through one reused message, and
 // returns the bytes sent. Reusing the message is safe because Send marshals
 // it before it returns; a stats handler that keeps messages after Send would
 // need a copy instead. Only a failed read is the node's own (disk) failure.
-func (s *Service) sendAll(stream storagepb.StorageService_GetChunkServer, r io.Reader) (int64, error) {
-	buf := bufpool.Get()
-	defer bufpool.Put(buf)
+func (s *Service) sendAll(stream storagepb.StorageService_GetChunkServer, r io.Reader, buf []byte) (int64, error) {
 	msg := &storagepb.GetChunkResponse{}
 	var sent int64
 	for {
-		n, err := io.ReadFull(r, *buf)
+		n, err := io.ReadFull(r, buf)
 		if n > 0 {
-			msg.Data = (*buf)[:n]
+			msg.Data = buf[:n]
 			if serr := stream.Send(msg); serr != nil {
 				return sent, toStatus(serr)
 			}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -304,6 +305,74 @@ func TestGetErrors(t *testing.T) {
 			_, err := h.get(t, tt.id, tt.offset, tt.length)
 			wantCode(t, err, tt.want)
 		})
+	}
+}
+
+// A gateway may ask for messages of its own size (one shard frame each):
+// every message but the last then has exactly that many bytes.
+func TestGetMessageSize(t *testing.T) {
+	h := start(t)
+	id := uuid.NewString()
+	data := randomBytes(t, 3<<20+1)
+	if _, err := h.put(context.Background(), id, int64(len(data)), data); err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int64{1<<20 + 4, 300_000, 4 << 20} {
+		for _, r := range []struct{ offset, length int64 }{{0, 0}, {7, 2<<20 + 11}} {
+			t.Run(fmt.Sprintf("size=%d/offset=%d", size, r.offset), func(t *testing.T) {
+				stream, err := h.client.GetChunk(context.Background(), &storagepb.GetChunkRequest{ChunkId: id, Offset: r.offset, Length: r.length, MessageSize: size})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := data[r.offset:]
+				if r.length > 0 {
+					want = want[:r.length]
+				}
+				var got []byte
+				var lens []int
+				for {
+					msg, err := stream.Recv()
+					if errors.Is(err, io.EOF) {
+						break
+					}
+					if err != nil {
+						t.Fatalf("Recv: %v", err)
+					}
+					got = append(got, msg.GetData()...)
+					lens = append(lens, len(msg.GetData()))
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("got %d bytes; want %d", len(got), len(want))
+				}
+				for i, n := range lens[:len(lens)-1] {
+					if int64(n) != size {
+						t.Fatalf("message %d of %v has %d bytes; want %d", i, lens, n, size)
+					}
+				}
+			})
+		}
+	}
+	for _, size := range []int64{-1, 4<<20 + 1} {
+		_, err := h.getSized(id, size)
+		wantCode(t, err, codes.InvalidArgument)
+	}
+}
+
+func (h *harness) getSized(id string, size int64) (int, error) {
+	stream, err := h.client.GetChunk(context.Background(), &storagepb.GetChunkRequest{ChunkId: id, MessageSize: size})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n += len(msg.GetData())
 	}
 }
 
