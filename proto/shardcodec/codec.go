@@ -5,7 +5,8 @@
 // first gathers the frames into one buffer and protobuf then copies the
 // field again into a fresh allocation, so every byte a node stores or a
 // gateway serves was copied twice and allocated once more than it needs.
-// On the send side they are encoded into the same pools (see Marshal).
+// On the send side they are encoded into the same pools (see Marshal), or
+// built there in place by a node (ChunkData).
 //
 // Both ends install it (grpc.ForceCodecV2 on the gateway's connections,
 // grpc.ForceServerCodecV2 on the node's server); the bytes on the wire are
@@ -44,6 +45,8 @@ func (Codec) Name() string { return grpcproto.Name }
 // overwrites every byte it uses, so nothing is left to clear.
 func (Codec) Marshal(v any) (mem.BufferSlice, error) {
 	switch m := v.(type) {
+	case *ChunkData:
+		return m.marshal(), nil
 	case *storagepb.GetChunkResponse, *storagepb.PutChunkRequest, *storagepb.WriteChunkRequest:
 		return marshalPooled(m.(proto.Message))
 	}
@@ -64,6 +67,58 @@ func marshalPooled(m proto.Message) (mem.BufferSlice, error) {
 	}
 	return mem.BufferSlice{mem.NewBuffer(&out, bufferPool{})}, nil
 }
+
+// ChunkData is a GetChunkResponse built in place: a node reads chunk bytes
+// straight into Data and sends it with SendMsg, and Marshal then writes the
+// field's header into room kept before the data and hands gRPC the buffer
+// as it is (gRPC gives it back to the pool once it is on the wire). Sent as
+// a GetChunkResponse, every byte a node served was copied once more, from
+// its read buffer into the encoded message. A ChunkData is sent once; one
+// that is not sent is given back with Release.
+type ChunkData struct {
+	buf []byte // headerRoom bytes, then the data
+	n   int
+}
+
+// headerRoom holds the data field's tag (one byte) and its length (a
+// varint of up to 5 bytes for any length a message can have).
+const headerRoom = 1 + 5
+
+// NewChunkData returns a message with room for up to n bytes of data.
+func NewChunkData(n int) *ChunkData { return &ChunkData{buf: get(headerRoom + n)} }
+
+// Data is the room for the message's data.
+func (c *ChunkData) Data() []byte { return c.buf[headerRoom:] }
+
+// SetLen says how many bytes of Data the message carries.
+func (c *ChunkData) SetLen(n int) { c.n = n }
+
+// Release gives back the buffer of a message that will not be sent.
+func (c *ChunkData) Release() {
+	Release(c.buf)
+	c.buf = nil
+}
+
+func (c *ChunkData) marshal() mem.BufferSlice {
+	hdr := protowire.AppendVarint(protowire.AppendTag(make([]byte, 0, headerRoom), 1, protowire.BytesType), uint64(c.n))
+	start := headerRoom - len(hdr)
+	copy(c.buf[start:], hdr)
+	out := c.buf[start : headerRoom+c.n]
+	whole := c.buf
+	c.buf = nil
+	return mem.BufferSlice{mem.NewBuffer(&out, wholeBuffer(whole))}
+}
+
+// wholeBuffer gives back the whole pooled buffer that a message, which
+// starts inside it, was encoded in.
+type wholeBuffer []byte
+
+func (w wholeBuffer) Get(n int) *[]byte {
+	b := get(n)
+	return &b
+}
+
+func (w wholeBuffer) Put(*[]byte) { Release(w) }
 
 // bufferPool is this package's pools as gRPC's mem.BufferPool, through
 // which gRPC hands a marshalled message's buffer back once it is sent.

@@ -122,35 +122,34 @@ func (s *Service) GetChunk(req *storagepb.GetChunkRequest, stream storagepb.Stor
 		return s.fail("get", err)
 	}
 	defer r.Close()
-	var buf []byte
-	if size == 0 || size == bufpool.Size {
-		b := bufpool.Get()
-		defer bufpool.Put(b)
-		buf = *b
-	} else {
-		buf = shardcodec.Buffer(int(size))
-		defer shardcodec.Release(buf)
+	if size == 0 {
+		size = bufpool.Size
 	}
-	sent, err := s.sendAll(stream, r, buf)
+	if n := req.GetLength(); n > 0 && n < size {
+		size = n // a small read takes a buffer of its own size
+	}
+	sent, err := s.sendAll(stream, r, int(size))
 	s.obs.ChunkRead(sent)
 	return err
 }
 
-// sendAll sends r in messages of len(buf) through one reused message, and
-// returns the bytes sent. Reusing the message is safe because Send marshals
-// it before it returns; a stats handler that keeps messages after Send would
-// need a copy instead. Only a failed read is the node's own (disk) failure.
-func (s *Service) sendAll(stream storagepb.StorageService_GetChunkServer, r io.Reader, buf []byte) (int64, error) {
-	msg := &storagepb.GetChunkResponse{}
+// sendAll sends r in messages of size bytes and returns the bytes sent.
+// Each message is read straight into the buffer it is sent from
+// (shardcodec.ChunkData), which gRPC hands back to the pool once written.
+// Only a failed read is the node's own (disk) failure.
+func (s *Service) sendAll(stream storagepb.StorageService_GetChunkServer, r io.Reader, size int) (int64, error) {
 	var sent int64
 	for {
-		n, err := io.ReadFull(r, buf)
+		msg := shardcodec.NewChunkData(size)
+		n, err := io.ReadFull(r, msg.Data())
 		if n > 0 {
-			msg.Data = buf[:n]
-			if serr := stream.Send(msg); serr != nil {
+			msg.SetLen(n)
+			if serr := stream.SendMsg(msg); serr != nil {
 				return sent, toStatus(serr)
 			}
 			sent += int64(n)
+		} else {
+			msg.Release()
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return sent, nil

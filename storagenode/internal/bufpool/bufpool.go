@@ -6,8 +6,8 @@ package bufpool
 
 import "sync"
 
-// Size is the length of every pooled buffer: one GetChunk message, one read
-// of a chunk being scrubbed.
+// Size is the length of every pooled buffer (one read of a chunk being
+// scrubbed) and of a GetChunk message when the gateway names no size.
 const Size = 1 << 20
 
 var pool = sync.Pool{New: func() any {
