@@ -72,18 +72,27 @@ func (s *Store) GetObject(ctx context.Context, bucket, key, versionID string) (O
 	return objectFromRow(r.Object), r.Versioning, nil
 }
 
-// GetObjectForRead is GetObject with the version's shards, as
-// Blobs.ObjectChunks lists them, read in the same round trip: what a GET
-// needs before it reads any byte. The shards are none for a delete
-// marker, an empty object or one no longer stored.
-func (s *Store) GetObjectForRead(ctx context.Context, bucket, key, versionID string) (Object, string, []ObjectChunk, error) {
+// ReadSpan names the parts of a version a read needs: those holding a
+// byte of [From, To), and of them only part Part when it is not 0.
+type ReadSpan struct {
+	From, To int64
+	Part     int32
+}
+
+// GetObjectForRead is GetObject with the shards of the version's parts in
+// span, as Blobs.ObjectChunks lists them, read in the same round trip: what
+// a GET needs before it reads any byte. The shards are none for a delete
+// marker, an empty object, one no longer stored, or a span past its end.
+func (s *Store) GetObjectForRead(ctx context.Context, bucket, key, versionID string, span ReadSpan) (Object, string, []ObjectChunk, error) {
 	var rows []dbq.GetObjectForReadRow
 	var err error
 	if versionID == "" {
-		rows, err = s.q().GetObjectForRead(ctx, dbq.GetObjectForReadParams{Bucket: bucket, Key: key})
+		rows, err = s.q().GetObjectForRead(ctx, dbq.GetObjectForReadParams{Bucket: bucket, Key: key,
+			RangeStart: span.From, RangeEnd: span.To, PartNumber: span.Part})
 	} else {
 		var vrows []dbq.GetObjectVersionForReadRow
-		vrows, err = s.q().GetObjectVersionForRead(ctx, dbq.GetObjectVersionForReadParams{Bucket: bucket, Key: key, VersionID: versionID})
+		vrows, err = s.q().GetObjectVersionForRead(ctx, dbq.GetObjectVersionForReadParams{Bucket: bucket, Key: key, VersionID: versionID,
+			RangeStart: span.From, RangeEnd: span.To, PartNumber: span.Part})
 		rows = make([]dbq.GetObjectForReadRow, len(vrows))
 		for i, r := range vrows {
 			rows[i] = dbq.GetObjectForReadRow(r)

@@ -1,11 +1,14 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"errors"
 	"io"
+	"math"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -66,21 +69,39 @@ func newS3Backend(t *testing.T, pool *pgxpool.Pool, opts s3backend.Options) *s3b
 
 // statementCounter counts the statements a pool sends, BEGIN and COMMIT
 // included: each is one round trip to PostgreSQL.
-type statementCounter struct{ n atomic.Int64 }
+// It keeps each statement's row count too.
+type statementCounter struct {
+	n    atomic.Int64
+	mu   sync.Mutex
+	rows []int64
+}
 
 func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
 	c.n.Add(1)
 	return ctx
 }
 
-func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (c *statementCounter) TraceQueryEnd(_ context.Context, _ *pgx.Conn, d pgx.TraceQueryEndData) {
+	c.mu.Lock()
+	c.rows = append(c.rows, d.CommandTag.RowsAffected())
+	c.mu.Unlock()
+}
+
+// rowsSince lists the row counts of the statements sent after the first
+// before of them.
+func (c *statementCounter) rowsSince(before int64) []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int64(nil), c.rows[before:]...)
+}
 
 // TestS3StatementBudget holds the S3 door's metadata cost per request to
 // its budget, counted at the driver: a PUT of a new key, an overwrite
 // (which also removes and retires the version it replaces), a GET of the
-// latest version and of a named one, and a DeleteObject in an unversioned
-// bucket. Each statement is a round trip, and round trips are most of
-// what a small PUT or GET costs PostgreSQL.
+// latest version and of a named one, a DeleteObject in an unversioned
+// bucket, and ranged GETs of a multipart object, which look up the shards
+// of the parts they read only. Each statement is a round trip, and round
+// trips are most of what a small PUT or GET costs PostgreSQL.
 func TestS3StatementBudget(t *testing.T) {
 	cl := startCluster(t, harness.Options{})
 	ctx := context.Background()
@@ -113,7 +134,7 @@ func TestS3StatementBudget(t *testing.T) {
 	// ReadLookup when it has one) and checks the bytes.
 	get := func(versionID, want string) {
 		t.Helper()
-		info, err := backend.HeadObjectForRead(ctx, "budget", "k", versionID)
+		info, err := backend.HeadObjectForRead(ctx, "budget", "k", versionID, s3api.WholeVersion)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,5 +182,66 @@ func TestS3StatementBudget(t *testing.T) {
 	}
 	if _, _, err := store.GetObject(ctx, "budget", "k", ""); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("after the delete: %v, want not found", err)
+	}
+
+	// A ranged GET of a multipart object looks up the shards of the parts
+	// it reads only, still in one statement (and, as for any multipart
+	// object, its part list in a second); a read outside the span looked
+	// up looks its parts up again rather than miss them.
+	const partSize = 5 << 20 // S3's smallest part but the last
+	whole := randomBytes(77, 3*partSize)
+	backend = newS3Backend(t, pool, s3backend.Options{MaxSize: 64 << 20})
+	uploadID, err := backend.CreateMultipartUpload(ctx, "budget", "mp", s3api.ObjectMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done []s3api.CompletePart
+	for i := range 3 {
+		part := whole[i*partSize : (i+1)*partSize]
+		sum := md5.Sum(part)
+		info, err := backend.UploadPart(ctx, s3api.UploadPartInput{Bucket: "budget", Key: "mp", UploadID: uploadID, PartNumber: i + 1,
+			Size: int64(len(part)), Body: bytes.NewReader(part), Digests: func() s3api.Digests { return s3api.Digests{MD5: sum[:]} }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done = append(done, s3api.CompletePart{PartNumber: i + 1, ETag: info.ETag})
+	}
+	if _, err := backend.CompleteMultipartUpload(ctx, "budget", "mp", uploadID, done, s3api.WriteCondition{}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(span s3api.ReadSpan, offset, length int64) (statements, rows int64) {
+		t.Helper()
+		before := count.n.Load()
+		info, err := backend.HeadObjectForRead(ctx, "budget", "mp", "", span)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = count.rowsSince(before)[0] // the version and its shards
+		rc, err := backend.GetObject(ctx, info, offset, length)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, whole[offset:offset+length]) {
+			t.Fatalf("read [%d, %d) with span %+v: %d bytes, %v; want the object's", offset, offset+length, span, len(got), err)
+		}
+		return count.n.Load() - before, rows
+	}
+	n, rows := read(s3api.WholeVersion, 0, 3*partSize)
+	if n != 2 || rows == 0 || rows%3 != 0 {
+		t.Fatalf("whole read: %d statements, %d shard rows; want 2, and rows for 3 parts", n, rows)
+	}
+	if n, one := read(s3api.ReadSpan{From: partSize + 5, To: partSize + 50}, partSize+5, 45); n != 2 || one != rows/3 {
+		t.Errorf("ranged read inside part 2: %d statements, %d shard rows; want 2 and %d (one part's)", n, one, rows/3)
+	}
+	if n, one := read(s3api.ReadSpan{From: 0, To: math.MaxInt64, Part: 3}, 2*partSize, partSize); n != 2 || one != rows/3 {
+		t.Errorf("read of part 3 (?partNumber=3): %d statements, %d shard rows; want 2 and %d (one part's)", n, one, rows/3)
+	}
+	if n, two := read(s3api.ReadSpan{From: partSize - 1, To: partSize + 1}, partSize-1, 2); n != 2 || two != 2*rows/3 {
+		t.Errorf("ranged read across parts 1 and 2: %d statements, %d shard rows; want 2 and %d", n, two, 2*rows/3)
+	}
+	if n, _ := read(s3api.ReadSpan{From: 0, To: 10}, 2*partSize, 10); n != 3 {
+		t.Errorf("read outside the span looked up: %d statements; want 3 (the parts looked up again)", n)
 	}
 }

@@ -193,7 +193,10 @@ func (h *handler) headVersion(q *request) (ObjectInfo, error) {
 // through the backend's ReadLookup when it has one.
 func (h *handler) readVersion(q *request) (ObjectInfo, error) {
 	if rl, ok := h.backend.(ReadLookup); ok {
-		return h.lookupVersion(q, rl.HeadObjectForRead)
+		span := readSpan(q)
+		return h.lookupVersion(q, func(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error) {
+			return rl.HeadObjectForRead(ctx, bucket, key, versionID, span)
+		})
 	}
 	return h.headVersion(q)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 )
@@ -343,11 +344,23 @@ type ObjectInfo struct {
 
 // ReadLookup is an optional ObjectBackend method a GET uses instead of
 // HeadObject: the same answer, errors included, found together with where
-// the version's bytes are (kept in ObjectInfo.Located), so that serving a
-// small object costs one metadata lookup rather than two.
+// the version's bytes in span are (kept in ObjectInfo.Located), so that
+// serving a small object costs one metadata lookup rather than two, and a
+// ranged GET of a large one looks up only the parts it reads.
 type ReadLookup interface {
-	HeadObjectForRead(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error)
+	HeadObjectForRead(ctx context.Context, bucket, key, versionID string, span ReadSpan) (ObjectInfo, error)
 }
+
+// ReadSpan is what of a version a GET will read, as far as the request
+// says before the version's size and parts are known: the bytes [From, To),
+// and of them only part Part (a ?partNumber GET) when it is not 0.
+type ReadSpan struct {
+	From, To int64
+	Part     int32
+}
+
+// WholeVersion is the span of any version.
+var WholeVersion = ReadSpan{From: 0, To: math.MaxInt64}
 
 // PartInfo describes one stored part.
 type PartInfo struct {

@@ -1,9 +1,12 @@
 package s3api
 
 import (
+	"math"
 	"net/http"
-	"sixfold/s3api/byterange"
 	"strconv"
+	"strings"
+
+	"sixfold/s3api/byterange"
 )
 
 // objectView is the part of an object a GET or HEAD serves.
@@ -157,4 +160,29 @@ func viewChecksums(info ObjectInfo, view objectView) map[string]string {
 	default:
 		return nil
 	}
+}
+
+// readSpan is what a GET selects before the version's size and parts are
+// known: a ?partNumber's part, or a plain first-last or first- range; the
+// whole version for no range, a suffix range, or anything the GET refuses
+// or ignores.
+func readSpan(q *request) ReadSpan {
+	header := q.r.Header.Get("Range")
+	if q.query.Has("partNumber") {
+		n, err := strconv.ParseInt(q.query.Get("partNumber"), 10, 32)
+		if err != nil || n < 1 || header != "" {
+			return WholeVersion
+		}
+		span := WholeVersion
+		span.Part = int32(n)
+		return span
+	}
+	if header == "" || strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(header, "bytes=")), "-") {
+		return WholeVersion
+	}
+	r, ok, err := byterange.Parse(header, math.MaxInt64)
+	if !ok || err != nil {
+		return WholeVersion
+	}
+	return ReadSpan{From: r.Start, To: r.Start + r.Length}
 }

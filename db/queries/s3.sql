@@ -77,7 +77,11 @@ ORDER BY p.part_number, p.segment, c.chunk_number;
 -- name: GetObjectForRead :many
 -- The latest version of a key (maybe a delete marker) with its bucket's
 -- versioning state and, on the same rows, every shard of it as
--- ListObjectChunks lists them: one round trip for a GET. A version with no
+-- ListObjectChunks lists them: one round trip for a GET. Only the parts
+-- that hold a byte of [range_start, range_end), and only part part_number
+-- when it is not 0, come: a ranged or part GET of a large multipart object
+-- (the transfer manager's downloads) reads one or two of its parts, and
+-- every shard row costs the gateway a scan. A version with no
 -- shard (a delete marker, an empty object, one no longer stored) comes as
 -- one row whose chunk_id is the nil uuid. The version's text and JSON
 -- come on the first row only (empty after it), and its JSON as text: each
@@ -109,8 +113,10 @@ LEFT JOIN LATERAL (
     JOIN chunks c ON c.file_id = p.file_id
     JOIN storage_servers s ON s.id = c.storage_server_id
     WHERE p.object_id = o.id
+      AND p.byte_offset < sqlc.arg(range_end)::int8 AND p.byte_offset + p.size > sqlc.arg(range_start)::int8
+      AND (sqlc.arg(part_number)::int4 = 0 OR p.part_number = sqlc.arg(part_number)::int4)
 ) ch ON true
-WHERE o.bucket = $1 AND o.key = $2 AND o.is_latest
+WHERE o.bucket = sqlc.arg(bucket) AND o.key = sqlc.arg(key) AND o.is_latest
 ORDER BY ch.n;
 
 -- name: GetObjectVersionForRead :many
@@ -142,8 +148,10 @@ LEFT JOIN LATERAL (
     JOIN chunks c ON c.file_id = p.file_id
     JOIN storage_servers s ON s.id = c.storage_server_id
     WHERE p.object_id = o.id
+      AND p.byte_offset < sqlc.arg(range_end)::int8 AND p.byte_offset + p.size > sqlc.arg(range_start)::int8
+      AND (sqlc.arg(part_number)::int4 = 0 OR p.part_number = sqlc.arg(part_number)::int4)
 ) ch ON true
-WHERE o.bucket = $1 AND o.key = $2 AND o.version_id = $3
+WHERE o.bucket = sqlc.arg(bucket) AND o.key = sqlc.arg(key) AND o.version_id = sqlc.arg(version_id)
 ORDER BY ch.n;
 
 -- name: ListObjectsPage :many

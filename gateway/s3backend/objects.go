@@ -132,17 +132,30 @@ func (b *Backend) head(ctx context.Context, row db.Object, versioning, versionID
 // HeadObjectForRead implements s3api.ReadLookup: HeadObject with the
 // version's parts, read in the same statement, kept in info.Located for
 // GetObject.
-func (b *Backend) HeadObjectForRead(ctx context.Context, bucket, key, versionID string) (s3api.ObjectInfo, error) {
-	row, versioning, chunks, err := b.store.GetObjectForRead(ctx, bucket, key, versionID)
+func (b *Backend) HeadObjectForRead(ctx context.Context, bucket, key, versionID string, span s3api.ReadSpan) (s3api.ObjectInfo, error) {
+	row, versioning, chunks, err := b.store.GetObjectForRead(ctx, bucket, key, versionID, db.ReadSpan(span))
 	if err != nil {
 		return s3api.ObjectInfo{}, b.missing(ctx, bucket, versionID, err)
 	}
 	info, err := b.head(ctx, row, versioning, versionID)
 	if err == nil {
-		// A typed slice even when empty: located, with no bytes stored.
-		info.Located = objects.PartsOf(chunks)
+		info.Located = located(objects.PartsOf(chunks))
 	}
 	return info, err
+}
+
+// located are the parts of a version a read's span found: consecutive
+// ones, which hold the bytes from the first one's offset to the last one's
+// end.
+type located []objects.Part
+
+// covers says whether the parts hold [offset, offset+length).
+func (l located) covers(offset, length int64) bool {
+	if len(l) == 0 {
+		return false
+	}
+	last := l[len(l)-1]
+	return offset >= l[0].Offset && offset+length <= last.Offset+last.Size
 }
 
 // missing says why a lookup found no row: no bucket, no key, no version.
@@ -186,8 +199,9 @@ func (b *Backend) GetObject(ctx context.Context, info s3api.ObjectInfo, offset, 
 	if !ok {
 		return nil, s3api.ErrNoSuchKey
 	}
-	parts, located := info.Located.([]objects.Part)
-	if !located {
+	loc, ok := info.Located.(located)
+	parts := []objects.Part(loc)
+	if !ok || !loc.covers(offset, length) {
 		var err error
 		if parts, err = b.objects.ObjectParts(ctx, id); err != nil {
 			return nil, blobError(err)

@@ -63,7 +63,7 @@ type readLookupChecked struct {
 func (c readLookupChecked) HeadObject(ctx context.Context, bucket, key, versionID string) (s3api.ObjectInfo, error) {
 	c.t.Helper()
 	head, herr := c.Backend.HeadObject(ctx, bucket, key, versionID)
-	read, rerr := c.rl.HeadObjectForRead(ctx, bucket, key, versionID)
+	read, rerr := c.rl.HeadObjectForRead(ctx, bucket, key, versionID, s3api.WholeVersion)
 	located := read
 	located.Located = nil
 	if !errors.Is(rerr, herr) || !reflect.DeepEqual(head, located) {

@@ -127,7 +127,11 @@ type Querier interface {
 	GetObjectByID(ctx context.Context, id uuid.UUID) (Object, error)
 	// The latest version of a key (maybe a delete marker) with its bucket's
 	// versioning state and, on the same rows, every shard of it as
-	// ListObjectChunks lists them: one round trip for a GET. A version with no
+	// ListObjectChunks lists them: one round trip for a GET. Only the parts
+	// that hold a byte of [range_start, range_end), and only part part_number
+	// when it is not 0, come: a ranged or part GET of a large multipart object
+	// (the transfer manager's downloads) reads one or two of its parts, and
+	// every shard row costs the gateway a scan. A version with no
 	// shard (a delete marker, an empty object, one no longer stored) comes as
 	// one row whose chunk_id is the nil uuid. The version's text and JSON
 	// come on the first row only (empty after it), and its JSON as text: each

@@ -490,14 +490,19 @@ LEFT JOIN LATERAL (
     JOIN chunks c ON c.file_id = p.file_id
     JOIN storage_servers s ON s.id = c.storage_server_id
     WHERE p.object_id = o.id
+      AND p.byte_offset < $1::int8 AND p.byte_offset + p.size > $2::int8
+      AND ($3::int4 = 0 OR p.part_number = $3::int4)
 ) ch ON true
-WHERE o.bucket = $1 AND o.key = $2 AND o.is_latest
+WHERE o.bucket = $4 AND o.key = $5 AND o.is_latest
 ORDER BY ch.n
 `
 
 type GetObjectForReadParams struct {
-	Bucket string
-	Key    string
+	RangeEnd   int64
+	RangeStart int64
+	PartNumber int32
+	Bucket     string
+	Key        string
 }
 
 type GetObjectForReadRow struct {
@@ -535,13 +540,23 @@ type GetObjectForReadRow struct {
 
 // The latest version of a key (maybe a delete marker) with its bucket's
 // versioning state and, on the same rows, every shard of it as
-// ListObjectChunks lists them: one round trip for a GET. A version with no
+// ListObjectChunks lists them: one round trip for a GET. Only the parts
+// that hold a byte of [range_start, range_end), and only part part_number
+// when it is not 0, come: a ranged or part GET of a large multipart object
+// (the transfer manager's downloads) reads one or two of its parts, and
+// every shard row costs the gateway a scan. A version with no
 // shard (a delete marker, an empty object, one no longer stored) comes as
 // one row whose chunk_id is the nil uuid. The version's text and JSON
 // come on the first row only (empty after it), and its JSON as text: each
 // repeat would cost the gateway a string, and jsonb a json.Unmarshal.
 func (q *Queries) GetObjectForRead(ctx context.Context, arg GetObjectForReadParams) ([]GetObjectForReadRow, error) {
-	rows, err := q.db.Query(ctx, getObjectForRead, arg.Bucket, arg.Key)
+	rows, err := q.db.Query(ctx, getObjectForRead,
+		arg.RangeEnd,
+		arg.RangeStart,
+		arg.PartNumber,
+		arg.Bucket,
+		arg.Key,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -657,15 +672,20 @@ LEFT JOIN LATERAL (
     JOIN chunks c ON c.file_id = p.file_id
     JOIN storage_servers s ON s.id = c.storage_server_id
     WHERE p.object_id = o.id
+      AND p.byte_offset < $1::int8 AND p.byte_offset + p.size > $2::int8
+      AND ($3::int4 = 0 OR p.part_number = $3::int4)
 ) ch ON true
-WHERE o.bucket = $1 AND o.key = $2 AND o.version_id = $3
+WHERE o.bucket = $4 AND o.key = $5 AND o.version_id = $6
 ORDER BY ch.n
 `
 
 type GetObjectVersionForReadParams struct {
-	Bucket    string
-	Key       string
-	VersionID string
+	RangeEnd   int64
+	RangeStart int64
+	PartNumber int32
+	Bucket     string
+	Key        string
+	VersionID  string
 }
 
 type GetObjectVersionForReadRow struct {
@@ -703,7 +723,14 @@ type GetObjectVersionForReadRow struct {
 
 // GetObjectForRead for a version named by its id.
 func (q *Queries) GetObjectVersionForRead(ctx context.Context, arg GetObjectVersionForReadParams) ([]GetObjectVersionForReadRow, error) {
-	rows, err := q.db.Query(ctx, getObjectVersionForRead, arg.Bucket, arg.Key, arg.VersionID)
+	rows, err := q.db.Query(ctx, getObjectVersionForRead,
+		arg.RangeEnd,
+		arg.RangeStart,
+		arg.PartNumber,
+		arg.Bucket,
+		arg.Key,
+		arg.VersionID,
+	)
 	if err != nil {
 		return nil, err
 	}
