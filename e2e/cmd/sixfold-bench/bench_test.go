@@ -24,9 +24,12 @@ func TestQuickRun(t *testing.T) {
 	dir := t.TempDir()
 	jsonPath := filepath.Join(dir, "out.json")
 	var stdout bytes.Buffer
+	// Large objects of 192 MiB: CPU is read per process in /proc's 10 ms
+	// ticks, and a degraded GET of 32 MiB cost each of the five nodes left
+	// under one, so their CPU read as 0.
 	err := run(t.Context(), []string{
 		"-quick", "-dir", dir, "-json", jsonPath, "-runs", "1", "-cases", quickCases,
-		"-large", "32MiB", "-baseline-size", "32MiB", "-duration", "500ms",
+		"-large", "192MiB", "-baseline-size", "32MiB", "-duration", "500ms",
 	}, &stdout, lineLog{t})
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, stdout.String())
