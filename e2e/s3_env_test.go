@@ -101,6 +101,13 @@ func newS3Env(t *testing.T, secure bool, fx *s3Fixtures) *s3Env {
 		})
 	} else {
 		e.cluster = sharedCluster(t)
+		// The shared cluster outlives this test, so its own cleanup never
+		// shows this test's failure the gateway's side of it.
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("shared gateway's log tail:\n%s", tail(e.cluster.GatewayLogPath(), 200))
+			}
+		})
 	}
 	e.url = e.cluster.GatewayURL()
 	e.key, e.secret = e.cluster.Credentials()
