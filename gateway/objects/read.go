@@ -340,11 +340,6 @@ func (st *shardStream) drain() {
 	}
 }
 
-// maxFrameMessage is the largest message a node sends on request (its
-// GetChunk message_size limit): frames of larger blocks are copied out of
-// the node's own messages.
-const maxFrameMessage = 4 << 20
-
 // shardCall is one node call reading a range of a shard's frames.
 type shardCall struct {
 	ctx    context.Context
@@ -369,7 +364,9 @@ func (s *Service) startShardRead(ctx context.Context, l erasure.Layout, c Chunk,
 	from := l.FrameOffset(first)
 	to := l.FrameOffset(end-1) + erasure.FrameHeader + l.BlockLen(end-1)
 	req := &storagepb.GetChunkRequest{ChunkId: c.ID.String(), Offset: from, Length: to - from}
-	if frame := erasure.FrameHeader + l.BlockSize; frame <= maxFrameMessage {
+	// Frames larger than a node sends in one message are copied out of
+	// the node's own messages instead.
+	if frame := erasure.FrameHeader + l.BlockSize; frame <= storagepb.MaxMessageSize {
 		req.MessageSize = frame
 	}
 	stream, err := client.GetChunk(ctx, req)
@@ -397,13 +394,19 @@ func (s *Service) recvFrame(ctx context.Context, call *shardCall, l erasure.Layo
 		call.cancel()
 		return nil, nil, err
 	}
-	// As a streamed read does: take the call's end before cancelling it, so
-	// a read that delivered everything is not counted as a failed call.
-	if _, tail := call.stream.Recv(); !errors.Is(tail, io.EOF) && call.ctx.Err() == nil {
-		s.log.Debug().Err(tail).Str("chunk_id", c.ID.String()).Msg("shard call did not end after its frame")
-	}
+	s.awaitEnd(call, c)
 	call.cancel()
 	return buf, block, nil
+}
+
+// awaitEnd reads a call that delivered its last frame to its end before
+// the frame is handed over: a reader that closes on its last byte then
+// finds the call already finished, rather than cancelling a call that
+// delivered everything (which counts as a failed node call).
+func (s *Service) awaitEnd(call *shardCall, c Chunk) {
+	if _, tail := call.stream.Recv(); !errors.Is(tail, io.EOF) && call.ctx.Err() == nil {
+		s.log.Debug().Err(tail).Str("chunk_id", c.ID.String()).Msg("shard call did not end after its last frame")
+	}
 }
 
 // openShardStream asks c's node for the frames of stripes [first, end)
@@ -413,7 +416,7 @@ func (s *Service) openShardStream(ctx context.Context, l erasure.Layout, c Chunk
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel, stream := call.ctx, call.cancel, call.stream
+	ctx, cancel := call.ctx, call.cancel
 	st := &shardStream{frames: make(chan shardFrame, framesAhead), cancel: cancel}
 	go func() {
 		defer close(st.frames)
@@ -424,13 +427,7 @@ func (s *Service) openShardStream(ctx context.Context, l erasure.Layout, c Chunk
 			if err != nil {
 				err = s.readError(ctx, c, err)
 			} else if frames.stripe >= end {
-				// Read the stream to its end before handing over the last
-				// frame: a reader that closes on its last byte then finds the
-				// call already finished, rather than cancelling a call that
-				// delivered everything (which counts as a failed node call).
-				if _, tail := stream.Recv(); !errors.Is(tail, io.EOF) && ctx.Err() == nil {
-					s.log.Debug().Err(tail).Str("chunk_id", c.ID.String()).Msg("shard stream did not end after its last frame")
-				}
+				s.awaitEnd(call, c)
 			}
 			select {
 			case st.frames <- shardFrame{stripe: stripe, buf: buf, block: block, err: err}:

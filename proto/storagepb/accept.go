@@ -8,3 +8,8 @@ package storagepb
 // part of the gateway ↔ node contract beside storage.proto (written by
 // hand; protoc leaves this file alone).
 const AcceptedHeader = "sixfold-accepted"
+
+// MaxMessageSize is the largest GetChunkRequest.message_size a node
+// honours, and the data length of PutChunk's messages: 4 MiB, which every
+// gateway's default receive limit admits.
+const MaxMessageSize = 4 << 20

@@ -105,17 +105,13 @@ func storeDigest(d storagepb.Digest) (chunkstore.Digest, error) {
 	return 0, status.Errorf(codes.InvalidArgument, "digest %v: want DIGEST_SHA256 or DIGEST_CRC32C", d)
 }
 
-// maxMessageSize bounds a GetChunk message_size: 4 MiB, as PutChunk's
-// messages are, which every gateway's default receive limit admits.
-const maxMessageSize = 4 << 20
-
 // GetChunk streams a byte range of a chunk in messages of message_size
 // bytes, or of bufpool.Size when the request leaves it 0; the last may be
 // shorter. An empty range sends no message.
 func (s *Service) GetChunk(req *storagepb.GetChunkRequest, stream storagepb.StorageService_GetChunkServer) error {
 	size := req.GetMessageSize()
-	if size < 0 || size > maxMessageSize {
-		return status.Errorf(codes.InvalidArgument, "message_size %d: want 0 to %d", size, maxMessageSize)
+	if size < 0 || size > storagepb.MaxMessageSize {
+		return status.Errorf(codes.InvalidArgument, "message_size %d: want 0 to %d", size, storagepb.MaxMessageSize)
 	}
 	r, err := s.store.Open(req.GetChunkId(), req.GetOffset(), req.GetLength())
 	if err != nil {
