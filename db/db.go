@@ -231,15 +231,17 @@ func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries) err
 }
 
 // commitRefused reports whether a failed COMMIT is known to have rolled
-// back: it never left (SafeToRetry), or the server refused it, unless with
-// classes 08 and 57 (the server going away), which may come just after it
-// committed.
+// back: the server refused it, with any class but 08 and 57 (the server
+// going away), which may come just after it committed. Nothing else is
+// proof: when the connection dies after the COMMIT left, pgx (v5.12)
+// reports "conn closed" and calls that safe to retry, although the server
+// may have committed (TestWithTxCommitReplyLost).
 func commitRefused(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return !strings.HasPrefix(pgErr.Code, "08") && !strings.HasPrefix(pgErr.Code, "57")
 	}
-	return pgconn.SafeToRetry(err)
+	return false
 }
 
 // Translate maps driver errors onto ErrNotFound, ErrConflict and

@@ -51,9 +51,10 @@ type DeletionOutcome struct {
 // them (one outcome per deletion, in order) and records the outcomes, all
 // in one transaction so no other gateway claims the same rows meanwhile.
 // Under a retention, deletions queued less than retention ago are left
-// alone (pushed back to when it passes).
-func (b *Blobs) WorkChunkDeletions(ctx context.Context, retention time.Duration, max int, try func([]DueDeletion) []DeletionOutcome) error {
-	return WithTx(ctx, b.pool, func(q *dbq.Queries) error {
+// alone (pushed back to when it passes). Due deletions of chunks that a
+// row still names are dropped unworked; it returns how many.
+func (b *Blobs) WorkChunkDeletions(ctx context.Context, retention time.Duration, max int, try func([]DueDeletion) []DeletionOutcome) (dropped int, err error) {
+	err = WithTx(ctx, b.pool, func(q *dbq.Queries) error {
 		if retention > 0 {
 			if _, err := q.DeferRetainedChunkDeletions(ctx, dbq.DeferRetainedChunkDeletionsParams{
 				RetentionSeconds: retention.Seconds(), MaxRows: int32(10 * max)}); err != nil {
@@ -64,12 +65,21 @@ func (b *Blobs) WorkChunkDeletions(ctx context.Context, retention time.Duration,
 		if err != nil {
 			return err
 		}
-		due := make([]DueDeletion, len(rows))
-		for i, r := range rows {
-			due[i] = DueDeletion{ChunkID: r.ChunkID, ServerAddress: r.ServerAddress, Attempts: int(r.Attempts)}
+		due := make([]DueDeletion, 0, len(rows))
+		work := rows[:0:0]
+		for _, r := range rows {
+			if r.Named {
+				if err := q.FinishChunkDeletion(ctx, r.ChunkID); err != nil {
+					return err
+				}
+				dropped++
+				continue
+			}
+			due = append(due, DueDeletion{ChunkID: r.ChunkID, ServerAddress: r.ServerAddress, Attempts: int(r.Attempts)})
+			work = append(work, r)
 		}
 		outcomes := try(due)
-		for i, r := range rows {
+		for i, r := range work {
 			if outcomes[i].Done {
 				err = q.FinishChunkDeletion(ctx, r.ChunkID)
 			} else {
@@ -82,6 +92,7 @@ func (b *Blobs) WorkChunkDeletions(ctx context.Context, retention time.Duration,
 		}
 		return nil
 	})
+	return dropped, err
 }
 
 // MarkChunkCorrupt flags a chunk whose bytes are wrong or gone, for the

@@ -44,8 +44,12 @@ WHERE chunk_id IN (
 -- name: ClaimDueChunkDeletions :many
 -- SKIP LOCKED lets several gateways work the queue at once without taking
 -- the same rows; the claim holds only for the claiming transaction. A row
--- queued less than retention_seconds ago is never claimed.
-SELECT d.chunk_id, d.storage_server_id, d.attempts, s.address AS server_address
+-- queued less than retention_seconds ago is never claimed. named says a
+-- chunks row still names the chunk on that server: it was queued after a
+-- write whose outcome was unknown (a COMMIT whose reply was lost), and
+-- that write committed, so the file is live and must not be deleted.
+SELECT d.chunk_id, d.storage_server_id, d.attempts, s.address AS server_address,
+       EXISTS (SELECT 1 FROM chunks c WHERE c.id = d.chunk_id AND c.storage_server_id = d.storage_server_id) AS named
 FROM chunk_deletions d
 JOIN storage_servers s ON s.id = d.storage_server_id
 WHERE d.next_attempt_at <= now()

@@ -52,6 +52,12 @@ type env struct {
 func newEnv(t *testing.T, nodes int) *env {
 	t.Helper()
 	pool, _ := dbtest.NewPool(t)
+	return newEnvOn(t, pool, nodes)
+}
+
+// newEnvOn is newEnv on a pool of the caller's (one through a proxy).
+func newEnvOn(t *testing.T, pool *pgxpool.Pool, nodes int) *env {
+	t.Helper()
 	e := &env{pool: pool, cluster: newTestCluster(t, nodes), log: &testLog{}}
 	for i, n := range e.cluster.nodes {
 		e.exec(t, `INSERT INTO storage_servers (id, name, address) VALUES ($1, $2, $3)`, n.id, fmt.Sprintf("storage-%d", i), n.address)

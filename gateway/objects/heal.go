@@ -371,8 +371,15 @@ func (s *Service) swapHealed(ctx context.Context, b Blob, targets []*rebuilt) er
 		swaps[i] = db.HealSwap{OldID: t.old.ID, NewID: t.new.ID, Size: t.new.Size, Hash: t.new.Hash, ServerID: t.new.ServerID}
 	}
 	swapped, err := s.blobs.SwapHealedChunks(ctx, b.ID, swaps)
-	if err != nil {
+	if errors.Is(err, db.ErrNotCommitted) {
 		s.discard(ctx, targets)
+		return err
+	}
+	if err != nil {
+		// The swap may have committed, so the rows may name the rebuilt
+		// shards: they are queued, not deleted now, and the deletion job
+		// drops a queued chunk that a row names.
+		s.queueUnused(ctx, targets)
 		return err
 	}
 	var orphans []*rebuilt
@@ -397,10 +404,19 @@ func (s *Service) swapHealed(ctx context.Context, b Blob, targets []*rebuilt) er
 	return nil
 }
 
-// discard queues rebuilt shards that will not be used for deletion.
+// discard queues rebuilt shards that no row names for deletion and
+// deletes them.
 func (s *Service) discard(ctx context.Context, targets []*rebuilt) {
+	if chunks := s.queueUnused(ctx, targets); len(chunks) > 0 {
+		s.deleteChunksNow(ctx, chunks)
+	}
+}
+
+// queueUnused queues rebuilt shards for deletion by the deletion job and
+// returns them, or nothing if they could not be queued.
+func (s *Service) queueUnused(ctx context.Context, targets []*rebuilt) []Chunk {
 	if len(targets) == 0 {
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
@@ -408,11 +424,14 @@ func (s *Service) discard(ctx context.Context, targets []*rebuilt) {
 	for _, t := range targets {
 		chunks = append(chunks, t.new)
 	}
-	if err := s.blobs.EnqueueChunkDeletions(ctx, locations(chunks), deletingHold); err != nil {
+	err := untilAvailable(ctx, func() error {
+		return s.blobs.EnqueueChunkDeletions(ctx, locations(chunks), deletingHold)
+	})
+	if err != nil {
 		s.log.Warn().Err(err).Msg("unused rebuilt shards not queued for deletion; the nodes' sweep will remove them")
-		return
+		return nil
 	}
-	s.deleteChunksNow(ctx, chunks)
+	return chunks
 }
 
 // retireDrained marks draining servers that hold nothing any more removed.

@@ -86,7 +86,7 @@ func (s *Service) ExpireSessions(ctx context.Context) (int, error) {
 // many were confirmed.
 func (s *Service) ProcessDeletions(ctx context.Context) (int, error) {
 	var done int
-	err := s.blobs.WorkChunkDeletions(ctx, s.opts.Retention, jobBatch, func(due []db.DueDeletion) []db.DeletionOutcome {
+	dropped, err := s.blobs.WorkChunkDeletions(ctx, s.opts.Retention, jobBatch, func(due []db.DueDeletion) []db.DeletionOutcome {
 		done = 0
 		out := make([]db.DeletionOutcome, len(due))
 		var g errgroup.Group
@@ -105,6 +105,9 @@ func (s *Service) ProcessDeletions(ctx context.Context) (int, error) {
 		}
 		return out
 	})
+	if dropped > 0 {
+		s.log.Warn().Int("chunks", dropped).Msg("queued chunk deletions dropped: a row names each chunk, so a write whose outcome was unknown committed")
+	}
 	return done, err
 }
 

@@ -423,11 +423,36 @@ func dbChunks(chunks []Chunk) []db.Chunk {
 func (s *Service) abandon(ctx context.Context, b Blob) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := s.blobs.AbandonUpload(ctx, b.ID, locations(b.Chunks), deletingHold); err != nil {
+	err := untilAvailable(ctx, func() error {
+		return s.blobs.AbandonUpload(ctx, b.ID, locations(b.Chunks), deletingHold)
+	})
+	if err != nil {
 		s.log.Warn().Err(err).Str("file_id", b.ID.String()).Msg("failed upload not cleaned up now; its session will expire")
 		return
 	}
 	s.deleteChunksNow(ctx, b.Chunks)
+}
+
+// untilAvailable runs op until it succeeds, fails otherwise than with
+// PostgreSQL unavailable, or ctx ends. Cleanup after a write whose outcome
+// is unknown must reach the metadata to learn what it may delete, and a
+// failover makes PostgreSQL unreachable for a second or two: giving up at
+// once would leave a blob recorded as completed, which no job revisits,
+// for an upload the client was told had failed.
+func untilAvailable(ctx context.Context, op func() error) error {
+	pause := 100 * time.Millisecond
+	for {
+		err := op()
+		if err == nil || !errors.Is(err, db.ErrUnavailable) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, time.Second)
+	}
 }
 
 // discardUnrecorded deletes the shards of a blob written whole that no

@@ -21,9 +21,10 @@ func TestDeletionRetention(t *testing.T) {
 		t.Fatalf("Delete: %v", err)
 	}
 	// Queued by another path (a healer's swap, an expired session) with no
-	// delay of its own.
+	// delay of its own, and its rows gone, as such paths leave them.
 	swapped := e.stat(t, s, e.put(t, s, payload(testStripe, 92)).ID)
 	e.exec(t, `INSERT INTO chunk_deletions (chunk_id, storage_server_id) SELECT id, storage_server_id FROM chunks WHERE file_id = $1`, swapped.ID)
+	e.exec(t, `DELETE FROM files WHERE id = $1`, swapped.ID)
 	queued := len(deleted.Chunks) + len(swapped.Chunks)
 
 	if n, err := s.ProcessDeletions(ctx); err != nil || n != 0 {

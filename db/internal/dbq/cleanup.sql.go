@@ -13,7 +13,8 @@ import (
 )
 
 const claimDueChunkDeletions = `-- name: ClaimDueChunkDeletions :many
-SELECT d.chunk_id, d.storage_server_id, d.attempts, s.address AS server_address
+SELECT d.chunk_id, d.storage_server_id, d.attempts, s.address AS server_address,
+       EXISTS (SELECT 1 FROM chunks c WHERE c.id = d.chunk_id AND c.storage_server_id = d.storage_server_id) AS named
 FROM chunk_deletions d
 JOIN storage_servers s ON s.id = d.storage_server_id
 WHERE d.next_attempt_at <= now()
@@ -33,11 +34,15 @@ type ClaimDueChunkDeletionsRow struct {
 	StorageServerID uuid.UUID
 	Attempts        int32
 	ServerAddress   string
+	Named           bool
 }
 
 // SKIP LOCKED lets several gateways work the queue at once without taking
 // the same rows; the claim holds only for the claiming transaction. A row
-// queued less than retention_seconds ago is never claimed.
+// queued less than retention_seconds ago is never claimed. named says a
+// chunks row still names the chunk on that server: it was queued after a
+// write whose outcome was unknown (a COMMIT whose reply was lost), and
+// that write committed, so the file is live and must not be deleted.
 func (q *Queries) ClaimDueChunkDeletions(ctx context.Context, arg ClaimDueChunkDeletionsParams) ([]ClaimDueChunkDeletionsRow, error) {
 	rows, err := q.db.Query(ctx, claimDueChunkDeletions, arg.RetentionSeconds, arg.MaxRows)
 	if err != nil {
@@ -52,6 +57,7 @@ func (q *Queries) ClaimDueChunkDeletions(ctx context.Context, arg ClaimDueChunkD
 			&i.StorageServerID,
 			&i.Attempts,
 			&i.ServerAddress,
+			&i.Named,
 		); err != nil {
 			return nil, err
 		}

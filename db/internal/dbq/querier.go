@@ -46,7 +46,10 @@ type Querier interface {
 	ClaimBucket(ctx context.Context, arg ClaimBucketParams) error
 	// SKIP LOCKED lets several gateways work the queue at once without taking
 	// the same rows; the claim holds only for the claiming transaction. A row
-	// queued less than retention_seconds ago is never claimed.
+	// queued less than retention_seconds ago is never claimed. named says a
+	// chunks row still names the chunk on that server: it was queued after a
+	// write whose outcome was unknown (a COMMIT whose reply was lost), and
+	// that write committed, so the file is live and must not be deleted.
 	ClaimDueChunkDeletions(ctx context.Context, arg ClaimDueChunkDeletionsParams) ([]ClaimDueChunkDeletionsRow, error)
 	ClaimExpiredUploadSessions(ctx context.Context, limit int32) ([]ClaimExpiredUploadSessionsRow, error)
 	// Claims shards of completed parity blobs that need rebuilding elsewhere
