@@ -130,8 +130,8 @@ func (b *Backend) head(ctx context.Context, row db.Object, versioning, versionID
 }
 
 // HeadObjectForRead implements s3api.ReadLookup: HeadObject with the
-// version's parts, read in the same statement, kept in info.Located for
-// GetObject.
+// parts that span reads, read in the same statement, kept in info.Located
+// for GetObject (which looks the parts up again if they fall short).
 func (b *Backend) HeadObjectForRead(ctx context.Context, bucket, key, versionID string, span s3api.ReadSpan) (s3api.ObjectInfo, error) {
 	row, versioning, chunks, err := b.store.GetObjectForRead(ctx, bucket, key, versionID, db.ReadSpan(span))
 	if err != nil {
