@@ -334,7 +334,8 @@ type ObjectInfo struct {
 	Meta                   ObjectMeta
 	// Checksums are full-object values (composite ones end in "-N").
 	Checksums map[string]string
-	// Parts are set for multipart objects (in order); nil for a single PUT.
+	// Parts are set for multipart objects (in order); nil for a single PUT,
+	// and from ReadLookup, nil unless its span names a part.
 	Parts []PartInfo
 	// Located is the backend's own note of where the version's bytes
 	// are, when it found them with the version (ReadLookup), for its
@@ -346,7 +347,9 @@ type ObjectInfo struct {
 // HeadObject: the same answer, errors included, found together with where
 // the version's bytes in span are (kept in ObjectInfo.Located), so that
 // serving a small object costs one metadata lookup rather than two, and a
-// ranged GET of a large one looks up only the parts it reads.
+// ranged GET of a large one looks up only the parts it reads. Its answer
+// needs ObjectInfo.Parts only for a span that names a part: no other GET
+// reads them.
 type ReadLookup interface {
 	HeadObjectForRead(ctx context.Context, bucket, key, versionID string, span ReadSpan) (ObjectInfo, error)
 }

@@ -108,11 +108,12 @@ func (b *Backend) HeadObject(ctx context.Context, bucket, key, versionID string)
 	if err != nil {
 		return s3api.ObjectInfo{}, b.missing(ctx, bucket, versionID, err)
 	}
-	return b.head(ctx, row, versioning, versionID)
+	return b.head(ctx, row, versioning, versionID, true)
 }
 
-// head is HeadObject's answer about the version row.
-func (b *Backend) head(ctx context.Context, row db.Object, versioning, versionID string) (s3api.ObjectInfo, error) {
+// head is HeadObject's answer about the version row, with a multipart
+// object's part list when withParts.
+func (b *Backend) head(ctx context.Context, row db.Object, versioning, versionID string, withParts bool) (s3api.ObjectInfo, error) {
 	info := objectInfo(row, versioning)
 	switch {
 	case row.DeleteMarker && versionID == "":
@@ -120,7 +121,7 @@ func (b *Backend) head(ctx context.Context, row db.Object, versioning, versionID
 	case row.DeleteMarker:
 		return info, s3api.ErrMethodNotAllowed
 	}
-	if row.PartCount > 0 {
+	if row.PartCount > 0 && withParts {
 		var err error
 		if info.Parts, err = b.objectParts(ctx, row); err != nil {
 			return s3api.ObjectInfo{}, err
@@ -131,13 +132,17 @@ func (b *Backend) head(ctx context.Context, row db.Object, versioning, versionID
 
 // HeadObjectForRead implements s3api.ReadLookup: HeadObject with the
 // parts that span reads, read in the same statement, kept in info.Located
-// for GetObject (which looks the parts up again if they fall short).
+// for GetObject (which looks the parts up again if they fall short). A
+// multipart object's part list, a second statement, is read only for a
+// span that names a part (?partNumber), the one GET that needs it: a plain
+// or ranged GET of a multipart object (a download client's) costs one
+// statement.
 func (b *Backend) HeadObjectForRead(ctx context.Context, bucket, key, versionID string, span s3api.ReadSpan) (s3api.ObjectInfo, error) {
 	row, versioning, chunks, err := b.store.GetObjectForRead(ctx, bucket, key, versionID, db.ReadSpan(span))
 	if err != nil {
 		return s3api.ObjectInfo{}, b.missing(ctx, bucket, versionID, err)
 	}
-	info, err := b.head(ctx, row, versioning, versionID)
+	info, err := b.head(ctx, row, versioning, versionID, span.Part > 0)
 	if err == nil {
 		info.Located = located(objects.PartsOf(chunks))
 	}

@@ -52,8 +52,10 @@ func Run(t *testing.T, newBackend func(t *testing.T) s3api.Backend) {
 }
 
 // readLookupChecked runs every HeadObject of the suite through the
-// backend's ReadLookup too, which must give the same answer, and returns
-// that one, so that GetObject reads from the parts it located.
+// backend's ReadLookup too, which must give the same answer (but for the
+// part list, which it may leave out unless the span names a part), and
+// returns that one, with HeadObject's part list, so that GetObject reads
+// from the parts it located.
 type readLookupChecked struct {
 	s3api.Backend
 	rl s3api.ReadLookup
@@ -64,11 +66,19 @@ func (c readLookupChecked) HeadObject(ctx context.Context, bucket, key, versionI
 	c.t.Helper()
 	head, herr := c.Backend.HeadObject(ctx, bucket, key, versionID)
 	read, rerr := c.rl.HeadObjectForRead(ctx, bucket, key, versionID, s3api.WholeVersion)
-	located := read
-	located.Located = nil
-	if !errors.Is(rerr, herr) || !reflect.DeepEqual(head, located) {
+	located, want := read, head
+	located.Located, located.Parts, want.Parts = nil, nil, nil
+	if !errors.Is(rerr, herr) || !reflect.DeepEqual(want, located) {
 		c.t.Errorf("HeadObjectForRead(%s/%s, %q) = %+v, %v; HeadObject = %+v, %v", bucket, key, versionID, located, rerr, head, herr)
 	}
+	partSpan := s3api.WholeVersion
+	partSpan.Part = 1
+	part, perr := c.rl.HeadObjectForRead(ctx, bucket, key, versionID, partSpan)
+	part.Located = nil
+	if !errors.Is(perr, herr) || !reflect.DeepEqual(head, part) {
+		c.t.Errorf("HeadObjectForRead(%s/%s, %q, part 1) = %+v, %v; HeadObject = %+v, %v", bucket, key, versionID, part, perr, head, herr)
+	}
+	read.Parts = head.Parts
 	return read, rerr
 }
 
