@@ -153,13 +153,14 @@ func TestS3StatementBudget(t *testing.T) {
 		budget int64
 		run    func()
 	}{
-		// HEAD of the bucket; BEGIN, the blob's rows (a small blob is
-		// recorded once, after its shards are written), the key's lock,
-		// the key's state, the object with its parts, COMMIT.
-		{"put of a new key", 7, func() { put("first") }},
+		// BEGIN, the blob's rows (a small blob is recorded once, after
+		// its shards are written), the key's lock, the key's state, the
+		// object with its parts, COMMIT. A small body's bucket is checked
+		// by the key's lock alone.
+		{"put of a new key", 6, func() { put("first") }},
 		// + the replaced version's removal, the lock on its blob and
 		// the blob's retirement.
-		{"overwrite", 10, func() { put("second") }},
+		{"overwrite", 9, func() { put("second") }},
 		// The version found with its shards, in one statement; the bytes
 		// come from the nodes.
 		{"get", 1, func() { get("", "second") }},
@@ -182,6 +183,27 @@ func TestS3StatementBudget(t *testing.T) {
 	}
 	if _, _, err := store.GetObject(ctx, "budget", "k", ""); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("after the delete: %v, want not found", err)
+	}
+
+	// A small body's bucket is checked by the recording transaction only:
+	// a PUT into a missing bucket still answers NoSuchBucket, and the
+	// blob written meanwhile goes with it, rows and shard files.
+	countFiles := func() int {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM files`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	files, onDisk := countFiles(), len(chunkFiles(t, cl))
+	sum := md5.Sum([]byte("small"))
+	_, err = backend.PutObject(ctx, s3api.PutObjectInput{Bucket: "missing", Key: "k", Size: 5,
+		Body: strings.NewReader("small"), Digests: func() s3api.Digests { return s3api.Digests{MD5: sum[:]} }})
+	if !errors.Is(err, s3api.ErrNoSuchBucket) {
+		t.Fatalf("PUT into a missing bucket: %v; want NoSuchBucket", err)
+	}
+	if f, d := countFiles(), len(chunkFiles(t, cl)); f != files || d != onDisk {
+		t.Errorf("after a PUT into a missing bucket: %d files rows and %d chunk files; want %d and %d as before", f, d, files, onDisk)
 	}
 
 	// A ranged GET of a multipart object looks up the shards of the parts

@@ -19,8 +19,10 @@ import (
 // and the key gets it as its new version in the blob's completing
 // transaction.
 func (b *Backend) PutObject(ctx context.Context, in s3api.PutObjectInput) (s3api.ObjectInfo, error) {
-	if _, err := b.HeadBucket(ctx, in.Bucket); err != nil {
-		return s3api.ObjectInfo{}, err
+	if in.Size < 0 || in.Size > bucketCheckedLate {
+		if _, err := b.HeadBucket(ctx, in.Bucket); err != nil {
+			return s3api.ObjectInfo{}, err
+		}
 	}
 	var info s3api.ObjectInfo
 	err := b.storeBlob(ctx, in.Key, in.Meta.ContentType, payload{size: in.Size, body: in.Body, sha256: knownSHA256(in.SHA256Known, in.Digests)}, func(ctx context.Context, tx *db.Tx, blob objects.Blob) error {
@@ -35,6 +37,15 @@ func (b *Backend) PutObject(ctx context.Context, in s3api.PutObjectInput) (s3api
 	})
 	return info, err
 }
+
+// bucketCheckedLate is the largest body a PUT stores before learning
+// whether its bucket exists. The transaction that records the object finds
+// out anyway (lockKey: NoSuchBucket, and the blob is discarded with it), so
+// the early check only spares a large body's bytes a useless trip to the
+// nodes; for a small one it would cost every successful PUT a round trip
+// to PostgreSQL (one statement in seven) to spare a rare error a few
+// small writes.
+const bucketCheckedLate = 1 << 20
 
 // writeVersion makes obj, with its parts, the latest version of its key,
 // in the caller's transaction, as putVersion says.
