@@ -47,9 +47,10 @@ func (e notCommitted) Error() string        { return e.err.Error() }
 func (e notCommitted) Unwrap() error        { return e.err }
 func (e notCommitted) Is(target error) bool { return target == ErrNotCommitted }
 
-// ErrMissingParent is returned (wrapped) when a write refers to a row that
-// is not there (a foreign key violation): an object or upload whose bucket
-// was deleted meanwhile.
+// ErrMissingParent is returned (wrapped) on a foreign key violation: a
+// write that refers to a row that is not there (an object or upload whose
+// bucket was deleted meanwhile), or a delete of a row that others still
+// refer to (a blob an S3 version names).
 var ErrMissingParent = errors.New("db: referenced row missing")
 
 // Config says how to reach PostgreSQL. URL, when set, wins over the parts,

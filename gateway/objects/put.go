@@ -426,7 +426,13 @@ func (s *Service) abandon(ctx context.Context, b Blob) {
 	err := untilAvailable(ctx, func() error {
 		return s.blobs.AbandonUpload(ctx, b.ID, locations(b.Chunks), deletingHold)
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, db.ErrMissingParent):
+		// The blob's row is still referenced (an S3 version names it): the
+		// write whose outcome was unknown committed, so the blob stays.
+		s.log.Warn().Err(err).Str("file_id", b.ID.String()).Msg("failed upload had committed after all; its blob stays, whole")
+		return
+	case err != nil:
 		s.log.Warn().Err(err).Str("file_id", b.ID.String()).Msg("failed upload not cleaned up now; its session will expire")
 		return
 	}
