@@ -462,18 +462,35 @@ func untilAvailable(ctx context.Context, op func() error) error {
 }
 
 // discardUnrecorded deletes the shards of a blob written whole that no
-// row records, straight on their nodes: there is no queue entry to keep,
-// and PostgreSQL may be the very thing that failed. A shard whose node
-// cannot be reached now is left to that node's sweep, which removes files
-// without a row.
+// row records, straight on their nodes: PostgreSQL may be the very thing
+// that failed. A shard whose node cannot be reached now (a node that died
+// mid-upload, perhaps after making it durable) is queued for the deletion
+// job, which deletes it once the node answers; no row names it, so the
+// job's check lets it go. Only if PostgreSQL cannot take the queue entry
+// either is it left to that node's sweep, which removes files without a
+// row after sweep.min_age.
 func (s *Service) discardUnrecorded(ctx context.Context, b Blob) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	kept := make([]bool, len(b.Chunks))
 	var wg sync.WaitGroup
-	for _, c := range b.Chunks {
-		wg.Go(func() { s.deleteOnNode(ctx, c.ID, c.ServerAddress) })
+	for i, c := range b.Chunks {
+		wg.Go(func() { kept[i] = !s.deleteOnNode(ctx, c.ID, c.ServerAddress) })
 	}
 	wg.Wait()
+	var left []Chunk
+	for i, c := range b.Chunks {
+		if kept[i] {
+			left = append(left, c)
+		}
+	}
+	if len(left) == 0 {
+		return
+	}
+	if err := s.blobs.EnqueueChunkDeletions(ctx, locations(left), 0); err != nil {
+		s.log.Warn().Err(err).Str("file_id", b.ID.String()).Int("shards", len(left)).
+			Msg("shards of a failed upload left on unreachable nodes; their sweep will remove them")
+	}
 }
 
 type hashingReader struct {

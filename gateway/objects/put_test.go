@@ -137,6 +137,38 @@ func testDroppedCallRetried(t *testing.T, e *env) {
 	// A node that took the call and failed it (its disk) would fail again:
 	// one call, and the shard is the healer's, however many retries are
 	// allowed; the upload does not wait them out.
+	// Below the quorum, a blob written whole is discarded at once; a shard
+	// its node made durable but cannot delete now (unreachable since) is
+	// queued, and deleted by the deletion job once the node answers.
+	t.Run("whole/below quorum, a shard's node unreachable", func(t *testing.T) {
+		defer e.cluster.reset()
+		s := e.service(2)
+		write, del := storagepb.StorageService_WriteChunk_FullMethodName, storagepb.StorageService_DeleteChunk_FullMethodName
+		nodes := e.cluster.nodes
+		nodes[0].faults.breakMethod(write)
+		nodes[1].faults.breakMethod(write)
+		holder := nodes[2]
+		holder.faults.refuseMethod(del, true)
+		before := e.tally(t)
+		if _, err := s.Put(context.Background(), putInput(payload(testStripe-5, 4344), true)); err == nil {
+			t.Fatal("Put succeeded with two shards failing and P=2; want it below the quorum")
+		}
+		if got := e.count(t, `SELECT count(*) FROM files`); got != before.files {
+			t.Fatalf("%d files rows after a failed Put; want %d", got, before.files)
+		}
+		if got, want := holder.chunkFiles(t), before.nodeFiles[holder]+1; got != want {
+			t.Fatalf("%s holds %d chunk files; want %d (its shard, durable and not deletable yet)", holder.address, got, want)
+		}
+		if got := e.count(t, `SELECT count(*) FROM chunk_deletions WHERE storage_server_id = $1`, holder.id); got != before.queued[holder]+1 {
+			t.Fatalf("%d deletions queued for %s; want %d: its shard must not be left to the sweep", got, holder.address, before.queued[holder]+1)
+		}
+		holder.faults.refuseMethod(del, false)
+		if _, err := s.ProcessDeletions(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		e.checkNothingLeft(t, before)
+	})
+
 	t.Run("whole/failed write not retried", func(t *testing.T) {
 		defer e.cluster.reset()
 		s := e.service(2, func(o *objects.Options) { o.Retries, o.RetryDelay = 3, time.Hour })
