@@ -109,8 +109,8 @@ func TestS3StatementBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var count statementCounter
-	cfg.ConnConfig.Tracer = &count
+	var statements statementCounter
+	cfg.ConnConfig.Tracer = &statements
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -173,9 +173,9 @@ func TestS3StatementBudget(t *testing.T) {
 			}
 		}},
 	} {
-		before := count.n.Load()
+		before := statements.n.Load()
 		step.run()
-		if got := count.n.Load() - before; got > step.budget {
+		if got := statements.n.Load() - before; got > step.budget {
 			t.Errorf("%s: %d statements, budget %d", step.name, got, step.budget)
 		} else {
 			t.Logf("%s: %d statements (budget %d)", step.name, got, step.budget)
@@ -188,21 +188,15 @@ func TestS3StatementBudget(t *testing.T) {
 	// A small body's bucket is checked by the recording transaction only:
 	// a PUT into a missing bucket still answers NoSuchBucket, and the
 	// blob written meanwhile goes with it, rows and shard files.
-	countFiles := func() int {
-		var n int
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM files`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	files, onDisk := countFiles(), len(chunkFiles(t, cl))
+	countFiles := `SELECT count(*) FROM files`
+	files, onDisk := count(t, pool, countFiles), len(chunkFiles(t, cl))
 	sum := md5.Sum([]byte("small"))
 	_, err = backend.PutObject(ctx, s3api.PutObjectInput{Bucket: "missing", Key: "k", Size: 5,
 		Body: strings.NewReader("small"), Digests: func() s3api.Digests { return s3api.Digests{MD5: sum[:]} }})
 	if !errors.Is(err, s3api.ErrNoSuchBucket) {
 		t.Fatalf("PUT into a missing bucket: %v; want NoSuchBucket", err)
 	}
-	if f, d := countFiles(), len(chunkFiles(t, cl)); f != files || d != onDisk {
+	if f, d := count(t, pool, countFiles), len(chunkFiles(t, cl)); f != files || d != onDisk {
 		t.Errorf("after a PUT into a missing bucket: %d files rows and %d chunk files; want %d and %d as before", f, d, files, onDisk)
 	}
 
@@ -231,14 +225,14 @@ func TestS3StatementBudget(t *testing.T) {
 	if _, err := backend.CompleteMultipartUpload(ctx, "budget", "mp", uploadID, done, s3api.WriteCondition{}); err != nil {
 		t.Fatal(err)
 	}
-	read := func(span s3api.ReadSpan, offset, length int64) (statements, rows int64) {
+	read := func(span s3api.ReadSpan, offset, length int64) (sent, rows int64) {
 		t.Helper()
-		before := count.n.Load()
+		before := statements.n.Load()
 		info, err := backend.HeadObjectForRead(ctx, "budget", "mp", "", span)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows = count.rowsSince(before)[0] // the version and its shards
+		rows = statements.rowsSince(before)[0] // the version and its shards
 		rc, err := backend.GetObject(ctx, info, offset, length)
 		if err != nil {
 			t.Fatal(err)
@@ -248,7 +242,7 @@ func TestS3StatementBudget(t *testing.T) {
 		if err != nil || !bytes.Equal(got, whole[offset:offset+length]) {
 			t.Fatalf("read [%d, %d) with span %+v: %d bytes, %v; want the object's", offset, offset+length, span, len(got), err)
 		}
-		return count.n.Load() - before, rows
+		return statements.n.Load() - before, rows
 	}
 	n, rows := read(s3api.WholeVersion, 0, 3*partSize)
 	if n != 1 || rows == 0 || rows%3 != 0 {

@@ -169,8 +169,8 @@ func viewChecksums(info ObjectInfo, view objectView) map[string]string {
 func readSpan(q *request) ReadSpan {
 	header := q.r.Header.Get("Range")
 	if q.query.Has("partNumber") {
-		n, err := strconv.ParseInt(q.query.Get("partNumber"), 10, 32)
-		if err != nil || n < 1 || header != "" {
+		n, err := parsePartNumber(q.query.Get("partNumber"))
+		if err != nil || header != "" {
 			return WholeVersion
 		}
 		span := WholeVersion
