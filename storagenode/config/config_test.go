@@ -78,8 +78,10 @@ heartbeat: {interval: 3s}
 storage: {data_dir: /file, virtual_nodes: 10}
 scrub: {interval: 1h, bytes_per_second: 1000}
 sweep: {interval: 5m, min_age: 3h}
+log: {level: warn}
 `)
 	t.Setenv("GRPC_PORT", "9200")
+	t.Setenv("LOG_LEVEL", "debug")
 	t.Setenv("DATA_DIR", "/env")
 	t.Setenv("HEARTBEAT_INTERVAL", "4s")
 	t.Setenv("DATABASE_URL", "postgres://env@db:5432/sixfold")
@@ -98,6 +100,7 @@ sweep: {interval: 5m, min_age: 3h}
 		Scrub:     Scrub{Interval: 0, BytesPerSecond: 2000},
 		Sweep:     Sweep{Interval: 5 * time.Minute, MinAge: 90 * time.Minute},
 		TLS:       TLS{AllowInsecure: true},
+		Log:       Log{Level: "debug"},
 	}
 	want.Database.URL = "postgres://env@db:5432/sixfold"
 	if !reflect.DeepEqual(cfg, want) {
@@ -158,6 +161,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"sweep min age too small", map[string]string{"SWEEP_MIN_AGE": "30s"}, nil, "", "sweep.min_age"},
 		{"bad sweep min age env", map[string]string{"SWEEP_MIN_AGE": "2"}, nil, "", "SWEEP_MIN_AGE"},
 		{"bad sslmode", map[string]string{"DATABASE_SSLMODE": "sometimes"}, nil, "", "database.sslmode"},
+		{"unknown log level", map[string]string{"LOG_LEVEL": "verbose"}, nil, "", "log.level"},
+		{"empty log level", nil, nil, "log: {level: \"\"}\n", "log.level"},
 		{"unknown file key", nil, nil, "storage: {data_dri: /x}\n", "data_dri"},
 		{"missing file", nil, []string{"-config", "/nonexistent/x.yaml"}, "", "config file"},
 		{"stray argument", nil, []string{"extra"}, "", "unexpected argument"},

@@ -67,6 +67,7 @@ func applyEnv(cfg *Config) error {
 	envString(&cfg.TLS.CAFile, "NODE_TLS_CA")
 	envString(&cfg.TLS.GatewayName, "NODE_TLS_GATEWAY_NAME")
 	envString(&cfg.Debug.PprofAddr, "PPROF_ADDR")
+	envString(&cfg.Log.Level, "LOG_LEVEL")
 	if v, ok := os.LookupEnv("NODE_ALLOW_INSECURE"); ok {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

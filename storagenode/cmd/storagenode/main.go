@@ -112,6 +112,8 @@ func run(ctx context.Context, args []string, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
+	level, _ := zerolog.ParseLevel(cfg.Log.Level) // Validate accepted it
+	log = log.Level(level)
 	for _, w := range cfg.Warnings {
 		log.Warn().Msg("configuration: " + w)
 	}
