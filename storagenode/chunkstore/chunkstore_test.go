@@ -170,6 +170,54 @@ func TestOpenRange(t *testing.T) {
 	}
 }
 
+// A Reader keeps reading its range, in reads of any size, after its chunk
+// is deleted, and a second Close leaves alone whatever file has taken its
+// descriptor's number.
+func TestReaderOutlivesDeleteAndClosesOnce(t *testing.T) {
+	s, _ := openStore(t)
+	id := uuid.NewString()
+	data := randomBytes(t, 1000)
+	mustPut(t, s, id, data)
+	r, err := s.Open(id, 100, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Delete(id); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	buf := make([]byte, 7)
+	for {
+		n, err := r.Read(buf)
+		got = append(got, buf[:n]...)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(got, data[100:600]) {
+		t.Fatalf("read %d bytes after the delete; want the 500 of the range", len(got))
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	other := uuid.NewString()
+	mustPut(t, s, other, data)
+	o, err := s.Open(other, 0, 0) // likely given the number r had
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if err := r.Close(); err != nil {
+		t.Fatalf("second Close = %v; want nil", err)
+	}
+	if got, err := io.ReadAll(o); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("a file opened after the first Close reads %d bytes, %v after the second; want all %d", len(got), err, len(data))
+	}
+}
+
 func TestOpenErrors(t *testing.T) {
 	s, _ := openStore(t)
 	id := uuid.NewString()
