@@ -139,3 +139,38 @@ func BenchmarkUploadMetadata(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRecordSmallObject is the metadata of a small S3 PUT of a new
+// key: the blob's rows (RecordBlob) and, in the same transaction, the
+// key's lock, its state and the object row (what s3backend's onCommit
+// writes).
+func BenchmarkRecordSmallObject(b *testing.B) {
+	pool, _ := dbtest.NewPool(b)
+	ctx := context.Background()
+	blobs, store := db.NewBlobs(pool), db.NewStore(pool)
+	server := newServer(b, pool)
+	if _, err := store.CreateBucket(ctx, "bench", "s3"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		u := newUpload(server, 4096)
+		nb := db.NewBlob{File: u.File, Door: u.Door, SessionID: u.SessionID, StartedAt: time.Now(),
+			SessionTimeout: u.SessionTimeout, ClientIP: u.ClientIP, Chunks: stored(u)}
+		nb.File.Checksum = sum
+		n++
+		key := fmt.Sprintf("key-%d", n)
+		_, err := blobs.RecordBlob(ctx, nb, func(tx *db.Tx, _ time.Time) error {
+			if _, err := tx.LockKeyForWrite(ctx, "bench", key, "null"); err != nil {
+				return err
+			}
+			obj := db.Object{ID: nb.File.ID, Bucket: "bench", Key: key, VersionID: "null", Size: 4096,
+				ETag: "e", Meta: []byte("{}"), Checksums: []byte("{}")}
+			return tx.InsertObject(ctx, obj, []db.ObjectPart{{PartNumber: 1, FileID: nb.File.ID, Size: 4096, ETag: "e", Checksums: []byte("{}")}})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
