@@ -8,7 +8,15 @@
 // So the limit follows the load: a base for the process plus an allowance
 // per request in flight, moved as requests start and end.
 //
+// Under the limit, the collector runs less often than Go's default: at
+// GOGC=100 a small GET's garbage (about 80 KB: its six node calls, its
+// metadata rows) had it run several times a second over a live heap of a
+// few MiB, 7 % of the gateway's CPU. At DefaultGCPercent the heap may grow
+// to five times what is live, but never past the limit, where one large
+// transfer already keeps it.
+//
 // An operator's GOMEMLIMIT wins: with it set, the Governor does nothing.
+// So does an operator's GOGC, for the collector's pace.
 package memlimit
 
 import (
@@ -28,6 +36,11 @@ const (
 	// collector ran often enough under four ranged GETs at once to cost
 	// them a fifth of their speed).
 	DefaultPerRequest = 40 << 20
+	// DefaultGCPercent is the collector's pace (GOGC) under the limit.
+	// Against 100, it took a tenth off the gateway's CPU per 4 KiB GET at
+	// 16 at once (0.62 and 0.57 ms → 0.58 and 0.50, builds alternated) and
+	// raised its peak RSS under that load from 41 to 66 MiB.
+	DefaultGCPercent = 400
 )
 
 // Governor sets the runtime's soft memory limit from the requests in
@@ -41,12 +54,16 @@ type Governor struct {
 }
 
 // New returns a Governor, disabled when the GOMEMLIMIT environment
-// variable is set.
+// variable is set. An enabled one also sets the collector's pace to
+// DefaultGCPercent unless GOGC is set.
 func New(base, perRequest int64) *Governor {
 	_, operatorSet := os.LookupEnv("GOMEMLIMIT")
 	g := &Governor{base: base, perRequest: perRequest, enabled: !operatorSet}
 	if g.enabled {
 		debug.SetMemoryLimit(base)
+		if _, paced := os.LookupEnv("GOGC"); !paced {
+			debug.SetGCPercent(DefaultGCPercent)
+		}
 	}
 	return g
 }

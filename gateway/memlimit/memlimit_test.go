@@ -9,16 +9,27 @@ import (
 	"testing"
 )
 
-func TestLimitFollowsRequestsInFlight(t *testing.T) {
-	t.Setenv("GOMEMLIMIT", "") // restored after the test; unset for New
-	if err := os.Unsetenv("GOMEMLIMIT"); err != nil {
+// unsetEnv unsets key for the rest of the test, restoring it afterwards.
+func unsetEnv(t *testing.T, key string) {
+	t.Helper()
+	t.Setenv(key, "")
+	if err := os.Unsetenv(key); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestLimitFollowsRequestsInFlight(t *testing.T) {
+	unsetEnv(t, "GOMEMLIMIT")
+	unsetEnv(t, "GOGC")
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
 
 	g := New(10<<20, 5<<20)
 	if !g.Enabled() {
 		t.Fatal("disabled without GOMEMLIMIT")
+	}
+	if got := debug.SetGCPercent(DefaultGCPercent); got != DefaultGCPercent {
+		t.Fatalf("GC percent %d; want DefaultGCPercent (%d) without GOGC", got, DefaultGCPercent)
 	}
 	if got := debug.SetMemoryLimit(-1); got != 10<<20 {
 		t.Fatalf("idle limit %d; want the base, %d", got, 10<<20)
@@ -43,6 +54,21 @@ func TestLimitFollowsRequestsInFlight(t *testing.T) {
 	wg.Wait()
 	if got := debug.SetMemoryLimit(-1); got != 10<<20 {
 		t.Fatalf("limit after the requests ended %d; want the base again", got)
+	}
+}
+
+// An operator's GOGC is theirs: the limit still follows the requests, but
+// the collector keeps the operator's pace.
+func TestOperatorGOGCWins(t *testing.T) {
+	unsetEnv(t, "GOMEMLIMIT")
+	t.Setenv("GOGC", "150")
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	defer debug.SetGCPercent(debug.SetGCPercent(150))
+	if g := New(10<<20, 5<<20); !g.Enabled() {
+		t.Fatal("disabled without GOMEMLIMIT")
+	}
+	if got := debug.SetGCPercent(150); got != 150 {
+		t.Fatalf("GC percent %d; want the operator's 150", got)
 	}
 }
 
