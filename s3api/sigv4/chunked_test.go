@@ -13,7 +13,7 @@ import (
 // streamingRequest signs an aws-chunked PUT with the SDK and verifies it.
 // It returns the request (body to be set with setBody), its Auth, and a
 // client-side chunk signer seeded with the request signature.
-func streamingRequest(t *testing.T, payloadHash string, decodedLen int, header http.Header) (*http.Request, *Auth, *testChunkSigner) {
+func streamingRequest(t testing.TB, payloadHash string, decodedLen int, header http.Header) (*http.Request, *Auth, *testChunkSigner) {
 	t.Helper()
 	r := newRequest(t, "PUT", "/b/k", nil)
 	r.ContentLength = 0 // not signed, as minio-go and botocore do

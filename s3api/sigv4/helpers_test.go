@@ -75,7 +75,7 @@ func sdkPresign(t *testing.T, r *http.Request, at time.Time) (string, http.Heade
 }
 
 // wantCode fails unless err is an *Error with the given code (or nil for "").
-func wantCode(t *testing.T, err error, code string) {
+func wantCode(t testing.TB, err error, code string) {
 	t.Helper()
 	var e *Error
 	switch {
