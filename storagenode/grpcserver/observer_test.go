@@ -1,7 +1,6 @@
 package grpcserver
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -15,28 +14,11 @@ import (
 
 	"sixfold/proto/storagepb"
 	"sixfold/storagenode/chunkstore"
+	"sixfold/storagenode/internal/nodetest"
 )
 
-// syncBuffer collects log lines written from the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestRequestIDInLogLine(t *testing.T) {
-	var logs syncBuffer
+	var logs nodetest.LogBuffer
 	h := startWith(t, zerolog.New(&logs), nil)
 	long := strings.Repeat("r", 300)
 	tests := []struct {
@@ -71,7 +53,7 @@ func TestRequestIDInLogLine(t *testing.T) {
 }
 
 func TestNoRequestIDNoField(t *testing.T) {
-	var logs syncBuffer
+	var logs nodetest.LogBuffer
 	h := startWith(t, zerolog.New(&logs), nil)
 	if _, err := h.client.HealthCheck(context.Background(), &storagepb.HealthCheckRequest{}); err != nil {
 		t.Fatal(err)

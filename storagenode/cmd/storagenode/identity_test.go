@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -109,10 +110,18 @@ func TestWipedDataDirExitsRefused(t *testing.T) {
 // signals it.
 func startAndStop(t *testing.T, port string, args []string) {
 	t.Helper()
+	serveThenStop(t, port, args, zerolog.NewTestWriter(t), nil)
+}
+
+// serveThenStop runs the node in-process, logging to logs, until it serves
+// on port; runs during (when not nil) with a client of it; then signals it
+// and waits for run to return nil.
+func serveThenStop(t *testing.T, port string, args []string, logs io.Writer, during func(storagepb.StorageServiceClient)) {
+	t.Helper()
 	ctx, signal := context.WithCancel(context.Background())
 	defer signal()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, zerolog.New(zerolog.NewTestWriter(t))) }()
+	go func() { done <- run(ctx, args, zerolog.New(logs)) }()
 	conn, err := grpc.NewClient("127.0.0.1:"+port, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +132,9 @@ func startAndStop(t *testing.T, port string, args []string) {
 		res, err := client.HealthCheck(context.Background(), &storagepb.HealthCheckRequest{})
 		return err == nil && res.GetStatus() == storagepb.HealthCheckResponse_STATUS_SERVING
 	})
+	if during != nil {
+		during(client)
+	}
 	signal()
 	if err := <-done; err != nil {
 		t.Fatalf("run = %v; want nil after a signal", err)

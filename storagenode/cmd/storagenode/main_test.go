@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"sixfold/db"
 	"sixfold/db/dbtest"
 	"sixfold/proto/storagepb"
+	"sixfold/storagenode/internal/nodetest"
 )
 
 func freePort(t *testing.T) string {
@@ -113,24 +112,6 @@ func TestRunRegistersThenDrains(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects log lines written from the node's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestLogLevel runs the node at the default level and at LOG_LEVEL=debug:
 // a call it served is logged only at debug, while its own events are
 // logged at both.
@@ -144,29 +125,14 @@ func TestLogLevel(t *testing.T) {
 			if tt.level != "" {
 				t.Setenv("LOG_LEVEL", tt.level)
 			}
-			var logs lockedBuffer
 			port := freePort(t)
-			ctx, signal := context.WithCancel(context.Background())
-			done := make(chan error, 1)
+			var logs nodetest.LogBuffer
 			args := []string{"-grpc-port", port, "-data-dir", t.TempDir(), "-database-url", dbURL}
-			go func() { done <- run(ctx, args, zerolog.New(&logs)) }()
-			conn, err := grpc.NewClient("127.0.0.1:"+port, grpc.WithTransportCredentials(insecure.NewCredentials()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			client := storagepb.NewStorageServiceClient(conn)
-			eventually(t, "SERVING", func() bool {
-				res, err := client.HealthCheck(context.Background(), &storagepb.HealthCheckRequest{})
-				return err == nil && res.GetStatus() == storagepb.HealthCheckResponse_STATUS_SERVING
+			serveThenStop(t, port, args, &logs, func(client storagepb.StorageServiceClient) {
+				if _, err := client.GetStats(context.Background(), &storagepb.GetStatsRequest{}); err != nil {
+					t.Fatal(err)
+				}
 			})
-			if _, err := client.GetStats(context.Background(), &storagepb.GetStatsRequest{}); err != nil {
-				t.Fatal(err)
-			}
-			signal()
-			if err := <-done; err != nil {
-				t.Fatalf("run = %v; want nil after a signal", err)
-			}
 			got := logs.String()
 			if !strings.Contains(got, `"message":"registered; serving"`) {
 				t.Fatalf("no start-up line at level %q:\n%s", tt.level, got)
