@@ -260,4 +260,15 @@ func TestS3StatementBudget(t *testing.T) {
 	if n, _ := read(s3api.ReadSpan{From: 0, To: 10}, 2*partSize, 10); n != 2 {
 		t.Errorf("read outside the span looked up: %d statements; want 2 (the parts looked up again)", n)
 	}
+
+	// A HEAD of the multipart object (s3api asks for no bytes) costs one
+	// statement too, and locates no shard.
+	before := statements.n.Load()
+	info, err := backend.HeadObjectForRead(ctx, "budget", "mp", "", s3api.NoBytes)
+	if err != nil || info.Size != 3*partSize {
+		t.Fatalf("HEAD lookup: %+v, %v; want the 3-part object", info, err)
+	}
+	if n, rows := statements.n.Load()-before, statements.rowsSince(before)[0]; n != 1 || rows != 1 {
+		t.Errorf("HEAD lookup of a multipart object: %d statements, %d rows; want 1 statement, 1 row (the version, no shard)", n, rows)
+	}
 }

@@ -189,11 +189,10 @@ func (h *handler) headVersion(q *request) (ObjectInfo, error) {
 	return h.lookupVersion(q, h.backend.HeadObject)
 }
 
-// readVersion is headVersion for a GET, which goes on to read the bytes:
-// through the backend's ReadLookup when it has one.
-func (h *handler) readVersion(q *request) (ObjectInfo, error) {
+// readVersion is headVersion for a GET or a HEAD, which asks for span of
+// the version's bytes: through the backend's ReadLookup when it has one.
+func (h *handler) readVersion(q *request, span ReadSpan) (ObjectInfo, error) {
 	if rl, ok := h.backend.(ReadLookup); ok {
-		span := readSpan(q)
 		return h.lookupVersion(q, func(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error) {
 			return rl.HeadObjectForRead(ctx, bucket, key, versionID, span)
 		})

@@ -343,13 +343,13 @@ type ObjectInfo struct {
 	Located any
 }
 
-// ReadLookup is an optional ObjectBackend method a GET uses instead of
-// HeadObject: the same answer, errors included, found together with where
+// ReadLookup is an optional ObjectBackend method a GET or a HEAD uses
+// instead of HeadObject: the same answer, errors included, found together with where
 // the version's bytes in span are (kept in ObjectInfo.Located), so that
 // serving a small object costs one metadata lookup rather than two, and a
 // ranged GET of a large one looks up only the parts it reads. Its answer
 // needs ObjectInfo.Parts only for a span that names a part: no other GET
-// reads them.
+// or HEAD reads them. A HEAD looks up NoBytes, or the part it names.
 type ReadLookup interface {
 	HeadObjectForRead(ctx context.Context, bucket, key, versionID string, span ReadSpan) (ObjectInfo, error)
 }
@@ -364,6 +364,10 @@ type ReadSpan struct {
 
 // WholeVersion is the span of any version.
 var WholeVersion = ReadSpan{From: 0, To: math.MaxInt64}
+
+// NoBytes is the span of a lookup that reads none of the version's bytes:
+// a HEAD's. It locates no part.
+var NoBytes = ReadSpan{}
 
 // PartInfo describes one stored part.
 type PartInfo struct {

@@ -46,11 +46,11 @@ func (h *handler) getObject(q *request) (*response, error) {
 // evaluates the conditional headers and selects the bytes to serve. A
 // non-nil response (304) is the answer.
 func (h *handler) prepareRead(q *request, forBody bool) (ObjectInfo, objectView, *response, error) {
-	headVersion := h.headVersion
+	span := headSpan(q)
 	if forBody {
-		headVersion = h.readVersion
+		span = readSpan(q)
 	}
-	info, err := headVersion(q)
+	info, err := h.readVersion(q, span)
 	if err != nil {
 		return info, objectView{}, nil, err
 	}
@@ -185,4 +185,15 @@ func readSpan(q *request) ReadSpan {
 		return WholeVersion
 	}
 	return ReadSpan{From: r.Start, To: r.Start + r.Length}
+}
+
+// headSpan is what of a version a HEAD asks for: no bytes, unless it names
+// a part (?partNumber), whose size and place the answer states. A HEAD of
+// a multipart object then costs a backend the one lookup a GET does,
+// without the part list.
+func headSpan(q *request) ReadSpan {
+	if span := readSpan(q); span.Part > 0 {
+		return span
+	}
+	return NoBytes
 }

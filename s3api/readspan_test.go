@@ -39,3 +39,27 @@ func TestReadSpan(t *testing.T) {
 		}
 	}
 }
+
+// A HEAD asks for no bytes, whatever its Range, but for the part it names.
+func TestHeadSpan(t *testing.T) {
+	tests := []struct {
+		header, query string
+		want          ReadSpan
+	}{
+		{"", "", NoBytes},
+		{"bytes=0-99", "", NoBytes},
+		{"", "partNumber=2", ReadSpan{0, math.MaxInt64, 2}},
+		{"", "partNumber=0", NoBytes},
+		{"bytes=0-99", "partNumber=2", NoBytes},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("HEAD", "/b/k?"+tt.query, nil)
+		if tt.header != "" {
+			r.Header.Set("Range", tt.header)
+		}
+		q, _ := url.ParseQuery(tt.query)
+		if got := headSpan(&request{r: r, query: q}); got != tt.want {
+			t.Errorf("Range %q, query %q: span %+v; want %+v", tt.header, tt.query, got, tt.want)
+		}
+	}
+}

@@ -52,8 +52,9 @@ func Run(t *testing.T, newBackend func(t *testing.T) s3api.Backend) {
 }
 
 // readLookupChecked runs every HeadObject of the suite through the
-// backend's ReadLookup too, which must give the same answer (but for the
-// part list, which it may leave out unless the span names a part), and
+// backend's ReadLookup too, for the whole version, for no bytes (a HEAD)
+// and for part 1, which must give the same answer (but for the part list,
+// which it may leave out unless the span names a part), and
 // returns that one, with HeadObject's part list, so that GetObject reads
 // from the parts it located.
 type readLookupChecked struct {
@@ -70,6 +71,11 @@ func (c readLookupChecked) HeadObject(ctx context.Context, bucket, key, versionI
 	located.Located, located.Parts, want.Parts = nil, nil, nil
 	if !errors.Is(rerr, herr) || !reflect.DeepEqual(want, located) {
 		c.t.Errorf("HeadObjectForRead(%s/%s, %q) = %+v, %v; HeadObject = %+v, %v", bucket, key, versionID, located, rerr, head, herr)
+	}
+	headed, nerr := c.rl.HeadObjectForRead(ctx, bucket, key, versionID, s3api.NoBytes)
+	headed.Located, headed.Parts = nil, nil
+	if !errors.Is(nerr, herr) || !reflect.DeepEqual(want, headed) {
+		c.t.Errorf("HeadObjectForRead(%s/%s, %q, no bytes) = %+v, %v; HeadObject = %+v, %v", bucket, key, versionID, headed, nerr, head, herr)
 	}
 	partSpan := s3api.WholeVersion
 	partSpan.Part = 1
