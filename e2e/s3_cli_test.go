@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -47,6 +48,15 @@ func newAWSCLI(t *testing.T, e *s3Env) *awsCLI {
 // run runs one aws command and returns its stdout; a non-zero exit is an
 // error carrying stderr.
 func (c *awsCLI) run(ctx context.Context, args ...string) (string, error) {
+	stdout, stderr, err := c.exec(ctx, args...)
+	if err != nil {
+		return stdout, fmt.Errorf("aws %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr))
+	}
+	return stdout, nil
+}
+
+// exec runs one aws command against the gateway.
+func (c *awsCLI) exec(ctx context.Context, args ...string) (stdout, stderr string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	args = append(args, "--endpoint-url", c.e.url)
@@ -55,12 +65,10 @@ func (c *awsCLI) run(ctx context.Context, args ...string) (string, error) {
 	}
 	cmd := exec.CommandContext(ctx, c.path, args...)
 	cmd.Env = c.env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("aws %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return stdout.String(), nil
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
 }
 
 // must runs an aws command that has to succeed.
@@ -72,6 +80,43 @@ func (c *awsCLI) must(t *testing.T, args ...string) string {
 	}
 	return out
 }
+
+// mustTraced is must with botocore's debug log kept: when the command
+// fails, the test reports what botocore said of each request's exchange
+// (sent, 100 Continue awaited or seen or not, answered, retried, timed
+// out), the client's side of a failure the gateway's log alone cannot
+// explain. `aws s3 sync` has timed out in CI twice, the second time
+// waiting for the answer to a PUT the gateway logged as answered 200 in
+// 21 ms.
+func (c *awsCLI) mustTraced(t *testing.T, args ...string) {
+	t.Helper()
+	_, stderr, err := c.exec(t.Context(), append([]string{"--debug"}, args...)...)
+	if err == nil {
+		return
+	}
+	var said, exchange []string
+	for line := range strings.Lines(stderr) {
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case cliFailure.MatchString(line):
+			said = append(said, line)
+		case botocoreRecord.MatchString(line) && botocoreExchange.MatchString(line):
+			exchange = append(exchange, line[:min(len(line), 300)]) // a request's record carries all its headers
+		}
+	}
+	t.Fatalf("aws %s: %v: %s\nbotocore's account of the exchanges:\n%s", strings.Join(args, " "), err,
+		strings.Join(said, "\n"), strings.Join(exchange, "\n"))
+}
+
+// cliFailure matches the CLI's own report of what failed; botocoreRecord
+// the first line of a debug record (the rest of a record, such as a
+// canonical request, follows on lines of its own); botocoreExchange the
+// records that tell a request's exchange.
+var (
+	cliFailure       = regexp.MustCompile(`^((upload|download|copy|delete) failed|fatal error): `)
+	botocoreRecord   = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - `)
+	botocoreExchange = regexp.MustCompile(`Sending http request|100 Continue|continuing to send|Response headers|Retry needed|[Rr]ead timeout|timed out|Starting new HTTP|Resetting dropped|ConnectionClosed|reset by peer`)
+)
 
 func awsCLISuite(t *testing.T, e *s3Env) {
 	cli := newAWSCLI(t, e)
@@ -188,9 +233,9 @@ func cliSync(t *testing.T, cli *awsCLI, bucket string) {
 			t.Fatal(err)
 		}
 	}
-	cli.must(t, "s3", "sync", "--only-show-errors", src, "s3://"+bucket+"/tree")
+	cli.mustTraced(t, "s3", "sync", "--only-show-errors", src, "s3://"+bucket+"/tree")
 	dst := t.TempDir()
-	cli.must(t, "s3", "sync", "--only-show-errors", "s3://"+bucket+"/tree", dst)
+	cli.mustTraced(t, "s3", "sync", "--only-show-errors", "s3://"+bucket+"/tree", dst)
 	got := readTree(t, dst)
 	for name, want := range tree {
 		if !bytes.Equal(got[name], want) {
