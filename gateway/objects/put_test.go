@@ -142,15 +142,33 @@ func testDroppedCallRetried(t *testing.T, e *env) {
 	// queued, and deleted by the deletion job once the node answers.
 	t.Run("whole/below quorum, a shard's node unreachable", func(t *testing.T) {
 		defer e.cluster.reset()
-		s := e.service(2)
-		write, del := storagepb.StorageService_WriteChunk_FullMethodName, storagepb.StorageService_DeleteChunk_FullMethodName
+		s := e.service(2, func(o *objects.Options) { o.RetryDelay = time.Millisecond })
+		del := storagepb.StorageService_DeleteChunk_FullMethodName
 		nodes := e.cluster.nodes
-		nodes[0].faults.breakMethod(write)
-		nodes[1].faults.breakMethod(write)
 		holder := nodes[2]
 		holder.faults.refuseMethod(del, true)
 		before := e.tally(t)
-		if _, err := s.Put(context.Background(), putInput(payload(testStripe-5, 4344), true)); err == nil {
+		// Two nodes hold their calls until the holder's shard is durable,
+		// then die, so that the upload falls below the quorum after that
+		// shard is written. Failing them from the start would race the
+		// holder's write, which the failed upload then cancels.
+		nodes[0].faults.freeze()
+		nodes[1].faults.freeze()
+		failed := make(chan error, 1)
+		go func() {
+			_, err := s.Put(context.Background(), putInput(payload(testStripe-5, 4344), true))
+			failed <- err
+		}()
+		for deadline := time.Now().Add(10 * time.Second); holder.chunkFiles(t) == before.nodeFiles[holder]; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not write its shard within 10s", holder.address)
+			}
+		}
+		for _, n := range nodes[:2] {
+			n.faults.kill()
+			n.faults.thaw()
+		}
+		if err := <-failed; err == nil {
 			t.Fatal("Put succeeded with two shards failing and P=2; want it below the quorum")
 		}
 		if got := e.count(t, `SELECT count(*) FROM files`); got != before.files {
@@ -163,6 +181,9 @@ func testDroppedCallRetried(t *testing.T, e *env) {
 			t.Fatalf("%d deletions queued for %s; want %d: its shard must not be left to the sweep", got, holder.address, before.queued[holder]+1)
 		}
 		holder.faults.refuseMethod(del, false)
+		for _, n := range nodes[:2] { // back, for the deletions queued of their shards (never made)
+			n.faults.clear()
+		}
 		if _, err := s.ProcessDeletions(context.Background()); err != nil {
 			t.Fatal(err)
 		}
