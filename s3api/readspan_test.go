@@ -29,15 +29,20 @@ func TestReadSpan(t *testing.T) {
 		{"items=0-99", "", WholeVersion},
 	}
 	for _, tt := range tests {
-		r := httptest.NewRequest("GET", "/b/k?"+tt.query, nil)
-		if tt.header != "" {
-			r.Header.Set("Range", tt.header)
-		}
-		q, _ := url.ParseQuery(tt.query)
-		if got := readSpan(&request{r: r, query: q}); got != tt.want {
+		if got := spanOf(readSpan, "GET", tt.header, tt.query); got != tt.want {
 			t.Errorf("Range %q, query %q: span %+v; want %+v", tt.header, tt.query, got, tt.want)
 		}
 	}
+}
+
+// spanOf is what span says of a request with that Range header and query.
+func spanOf(span func(*request) ReadSpan, method, header, query string) ReadSpan {
+	r := httptest.NewRequest(method, "/b/k?"+query, nil)
+	if header != "" {
+		r.Header.Set("Range", header)
+	}
+	q, _ := url.ParseQuery(query)
+	return span(&request{r: r, query: q})
 }
 
 // A HEAD asks for no bytes, whatever its Range, but for the part it names.
@@ -53,12 +58,7 @@ func TestHeadSpan(t *testing.T) {
 		{"bytes=0-99", "partNumber=2", NoBytes},
 	}
 	for _, tt := range tests {
-		r := httptest.NewRequest("HEAD", "/b/k?"+tt.query, nil)
-		if tt.header != "" {
-			r.Header.Set("Range", tt.header)
-		}
-		q, _ := url.ParseQuery(tt.query)
-		if got := headSpan(&request{r: r, query: q}); got != tt.want {
+		if got := spanOf(headSpan, "HEAD", tt.header, tt.query); got != tt.want {
 			t.Errorf("Range %q, query %q: span %+v; want %+v", tt.header, tt.query, got, tt.want)
 		}
 	}
