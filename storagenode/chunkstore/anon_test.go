@@ -106,7 +106,9 @@ func TestUnnamedTempFileHasNoName(t *testing.T) {
 		done := make(chan error, 1)
 		id := uuid.NewString()
 		go func() {
-			_, err := s.Put(context.Background(), id, pr, 10, DigestCRC32C)
+			// Of unknown size, so that it takes a temp file: a small
+			// chunk of known size is written through the log.
+			_, err := s.Put(context.Background(), id, pr, -1, DigestCRC32C)
 			done <- err
 		}()
 		if _, err := pw.Write([]byte("01234")); err != nil {

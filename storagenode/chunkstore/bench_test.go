@@ -74,8 +74,10 @@ func (r *messageReader) Read(p []byte) (int, error) {
 }
 
 // BenchmarkPut writes shards the sizes sixfold makes: 64 MiB and 170 MiB
-// (1 GiB over six data shards) for large objects, 4 KiB for small ones,
-// from several writers at once, as a node receives many shards at a time.
+// (1 GiB over six data shards) for large objects, 4 KiB for small ones
+// (through the log, and each made durable on its own from an unnamed or a
+// named temp file), from several writers at once, as a node receives many
+// shards at a time.
 // One iteration is puts shards spread over conc writers. The shards are
 // kept, as a node keeps them: deleting them would hand their page cache
 // straight back to the next iteration, which flatters buffered writes.
@@ -101,9 +103,15 @@ func BenchmarkPut(b *testing.B) {
 		if c.size >= writeBufSize {
 			kinds = kinds[:1] // the temp file's kind is noise next to the bytes
 		}
+		if c.size <= logMaxChunk {
+			kinds = append([]string{"logged"}, kinds...)
+		}
 		for _, kind := range kinds {
 			b.Run(fmt.Sprintf("size=%s/conc=%d/temp=%s", sizeName(c.size), c.conc, kind), func(b *testing.B) {
 				s := benchStore(b)
+				if kind != "logged" {
+					s.log = nil // each chunk durable on its own
+				}
 				if kind == "named" {
 					s.anonErr = errors.New("named temp files for the benchmark")
 				} else if ok, why := s.UnnamedTempFiles(); !ok {

@@ -62,6 +62,15 @@ func (s *Store) Put(ctx context.Context, id string, r io.Reader, expectedSize in
 	if err := ValidateID(id); err != nil {
 		return PutResult{}, err
 	}
+	if s.log != nil && s.anonErr == nil && expectedSize >= 0 && expectedSize <= logMaxChunk {
+		return s.putLogged(ctx, id, r, expectedSize, digest)
+	}
+	return s.putFile(ctx, id, r, expectedSize, digest)
+}
+
+// putFile is Put for a chunk that is made durable on its own: a large one,
+// one of unknown size, or one replacing a chunk already there.
+func (s *Store) putFile(ctx context.Context, id string, r io.Reader, expectedSize int64, digest Digest) (PutResult, error) {
 	h, err := newHash(digest)
 	if err != nil {
 		return PutResult{}, err
@@ -99,7 +108,7 @@ func newHash(digest Digest) (hash.Hash, error) {
 	case DigestSHA256:
 		return sha256.New(), nil
 	case DigestCRC32C:
-		return crc32.New(crc32.MakeTable(crc32.Castagnoli)), nil
+		return crc32.New(castagnoli), nil
 	}
 	return nil, fmt.Errorf("%w: %v", ErrInvalidDigest, digest)
 }
@@ -124,10 +133,15 @@ func (s *Store) writeDurably(ctx context.Context, f *os.File, h hash.Hash, r io.
 	if err := fdatasync(f); err != nil {
 		return PutResult{}, fmt.Errorf("chunkstore: fdatasync: %w", err)
 	}
+	return result(h, n), nil
+}
+
+// result is what Put reports for n bytes that h has hashed.
+func result(h hash.Hash, n int64) PutResult {
 	if crc, ok := h.(hash.Hash32); ok { // only DigestCRC32C's hash is 32-bit
-		return PutResult{Size: n, CRC32C: crc.Sum32()}, nil
+		return PutResult{Size: n, CRC32C: crc.Sum32()}
 	}
-	return PutResult{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return PutResult{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
 }
 
 // copyHashed moves r into w and h through one pooled aligned buffer, in
@@ -192,12 +206,17 @@ func (s *Store) commit(ctx context.Context, f *os.File, id string, size int64) e
 		return err
 	}
 	final := s.path(id)
+	var seq uint64
+	var end int64
 	s.mu.Lock()
 	replaced, oldSize, err := s.place(f, final)
 	if err == nil {
 		s.used += size - oldSize
 		if !replaced {
 			s.count++
+		}
+		if s.log != nil {
+			seq, end, err = s.log.supersede(id)
 		}
 	}
 	s.mu.Unlock()
@@ -206,7 +225,13 @@ func (s *Store) commit(ctx context.Context, f *os.File, id string, size int64) e
 	}
 	// The bytes are durable and named: a failing close cannot lose them.
 	f.Close()
-	return syncDir(filepath.Dir(final))
+	if err := syncDir(filepath.Dir(final)); err != nil {
+		return err
+	}
+	if seq == 0 {
+		return nil
+	}
+	return s.log.waitDurable(seq, end)
 }
 
 // place gives f the name final and reports whether it replaced a chunk

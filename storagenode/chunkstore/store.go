@@ -4,10 +4,14 @@
 //
 //	chunks/<first two hex digits of id>/<id>   one file per chunk
 //	tmp/                                       chunks being written
+//	log/<sequence number>.log                  the small-chunk log (log.go)
 //
-// A chunk becomes visible only after its bytes are durable (fdatasync) and it
-// has been renamed into chunks/ and that directory fsynced, so a crash leaves
-// either the whole chunk or nothing but debris in tmp/, which Open removes.
+// A chunk larger than logMaxChunk (or replacing one already there) becomes
+// visible only after its bytes are durable (fdatasync) and it has been
+// renamed into chunks/ and that directory fsynced, so a crash leaves either
+// the whole chunk or nothing but debris in tmp/, which Open removes. A
+// smaller chunk is named at once and made durable through the log, which
+// Open replays after a crash.
 // Large chunks are written with O_DIRECT where the filesystem allows it (see
 // Store.DirectIO); the file format is the same either way. Where the
 // filesystem allows it the temp file has no name until it is linked into
@@ -36,8 +40,10 @@ type Store struct {
 	tmpDir    string
 	cleaned   int
 	bufs      alignedPool
-	directErr error // why Put cannot use O_DIRECT here; nil when it can
-	anonErr   error // why Put cannot write unnamed temp files here; nil when it can
+	directErr error     // why Put cannot use O_DIRECT here; nil when it can
+	anonErr   error     // why Put cannot write unnamed temp files here; nil when it can
+	log       *chunkLog // where small chunks are made durable together
+	replayed  int
 
 	mu    sync.Mutex // serialises renames and removals with count and used
 	count int64      // chunk files present
@@ -69,10 +75,26 @@ func Open(dir string) (*Store, error) {
 	s.cleaned = cleaned
 	s.directErr = probeDirectIO(s.tmpDir, &s.bufs)
 	s.anonErr = probeAnon(s.tmpDir)
+	if s.replayed, err = s.openLog(dir); err != nil {
+		return nil, err
+	}
+	// Replaying counted what it wrote; the count below counts everything.
+	s.count, s.used = 0, 0
 	if err := s.countChunks(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Close releases the store's log. The store must not be used afterwards.
+func (s *Store) Close() error {
+	return s.log.close()
+}
+
+// ReplayedChunks reports how many chunks Open wrote again from the log:
+// chunks acknowledged before a crash whose files had not reached the disk.
+func (s *Store) ReplayedChunks() int {
+	return s.replayed
 }
 
 // CleanedTempFiles reports how many leftover temp files Open removed.

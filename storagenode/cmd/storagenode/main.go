@@ -152,6 +152,7 @@ func (n *node) serve() error {
 	direct, whyNot := store.DirectIO()
 	unnamed, whyNamed := store.UnnamedTempFiles()
 	n.log.Info().Str("data_dir", n.cfg.Storage.DataDir).Int("temp_files_removed", store.CleanedTempFiles()).
+		Int("chunks_replayed_from_log", store.ReplayedChunks()).
 		Bool("direct_io", direct).AnErr("direct_io_refused", whyNot).
 		Bool("unnamed_temp_files", unnamed).AnErr("unnamed_temp_files_refused", whyNamed).Msg("chunk store opened")
 	reg := prometheus.NewRegistry()
@@ -259,7 +260,7 @@ func (n *node) jobs() []func(context.Context) {
 
 // shutdown stops taking traffic, marks the node inactive (heartbeats have
 // stopped, so nothing turns it active again), drains the gRPC server, and
-// closes the pool. Marking inactive before draining keeps gateways from
+// closes the chunk store and the pool. Marking inactive before draining keeps gateways from
 // choosing the node while its last streams finish.
 func (n *node) shutdown() {
 	n.svc.SetServing(false)
@@ -271,6 +272,11 @@ func (n *node) shutdown() {
 		cancel()
 	}
 	stopGRPC(n.grpc, drainTimeout, n.log)
+	if n.store != nil {
+		if err := n.store.Close(); err != nil {
+			n.log.Warn().Err(err).Msg("closing the chunk store")
+		}
+	}
 	n.stopMetrics()
 	if n.db != nil {
 		n.db.Close()

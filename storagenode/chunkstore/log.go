@@ -1,0 +1,436 @@
+package chunkstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/sys/unix"
+)
+
+// The small-chunk log: group commit for small chunks.
+//
+// A chunk of at most logMaxChunk bytes is not made durable on its own. Its
+// file is written under its final name without a sync, and the same bytes
+// are appended to the store's log. One fdatasync of the log then covers
+// every put waiting on it, where each put used to pay an fdatasync of its
+// file and an fsync of its directory: a small put is bound by those syncs,
+// and a node receives many small shards at once. The log is written in
+// place over zeroes laid down when its segment was created, so an append
+// changes no file-system metadata and its sync is a data flush alone.
+//
+// When a segment is full, one syncfs(2) makes every chunk file written so
+// far durable, and the segment is dropped for a fresh one. After a crash,
+// Open replays the segments still there: a chunk whose file is missing or
+// differs is written again, durably, before the store serves anything. A
+// chunk deleted after its put and before its segment was dropped comes back
+// that way; no row names it, so the node's orphan sweep removes it again.
+//
+// A chunk already present is never overwritten through the log: a
+// replacement must not be named before its bytes are durable, or a crash
+// could leave neither version. When a chunk put on its own (a large one, a
+// replacement) takes the id of one the log still holds, a record saying so
+// is logged, so that a replay does not bring the logged bytes back over it.
+
+const (
+	// logMaxChunk is the largest chunk put through the log: the shards of
+	// objects up to 384 KiB. Larger ones gain little from sharing a sync,
+	// and would write their bytes twice.
+	logMaxChunk = 64 << 10
+	// logSegmentSize bounds a log segment, and so what Open may replay.
+	logSegmentSize = 16 << 20
+	// logHeaderSize is a record's header: CRC-32C of the rest of the
+	// record, the data length, the segment's sequence number (a record
+	// from an older life of the bytes never matches it) and the chunk id.
+	logHeaderSize = 4 + 4 + 8 + 36
+	// supersededLen, as a record's data length, marks a record without
+	// data: the chunk's earlier records in the log no longer hold it.
+	supersededLen = 1<<32 - 1
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// chunkLog is the append side of the log. Appends are serialised; syncs
+// are taken one at a time, each covering every append before it, so a put
+// that finds its record already covered by the sync before its turn
+// returns without one.
+type chunkLog struct {
+	dir         string // the segments
+	fsDir       string // a directory on the chunks' filesystem, for syncfs
+	segmentSize int64  // logSegmentSize; less in tests
+	syncs       atomic.Int64
+
+	syncMu sync.Mutex // held by the put syncing the log; the others queue behind it
+
+	mu         sync.Mutex // guards the fields below
+	seg        *os.File
+	seq        uint64
+	off        int64  // where the next record goes
+	durableSeq uint64 // segments before it are durable, and durableOff bytes of it
+	durableOff int64
+	err        error                  // once a sync has failed, nothing the log holds can be trusted
+	logged     map[uuid.UUID]struct{} // the chunks the current segment holds
+}
+
+// append writes rec (a header's room, then the data) at the end of the log
+// and returns where it ends, for waitDurable. It fills in the header's
+// sequence number and checksum.
+func (l *chunkLog) append(rec []byte) (seq uint64, end int64, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil {
+		return 0, 0, l.err
+	}
+	if l.off+int64(len(rec)) > l.segmentSize {
+		if err := l.rotate(); err != nil {
+			l.err = err
+			return 0, 0, err
+		}
+	}
+	binary.LittleEndian.PutUint64(rec[8:], l.seq)
+	binary.LittleEndian.PutUint32(rec, crc32.Checksum(rec[4:], castagnoli))
+	if _, err := l.seg.WriteAt(rec, l.off); err != nil {
+		return 0, 0, fmt.Errorf("chunkstore: append to log: %w", err)
+	}
+	l.off += int64(len(rec))
+	l.logged[uuid.MustParse(string(rec[16:logHeaderSize]))] = struct{}{}
+	return l.seq, l.off, nil
+}
+
+// supersede logs that the log's bytes for chunk id are no longer the
+// chunk's, if the log holds any, and returns where that record ends for
+// waitDurable; seq 0 when it logged nothing.
+func (l *chunkLog) supersede(id string) (seq uint64, end int64, err error) {
+	l.mu.Lock()
+	_, held := l.logged[uuid.MustParse(id)]
+	l.mu.Unlock()
+	if !held {
+		return 0, 0, nil
+	}
+	rec := make([]byte, logHeaderSize)
+	binary.LittleEndian.PutUint32(rec[4:], supersededLen)
+	copy(rec[16:], id)
+	return l.append(rec)
+}
+
+// waitDurable returns once the log is durable up to end of segment seq.
+func (l *chunkLog) waitDurable(seq uint64, end int64) error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	l.mu.Lock()
+	if l.err != nil || seq < l.durableSeq || (seq == l.durableSeq && end <= l.durableOff) {
+		err := l.err
+		l.mu.Unlock()
+		return err
+	}
+	seg, curSeq, curOff := l.seg, l.seq, l.off
+	l.mu.Unlock()
+	err := fdatasync(seg)
+	l.syncs.Add(1)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case curSeq < l.durableSeq:
+		// The segment filled up meanwhile and was made durable before
+		// the next one began.
+	case err != nil:
+		l.err = fmt.Errorf("chunkstore: sync log: %w", err)
+	case curOff > l.durableOff:
+		l.durableOff = curOff
+	}
+	return l.err
+}
+
+// rotate makes the current segment and every chunk file durable, then
+// starts the next segment in the same file, renamed: its old records carry
+// the old sequence number, so they end the new segment's records, and
+// appends still overwrite bytes already allocated. The caller holds l.mu;
+// puts wait meanwhile, once per segment's worth of small chunks.
+func (l *chunkLog) rotate() error {
+	if l.seg == nil {
+		seg, err := createSegment(l.dir, l.seq+1, l.segmentSize)
+		if err != nil {
+			return err
+		}
+		l.seg = seg
+	} else {
+		if err := fdatasync(l.seg); err != nil {
+			return fmt.Errorf("chunkstore: sync log: %w", err)
+		}
+		if err := syncfs(l.fsDir); err != nil {
+			return err
+		}
+		if err := os.Rename(segmentPath(l.dir, l.seq), segmentPath(l.dir, l.seq+1)); err != nil {
+			return fmt.Errorf("chunkstore: recycle log segment: %w", err)
+		}
+		if err := syncDir(l.dir); err != nil {
+			return err
+		}
+	}
+	l.seq, l.off = l.seq+1, 0
+	l.durableSeq, l.durableOff = l.seq, 0
+	l.logged = make(map[uuid.UUID]struct{})
+	return nil
+}
+
+// close closes the current segment; the store must not put afterwards.
+func (l *chunkLog) close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err == nil {
+		l.err = errors.New("chunkstore: store closed")
+	}
+	if l.seg == nil {
+		return nil
+	}
+	err := l.seg.Close()
+	l.seg = nil
+	return err
+}
+
+// createSegment creates segment seq full of zeroes, durably, and names it
+// durably.
+func createSegment(dir string, seq uint64, size int64) (*os.File, error) {
+	f, err := os.OpenFile(segmentPath(dir, seq), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("chunkstore: create log segment: %w", err)
+	}
+	zeroes := make([]byte, min(size, 1<<20))
+	for off := int64(0); off < size; off += int64(len(zeroes)) {
+		if _, err := f.WriteAt(zeroes[:min(int64(len(zeroes)), size-off)], off); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("chunkstore: create log segment: %w", err)
+		}
+	}
+	if err := fdatasync(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("chunkstore: create log segment: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func segmentPath(dir string, seq uint64) string {
+	return filepath.Join(dir, fmt.Sprintf("%016x.log", seq))
+}
+
+// segments lists the log's segments, oldest first.
+func segments(dir string) ([]uint64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("chunkstore: %w", err)
+	}
+	var seqs []uint64
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".log")
+		if !ok {
+			continue
+		}
+		if seq, err := strconv.ParseUint(name, 16, 64); err == nil {
+			seqs = append(seqs, seq)
+		}
+	}
+	slices.Sort(seqs)
+	return seqs, nil
+}
+
+// openLog replays what the log holds from before Open, drops it, and
+// starts a fresh segment. It reports how many chunks it wrote again.
+func (s *Store) openLog(dir string) (int, error) {
+	l := &chunkLog{dir: filepath.Join(dir, "log"), fsDir: s.chunksDir, segmentSize: logSegmentSize}
+	if err := os.MkdirAll(l.dir, 0o755); err != nil {
+		return 0, fmt.Errorf("chunkstore: %w", err)
+	}
+	seqs, err := segments(l.dir)
+	if err != nil {
+		return 0, err
+	}
+	logged := make(map[string][]byte) // nil: superseded
+	for _, seq := range seqs {
+		if err := readSegment(segmentPath(l.dir, seq), seq, logged); err != nil {
+			return 0, err
+		}
+		l.seq = seq
+	}
+	restored := 0
+	for id, data := range logged {
+		if data == nil {
+			continue
+		}
+		if have, err := os.ReadFile(s.path(id)); err == nil && bytes.Equal(have, data) {
+			continue
+		}
+		if _, err := s.putFile(context.Background(), id, bytes.NewReader(data), int64(len(data)), DigestCRC32C); err != nil {
+			return restored, fmt.Errorf("chunkstore: replay log: %w", err)
+		}
+		restored++
+	}
+	if len(seqs) > 0 {
+		// Files found intact may still be only in the page cache (the
+		// process died, not the machine): make them durable before the
+		// records that could restore them go.
+		if err := syncfs(s.chunksDir); err != nil {
+			return restored, err
+		}
+		for _, seq := range seqs {
+			if err := os.Remove(segmentPath(l.dir, seq)); err != nil {
+				return restored, fmt.Errorf("chunkstore: drop log segment: %w", err)
+			}
+		}
+	}
+	if err := l.rotate(); err != nil {
+		return restored, err
+	}
+	s.log = l
+	return restored, nil
+}
+
+// readSegment adds segment seq's records to logged, each over the earlier
+// ones of its chunk. The records end at the first that is torn or was
+// never written.
+func readSegment(path string, seq uint64, logged map[string][]byte) error {
+	buf, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("chunkstore: read log segment: %w", err)
+	}
+	for len(buf) >= logHeaderSize {
+		n := int(binary.LittleEndian.Uint32(buf[4:]))
+		if n == supersededLen {
+			n = 0
+		}
+		if n > logMaxChunk || logHeaderSize+n > len(buf) ||
+			binary.LittleEndian.Uint64(buf[8:]) != seq ||
+			binary.LittleEndian.Uint32(buf) != crc32.Checksum(buf[4:logHeaderSize+n], castagnoli) {
+			return nil
+		}
+		id := string(buf[16:logHeaderSize])
+		var data []byte
+		if binary.LittleEndian.Uint32(buf[4:]) != supersededLen {
+			data = buf[logHeaderSize : logHeaderSize+n : logHeaderSize+n]
+		}
+		buf = buf[logHeaderSize+n:]
+		if ValidateID(id) == nil {
+			logged[id] = data
+		}
+	}
+	return nil
+}
+
+// putLogged is Put for a chunk of expectedSize bytes, at most logMaxChunk.
+func (s *Store) putLogged(ctx context.Context, id string, r io.Reader, expectedSize int64, digest Digest) (PutResult, error) {
+	h, err := newHash(digest)
+	if err != nil {
+		return PutResult{}, err
+	}
+	buf := s.bufs.get()
+	defer s.bufs.put(buf)
+	rec := *buf
+	data := rec[logHeaderSize : logHeaderSize+expectedSize+1]
+	n, rerr := fill(r, data)
+	switch {
+	case rerr != nil && !errors.Is(rerr, io.EOF):
+		return PutResult{}, fmt.Errorf("chunkstore: read chunk data: %w", rerr)
+	case int64(n) != expectedSize:
+		return PutResult{}, &SizeMismatchError{Expected: expectedSize, Got: int64(n)}
+	}
+	data = data[:n]
+	if err := ctx.Err(); err != nil {
+		return PutResult{}, err
+	}
+	binary.LittleEndian.PutUint32(rec[4:], uint32(n))
+	copy(rec[16:logHeaderSize], id)
+	seq, end, created, err := s.createLogged(id, s.path(id), rec[:logHeaderSize+n])
+	if err != nil {
+		return PutResult{}, err
+	}
+	if !created {
+		return s.putFile(ctx, id, bytes.NewReader(data), expectedSize, digest)
+	}
+	if err := s.log.waitDurable(seq, end); err != nil {
+		s.remove(id, time.Time{})
+		return PutResult{}, err
+	}
+	h.Write(data)
+	return result(h, int64(n)), nil
+}
+
+// createLogged writes rec's data into a new chunk file named final and
+// appends rec to the log; created is false, and nothing done, when final
+// exists. From naming the file to logging it, it holds s.mu, as a
+// replacement does from placing its file to superseding the log's record,
+// so that the log's order for a chunk is the order its files took its name
+// in.
+func (s *Store) createLogged(id, final string, rec []byte) (seq uint64, end int64, created bool, err error) {
+	f, err := s.createTemp(id)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	defer f.Close()
+	data := rec[logHeaderSize:]
+	if _, err := f.Write(data); err != nil {
+		return 0, 0, false, fmt.Errorf("chunkstore: write: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err = linkAnon(f, final)
+	if errors.Is(err, fs.ErrExist) {
+		return 0, 0, false, nil
+	}
+	if err == nil {
+		seq, end, err = s.log.append(rec)
+		if err != nil {
+			os.Remove(final)
+		}
+	}
+	if err != nil {
+		return 0, 0, false, err
+	}
+	s.count++
+	s.used += int64(len(data))
+	return seq, end, true, nil
+}
+
+// writeAll writes p to fd, which is a regular file.
+func writeAll(fd int, p []byte) error {
+	for len(p) > 0 {
+		n, err := unix.Write(fd, p)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
+// syncfs makes everything written to the filesystem holding dir durable.
+func syncfs(dir string) error {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("chunkstore: open %s: %w", dir, err)
+	}
+	defer unix.Close(fd)
+	if err := retryEINTR(func() error { return unix.Syncfs(fd) }); err != nil {
+		return fmt.Errorf("chunkstore: syncfs: %w", err)
+	}
+	return nil
+}
