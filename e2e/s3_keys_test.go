@@ -85,13 +85,15 @@ var distinctive = regexp.MustCompile(`[^a-z0-9.]`)
 
 // uuidName is how a node names a chunk file.
 var (
-	uuidName  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	shardName = regexp.MustCompile(`^[0-9a-f]{2}$`)
+	uuidName    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	shardName   = regexp.MustCompile(`^[0-9a-f]{2}$`)
+	segmentName = regexp.MustCompile(`^[0-9a-f]{16}\.log$`)
 )
 
 // checkNodeDirs walks every node's data directory: files may only be
 // UUID-named chunks in their shard (chunks/<first two hex>/<uuid>), the
-// node's identity file or temp files; and no file or directory anywhere in
+// node's identity file, temp files or the small-chunk log's segments
+// (log/<sixteen hex>.log); and no file or directory anywhere in
 // the cluster's directory is named after a piece of a key.
 func checkNodeDirs(t *testing.T, e *s3Env) {
 	for i := range e.cluster.NumNodes() {
@@ -126,7 +128,7 @@ func checkNodeDirs(t *testing.T, e *s3Env) {
 func allowedNodeDir(rel string) bool {
 	parts := strings.Split(rel, string(filepath.Separator))
 	switch {
-	case rel == "chunks" || rel == "tmp":
+	case rel == "chunks" || rel == "tmp" || rel == "log":
 		return true
 	case len(parts) == 2 && parts[0] == "chunks":
 		return shardName.MatchString(parts[1])
@@ -141,6 +143,8 @@ func allowedNodeFile(rel string) bool {
 		return strings.HasPrefix(rel, "node-id")
 	case parts[0] == "tmp":
 		return true
+	case len(parts) == 2 && parts[0] == "log":
+		return segmentName.MatchString(parts[1])
 	case len(parts) == 3 && parts[0] == "chunks":
 		return uuidName.MatchString(parts[2]) && strings.HasPrefix(parts[2], parts[1])
 	}

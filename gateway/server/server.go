@@ -8,6 +8,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -68,6 +69,7 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = ErrorHandler
+	e.Use(continueEmptyBodies)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		TargetHeader: echo.HeaderXRequestID,
 	}))
@@ -105,6 +107,26 @@ func New(d Deps) *echo.Echo {
 		e.Any("/*", s3)
 	}
 	return e
+}
+
+// continueEmptyBodies sends the interim "100 Continue" to a request that
+// expects it even when it has no body, which net/http sends only once a
+// handler reads a body. botocore (the aws CLI, boto3) sends "Expect:
+// 100-continue" with empty uploads too, and when such a request is
+// answered without a 100 Continue it keeps that answer's status line for
+// the connection's next request, which then never sees its own answer:
+// the next upload on the connection hangs until the client's read timeout
+// (60 s by default). It goes straight to the connection's writer: Echo's
+// would take the 100 for the final status.
+func continueEmptyBodies(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.ContentLength == 0 && r.ProtoMajor == 1 && r.ProtoMinor >= 1 &&
+			strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+			c.Response().Writer.WriteHeader(http.StatusContinue)
+		}
+		return next(c)
+	}
 }
 
 // recordClientIP puts the TCP peer's address in the request context, where

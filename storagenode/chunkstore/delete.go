@@ -30,11 +30,18 @@ func (s *Store) remove(id string, cutoff time.Time) (bool, error) {
 		return false, err
 	}
 	p := s.path(id)
+	var seq uint64
+	var end int64
+	var logErr error
 	s.mu.Lock()
 	size, err := removeFile(p, cutoff)
 	if size >= 0 {
 		s.count--
 		s.used -= size
+		if s.log != nil {
+			// Else a replay after a crash would bring the chunk back.
+			seq, end, logErr = s.log.supersede(id)
+		}
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -43,7 +50,13 @@ func (s *Store) remove(id string, cutoff time.Time) (bool, error) {
 	if size < 0 {
 		return false, nil
 	}
-	return true, syncDir(filepath.Dir(p))
+	if err := syncDir(filepath.Dir(p)); err != nil {
+		return true, err
+	}
+	if logErr != nil || seq == 0 {
+		return true, logErr
+	}
+	return true, s.log.waitDurable(seq, end)
 }
 
 // removeFile removes p, unless it is absent or cutoff is set and p was

@@ -34,17 +34,15 @@ import (
 // changes no file-system metadata and its sync is a data flush alone.
 //
 // When a segment is full, one syncfs(2) makes every chunk file written so
-// far durable, and the segment is dropped for a fresh one. After a crash,
-// Open replays the segments still there: a chunk whose file is missing or
-// differs is written again, durably, before the store serves anything. A
-// chunk deleted after its put and before its segment was dropped comes back
-// that way; no row names it, so the node's orphan sweep removes it again.
+// far durable, and the segment is reused for the next. After a crash, Open
+// replays the segments still there: a chunk whose file is missing or
+// differs is written again, durably, before the store serves anything.
 //
 // A chunk already present is never overwritten through the log: a
 // replacement must not be named before its bytes are durable, or a crash
-// could leave neither version. When a chunk put on its own (a large one, a
-// replacement) takes the id of one the log still holds, a record saying so
-// is logged, so that a replay does not bring the logged bytes back over it.
+// could leave neither version. When a chunk the log still holds is
+// deleted, or put again on its own (a replacement), a record saying so is
+// logged, so that a replay does not bring the logged bytes back.
 
 const (
 	// logMaxChunk is the largest chunk put through the log: the shards of

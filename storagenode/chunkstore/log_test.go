@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -131,6 +132,27 @@ func TestLogReplayKeepsLaterPuts(t *testing.T) {
 		t.Fatalf("ReplayedChunks = %d; want 0", got)
 	}
 	wantChunks(t, s2, later)
+}
+
+// A chunk the log holds and then deleted stays deleted through a replay:
+// a node killed after deleting it must not bring it back.
+func TestLogReplayKeepsDeletions(t *testing.T) {
+	s, dir := openStore(t)
+	ids, data := putSmall(t, s, 3, 800)
+	for _, id := range ids[:2] {
+		if existed, err := s.Delete(id); err != nil || !existed {
+			t.Fatalf("Delete(%s) = %v, %v", id, existed, err)
+		}
+	}
+	if existed, err := s.DeleteIfOlder(ids[2], time.Now().Add(time.Hour)); err != nil || !existed {
+		t.Fatalf("DeleteIfOlder = %v, %v", existed, err)
+	}
+	mustPut(t, s, ids[1], data[ids[1]]) // put again through the log after its deletion
+	s2 := reopen(t, dir)
+	if got := s2.ReplayedChunks(); got != 0 {
+		t.Fatalf("ReplayedChunks = %d; want 0", got)
+	}
+	wantChunks(t, s2, map[string][]byte{ids[1]: data[ids[1]]})
 }
 
 // A full segment makes the chunk files durable and gives way to the next:
