@@ -369,9 +369,9 @@ func (s *Store) putLogged(ctx context.Context, id string, r io.Reader, expectedS
 	return result(h, int64(n)), nil
 }
 
-// createLogged writes rec's data into a new chunk file named final and
-// appends rec to the log; created is false, and nothing done, when final
-// exists. From naming the file to logging it, it holds s.mu, as a
+// createLogged writes rec's data into an unnamed file, links it as final
+// and appends rec to the log; created is false, and nothing done, when
+// final exists. From naming the file to logging it, it holds s.mu, as a
 // replacement does from placing its file to superseding the log's record,
 // so that the log's order for a chunk is the order its files took its name
 // in.
@@ -403,21 +403,6 @@ func (s *Store) createLogged(id, final string, rec []byte) (seq uint64, end int6
 	s.count++
 	s.used += int64(len(data))
 	return seq, end, true, nil
-}
-
-// writeAll writes p to fd, which is a regular file.
-func writeAll(fd int, p []byte) error {
-	for len(p) > 0 {
-		n, err := unix.Write(fd, p)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		p = p[n:]
-	}
-	return nil
 }
 
 // syncfs makes everything written to the filesystem holding dir durable.
