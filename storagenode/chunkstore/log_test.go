@@ -50,6 +50,18 @@ func wantChunks(t *testing.T, s *Store, data map[string][]byte) {
 	wantStats(t, s, int64(len(data)), used)
 }
 
+// reopenWant reopens dir as after a crash and checks that Open wrote
+// replayed chunks again and that the store then holds exactly want.
+func reopenWant(t *testing.T, dir string, replayed int, want map[string][]byte) *Store {
+	t.Helper()
+	s := reopen(t, dir)
+	if got := s.ReplayedChunks(); got != replayed {
+		t.Fatalf("ReplayedChunks = %d; want %d", got, replayed)
+	}
+	wantChunks(t, s, want)
+	return s
+}
+
 func segmentFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	names, err := filepath.Glob(filepath.Join(dir, "log", "*.log"))
@@ -75,18 +87,11 @@ func TestLogReplaysChunksACrashLost(t *testing.T) {
 	if err := os.WriteFile(s.path(ids[2]), bytes.Repeat([]byte{0}, len(data[ids[2]])), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s2 := reopen(t, dir)
-	if got := s2.ReplayedChunks(); got != 3 {
-		t.Fatalf("ReplayedChunks = %d; want 3", got)
-	}
-	wantChunks(t, s2, data)
+	reopenWant(t, dir, 3, data)
 	if segs := segmentFiles(t, dir); len(segs) != 1 {
 		t.Fatalf("log segments after replay: %v; want only the new one", segs)
 	}
-	// A second restart finds nothing to do.
-	if s3 := reopen(t, dir); s3.ReplayedChunks() != 0 {
-		t.Fatalf("second replay wrote %d chunks", s3.ReplayedChunks())
-	}
+	reopenWant(t, dir, 0, data) // a second restart finds nothing to do
 }
 
 // Records after a torn one were never acknowledged: replay stops there.
@@ -109,11 +114,7 @@ func TestLogReplayStopsAtATornRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s2 := reopen(t, dir)
-	if got := s2.ReplayedChunks(); got != 1 {
-		t.Fatalf("ReplayedChunks = %d; want 1", got)
-	}
-	wantChunks(t, s2, map[string][]byte{ids[0]: data[ids[0]]})
+	reopenWant(t, dir, 1, map[string][]byte{ids[0]: data[ids[0]]})
 }
 
 // A chunk the log holds, then put again on its own, keeps the later bytes
@@ -127,11 +128,7 @@ func TestLogReplayKeepsLaterPuts(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustPut(t, s, ids[1], later[ids[1]]) // too large for the log
-	s2 := reopen(t, dir)
-	if got := s2.ReplayedChunks(); got != 0 {
-		t.Fatalf("ReplayedChunks = %d; want 0", got)
-	}
-	wantChunks(t, s2, later)
+	reopenWant(t, dir, 0, later)
 }
 
 // A chunk the log holds and then deleted stays deleted through a replay:
@@ -148,11 +145,7 @@ func TestLogReplayKeepsDeletions(t *testing.T) {
 		t.Fatalf("DeleteIfOlder = %v, %v", existed, err)
 	}
 	mustPut(t, s, ids[1], data[ids[1]]) // put again through the log after its deletion
-	s2 := reopen(t, dir)
-	if got := s2.ReplayedChunks(); got != 0 {
-		t.Fatalf("ReplayedChunks = %d; want 0", got)
-	}
-	wantChunks(t, s2, map[string][]byte{ids[1]: data[ids[1]]})
+	reopenWant(t, dir, 0, map[string][]byte{ids[1]: data[ids[1]]})
 }
 
 // A full segment makes the chunk files durable and gives way to the next:
@@ -168,8 +161,7 @@ func TestLogSegmentsRoll(t *testing.T) {
 		t.Fatalf("log segments: %v; want one", segs)
 	}
 	wantChunks(t, s, data)
-	s2 := reopen(t, dir)
-	wantChunks(t, s2, data)
+	reopenWant(t, dir, 0, data)
 }
 
 // Puts at once share syncs of the log, and each is durable when it
@@ -205,11 +197,7 @@ func TestLogConcurrentPutsShareSyncs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s2 := reopen(t, dir)
-	if got := s2.ReplayedChunks(); got != len(data) {
-		t.Fatalf("ReplayedChunks = %d; want %d", got, len(data))
-	}
-	wantChunks(t, s2, data)
+	reopenWant(t, dir, len(data), data)
 }
 
 // After Close a put fails rather than go unlogged.
