@@ -85,9 +85,8 @@ func (c *awsCLI) must(t *testing.T, args ...string) string {
 // fails, the test reports what botocore said of each request's exchange
 // (sent, 100 Continue awaited or seen or not, answered, retried, timed
 // out), the client's side of a failure the gateway's log alone cannot
-// explain. `aws s3 sync` has timed out in CI twice, the second time
-// waiting for the answer to a PUT the gateway logged as answered 200 in
-// 21 ms.
+// explain. That is how the cause of `aws s3 sync` timing out in CI on PUTs
+// the gateway had answered was found (see cliEmptyThenData).
 func (c *awsCLI) mustTraced(t *testing.T, args ...string) {
 	t.Helper()
 	_, stderr, err := c.exec(t.Context(), append([]string{"--debug"}, args...)...)
