@@ -8,6 +8,7 @@ import { clusterView } from "./cluster.js";
 
 const $ = (id) => document.getElementById(id);
 let stopView = null; // cleanup of the current view (timers)
+let routeSeq = 0; // the latest route() call; an older one still loading must not draw over it
 
 function showLogin(message = "") {
   $("top").hidden = true;
@@ -51,15 +52,21 @@ async function route() {
       (a.dataset.nav === "buckets" && /^#\/[bo]\//.test(hash)));
   }
   const view = $("view");
+  const seq = ++routeSeq;
   for (const [re, render] of routes) {
     const m = hash.match(re);
     if (!m) continue;
     view.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     try {
       const out = await render(m);
+      if (seq !== routeSeq) {
+        if (out.stop) out.stop();
+        return;
+      }
       view.replaceChildren(out.node);
       stopView = out.stop || null;
     } catch (err) {
+      if (seq !== routeSeq) return;
       view.replaceChildren(h("p", { class: "error", id: "view-error" }, err.message));
       fail(err);
     }
