@@ -30,18 +30,15 @@ func (s *Store) remove(id string, cutoff time.Time) (bool, error) {
 		return false, err
 	}
 	p := s.path(id)
-	var seq uint64
-	var end int64
+	var mark logMark
 	var logErr error
 	s.mu.Lock()
 	size, err := removeFile(p, cutoff)
 	if size >= 0 {
 		s.count--
 		s.used -= size
-		if s.log != nil {
-			// Else a replay after a crash would bring the chunk back.
-			seq, end, logErr = s.log.supersede(id)
-		}
+		// Else a replay after a crash would bring the chunk back.
+		mark, logErr = s.supersede(id)
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -53,10 +50,10 @@ func (s *Store) remove(id string, cutoff time.Time) (bool, error) {
 	if err := syncDir(filepath.Dir(p)); err != nil {
 		return true, err
 	}
-	if logErr != nil || seq == 0 {
+	if logErr != nil {
 		return true, logErr
 	}
-	return true, s.log.waitDurable(seq, end)
+	return true, mark.wait()
 }
 
 // removeFile removes p, unless it is absent or cutoff is set and p was

@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"golang.org/x/sys/unix"
 )
 
@@ -80,9 +79,12 @@ type chunkLog struct {
 	off        int64  // where the next record goes
 	durableSeq uint64 // segments before it are durable, and durableOff bytes of it
 	durableOff int64
-	err        error                  // once a sync has failed, nothing the log holds can be trusted
-	logged     map[uuid.UUID]struct{} // the chunks the current segment holds
+	err        error                 // once a sync has failed, nothing the log holds can be trusted
+	logged     map[chunkKey]struct{} // the chunks the current segment holds
 }
+
+// chunkKey is a chunk id as a record holds it.
+type chunkKey [36]byte
 
 // append writes rec (a header's room, then the data) at the end of the log
 // and returns where it ends, for waitDurable. It fills in the header's
@@ -105,7 +107,7 @@ func (l *chunkLog) append(rec []byte) (seq uint64, end int64, err error) {
 		return 0, 0, fmt.Errorf("chunkstore: append to log: %w", err)
 	}
 	l.off += int64(len(rec))
-	l.logged[uuid.MustParse(string(rec[16:logHeaderSize]))] = struct{}{}
+	l.logged[chunkKey(rec[16:logHeaderSize])] = struct{}{}
 	return l.seq, l.off, nil
 }
 
@@ -114,7 +116,7 @@ func (l *chunkLog) append(rec []byte) (seq uint64, end int64, err error) {
 // waitDurable; seq 0 when it logged nothing.
 func (l *chunkLog) supersede(id string) (seq uint64, end int64, err error) {
 	l.mu.Lock()
-	_, held := l.logged[uuid.MustParse(id)]
+	_, held := l.logged[chunkKey([]byte(id))]
 	l.mu.Unlock()
 	if !held {
 		return 0, 0, nil
@@ -123,6 +125,35 @@ func (l *chunkLog) supersede(id string) (seq uint64, end int64, err error) {
 	binary.LittleEndian.PutUint32(rec[4:], supersededLen)
 	copy(rec[16:], id)
 	return l.append(rec)
+}
+
+// logMark is where a logged record ends, for waiting until it is durable;
+// the zero mark stands for nothing logged.
+type logMark struct {
+	l   *chunkLog
+	seq uint64
+	end int64
+}
+
+func (m logMark) wait() error {
+	if m.l == nil {
+		return nil
+	}
+	return m.l.waitDurable(m.seq, m.end)
+}
+
+// supersede logs, when the log holds chunk id, that its logged bytes are
+// no longer the chunk's. The caller holds s.mu and has just removed or
+// replaced the chunk's file.
+func (s *Store) supersede(id string) (logMark, error) {
+	if s.log == nil {
+		return logMark{}, nil
+	}
+	seq, end, err := s.log.supersede(id)
+	if err != nil || seq == 0 {
+		return logMark{}, err
+	}
+	return logMark{s.log, seq, end}, nil
 }
 
 // waitDurable returns once the log is durable up to end of segment seq.
@@ -181,21 +212,27 @@ func (l *chunkLog) rotate() error {
 	}
 	l.seq, l.off = l.seq+1, 0
 	l.durableSeq, l.durableOff = l.seq, 0
-	l.logged = make(map[uuid.UUID]struct{})
+	l.logged = make(map[chunkKey]struct{})
 	return nil
 }
 
 // close closes the current segment; the store must not put afterwards.
+// A clean stop leaves nothing to replay: it makes every chunk file durable
+// and retires the segment, so the next Open reads no chunk back.
 func (l *chunkLog) close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.err == nil {
-		l.err = errors.New("chunkstore: store closed")
-	}
 	if l.seg == nil {
 		return nil
 	}
-	err := l.seg.Close()
+	var err error
+	if l.err == nil {
+		err = l.rotate()
+		l.err = errors.New("chunkstore: store closed")
+	}
+	if cerr := l.seg.Close(); err == nil {
+		err = cerr
+	}
 	l.seg = nil
 	return err
 }
@@ -250,7 +287,7 @@ func segments(dir string) ([]uint64, error) {
 }
 
 // openLog replays what the log holds from before Open, drops it, and
-// starts a fresh segment. It reports how many chunks it wrote again.
+// starts the next segment. It reports how many chunks it wrote again.
 func (s *Store) openLog(dir string) (int, error) {
 	l := &chunkLog{dir: filepath.Join(dir, "log"), fsDir: s.chunksDir, segmentSize: logSegmentSize}
 	if err := os.MkdirAll(l.dir, 0o755); err != nil {
@@ -281,20 +318,26 @@ func (s *Store) openLog(dir string) (int, error) {
 		restored++
 	}
 	if len(seqs) > 0 {
-		// Files found intact may still be only in the page cache (the
-		// process died, not the machine): make them durable before the
+		// The newest segment's file serves again. Rotating it first makes
+		// the files found intact durable too (they may be only in the page
+		// cache: the process died, not the machine), and only then do the
 		// records that could restore them go.
-		if err := syncfs(s.chunksDir); err != nil {
-			return restored, err
+		seg, err := os.OpenFile(segmentPath(l.dir, l.seq), os.O_RDWR, 0)
+		if err != nil {
+			return restored, fmt.Errorf("chunkstore: open log segment: %w", err)
 		}
-		for _, seq := range seqs {
-			if err := os.Remove(segmentPath(l.dir, seq)); err != nil {
-				return restored, fmt.Errorf("chunkstore: drop log segment: %w", err)
-			}
-		}
+		l.seg = seg
 	}
 	if err := l.rotate(); err != nil {
+		if l.seg != nil {
+			l.seg.Close()
+		}
 		return restored, err
+	}
+	for _, seq := range seqs[:max(len(seqs)-1, 0)] {
+		if err := os.Remove(segmentPath(l.dir, seq)); err != nil {
+			return restored, fmt.Errorf("chunkstore: drop log segment: %w", err)
+		}
 	}
 	s.log = l
 	return restored, nil
@@ -310,7 +353,8 @@ func readSegment(path string, seq uint64, logged map[string][]byte) error {
 	}
 	for len(buf) >= logHeaderSize {
 		n := int(binary.LittleEndian.Uint32(buf[4:]))
-		if n == supersededLen {
+		superseded := n == supersededLen
+		if superseded {
 			n = 0
 		}
 		if n > logMaxChunk || logHeaderSize+n > len(buf) ||
@@ -320,7 +364,7 @@ func readSegment(path string, seq uint64, logged map[string][]byte) error {
 		}
 		id := string(buf[16:logHeaderSize])
 		var data []byte
-		if binary.LittleEndian.Uint32(buf[4:]) != supersededLen {
+		if !superseded {
 			data = buf[logHeaderSize : logHeaderSize+n : logHeaderSize+n]
 		}
 		buf = buf[logHeaderSize+n:]

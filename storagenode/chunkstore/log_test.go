@@ -214,3 +214,21 @@ func TestPutAfterCloseFails(t *testing.T) {
 		t.Fatalf("files after a refused put: %v", got)
 	}
 }
+
+// A clean stop leaves nothing to replay: the next Open reads no chunk
+// back, not even one whose file has gone since.
+func TestLogCleanCloseLeavesNothingToReplay(t *testing.T) {
+	s, dir := openStore(t)
+	ids, data := putSmall(t, s, 3, 500)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(s.path(ids[0])); err != nil {
+		t.Fatal(err)
+	}
+	delete(data, ids[0])
+	reopenWant(t, dir, 0, data)
+	if segs := segmentFiles(t, dir); len(segs) != 1 {
+		t.Fatalf("log segments: %v; want one", segs)
+	}
+}

@@ -206,8 +206,7 @@ func (s *Store) commit(ctx context.Context, f *os.File, id string, size int64) e
 		return err
 	}
 	final := s.path(id)
-	var seq uint64
-	var end int64
+	var mark logMark
 	s.mu.Lock()
 	replaced, oldSize, err := s.place(f, final)
 	if err == nil {
@@ -215,9 +214,7 @@ func (s *Store) commit(ctx context.Context, f *os.File, id string, size int64) e
 		if !replaced {
 			s.count++
 		}
-		if s.log != nil {
-			seq, end, err = s.log.supersede(id)
-		}
+		mark, err = s.supersede(id)
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -228,10 +225,7 @@ func (s *Store) commit(ctx context.Context, f *os.File, id string, size int64) e
 	if err := syncDir(filepath.Dir(final)); err != nil {
 		return err
 	}
-	if seq == 0 {
-		return nil
-	}
-	return s.log.waitDurable(seq, end)
+	return mark.wait()
 }
 
 // place gives f the name final and reports whether it replaced a chunk
