@@ -193,6 +193,10 @@ func TestSecurityMutualTLS(t *testing.T) {
 		if _, err := node.WriteChunk(ctx, write); status.Code(err) != codes.PermissionDenied {
 			t.Errorf("WriteChunk with a node certificate: %v; want PermissionDenied", err)
 		}
+		read := &storagepb.ReadChunksRequest{Reads: []*storagepb.GetChunkRequest{{ChunkId: missing, Length: 1}}}
+		if _, err := node.ReadChunks(ctx, read); status.Code(err) != codes.PermissionDenied {
+			t.Errorf("ReadChunks with a node certificate: %v; want PermissionDenied", err)
+		}
 		// The gateway's certificate gets past the check: the chunk is
 		// simply not there.
 		if _, err := dial(pki.set.GatewayClient).DeleteChunk(ctx, &storagepb.DeleteChunkRequest{ChunkId: missing}); status.Code(err) == codes.PermissionDenied {

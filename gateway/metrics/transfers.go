@@ -15,6 +15,7 @@ type Transfers struct {
 	activeDownloads prometheus.Gauge
 	uploads         *prometheus.CounterVec // door, result
 	downloads       *prometheus.CounterVec // result
+	batchedReads    prometheus.Counter
 }
 
 // Results, as the result label names them.
@@ -35,8 +36,10 @@ func NewTransfers(reg prometheus.Registerer) *Transfers {
 			"Finished object uploads by door (files|s3) and result (ok|canceled|error).")), []string{"door", "result"}),
 		downloads: prometheus.NewCounterVec(prometheus.CounterOpts(opts("downloads_total",
 			"Finished object downloads by result (ok|canceled|error).")), []string{"result"}),
+		batchedReads: prometheus.NewCounter(prometheus.CounterOpts(opts("node_batched_reads_total",
+			"Small shard frames read through ReadChunks calls; per call, they are this over node_request_duration_seconds_count{method=\"ReadChunks\"}."))),
 	}
-	reg.MustRegister(t.activeUploads, t.activeDownloads, t.uploads, t.downloads)
+	reg.MustRegister(t.activeUploads, t.activeDownloads, t.uploads, t.downloads, t.batchedReads)
 	return t
 }
 
@@ -67,3 +70,6 @@ func result(err error) string {
 	}
 	return ResultError
 }
+
+// ReadsBatched counts the frame reads of one ReadChunks call.
+func (t *Transfers) ReadsBatched(n int) { t.batchedReads.Add(float64(n)) }

@@ -12,3 +12,12 @@ func SetUnrecordedLimit(t *testing.T, d time.Duration) {
 	unrecordedLimit = d
 	t.Cleanup(func() { unrecordedLimit = old })
 }
+
+// QueuedReads is how many batched frame reads wait for a call to the node
+// at address.
+func (s *Service) QueuedReads(address string) int {
+	b := s.batcher(address)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue)
+}

@@ -23,6 +23,8 @@ type Observer interface {
 	// context.Canceled (closing early cancels the reader's fetches).
 	DownloadStarted()
 	DownloadFinished(err error)
+	// ReadsBatched is called once per ReadChunks call with its reads.
+	ReadsBatched(n int)
 }
 
 // Put stores in.Body as one blob (see put for the contract) and reports

@@ -19,6 +19,7 @@ func (r *recorder) UploadFinished(door string, err error) {
 	r.events, r.errs = append(r.events, "uploaded "+door), append(r.errs, err)
 }
 func (r *recorder) DownloadStarted() { r.events = append(r.events, "download") }
+func (r *recorder) ReadsBatched(int) {}
 func (r *recorder) DownloadFinished(err error) {
 	r.events, r.errs = append(r.events, "downloaded"), append(r.errs, err)
 }

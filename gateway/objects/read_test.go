@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,6 +66,74 @@ func TestReads(t *testing.T) {
 	t.Run("damaged shard", func(t *testing.T) { testDamagedShard(t, e) })
 	t.Run("too many shards lost", func(t *testing.T) { testTooManyLost(t, e) })
 	t.Run("blocks larger than a node's message", func(t *testing.T) { testBlocksOverMessages(t, e) })
+	t.Run("small reads batched per node", func(t *testing.T) { testBatchedReads(t, e) })
+}
+
+// Small frame reads bound for a node whose calls are all out wait, and
+// then go to it together in one call; each still gets its own bytes.
+func testBatchedReads(t *testing.T, e *env) {
+	e.cluster.reset()
+	defer e.cluster.reset()
+	s := e.service(2)
+	const reads = 20
+	var (
+		slow  *testNode
+		blobs []objects.Blob
+		datas [][]byte
+	)
+	// One-stripe blobs of which one node, slow, holds a data shard.
+	for seed := uint64(500); len(blobs) < reads; seed++ {
+		data := payload(testStripe-100, seed)
+		b := e.stat(t, s, e.put(t, s, data).ID)
+		if slow == nil {
+			slow = e.nodeOf(t, shard(t, b, 0))
+		}
+		for i := range b.DataShards {
+			if e.nodeOf(t, shard(t, b, i)) == slow {
+				blobs, datas = append(blobs, b), append(datas, data)
+				break
+			}
+		}
+	}
+	method := storagepb.StorageService_ReadChunks_FullMethodName
+	before := slow.faults.count(method)
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				slow.faults.thaw()
+				t.Fatalf("after 5 s: %s not yet (%d calls, %d reads queued)", what, slow.faults.count(method)-before, s.QueuedReads(slow.address))
+			}
+		}
+	}
+	slow.faults.freeze()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	read := func(i int) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			checkRange(t, s, blobs[i], datas[i], 0, int64(len(datas[i])))
+		}()
+	}
+	// Two reads, one at a time, take both of the node's calls, which wait
+	// at the frozen node; the other reads queue behind them.
+	read(0)
+	waitUntil("the first call at the node", func() bool { return slow.faults.count(method)-before == 1 })
+	read(1)
+	waitUntil("the second call at the node", func() bool { return slow.faults.count(method)-before == 2 })
+	for i := 2; i < reads; i++ {
+		read(i)
+	}
+	waitUntil("every other read queued", func() bool { return s.QueuedReads(slow.address) == reads-2 })
+	slow.faults.thaw()
+	wg.Wait()
+	if calls := slow.faults.count(method) - before; calls != 3 {
+		t.Errorf("the node got %d ReadChunks calls for %d reads; want 3: two alone, then the queued reads together", calls, reads)
+	}
+	if calls := slow.faults.count(storagepb.StorageService_GetChunk_FullMethodName); calls != 0 {
+		t.Errorf("the node got %d GetChunk calls for one-stripe reads; want 0", calls)
+	}
 }
 
 // Every pattern of up to P lost shards reads back right, whether the nodes
@@ -93,8 +162,9 @@ func testDegradedReads(t *testing.T, e *env) {
 					checkRange(t, s, b, data, r.offset, r.length)
 				}
 				for _, n := range gone {
-					if calls := n.faults.count(storagepb.StorageService_GetChunk_FullMethodName); known && calls != 0 {
-						t.Errorf("node known down got %d GetChunk calls; want 0", calls)
+					calls := n.faults.count(storagepb.StorageService_GetChunk_FullMethodName) + n.faults.count(storagepb.StorageService_ReadChunks_FullMethodName)
+					if known && calls != 0 {
+						t.Errorf("node known down got %d GetChunk and ReadChunks calls; want 0", calls)
 					}
 				}
 			})

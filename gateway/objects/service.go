@@ -254,6 +254,8 @@ type Service struct {
 	stripes sync.Pool // *erasure.Stripe of the default shape, full size
 
 	heal healCounters
+
+	batchers sync.Map // node address → *nodeBatcher
 }
 
 // New wires a Service to its metadata (db.NewBlobs) and its nodes.

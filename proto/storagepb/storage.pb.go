@@ -119,7 +119,7 @@ func (x HealthCheckResponse_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use HealthCheckResponse_Status.Descriptor instead.
 func (HealthCheckResponse_Status) EnumDescriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{9, 0}
+	return file_storage_proto_rawDescGZIP(), []int{12, 0}
 }
 
 type PutChunkHeader struct {
@@ -482,6 +482,161 @@ func (x *GetChunkResponse) GetData() []byte {
 	return nil
 }
 
+type ReadChunksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Each read names a range of one chunk; its length must be set (a read
+	// says how much it wants) and its message_size is ignored.
+	Reads         []*GetChunkRequest `protobuf:"bytes,1,rep,name=reads,proto3" json:"reads,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadChunksRequest) Reset() {
+	*x = ReadChunksRequest{}
+	mi := &file_storage_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadChunksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadChunksRequest) ProtoMessage() {}
+
+func (x *ReadChunksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadChunksRequest.ProtoReflect.Descriptor instead.
+func (*ReadChunksRequest) Descriptor() ([]byte, []int) {
+	return file_storage_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ReadChunksRequest) GetReads() []*GetChunkRequest {
+	if x != nil {
+		return x.Reads
+	}
+	return nil
+}
+
+type ChunkRead struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// data is the range, shorter only where the chunk ends first.
+	Data []byte `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// code is the read's gRPC status code: 0 (OK), or what GetChunk would
+	// have failed with (NOT_FOUND for a chunk the node does not hold, …),
+	// with message saying why.
+	Code          uint32 `protobuf:"varint,2,opt,name=code,proto3" json:"code,omitempty"`
+	Message       string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChunkRead) Reset() {
+	*x = ChunkRead{}
+	mi := &file_storage_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChunkRead) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChunkRead) ProtoMessage() {}
+
+func (x *ChunkRead) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChunkRead.ProtoReflect.Descriptor instead.
+func (*ChunkRead) Descriptor() ([]byte, []int) {
+	return file_storage_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ChunkRead) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ChunkRead) GetCode() uint32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *ChunkRead) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type ReadChunksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// reads answer the request's reads, in their order.
+	Reads         []*ChunkRead `protobuf:"bytes,1,rep,name=reads,proto3" json:"reads,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadChunksResponse) Reset() {
+	*x = ReadChunksResponse{}
+	mi := &file_storage_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadChunksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadChunksResponse) ProtoMessage() {}
+
+func (x *ReadChunksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadChunksResponse.ProtoReflect.Descriptor instead.
+func (*ReadChunksResponse) Descriptor() ([]byte, []int) {
+	return file_storage_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ReadChunksResponse) GetReads() []*ChunkRead {
+	if x != nil {
+		return x.Reads
+	}
+	return nil
+}
+
 type DeleteChunkRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ChunkId       string                 `protobuf:"bytes,1,opt,name=chunk_id,json=chunkId,proto3" json:"chunk_id,omitempty"`
@@ -491,7 +646,7 @@ type DeleteChunkRequest struct {
 
 func (x *DeleteChunkRequest) Reset() {
 	*x = DeleteChunkRequest{}
-	mi := &file_storage_proto_msgTypes[6]
+	mi := &file_storage_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -503,7 +658,7 @@ func (x *DeleteChunkRequest) String() string {
 func (*DeleteChunkRequest) ProtoMessage() {}
 
 func (x *DeleteChunkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[6]
+	mi := &file_storage_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -516,7 +671,7 @@ func (x *DeleteChunkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteChunkRequest.ProtoReflect.Descriptor instead.
 func (*DeleteChunkRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{6}
+	return file_storage_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DeleteChunkRequest) GetChunkId() string {
@@ -536,7 +691,7 @@ type DeleteChunkResponse struct {
 
 func (x *DeleteChunkResponse) Reset() {
 	*x = DeleteChunkResponse{}
-	mi := &file_storage_proto_msgTypes[7]
+	mi := &file_storage_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -548,7 +703,7 @@ func (x *DeleteChunkResponse) String() string {
 func (*DeleteChunkResponse) ProtoMessage() {}
 
 func (x *DeleteChunkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[7]
+	mi := &file_storage_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -561,7 +716,7 @@ func (x *DeleteChunkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteChunkResponse.ProtoReflect.Descriptor instead.
 func (*DeleteChunkResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{7}
+	return file_storage_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeleteChunkResponse) GetExisted() bool {
@@ -579,7 +734,7 @@ type HealthCheckRequest struct {
 
 func (x *HealthCheckRequest) Reset() {
 	*x = HealthCheckRequest{}
-	mi := &file_storage_proto_msgTypes[8]
+	mi := &file_storage_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -591,7 +746,7 @@ func (x *HealthCheckRequest) String() string {
 func (*HealthCheckRequest) ProtoMessage() {}
 
 func (x *HealthCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[8]
+	mi := &file_storage_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -604,7 +759,7 @@ func (x *HealthCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthCheckRequest.ProtoReflect.Descriptor instead.
 func (*HealthCheckRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{8}
+	return file_storage_proto_rawDescGZIP(), []int{11}
 }
 
 type HealthCheckResponse struct {
@@ -626,7 +781,7 @@ type HealthCheckResponse struct {
 
 func (x *HealthCheckResponse) Reset() {
 	*x = HealthCheckResponse{}
-	mi := &file_storage_proto_msgTypes[9]
+	mi := &file_storage_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -638,7 +793,7 @@ func (x *HealthCheckResponse) String() string {
 func (*HealthCheckResponse) ProtoMessage() {}
 
 func (x *HealthCheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[9]
+	mi := &file_storage_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -651,7 +806,7 @@ func (x *HealthCheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthCheckResponse.ProtoReflect.Descriptor instead.
 func (*HealthCheckResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{9}
+	return file_storage_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *HealthCheckResponse) GetStatus() HealthCheckResponse_Status {
@@ -704,7 +859,7 @@ type GetStatsRequest struct {
 
 func (x *GetStatsRequest) Reset() {
 	*x = GetStatsRequest{}
-	mi := &file_storage_proto_msgTypes[10]
+	mi := &file_storage_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -716,7 +871,7 @@ func (x *GetStatsRequest) String() string {
 func (*GetStatsRequest) ProtoMessage() {}
 
 func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[10]
+	mi := &file_storage_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -729,7 +884,7 @@ func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetStatsRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{10}
+	return file_storage_proto_rawDescGZIP(), []int{13}
 }
 
 type GetStatsResponse struct {
@@ -745,7 +900,7 @@ type GetStatsResponse struct {
 
 func (x *GetStatsResponse) Reset() {
 	*x = GetStatsResponse{}
-	mi := &file_storage_proto_msgTypes[11]
+	mi := &file_storage_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -757,7 +912,7 @@ func (x *GetStatsResponse) String() string {
 func (*GetStatsResponse) ProtoMessage() {}
 
 func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[11]
+	mi := &file_storage_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -770,7 +925,7 @@ func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetStatsResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{11}
+	return file_storage_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetStatsResponse) GetServerId() string {
@@ -834,7 +989,15 @@ const file_storage_proto_rawDesc = "" +
 	"\x06length\x18\x03 \x01(\x03R\x06length\x12!\n" +
 	"\fmessage_size\x18\x04 \x01(\x03R\vmessageSize\"&\n" +
 	"\x10GetChunkResponse\x12\x12\n" +
-	"\x04data\x18\x01 \x01(\fR\x04data\"/\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\"N\n" +
+	"\x11ReadChunksRequest\x129\n" +
+	"\x05reads\x18\x01 \x03(\v2#.sixfold.storage.v1.GetChunkRequestR\x05reads\"M\n" +
+	"\tChunkRead\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"I\n" +
+	"\x12ReadChunksResponse\x123\n" +
+	"\x05reads\x18\x01 \x03(\v2\x1d.sixfold.storage.v1.ChunkReadR\x05reads\"/\n" +
 	"\x12DeleteChunkRequest\x12\x19\n" +
 	"\bchunk_id\x18\x01 \x01(\tR\achunkId\"/\n" +
 	"\x13DeleteChunkResponse\x12\x18\n" +
@@ -864,12 +1027,14 @@ const file_storage_proto_rawDesc = "" +
 	"\x0ecapacity_bytes\x18\x05 \x01(\x03R\rcapacityBytes*.\n" +
 	"\x06Digest\x12\x11\n" +
 	"\rDIGEST_SHA256\x10\x00\x12\x11\n" +
-	"\rDIGEST_CRC32C\x10\x012\xb4\x04\n" +
+	"\rDIGEST_CRC32C\x10\x012\x91\x05\n" +
 	"\x0eStorageService\x12W\n" +
 	"\bPutChunk\x12#.sixfold.storage.v1.PutChunkRequest\x1a$.sixfold.storage.v1.PutChunkResponse(\x01\x12Y\n" +
 	"\n" +
 	"WriteChunk\x12%.sixfold.storage.v1.WriteChunkRequest\x1a$.sixfold.storage.v1.PutChunkResponse\x12W\n" +
-	"\bGetChunk\x12#.sixfold.storage.v1.GetChunkRequest\x1a$.sixfold.storage.v1.GetChunkResponse0\x01\x12^\n" +
+	"\bGetChunk\x12#.sixfold.storage.v1.GetChunkRequest\x1a$.sixfold.storage.v1.GetChunkResponse0\x01\x12[\n" +
+	"\n" +
+	"ReadChunks\x12%.sixfold.storage.v1.ReadChunksRequest\x1a&.sixfold.storage.v1.ReadChunksResponse\x12^\n" +
 	"\vDeleteChunk\x12&.sixfold.storage.v1.DeleteChunkRequest\x1a'.sixfold.storage.v1.DeleteChunkResponse\x12^\n" +
 	"\vHealthCheck\x12&.sixfold.storage.v1.HealthCheckRequest\x1a'.sixfold.storage.v1.HealthCheckResponse\x12U\n" +
 	"\bGetStats\x12#.sixfold.storage.v1.GetStatsRequest\x1a$.sixfold.storage.v1.GetStatsResponseB\x19Z\x17sixfold/proto/storagepbb\x06proto3"
@@ -887,7 +1052,7 @@ func file_storage_proto_rawDescGZIP() []byte {
 }
 
 var file_storage_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_storage_proto_goTypes = []any{
 	(Digest)(0),                     // 0: sixfold.storage.v1.Digest
 	(HealthCheckResponse_Status)(0), // 1: sixfold.storage.v1.HealthCheckResponse.Status
@@ -897,35 +1062,42 @@ var file_storage_proto_goTypes = []any{
 	(*PutChunkResponse)(nil),        // 5: sixfold.storage.v1.PutChunkResponse
 	(*GetChunkRequest)(nil),         // 6: sixfold.storage.v1.GetChunkRequest
 	(*GetChunkResponse)(nil),        // 7: sixfold.storage.v1.GetChunkResponse
-	(*DeleteChunkRequest)(nil),      // 8: sixfold.storage.v1.DeleteChunkRequest
-	(*DeleteChunkResponse)(nil),     // 9: sixfold.storage.v1.DeleteChunkResponse
-	(*HealthCheckRequest)(nil),      // 10: sixfold.storage.v1.HealthCheckRequest
-	(*HealthCheckResponse)(nil),     // 11: sixfold.storage.v1.HealthCheckResponse
-	(*GetStatsRequest)(nil),         // 12: sixfold.storage.v1.GetStatsRequest
-	(*GetStatsResponse)(nil),        // 13: sixfold.storage.v1.GetStatsResponse
+	(*ReadChunksRequest)(nil),       // 8: sixfold.storage.v1.ReadChunksRequest
+	(*ChunkRead)(nil),               // 9: sixfold.storage.v1.ChunkRead
+	(*ReadChunksResponse)(nil),      // 10: sixfold.storage.v1.ReadChunksResponse
+	(*DeleteChunkRequest)(nil),      // 11: sixfold.storage.v1.DeleteChunkRequest
+	(*DeleteChunkResponse)(nil),     // 12: sixfold.storage.v1.DeleteChunkResponse
+	(*HealthCheckRequest)(nil),      // 13: sixfold.storage.v1.HealthCheckRequest
+	(*HealthCheckResponse)(nil),     // 14: sixfold.storage.v1.HealthCheckResponse
+	(*GetStatsRequest)(nil),         // 15: sixfold.storage.v1.GetStatsRequest
+	(*GetStatsResponse)(nil),        // 16: sixfold.storage.v1.GetStatsResponse
 }
 var file_storage_proto_depIdxs = []int32{
 	0,  // 0: sixfold.storage.v1.PutChunkHeader.digest:type_name -> sixfold.storage.v1.Digest
 	2,  // 1: sixfold.storage.v1.PutChunkRequest.header:type_name -> sixfold.storage.v1.PutChunkHeader
 	2,  // 2: sixfold.storage.v1.WriteChunkRequest.header:type_name -> sixfold.storage.v1.PutChunkHeader
-	1,  // 3: sixfold.storage.v1.HealthCheckResponse.status:type_name -> sixfold.storage.v1.HealthCheckResponse.Status
-	3,  // 4: sixfold.storage.v1.StorageService.PutChunk:input_type -> sixfold.storage.v1.PutChunkRequest
-	4,  // 5: sixfold.storage.v1.StorageService.WriteChunk:input_type -> sixfold.storage.v1.WriteChunkRequest
-	6,  // 6: sixfold.storage.v1.StorageService.GetChunk:input_type -> sixfold.storage.v1.GetChunkRequest
-	8,  // 7: sixfold.storage.v1.StorageService.DeleteChunk:input_type -> sixfold.storage.v1.DeleteChunkRequest
-	10, // 8: sixfold.storage.v1.StorageService.HealthCheck:input_type -> sixfold.storage.v1.HealthCheckRequest
-	12, // 9: sixfold.storage.v1.StorageService.GetStats:input_type -> sixfold.storage.v1.GetStatsRequest
-	5,  // 10: sixfold.storage.v1.StorageService.PutChunk:output_type -> sixfold.storage.v1.PutChunkResponse
-	5,  // 11: sixfold.storage.v1.StorageService.WriteChunk:output_type -> sixfold.storage.v1.PutChunkResponse
-	7,  // 12: sixfold.storage.v1.StorageService.GetChunk:output_type -> sixfold.storage.v1.GetChunkResponse
-	9,  // 13: sixfold.storage.v1.StorageService.DeleteChunk:output_type -> sixfold.storage.v1.DeleteChunkResponse
-	11, // 14: sixfold.storage.v1.StorageService.HealthCheck:output_type -> sixfold.storage.v1.HealthCheckResponse
-	13, // 15: sixfold.storage.v1.StorageService.GetStats:output_type -> sixfold.storage.v1.GetStatsResponse
-	10, // [10:16] is the sub-list for method output_type
-	4,  // [4:10] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	6,  // 3: sixfold.storage.v1.ReadChunksRequest.reads:type_name -> sixfold.storage.v1.GetChunkRequest
+	9,  // 4: sixfold.storage.v1.ReadChunksResponse.reads:type_name -> sixfold.storage.v1.ChunkRead
+	1,  // 5: sixfold.storage.v1.HealthCheckResponse.status:type_name -> sixfold.storage.v1.HealthCheckResponse.Status
+	3,  // 6: sixfold.storage.v1.StorageService.PutChunk:input_type -> sixfold.storage.v1.PutChunkRequest
+	4,  // 7: sixfold.storage.v1.StorageService.WriteChunk:input_type -> sixfold.storage.v1.WriteChunkRequest
+	6,  // 8: sixfold.storage.v1.StorageService.GetChunk:input_type -> sixfold.storage.v1.GetChunkRequest
+	8,  // 9: sixfold.storage.v1.StorageService.ReadChunks:input_type -> sixfold.storage.v1.ReadChunksRequest
+	11, // 10: sixfold.storage.v1.StorageService.DeleteChunk:input_type -> sixfold.storage.v1.DeleteChunkRequest
+	13, // 11: sixfold.storage.v1.StorageService.HealthCheck:input_type -> sixfold.storage.v1.HealthCheckRequest
+	15, // 12: sixfold.storage.v1.StorageService.GetStats:input_type -> sixfold.storage.v1.GetStatsRequest
+	5,  // 13: sixfold.storage.v1.StorageService.PutChunk:output_type -> sixfold.storage.v1.PutChunkResponse
+	5,  // 14: sixfold.storage.v1.StorageService.WriteChunk:output_type -> sixfold.storage.v1.PutChunkResponse
+	7,  // 15: sixfold.storage.v1.StorageService.GetChunk:output_type -> sixfold.storage.v1.GetChunkResponse
+	10, // 16: sixfold.storage.v1.StorageService.ReadChunks:output_type -> sixfold.storage.v1.ReadChunksResponse
+	12, // 17: sixfold.storage.v1.StorageService.DeleteChunk:output_type -> sixfold.storage.v1.DeleteChunkResponse
+	14, // 18: sixfold.storage.v1.StorageService.HealthCheck:output_type -> sixfold.storage.v1.HealthCheckResponse
+	16, // 19: sixfold.storage.v1.StorageService.GetStats:output_type -> sixfold.storage.v1.GetStatsResponse
+	13, // [13:20] is the sub-list for method output_type
+	6,  // [6:13] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_storage_proto_init() }
@@ -939,7 +1111,7 @@ func file_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storage_proto_rawDesc), len(file_storage_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   12,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,7 @@ const (
 	StorageService_PutChunk_FullMethodName    = "/sixfold.storage.v1.StorageService/PutChunk"
 	StorageService_WriteChunk_FullMethodName  = "/sixfold.storage.v1.StorageService/WriteChunk"
 	StorageService_GetChunk_FullMethodName    = "/sixfold.storage.v1.StorageService/GetChunk"
+	StorageService_ReadChunks_FullMethodName  = "/sixfold.storage.v1.StorageService/ReadChunks"
 	StorageService_DeleteChunk_FullMethodName = "/sixfold.storage.v1.StorageService/DeleteChunk"
 	StorageService_HealthCheck_FullMethodName = "/sixfold.storage.v1.StorageService/HealthCheck"
 	StorageService_GetStats_FullMethodName    = "/sixfold.storage.v1.StorageService/GetStats"
@@ -49,6 +50,14 @@ type StorageServiceClient interface {
 	// GetChunk streams length bytes of a chunk starting at offset
 	// (length 0 = to the end of the chunk).
 	GetChunk(ctx context.Context, in *GetChunkRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetChunkResponse], error)
+	// ReadChunks reads ranges of several chunks in one call and answers once
+	// every one is read. A gateway gathers into one call the small shard
+	// reads that concurrent GETs want from this node, so a small GET no
+	// longer costs a whole call per shard. Each read succeeds or fails on its
+	// own, with the code GetChunk would have failed with. The ranges add up
+	// to at most 4 MiB. Nodes must be upgraded before the gateways that call
+	// it.
+	ReadChunks(ctx context.Context, in *ReadChunksRequest, opts ...grpc.CallOption) (*ReadChunksResponse, error)
 	// DeleteChunk removes a chunk. Deleting a chunk that is not there succeeds,
 	// so the gateway's retried deletions are idempotent.
 	DeleteChunk(ctx context.Context, in *DeleteChunkRequest, opts ...grpc.CallOption) (*DeleteChunkResponse, error)
@@ -106,6 +115,16 @@ func (c *storageServiceClient) GetChunk(ctx context.Context, in *GetChunkRequest
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type StorageService_GetChunkClient = grpc.ServerStreamingClient[GetChunkResponse]
 
+func (c *storageServiceClient) ReadChunks(ctx context.Context, in *ReadChunksRequest, opts ...grpc.CallOption) (*ReadChunksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReadChunksResponse)
+	err := c.cc.Invoke(ctx, StorageService_ReadChunks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *storageServiceClient) DeleteChunk(ctx context.Context, in *DeleteChunkRequest, opts ...grpc.CallOption) (*DeleteChunkResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DeleteChunkResponse)
@@ -158,6 +177,14 @@ type StorageServiceServer interface {
 	// GetChunk streams length bytes of a chunk starting at offset
 	// (length 0 = to the end of the chunk).
 	GetChunk(*GetChunkRequest, grpc.ServerStreamingServer[GetChunkResponse]) error
+	// ReadChunks reads ranges of several chunks in one call and answers once
+	// every one is read. A gateway gathers into one call the small shard
+	// reads that concurrent GETs want from this node, so a small GET no
+	// longer costs a whole call per shard. Each read succeeds or fails on its
+	// own, with the code GetChunk would have failed with. The ranges add up
+	// to at most 4 MiB. Nodes must be upgraded before the gateways that call
+	// it.
+	ReadChunks(context.Context, *ReadChunksRequest) (*ReadChunksResponse, error)
 	// DeleteChunk removes a chunk. Deleting a chunk that is not there succeeds,
 	// so the gateway's retried deletions are idempotent.
 	DeleteChunk(context.Context, *DeleteChunkRequest) (*DeleteChunkResponse, error)
@@ -181,6 +208,9 @@ func (UnimplementedStorageServiceServer) WriteChunk(context.Context, *WriteChunk
 }
 func (UnimplementedStorageServiceServer) GetChunk(*GetChunkRequest, grpc.ServerStreamingServer[GetChunkResponse]) error {
 	return status.Error(codes.Unimplemented, "method GetChunk not implemented")
+}
+func (UnimplementedStorageServiceServer) ReadChunks(context.Context, *ReadChunksRequest) (*ReadChunksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReadChunks not implemented")
 }
 func (UnimplementedStorageServiceServer) DeleteChunk(context.Context, *DeleteChunkRequest) (*DeleteChunkResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteChunk not implemented")
@@ -248,6 +278,24 @@ func _StorageService_GetChunk_Handler(srv interface{}, stream grpc.ServerStream)
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type StorageService_GetChunkServer = grpc.ServerStreamingServer[GetChunkResponse]
 
+func _StorageService_ReadChunks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReadChunksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StorageServiceServer).ReadChunks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StorageService_ReadChunks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StorageServiceServer).ReadChunks(ctx, req.(*ReadChunksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _StorageService_DeleteChunk_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(DeleteChunkRequest)
 	if err := dec(in); err != nil {
@@ -312,6 +360,10 @@ var StorageService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "WriteChunk",
 			Handler:    _StorageService_WriteChunk_Handler,
+		},
+		{
+			MethodName: "ReadChunks",
+			Handler:    _StorageService_ReadChunks_Handler,
 		},
 		{
 			MethodName: "DeleteChunk",

@@ -73,3 +73,21 @@ func requestID(ctx context.Context) string {
 	}
 	return id
 }
+
+// logRead logs a failed read of a ReadChunks call, which the call's own
+// line (it succeeded) does not show, at the level logRPC would have given
+// the GetChunk call it stands for.
+func logRead(ctx context.Context, log zerolog.Logger, chunkID string, err error) {
+	ev := log.Info()
+	switch status.Code(err) {
+	case codes.Internal, codes.Unknown, codes.DataLoss:
+		ev = log.Error()
+	}
+	if !ev.Enabled() {
+		return
+	}
+	if reqID := requestID(ctx); reqID != "" {
+		ev = ev.Str("request_id", reqID)
+	}
+	ev.Err(err).Str("chunk_id", chunkID).Msg("batched read failed")
+}

@@ -516,3 +516,81 @@ func TestWriteChunk(t *testing.T) {
 		t.Errorf("%d chunk files after the refused writes; want %d", n, files)
 	}
 }
+
+// ReadChunks answers every read on its own, in order: a good range with its
+// bytes (cut where the chunk ends), a bad one with the code GetChunk gives.
+func TestReadChunks(t *testing.T) {
+	h := start(t)
+	id, other := uuid.NewString(), uuid.NewString()
+	data, otherData := randomBytes(t, 5000), randomBytes(t, 700)
+	for _, c := range []struct {
+		id   string
+		data []byte
+	}{{id, data}, {other, otherData}} {
+		if _, err := h.put(context.Background(), c.id, int64(len(c.data)), c.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reads := []struct {
+		id             string
+		offset, length int64
+		want           []byte
+		code           codes.Code
+	}{
+		{id, 0, 5000, data, codes.OK},
+		{other, 100, 600, otherData[100:], codes.OK},
+		{uuid.NewString(), 0, 10, nil, codes.NotFound},
+		{id, 4990, 100, data[4990:], codes.OK}, // past the end: cut
+		{id, 5001, 10, nil, codes.InvalidArgument},
+		{"../../etc/passwd", 0, 10, nil, codes.InvalidArgument},
+		{id, 1000, 1, data[1000:1001], codes.OK},
+	}
+	req := &storagepb.ReadChunksRequest{}
+	for _, r := range reads {
+		req.Reads = append(req.Reads, &storagepb.GetChunkRequest{ChunkId: r.id, Offset: r.offset, Length: r.length})
+	}
+	resp, err := h.client.ReadChunks(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.GetReads()) != len(reads) {
+		t.Fatalf("%d answers for %d reads", len(resp.GetReads()), len(reads))
+	}
+	for i, r := range reads {
+		got := resp.GetReads()[i]
+		if codes.Code(got.GetCode()) != r.code {
+			t.Errorf("read %d: code %v (%s); want %v", i, codes.Code(got.GetCode()), got.GetMessage(), r.code)
+		}
+		if !bytes.Equal(got.GetData(), r.want) {
+			t.Errorf("read %d: %d bytes, not the %d of the range", i, len(got.GetData()), len(r.want))
+		}
+	}
+}
+
+// A request ReadChunks cannot answer in one message, or whose reads do not
+// say how much they want, fails whole and reads nothing.
+func TestReadChunksRefusesWhatItCannotAnswer(t *testing.T) {
+	h := start(t)
+	read := func(length int64) *storagepb.GetChunkRequest {
+		return &storagepb.GetChunkRequest{ChunkId: uuid.NewString(), Length: length}
+	}
+	tooMany := &storagepb.ReadChunksRequest{}
+	for range maxBatchReads + 1 {
+		tooMany.Reads = append(tooMany.Reads, read(1))
+	}
+	tests := []struct {
+		name string
+		req  *storagepb.ReadChunksRequest
+	}{
+		{"length 0", &storagepb.ReadChunksRequest{Reads: []*storagepb.GetChunkRequest{read(10), read(0)}}},
+		{"negative length", &storagepb.ReadChunksRequest{Reads: []*storagepb.GetChunkRequest{read(-1)}}},
+		{"more bytes than one answer holds", &storagepb.ReadChunksRequest{Reads: []*storagepb.GetChunkRequest{read(storagepb.MaxMessageSize), read(1)}}},
+		{"too many reads", tooMany},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := h.client.ReadChunks(context.Background(), tt.req)
+			wantCode(t, err, codes.InvalidArgument)
+		})
+	}
+}
