@@ -28,12 +28,17 @@ const parityStall = 2 * time.Second
 // parityCluster starts nodes storage nodes with fast heartbeats and a
 // healer that rebuilds a silent node's shards after healAfter.
 func parityCluster(t *testing.T, nodes int, healAfter time.Duration) *harness.Cluster {
-	return startCluster(t, harness.Options{
+	return startCluster(t, parityOptions(nodes, healAfter))
+}
+
+// parityOptions are parityCluster's, for a test that adds to them.
+func parityOptions(nodes int, healAfter time.Duration) harness.Options {
+	return harness.Options{
 		Nodes: nodes, HeartbeatInterval: time.Second, HeartbeatTimeout: 3 * time.Second, RingRefreshInterval: 2 * time.Second,
 		SessionTimeout: 20 * time.Second, CleanupInterval: time.Second,
 		GatewayEnv: []string{"HEAL_AFTER=" + healAfter.String(), "HEAL_INTERVAL=1s", "STALL_TIMEOUT=" + parityStall.String(),
 			"HEAL_BYTES_PER_SECOND=1073741824"},
-	})
+	}
 }
 
 // paritySizes straddle every layout edge: empty, tiny, a block, a stripe

@@ -193,6 +193,10 @@ func TestSecurityMutualTLS(t *testing.T) {
 		if _, err := node.WriteChunk(ctx, write); status.Code(err) != codes.PermissionDenied {
 			t.Errorf("WriteChunk with a node certificate: %v; want PermissionDenied", err)
 		}
+		writes := &storagepb.WriteChunksRequest{Writes: []*storagepb.WriteChunkRequest{write}}
+		if _, err := node.WriteChunks(ctx, writes); status.Code(err) != codes.PermissionDenied {
+			t.Errorf("WriteChunks with a node certificate: %v; want PermissionDenied", err)
+		}
 		read := &storagepb.ReadChunksRequest{Reads: []*storagepb.GetChunkRequest{{ChunkId: missing, Length: 1}}}
 		if _, err := node.ReadChunks(ctx, read); status.Code(err) != codes.PermissionDenied {
 			t.Errorf("ReadChunks with a node certificate: %v; want PermissionDenied", err)

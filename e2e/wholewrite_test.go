@@ -4,12 +4,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
-// TestWholeWriteNodeFailsShard: a small blob's shards go to their nodes in
-// one WriteChunk call each, and a node that is up
+// TestWholeWriteNodeFailsShard: a small blob's shards go to their nodes
+// whole, in WriteChunks calls, and a node that is up
 // and healthy but cannot write a chunk file (its tmp/ replaced by a plain
 // file, as a broken disk would fail it) costs the upload only that shard:
 // the other seven make the write quorum, the failed one is recorded
@@ -17,7 +18,9 @@ import (
 func TestWholeWriteNodeFailsShard(t *testing.T) {
 	// Eight nodes, one shard each: every upload places a shard on the
 	// failing node, and losing it leaves exactly the 6+1 write quorum.
-	cl := parityCluster(t, 8, time.Hour)
+	opts := parityOptions(8, time.Hour)
+	opts.NodeMetrics = true
+	cl := startCluster(t, opts)
 	c := newClient(t, cl)
 	p := newFaultProbe(t, cl)
 	const victim = 3
@@ -29,6 +32,8 @@ func TestWholeWriteNodeFailsShard(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := scrapeMetrics(t, cl.GatewayURL())
+	victimURL := strings.TrimSuffix(cl.NodeMetricsURL(victim), "/metrics")
+	victimBefore := scrapeMetrics(t, victimURL)
 
 	sizes := []int64{1, 4096, 100000}
 	files := map[string]faultFile{}
@@ -43,13 +48,15 @@ func TestWholeWriteNodeFailsShard(t *testing.T) {
 	}
 	after := scrapeMetrics(t, cl.GatewayURL())
 	shards := float64(len(sizes) * (dataShards + parityShards))
-	if n := after.sum("sixfold_gateway_node_request_duration_seconds_count", "method=WriteChunk") -
-		before.sum("sixfold_gateway_node_request_duration_seconds_count", "method=WriteChunk"); n < shards {
-		t.Errorf("%v WriteChunk calls; want at least %v (one per shard)", n, shards)
+	if n := after.sum("sixfold_gateway_node_batched_shards_total", "method=WriteChunks") -
+		before.sum("sixfold_gateway_node_batched_shards_total", "method=WriteChunks"); n < shards {
+		t.Errorf("%v shards in WriteChunks calls; want at least %v (every shard)", n, shards)
 	}
-	if n := after.sum("sixfold_gateway_node_request_errors_total", "method=WriteChunk") -
-		before.sum("sixfold_gateway_node_request_errors_total", "method=WriteChunk"); n < float64(len(sizes)) {
-		t.Errorf("%v failed WriteChunk calls; want at least %d (the failing node's shard of each upload)", n, len(sizes))
+	// Each write fails on its own within its call: the node counts its
+	// disk's failures.
+	if n := scrapeMetrics(t, victimURL).sum("sixfold_storagenode_io_errors_total", "op=put") -
+		victimBefore.sum("sixfold_storagenode_io_errors_total", "op=put"); n < float64(len(sizes)) {
+		t.Errorf("the failing node counted %v failed puts; want at least %d (its shard of each upload)", n, len(sizes))
 	}
 	// The healer, kicked by each missing shard, may try the node again
 	// (through a stream), so only the end state is checked: nothing stored

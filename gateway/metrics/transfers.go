@@ -15,7 +15,7 @@ type Transfers struct {
 	activeDownloads prometheus.Gauge
 	uploads         *prometheus.CounterVec // door, result
 	downloads       *prometheus.CounterVec // result
-	batchedReads    prometheus.Counter
+	batchedShards   *prometheus.CounterVec // method
 }
 
 // Results, as the result label names them.
@@ -36,10 +36,10 @@ func NewTransfers(reg prometheus.Registerer) *Transfers {
 			"Finished object uploads by door (files|s3) and result (ok|canceled|error).")), []string{"door", "result"}),
 		downloads: prometheus.NewCounterVec(prometheus.CounterOpts(opts("downloads_total",
 			"Finished object downloads by result (ok|canceled|error).")), []string{"result"}),
-		batchedReads: prometheus.NewCounter(prometheus.CounterOpts(opts("node_batched_reads_total",
-			"Small shard frames read through ReadChunks calls; per call, they are this over node_request_duration_seconds_count{method=\"ReadChunks\"}."))),
+		batchedShards: prometheus.NewCounterVec(prometheus.CounterOpts(opts("node_batched_shards_total",
+			"Small shards read or written in ReadChunks and WriteChunks calls, by method; over node_request_duration_seconds_count of that method, the shards per call.")), []string{"method"}),
 	}
-	reg.MustRegister(t.activeUploads, t.activeDownloads, t.uploads, t.downloads, t.batchedReads)
+	reg.MustRegister(t.activeUploads, t.activeDownloads, t.uploads, t.downloads, t.batchedShards)
 	return t
 }
 
@@ -71,5 +71,7 @@ func result(err error) string {
 	return ResultError
 }
 
-// ReadsBatched counts the frame reads of one ReadChunks call.
-func (t *Transfers) ReadsBatched(n int) { t.batchedReads.Add(float64(n)) }
+// Batched counts the shards of one ReadChunks or WriteChunks call.
+func (t *Transfers) Batched(method string, n int) {
+	t.batchedShards.WithLabelValues(method).Add(float64(n))
+}

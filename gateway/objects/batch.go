@@ -10,71 +10,72 @@ import (
 	"sixfold/proto/storagepb"
 )
 
-// A small GET reads one frame of a few hundred bytes from each of six
-// nodes, and a node call costs far more CPU than those bytes, on both
-// ends: under 16 concurrent 4 KiB GETs the nodes' calls took a third of
-// the machine. So frames up to batchedFrameMax go through a per-node
-// batcher: a read is sent at once while fewer than batchCallsPerNode calls
-// to its node are out, and otherwise waits for one of them to end and
-// goes in the next call with every read that queued meanwhile. An idle
-// gateway sends every read alone, as before; a busy one sends a few calls
-// per node instead of one per frame.
+// A small object's shards are a few hundred bytes each (683 for 4 KiB),
+// and a node call costs far more CPU than that, on both ends: under 16
+// concurrent 4 KiB GETs the nodes' calls took a third of the machine. So
+// shard reads and writes of up to batchedFrameMax go through a per-node
+// batcher: one is sent at once while fewer than batchCallsPerNode calls of
+// its kind to its node are out, and otherwise waits for one of them to
+// end and goes in the next call with every other that queued meanwhile.
+// An idle gateway sends each alone, as before; a busy one sends a few
+// calls per node instead of one per shard.
 const (
-	// batchedFrameMax covers a small object's frames (a 4 KiB object's are
-	// 683 bytes; the nodes' log takes shards up to 64 KiB too). A larger
-	// frame's own call costs little beside its bytes, and its bytes are
-	// better decoded by shardcodec into pooled buffers.
+	// batchedFrameMax covers a small object's frames (and the shards the
+	// nodes' log takes, up to 64 KiB). A larger frame's own call costs
+	// little beside its bytes, and its bytes are better decoded by
+	// shardcodec into pooled buffers.
 	batchedFrameMax = 64 << 10
-	// batchCallsPerNode calls to one node may be out at once; more would
-	// make smaller batches, fewer would leave a node idle while the
-	// gateway waits for a call's answer to travel back.
+	// batchCallsPerNode calls of a kind to one node may be out at once;
+	// more would make smaller batches, fewer would leave the node idle
+	// while an answer travels back and the next call is sent.
 	batchCallsPerNode = 2
-	// batchReadsMax bounds the reads of one call (the node's limit too).
-	batchReadsMax = 1024
+	// batchItemsMax bounds the reads or writes of one call (the node's
+	// limit too).
+	batchItemsMax = 1024
 )
 
-// batchedRead is one frame read waiting in, or sent with, a batch.
-type batchedRead struct {
-	req  *storagepb.GetChunkRequest
-	done chan struct{} // closed once data or err is set
-	data []byte
+// batchItem is one read or write waiting in, or sent with, a batch.
+type batchItem[Req, Res any] struct {
+	req  Req
+	size int64         // bytes it adds to the call's message
+	done chan struct{} // closed once res or err is set
+	res  Res
 	err  error
 }
 
-// nodeBatcher gathers the batched reads bound for one node.
-type nodeBatcher struct {
-	s       *Service
-	address string
+// nodeBatcher gathers one kind of call's items bound for one node; send
+// makes one call for a batch and sets every item's res or err.
+type nodeBatcher[Req, Res any] struct {
+	send func(batch []*batchItem[Req, Res])
 
 	mu       sync.Mutex
-	queue    []*batchedRead
+	queue    []*batchItem[Req, Res]
 	inFlight int // calls out, at most batchCallsPerNode
 }
 
-// batcher returns the batcher of the node at address.
-func (s *Service) batcher(address string) *nodeBatcher {
-	if b, ok := s.batchers.Load(address); ok {
-		return b.(*nodeBatcher)
+// batcherFor returns the batcher in m for address, made by make if new.
+func batcherFor[Req, Res any](m *sync.Map, address string, make func() *nodeBatcher[Req, Res]) *nodeBatcher[Req, Res] {
+	if b, ok := m.Load(address); ok {
+		return b.(*nodeBatcher[Req, Res])
 	}
-	b, _ := s.batchers.LoadOrStore(address, &nodeBatcher{s: s, address: address})
-	return b.(*nodeBatcher)
+	b, _ := m.LoadOrStore(address, make())
+	return b.(*nodeBatcher[Req, Res])
 }
 
-// queueRead queues req for its node. The read is done when its done
-// channel closes, but not sent before the batcher is kicked: a GET queues
-// all its frames first, so two of them bound for one node share a call.
-func (s *Service) queueRead(address string, req *storagepb.GetChunkRequest) (*nodeBatcher, *batchedRead) {
-	r := &batchedRead{req: req, done: make(chan struct{})}
-	b := s.batcher(address)
+// add queues req. The item is done when its done channel closes, but not
+// sent before the batcher is kicked: a GET queues all its frames first, so
+// two of them bound for one node share a call.
+func (b *nodeBatcher[Req, Res]) add(req Req, size int64) *batchItem[Req, Res] {
+	it := &batchItem[Req, Res]{req: req, size: size, done: make(chan struct{})}
 	b.mu.Lock()
-	b.queue = append(b.queue, r)
+	b.queue = append(b.queue, it)
 	b.mu.Unlock()
-	return b, r
+	return it
 }
 
 // kick sends what is queued if a call slot is free; otherwise the call
 // that frees one takes it.
-func (b *nodeBatcher) kick() {
+func (b *nodeBatcher[Req, Res]) kick() {
 	b.mu.Lock()
 	start := len(b.queue) > 0 && b.inFlight < batchCallsPerNode
 	if start {
@@ -86,8 +87,8 @@ func (b *nodeBatcher) kick() {
 	}
 }
 
-// run sends calls while reads are queued, then gives its slot back.
-func (b *nodeBatcher) run() {
+// run sends calls while items are queued, then gives its slot back.
+func (b *nodeBatcher[Req, Res]) run() {
 	for {
 		b.mu.Lock()
 		batch := b.take()
@@ -98,16 +99,19 @@ func (b *nodeBatcher) run() {
 		}
 		b.mu.Unlock()
 		b.send(batch)
+		for _, it := range batch {
+			close(it.done)
+		}
 	}
 }
 
-// take removes from the queue the reads of the next call: as many as fit
-// one answer, oldest first. The caller holds b.mu.
-func (b *nodeBatcher) take() []*batchedRead {
+// take removes from the queue the items of the next call: as many as fit
+// one message, oldest first. The caller holds b.mu.
+func (b *nodeBatcher[Req, Res]) take() []*batchItem[Req, Res] {
 	var bytes int64
 	n := 0
-	for n < len(b.queue) && n < batchReadsMax {
-		if bytes += b.queue[n].req.GetLength(); bytes > storagepb.MaxMessageSize && n > 0 {
+	for n < len(b.queue) && n < batchItemsMax {
+		if bytes += b.queue[n].size; bytes > storagepb.MaxMessageSize && n > 0 {
 			break
 		}
 		n++
@@ -120,39 +124,100 @@ func (b *nodeBatcher) take() []*batchedRead {
 	return batch
 }
 
-// send makes one call for batch and hands each read its answer. The call
-// serves many requests, so no one request's cancellation ends it; the
-// stall timeout bounds it as it bounds a single frame's call.
-func (b *nodeBatcher) send(batch []*batchedRead) {
-	ctx, cancel := context.WithTimeout(context.Background(), b.s.opts.StallTimeout)
-	defer cancel()
-	reads := make([]*storagepb.GetChunkRequest, len(batch))
-	for i, r := range batch {
-		reads[i] = r.req
-	}
-	if obs := b.s.opts.Observer; obs != nil {
-		obs.ReadsBatched(len(batch))
-	}
-	resp, err := b.call(ctx, reads)
-	if err == nil && len(resp.GetReads()) != len(batch) {
-		err = status.Errorf(codes.Internal, "node answered %d reads of %d", len(resp.GetReads()), len(batch))
-	}
-	for i, r := range batch {
-		if err != nil {
-			r.err = err
-		} else if got := resp.GetReads()[i]; got.GetCode() != 0 {
-			r.err = status.Error(codes.Code(got.GetCode()), got.GetMessage())
-		} else {
-			r.data = got.GetData()
-		}
-		close(r.done)
+// wait returns it's outcome once it is done, or ctx's error first.
+func (it *batchItem[Req, Res]) wait(ctx context.Context) (Res, error) {
+	select {
+	case <-it.done:
+		return it.res, it.err
+	case <-ctx.Done():
+		var zero Res
+		return zero, ctx.Err()
 	}
 }
 
-func (b *nodeBatcher) call(ctx context.Context, reads []*storagepb.GetChunkRequest) (*storagepb.ReadChunksResponse, error) {
-	client, err := b.s.cluster.Client(b.address)
-	if err != nil {
-		return nil, status.Error(codes.Unavailable, err.Error())
+type (
+	frameRead    = batchItem[*storagepb.GetChunkRequest, []byte]
+	readBatcher  = nodeBatcher[*storagepb.GetChunkRequest, []byte]
+	shardWrite   = batchItem[*storagepb.WriteChunkRequest, *storagepb.PutChunkResponse]
+	writeBatcher = nodeBatcher[*storagepb.WriteChunkRequest, *storagepb.PutChunkResponse]
+)
+
+// readBatcher returns the batcher of frame reads from the node at address.
+func (s *Service) readBatcher(address string) *readBatcher {
+	return batcherFor(&s.readBatchers, address, func() *readBatcher {
+		return &readBatcher{send: func(batch []*frameRead) { s.sendReads(address, batch) }}
+	})
+}
+
+// writeBatcher returns the batcher of shard writes to the node at address.
+func (s *Service) writeBatcher(address string) *writeBatcher {
+	return batcherFor(&s.writeBatchers, address, func() *writeBatcher {
+		return &writeBatcher{send: func(batch []*shardWrite) { s.sendWrites(address, batch) }}
+	})
+}
+
+// sendReads makes one ReadChunks call. It serves many requests, so no one
+// request's cancellation ends it; the stall timeout bounds it as it bounds
+// a single frame's call.
+func (s *Service) sendReads(address string, batch []*frameRead) {
+	if obs := s.opts.Observer; obs != nil {
+		obs.Batched("ReadChunks", len(batch))
 	}
-	return client.ReadChunks(ctx, &storagepb.ReadChunksRequest{Reads: reads})
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.StallTimeout)
+	defer cancel()
+	req := &storagepb.ReadChunksRequest{Reads: make([]*storagepb.GetChunkRequest, len(batch))}
+	for i, it := range batch {
+		req.Reads[i] = it.req
+	}
+	var resp *storagepb.ReadChunksResponse
+	client, err := s.cluster.Client(address)
+	if err == nil {
+		resp, err = client.ReadChunks(ctx, req)
+	}
+	if err == nil && len(resp.GetReads()) != len(batch) {
+		err = status.Errorf(codes.Internal, "node answered %d reads of %d", len(resp.GetReads()), len(batch))
+	}
+	for i, it := range batch {
+		if err != nil {
+			it.err = err
+		} else if got := resp.GetReads()[i]; got.GetCode() != 0 {
+			it.err = status.Error(codes.Code(got.GetCode()), got.GetMessage())
+		} else {
+			it.res = got.GetData()
+		}
+	}
+}
+
+// sendWrites makes one WriteChunks call, bounded by the call timeout as a
+// single WriteChunk call is. It serves many uploads, so no one upload's
+// cancellation ends it: a write given up on may still land, and is then
+// an orphan for the nodes' sweep, as a write that raced its cancellation
+// already could be.
+func (s *Service) sendWrites(address string, batch []*shardWrite) {
+	if obs := s.opts.Observer; obs != nil {
+		obs.Batched("WriteChunks", len(batch))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CallTimeout)
+	defer cancel()
+	req := &storagepb.WriteChunksRequest{Writes: make([]*storagepb.WriteChunkRequest, len(batch))}
+	for i, it := range batch {
+		req.Writes[i] = it.req
+	}
+	var resp *storagepb.WriteChunksResponse
+	client, err := s.cluster.Client(address)
+	if err == nil {
+		resp, err = client.WriteChunks(ctx, req)
+	}
+	if err == nil && len(resp.GetWrites()) != len(batch) {
+		err = status.Errorf(codes.Internal, "node answered %d writes of %d", len(resp.GetWrites()), len(batch))
+	}
+	for i, it := range batch {
+		if err != nil {
+			it.err = err
+		} else if got := resp.GetWrites()[i]; got.GetCode() != 0 {
+			it.err = status.Error(codes.Code(got.GetCode()), got.GetMessage())
+		} else {
+			it.res = got.GetResult()
+		}
+	}
 }

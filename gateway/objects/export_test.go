@@ -16,7 +16,16 @@ func SetUnrecordedLimit(t *testing.T, d time.Duration) {
 // QueuedReads is how many batched frame reads wait for a call to the node
 // at address.
 func (s *Service) QueuedReads(address string) int {
-	b := s.batcher(address)
+	b := s.readBatcher(address)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue)
+}
+
+// QueuedWrites is how many batched shard writes wait for a call to the
+// node at address.
+func (s *Service) QueuedWrites(address string) int {
+	b := s.writeBatcher(address)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.queue)

@@ -23,8 +23,9 @@ type Observer interface {
 	// context.Canceled (closing early cancels the reader's fetches).
 	DownloadStarted()
 	DownloadFinished(err error)
-	// ReadsBatched is called once per ReadChunks call with its reads.
-	ReadsBatched(n int)
+	// Batched is called once per ReadChunks or WriteChunks call (method)
+	// with the number of shards it carries.
+	Batched(method string, n int)
 }
 
 // Put stores in.Body as one blob (see put for the contract) and reports

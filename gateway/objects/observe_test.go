@@ -18,8 +18,8 @@ func (r *recorder) UploadStarted(door string) { r.events = append(r.events, "upl
 func (r *recorder) UploadFinished(door string, err error) {
 	r.events, r.errs = append(r.events, "uploaded "+door), append(r.errs, err)
 }
-func (r *recorder) DownloadStarted() { r.events = append(r.events, "download") }
-func (r *recorder) ReadsBatched(int) {}
+func (r *recorder) DownloadStarted()    { r.events = append(r.events, "download") }
+func (r *recorder) Batched(string, int) {}
 func (r *recorder) DownloadFinished(err error) {
 	r.events, r.errs = append(r.events, "downloaded"), append(r.errs, err)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -45,6 +46,7 @@ func TestWrites(t *testing.T) {
 	t.Run("below quorum", func(t *testing.T) { testBelowQuorum(t, e) })
 	t.Run("dropped call retried", func(t *testing.T) { testDroppedCallRetried(t, e) })
 	t.Run("no checksum asked", func(t *testing.T) { testNoChecksum(t, e) })
+	t.Run("small writes batched per node", func(t *testing.T) { testBatchedWrites(t, e) })
 }
 
 // The S3 door, which needs no SHA-256 (NoChecksum), gets a blob without
@@ -83,8 +85,8 @@ func testNoChecksum(t *testing.T, e *env) {
 // restarting or shedding load does) gets it again: the retry
 // (storage.max_retries) puts its shard on it, stored. With retries off,
 // the same refusal leaves that shard missing, for the healer. A blob of
-// one stripe or less is written with one WriteChunk call per shard, a
-// larger one through PutChunk streams: each path is held to it, and the
+// one stripe or less is written whole, its small shards in WriteChunks
+// calls, a larger one through PutChunk streams: each path is held to it, and the
 // count of calls shows which one a blob took.
 func testDroppedCallRetried(t *testing.T, e *env) {
 	victim := e.cluster.nodes[2]
@@ -94,7 +96,7 @@ func testDroppedCallRetried(t *testing.T, e *env) {
 		size   int
 	}{
 		{"streamed", storagepb.StorageService_PutChunk_FullMethodName, 2*testStripe + 77},
-		{"whole", storagepb.StorageService_WriteChunk_FullMethodName, testStripe - 5},
+		{"whole", storagepb.StorageService_WriteChunks_FullMethodName, testStripe - 5},
 	} {
 		for _, tt := range []struct {
 			name    string
@@ -193,13 +195,13 @@ func testDroppedCallRetried(t *testing.T, e *env) {
 	t.Run("whole/failed write not retried", func(t *testing.T) {
 		defer e.cluster.reset()
 		s := e.service(2, func(o *objects.Options) { o.Retries, o.RetryDelay = 3, time.Hour })
-		write := storagepb.StorageService_WriteChunk_FullMethodName
+		write := storagepb.StorageService_WriteChunks_FullMethodName
 		victim.faults.breakMethod(write)
 		before := victim.faults.count(write)
 		data := payload(testStripe-5, 4343)
 		b := e.put(t, s, data)
 		if got := victim.faults.count(write) - before; got != 1 {
-			t.Errorf("%s got %d WriteChunk calls; want 1", victim.address, got)
+			t.Errorf("%s got %d WriteChunks calls; want 1", victim.address, got)
 		}
 		got := e.stat(t, s, b.ID)
 		for _, c := range got.Chunks {
@@ -482,5 +484,66 @@ func (e *env) checkNothingLeft(t *testing.T, before tally) {
 		if got, want := after.nodeFiles[n], before.nodeFiles[n]; got != want {
 			t.Errorf("%s holds %d chunk files; want %d as before the Put", n.address, got, want)
 		}
+	}
+}
+
+// Small shard writes bound for a node whose calls are all out wait, and
+// then go to it together in one call; each upload still gets its shard
+// stored.
+func testBatchedWrites(t *testing.T, e *env) {
+	e.cluster.reset()
+	defer e.cluster.reset()
+	s := e.service(2)
+	slow := e.cluster.nodes[5] // every blob has a shard on each of the eight nodes
+	method := storagepb.StorageService_WriteChunks_FullMethodName
+	const puts = 10
+	datas := make([][]byte, puts)
+	blobs := make([]objects.Blob, puts)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	put := func(i int) {
+		datas[i] = payload(testStripe-7, uint64(900+i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, err := s.Put(context.Background(), putInput(datas[i], true))
+			if err != nil {
+				t.Errorf("Put %d: %v", i, err)
+			}
+			blobs[i] = b
+		}()
+	}
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				slow.faults.thaw()
+				t.Fatalf("after 5 s: %s not yet (%d calls, %d writes queued)", what, slow.faults.count(method), s.QueuedWrites(slow.address))
+			}
+		}
+	}
+	slow.faults.freeze()
+	// Two uploads, one at a time, take both of the node's calls, which
+	// wait at the frozen node; the other uploads' shards queue behind them.
+	put(0)
+	waitUntil("the first call at the node", func() bool { return slow.faults.count(method) == 1 })
+	put(1)
+	waitUntil("the second call at the node", func() bool { return slow.faults.count(method) == 2 })
+	for i := 2; i < puts; i++ {
+		put(i)
+	}
+	waitUntil("every other shard queued", func() bool { return s.QueuedWrites(slow.address) == puts-2 })
+	slow.faults.thaw()
+	wg.Wait()
+	if calls := slow.faults.count(method); calls != 3 {
+		t.Errorf("the node got %d WriteChunks calls for %d shards; want 3: two alone, then the queued ones together", calls, puts)
+	}
+	for i, b := range blobs {
+		if t.Failed() {
+			return
+		}
+		got := e.stat(t, s, b.ID)
+		e.checkStored(t, got)
+		checkRange(t, s, got, datas[i], 0, int64(len(datas[i])))
 	}
 }

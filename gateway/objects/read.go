@@ -195,7 +195,7 @@ func (src *stripeSource) gatherSurvivors(stripe int64, blocks [][]byte) error {
 // open starts the streams of the needed shards that are not open yet, all
 // at once, so their first frames arrive in parallel.
 func (src *stripeSource) open(stripe int64, need []bool, blocks [][]byte) {
-	var queued []*nodeBatcher
+	var queued []*readBatcher
 	defer func() {
 		for _, b := range queued {
 			b.kick()
@@ -358,8 +358,8 @@ type shardCall struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	stream  grpc.ServerStreamingClient[storagepb.GetChunkResponse]
-	batched *batchedRead
-	batcher *nodeBatcher
+	batched *frameRead
+	batcher *readBatcher
 }
 
 // startFrameRead asks c's node for stripe's frame: in a call of its own
@@ -372,8 +372,8 @@ func (s *Service) startFrameRead(ctx context.Context, l erasure.Layout, c Chunk,
 		return s.startShardRead(ctx, l, c, stripe, stripe+1, s.opts.StallTimeout)
 	}
 	req := &storagepb.GetChunkRequest{ChunkId: c.ID.String(), Offset: l.FrameOffset(stripe), Length: size}
-	b, r := s.queueRead(c.ServerAddress, req)
-	return &shardCall{cancel: func() {}, batched: r, batcher: b}, nil
+	b := s.readBatcher(c.ServerAddress)
+	return &shardCall{cancel: func() {}, batched: b.add(req, size), batcher: b}, nil
 }
 
 // startShardRead asks c's node for the frames of stripes [first, end),
@@ -433,26 +433,25 @@ func (s *Service) recvFrame(ctx context.Context, call *shardCall, l erasure.Layo
 
 // recvBatched waits for a batched frame read and returns its frame and
 // verified block, failing as recvFrame does.
-func (s *Service) recvBatched(ctx context.Context, r *batchedRead, l erasure.Layout, c Chunk, stripe int64) ([]byte, []byte, error) {
-	select {
-	case <-r.done:
-	case <-ctx.Done():
-		return nil, nil, ctx.Err()
-	}
-	if r.err != nil {
-		if status.Code(r.err) == codes.DeadlineExceeded && ctx.Err() == nil {
+func (s *Service) recvBatched(ctx context.Context, r *frameRead, l erasure.Layout, c Chunk, stripe int64) ([]byte, []byte, error) {
+	data, err := r.wait(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		if status.Code(err) == codes.DeadlineExceeded {
 			return nil, nil, fmt.Errorf("%w: node %s, shard %d", errStalled, c.ServerAddress, c.Number)
 		}
-		return nil, nil, s.readError(ctx, c, r.err)
+		return nil, nil, s.readError(ctx, c, err)
 	}
-	if int64(len(r.data)) != erasure.FrameHeader+l.BlockLen(stripe) {
-		return nil, nil, s.readError(ctx, c, fmt.Errorf("stripe %d: %d of %d bytes: %w", stripe, len(r.data), erasure.FrameHeader+l.BlockLen(stripe), io.ErrUnexpectedEOF))
+	if want := erasure.FrameHeader + l.BlockLen(stripe); int64(len(data)) != want {
+		return nil, nil, s.readError(ctx, c, fmt.Errorf("stripe %d: %d of %d bytes: %w", stripe, len(data), want, io.ErrUnexpectedEOF))
 	}
-	block, err := erasure.Check(r.data)
+	block, err := erasure.Check(data)
 	if err != nil {
 		return nil, nil, s.readError(ctx, c, fmt.Errorf("stripe %d: %w", stripe, err))
 	}
-	return r.data, block, nil
+	return data, block, nil
 }
 
 // awaitEnd reads a call that delivered its last frame to its end before

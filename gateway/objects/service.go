@@ -255,7 +255,8 @@ type Service struct {
 
 	heal healCounters
 
-	batchers sync.Map // node address → *nodeBatcher
+	readBatchers  sync.Map // node address → *readBatcher
+	writeBatchers sync.Map // node address → *writeBatcher
 }
 
 // New wires a Service to its metadata (db.NewBlobs) and its nodes.

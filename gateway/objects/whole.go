@@ -23,7 +23,7 @@ type shardOutcome struct {
 
 // writeWhole stores a blob of known size that fits one stripe: the body
 // is read and encoded first, then every shard goes to its node whole, in
-// one WriteChunk call, all at once. A small object thereby skips what a
+// one message, all at once. A small object thereby skips what a
 // stream costs per shard: its set-up, the round trip that waits for the
 // node to accept it, and the separate messages for data and close. Once
 // the write quorum is durable, the other shards get one stall timeout
@@ -106,7 +106,9 @@ collect:
 	return outcomes, sentAt, nil
 }
 
-// writeShardWhole sends one shard in one WriteChunk call, each attempt
+// writeShardWhole sends one shard whole: up to batchedFrameMax through the
+// node's write batcher (in a WriteChunks call, perhaps with other
+// uploads' shards), larger in a WriteChunk call of its own; each attempt
 // bounded by the call timeout (storage.grpc_timeout). Only a call that
 // did not reach the node's store is retried, as only a refused stream
 // open is: no connection, or the node answering Unavailable or
@@ -122,16 +124,30 @@ func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte) s
 	return out
 }
 
-// writeShardOnce makes one WriteChunk call and says whether a failure is
-// worth another (writeShardWhole).
+// writeShardOnce makes one attempt and says whether a failure is worth
+// another (writeShardWhole).
 func (s *Service) writeShardOnce(ctx context.Context, c *Chunk, req *storagepb.WriteChunkRequest, crc uint32) (retry bool, err error) {
 	client, err := s.cluster.Client(c.ServerAddress)
 	if err != nil {
 		return errors.Is(err, ErrNodeUnavailable), err
 	}
-	callCtx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
-	defer cancel()
-	resp, err := client.WriteChunk(callCtx, req)
+	var resp *storagepb.PutChunkResponse
+	if len(req.Data) <= batchedFrameMax {
+		b := s.writeBatcher(c.ServerAddress)
+		w := b.add(req, int64(len(req.Data)))
+		b.kick()
+		resp, err = w.wait(ctx)
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+	} else {
+		callCtx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
+		defer cancel()
+		resp, err = client.WriteChunk(callCtx, req)
+	}
+	if errors.Is(err, ErrNodeUnavailable) {
+		return true, err // no client for the node: as a refused call
+	}
 	if err != nil {
 		code := status.Code(err)
 		return code == codes.Unavailable || code == codes.ResourceExhausted, s.nodeError(ctx, c.ServerAddress, err)

@@ -119,7 +119,7 @@ func (x HealthCheckResponse_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use HealthCheckResponse_Status.Descriptor instead.
 func (HealthCheckResponse_Status) EnumDescriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{12, 0}
+	return file_storage_proto_rawDescGZIP(), []int{15, 0}
 }
 
 type PutChunkHeader struct {
@@ -293,6 +293,158 @@ func (x *WriteChunkRequest) GetData() []byte {
 	return nil
 }
 
+type WriteChunksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Writes        []*WriteChunkRequest   `protobuf:"bytes,1,rep,name=writes,proto3" json:"writes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WriteChunksRequest) Reset() {
+	*x = WriteChunksRequest{}
+	mi := &file_storage_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WriteChunksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WriteChunksRequest) ProtoMessage() {}
+
+func (x *WriteChunksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WriteChunksRequest.ProtoReflect.Descriptor instead.
+func (*WriteChunksRequest) Descriptor() ([]byte, []int) {
+	return file_storage_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *WriteChunksRequest) GetWrites() []*WriteChunkRequest {
+	if x != nil {
+		return x.Writes
+	}
+	return nil
+}
+
+type ChunkWrite struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// result is set when code is 0 (OK).
+	Result *PutChunkResponse `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// code is the write's gRPC status code: 0 (OK), or what WriteChunk
+	// would have failed with, with message saying why.
+	Code          uint32 `protobuf:"varint,2,opt,name=code,proto3" json:"code,omitempty"`
+	Message       string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChunkWrite) Reset() {
+	*x = ChunkWrite{}
+	mi := &file_storage_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChunkWrite) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChunkWrite) ProtoMessage() {}
+
+func (x *ChunkWrite) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChunkWrite.ProtoReflect.Descriptor instead.
+func (*ChunkWrite) Descriptor() ([]byte, []int) {
+	return file_storage_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ChunkWrite) GetResult() *PutChunkResponse {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *ChunkWrite) GetCode() uint32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *ChunkWrite) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type WriteChunksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// writes answer the request's writes, in their order.
+	Writes        []*ChunkWrite `protobuf:"bytes,1,rep,name=writes,proto3" json:"writes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WriteChunksResponse) Reset() {
+	*x = WriteChunksResponse{}
+	mi := &file_storage_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WriteChunksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WriteChunksResponse) ProtoMessage() {}
+
+func (x *WriteChunksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WriteChunksResponse.ProtoReflect.Descriptor instead.
+func (*WriteChunksResponse) Descriptor() ([]byte, []int) {
+	return file_storage_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *WriteChunksResponse) GetWrites() []*ChunkWrite {
+	if x != nil {
+		return x.Writes
+	}
+	return nil
+}
+
 type PutChunkResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	ChunkId string                 `protobuf:"bytes,1,opt,name=chunk_id,json=chunkId,proto3" json:"chunk_id,omitempty"`
@@ -309,7 +461,7 @@ type PutChunkResponse struct {
 
 func (x *PutChunkResponse) Reset() {
 	*x = PutChunkResponse{}
-	mi := &file_storage_proto_msgTypes[3]
+	mi := &file_storage_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -321,7 +473,7 @@ func (x *PutChunkResponse) String() string {
 func (*PutChunkResponse) ProtoMessage() {}
 
 func (x *PutChunkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[3]
+	mi := &file_storage_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -334,7 +486,7 @@ func (x *PutChunkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutChunkResponse.ProtoReflect.Descriptor instead.
 func (*PutChunkResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{3}
+	return file_storage_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PutChunkResponse) GetChunkId() string {
@@ -382,7 +534,7 @@ type GetChunkRequest struct {
 
 func (x *GetChunkRequest) Reset() {
 	*x = GetChunkRequest{}
-	mi := &file_storage_proto_msgTypes[4]
+	mi := &file_storage_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -394,7 +546,7 @@ func (x *GetChunkRequest) String() string {
 func (*GetChunkRequest) ProtoMessage() {}
 
 func (x *GetChunkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[4]
+	mi := &file_storage_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -407,7 +559,7 @@ func (x *GetChunkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChunkRequest.ProtoReflect.Descriptor instead.
 func (*GetChunkRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{4}
+	return file_storage_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetChunkRequest) GetChunkId() string {
@@ -447,7 +599,7 @@ type GetChunkResponse struct {
 
 func (x *GetChunkResponse) Reset() {
 	*x = GetChunkResponse{}
-	mi := &file_storage_proto_msgTypes[5]
+	mi := &file_storage_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -459,7 +611,7 @@ func (x *GetChunkResponse) String() string {
 func (*GetChunkResponse) ProtoMessage() {}
 
 func (x *GetChunkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[5]
+	mi := &file_storage_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -472,7 +624,7 @@ func (x *GetChunkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChunkResponse.ProtoReflect.Descriptor instead.
 func (*GetChunkResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{5}
+	return file_storage_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetChunkResponse) GetData() []byte {
@@ -493,7 +645,7 @@ type ReadChunksRequest struct {
 
 func (x *ReadChunksRequest) Reset() {
 	*x = ReadChunksRequest{}
-	mi := &file_storage_proto_msgTypes[6]
+	mi := &file_storage_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -505,7 +657,7 @@ func (x *ReadChunksRequest) String() string {
 func (*ReadChunksRequest) ProtoMessage() {}
 
 func (x *ReadChunksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[6]
+	mi := &file_storage_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -518,7 +670,7 @@ func (x *ReadChunksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadChunksRequest.ProtoReflect.Descriptor instead.
 func (*ReadChunksRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{6}
+	return file_storage_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ReadChunksRequest) GetReads() []*GetChunkRequest {
@@ -543,7 +695,7 @@ type ChunkRead struct {
 
 func (x *ChunkRead) Reset() {
 	*x = ChunkRead{}
-	mi := &file_storage_proto_msgTypes[7]
+	mi := &file_storage_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -555,7 +707,7 @@ func (x *ChunkRead) String() string {
 func (*ChunkRead) ProtoMessage() {}
 
 func (x *ChunkRead) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[7]
+	mi := &file_storage_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -568,7 +720,7 @@ func (x *ChunkRead) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChunkRead.ProtoReflect.Descriptor instead.
 func (*ChunkRead) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{7}
+	return file_storage_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ChunkRead) GetData() []byte {
@@ -602,7 +754,7 @@ type ReadChunksResponse struct {
 
 func (x *ReadChunksResponse) Reset() {
 	*x = ReadChunksResponse{}
-	mi := &file_storage_proto_msgTypes[8]
+	mi := &file_storage_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -614,7 +766,7 @@ func (x *ReadChunksResponse) String() string {
 func (*ReadChunksResponse) ProtoMessage() {}
 
 func (x *ReadChunksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[8]
+	mi := &file_storage_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -627,7 +779,7 @@ func (x *ReadChunksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadChunksResponse.ProtoReflect.Descriptor instead.
 func (*ReadChunksResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{8}
+	return file_storage_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ReadChunksResponse) GetReads() []*ChunkRead {
@@ -646,7 +798,7 @@ type DeleteChunkRequest struct {
 
 func (x *DeleteChunkRequest) Reset() {
 	*x = DeleteChunkRequest{}
-	mi := &file_storage_proto_msgTypes[9]
+	mi := &file_storage_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -658,7 +810,7 @@ func (x *DeleteChunkRequest) String() string {
 func (*DeleteChunkRequest) ProtoMessage() {}
 
 func (x *DeleteChunkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[9]
+	mi := &file_storage_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -671,7 +823,7 @@ func (x *DeleteChunkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteChunkRequest.ProtoReflect.Descriptor instead.
 func (*DeleteChunkRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{9}
+	return file_storage_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteChunkRequest) GetChunkId() string {
@@ -691,7 +843,7 @@ type DeleteChunkResponse struct {
 
 func (x *DeleteChunkResponse) Reset() {
 	*x = DeleteChunkResponse{}
-	mi := &file_storage_proto_msgTypes[10]
+	mi := &file_storage_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -703,7 +855,7 @@ func (x *DeleteChunkResponse) String() string {
 func (*DeleteChunkResponse) ProtoMessage() {}
 
 func (x *DeleteChunkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[10]
+	mi := &file_storage_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -716,7 +868,7 @@ func (x *DeleteChunkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteChunkResponse.ProtoReflect.Descriptor instead.
 func (*DeleteChunkResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{10}
+	return file_storage_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteChunkResponse) GetExisted() bool {
@@ -734,7 +886,7 @@ type HealthCheckRequest struct {
 
 func (x *HealthCheckRequest) Reset() {
 	*x = HealthCheckRequest{}
-	mi := &file_storage_proto_msgTypes[11]
+	mi := &file_storage_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -746,7 +898,7 @@ func (x *HealthCheckRequest) String() string {
 func (*HealthCheckRequest) ProtoMessage() {}
 
 func (x *HealthCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[11]
+	mi := &file_storage_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -759,7 +911,7 @@ func (x *HealthCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthCheckRequest.ProtoReflect.Descriptor instead.
 func (*HealthCheckRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{11}
+	return file_storage_proto_rawDescGZIP(), []int{14}
 }
 
 type HealthCheckResponse struct {
@@ -781,7 +933,7 @@ type HealthCheckResponse struct {
 
 func (x *HealthCheckResponse) Reset() {
 	*x = HealthCheckResponse{}
-	mi := &file_storage_proto_msgTypes[12]
+	mi := &file_storage_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -793,7 +945,7 @@ func (x *HealthCheckResponse) String() string {
 func (*HealthCheckResponse) ProtoMessage() {}
 
 func (x *HealthCheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[12]
+	mi := &file_storage_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -806,7 +958,7 @@ func (x *HealthCheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthCheckResponse.ProtoReflect.Descriptor instead.
 func (*HealthCheckResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{12}
+	return file_storage_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *HealthCheckResponse) GetStatus() HealthCheckResponse_Status {
@@ -859,7 +1011,7 @@ type GetStatsRequest struct {
 
 func (x *GetStatsRequest) Reset() {
 	*x = GetStatsRequest{}
-	mi := &file_storage_proto_msgTypes[13]
+	mi := &file_storage_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -871,7 +1023,7 @@ func (x *GetStatsRequest) String() string {
 func (*GetStatsRequest) ProtoMessage() {}
 
 func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[13]
+	mi := &file_storage_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -884,7 +1036,7 @@ func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetStatsRequest) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{13}
+	return file_storage_proto_rawDescGZIP(), []int{16}
 }
 
 type GetStatsResponse struct {
@@ -900,7 +1052,7 @@ type GetStatsResponse struct {
 
 func (x *GetStatsResponse) Reset() {
 	*x = GetStatsResponse{}
-	mi := &file_storage_proto_msgTypes[14]
+	mi := &file_storage_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -912,7 +1064,7 @@ func (x *GetStatsResponse) String() string {
 func (*GetStatsResponse) ProtoMessage() {}
 
 func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_proto_msgTypes[14]
+	mi := &file_storage_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -925,7 +1077,7 @@ func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetStatsResponse) Descriptor() ([]byte, []int) {
-	return file_storage_proto_rawDescGZIP(), []int{14}
+	return file_storage_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetStatsResponse) GetServerId() string {
@@ -977,7 +1129,16 @@ const file_storage_proto_rawDesc = "" +
 	"\x04data\x18\x02 \x01(\fR\x04data\"c\n" +
 	"\x11WriteChunkRequest\x12:\n" +
 	"\x06header\x18\x01 \x01(\v2\".sixfold.storage.v1.PutChunkHeaderR\x06header\x12\x12\n" +
-	"\x04data\x18\x02 \x01(\fR\x04data\"q\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"S\n" +
+	"\x12WriteChunksRequest\x12=\n" +
+	"\x06writes\x18\x01 \x03(\v2%.sixfold.storage.v1.WriteChunkRequestR\x06writes\"x\n" +
+	"\n" +
+	"ChunkWrite\x12<\n" +
+	"\x06result\x18\x01 \x01(\v2$.sixfold.storage.v1.PutChunkResponseR\x06result\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"M\n" +
+	"\x13WriteChunksResponse\x126\n" +
+	"\x06writes\x18\x01 \x03(\v2\x1e.sixfold.storage.v1.ChunkWriteR\x06writes\"q\n" +
 	"\x10PutChunkResponse\x12\x19\n" +
 	"\bchunk_id\x18\x01 \x01(\tR\achunkId\x12\x12\n" +
 	"\x04size\x18\x02 \x01(\x03R\x04size\x12\x16\n" +
@@ -1027,11 +1188,12 @@ const file_storage_proto_rawDesc = "" +
 	"\x0ecapacity_bytes\x18\x05 \x01(\x03R\rcapacityBytes*.\n" +
 	"\x06Digest\x12\x11\n" +
 	"\rDIGEST_SHA256\x10\x00\x12\x11\n" +
-	"\rDIGEST_CRC32C\x10\x012\x91\x05\n" +
+	"\rDIGEST_CRC32C\x10\x012\xf1\x05\n" +
 	"\x0eStorageService\x12W\n" +
 	"\bPutChunk\x12#.sixfold.storage.v1.PutChunkRequest\x1a$.sixfold.storage.v1.PutChunkResponse(\x01\x12Y\n" +
 	"\n" +
-	"WriteChunk\x12%.sixfold.storage.v1.WriteChunkRequest\x1a$.sixfold.storage.v1.PutChunkResponse\x12W\n" +
+	"WriteChunk\x12%.sixfold.storage.v1.WriteChunkRequest\x1a$.sixfold.storage.v1.PutChunkResponse\x12^\n" +
+	"\vWriteChunks\x12&.sixfold.storage.v1.WriteChunksRequest\x1a'.sixfold.storage.v1.WriteChunksResponse\x12W\n" +
 	"\bGetChunk\x12#.sixfold.storage.v1.GetChunkRequest\x1a$.sixfold.storage.v1.GetChunkResponse0\x01\x12[\n" +
 	"\n" +
 	"ReadChunks\x12%.sixfold.storage.v1.ReadChunksRequest\x1a&.sixfold.storage.v1.ReadChunksResponse\x12^\n" +
@@ -1052,52 +1214,60 @@ func file_storage_proto_rawDescGZIP() []byte {
 }
 
 var file_storage_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_storage_proto_goTypes = []any{
 	(Digest)(0),                     // 0: sixfold.storage.v1.Digest
 	(HealthCheckResponse_Status)(0), // 1: sixfold.storage.v1.HealthCheckResponse.Status
 	(*PutChunkHeader)(nil),          // 2: sixfold.storage.v1.PutChunkHeader
 	(*PutChunkRequest)(nil),         // 3: sixfold.storage.v1.PutChunkRequest
 	(*WriteChunkRequest)(nil),       // 4: sixfold.storage.v1.WriteChunkRequest
-	(*PutChunkResponse)(nil),        // 5: sixfold.storage.v1.PutChunkResponse
-	(*GetChunkRequest)(nil),         // 6: sixfold.storage.v1.GetChunkRequest
-	(*GetChunkResponse)(nil),        // 7: sixfold.storage.v1.GetChunkResponse
-	(*ReadChunksRequest)(nil),       // 8: sixfold.storage.v1.ReadChunksRequest
-	(*ChunkRead)(nil),               // 9: sixfold.storage.v1.ChunkRead
-	(*ReadChunksResponse)(nil),      // 10: sixfold.storage.v1.ReadChunksResponse
-	(*DeleteChunkRequest)(nil),      // 11: sixfold.storage.v1.DeleteChunkRequest
-	(*DeleteChunkResponse)(nil),     // 12: sixfold.storage.v1.DeleteChunkResponse
-	(*HealthCheckRequest)(nil),      // 13: sixfold.storage.v1.HealthCheckRequest
-	(*HealthCheckResponse)(nil),     // 14: sixfold.storage.v1.HealthCheckResponse
-	(*GetStatsRequest)(nil),         // 15: sixfold.storage.v1.GetStatsRequest
-	(*GetStatsResponse)(nil),        // 16: sixfold.storage.v1.GetStatsResponse
+	(*WriteChunksRequest)(nil),      // 5: sixfold.storage.v1.WriteChunksRequest
+	(*ChunkWrite)(nil),              // 6: sixfold.storage.v1.ChunkWrite
+	(*WriteChunksResponse)(nil),     // 7: sixfold.storage.v1.WriteChunksResponse
+	(*PutChunkResponse)(nil),        // 8: sixfold.storage.v1.PutChunkResponse
+	(*GetChunkRequest)(nil),         // 9: sixfold.storage.v1.GetChunkRequest
+	(*GetChunkResponse)(nil),        // 10: sixfold.storage.v1.GetChunkResponse
+	(*ReadChunksRequest)(nil),       // 11: sixfold.storage.v1.ReadChunksRequest
+	(*ChunkRead)(nil),               // 12: sixfold.storage.v1.ChunkRead
+	(*ReadChunksResponse)(nil),      // 13: sixfold.storage.v1.ReadChunksResponse
+	(*DeleteChunkRequest)(nil),      // 14: sixfold.storage.v1.DeleteChunkRequest
+	(*DeleteChunkResponse)(nil),     // 15: sixfold.storage.v1.DeleteChunkResponse
+	(*HealthCheckRequest)(nil),      // 16: sixfold.storage.v1.HealthCheckRequest
+	(*HealthCheckResponse)(nil),     // 17: sixfold.storage.v1.HealthCheckResponse
+	(*GetStatsRequest)(nil),         // 18: sixfold.storage.v1.GetStatsRequest
+	(*GetStatsResponse)(nil),        // 19: sixfold.storage.v1.GetStatsResponse
 }
 var file_storage_proto_depIdxs = []int32{
 	0,  // 0: sixfold.storage.v1.PutChunkHeader.digest:type_name -> sixfold.storage.v1.Digest
 	2,  // 1: sixfold.storage.v1.PutChunkRequest.header:type_name -> sixfold.storage.v1.PutChunkHeader
 	2,  // 2: sixfold.storage.v1.WriteChunkRequest.header:type_name -> sixfold.storage.v1.PutChunkHeader
-	6,  // 3: sixfold.storage.v1.ReadChunksRequest.reads:type_name -> sixfold.storage.v1.GetChunkRequest
-	9,  // 4: sixfold.storage.v1.ReadChunksResponse.reads:type_name -> sixfold.storage.v1.ChunkRead
-	1,  // 5: sixfold.storage.v1.HealthCheckResponse.status:type_name -> sixfold.storage.v1.HealthCheckResponse.Status
-	3,  // 6: sixfold.storage.v1.StorageService.PutChunk:input_type -> sixfold.storage.v1.PutChunkRequest
-	4,  // 7: sixfold.storage.v1.StorageService.WriteChunk:input_type -> sixfold.storage.v1.WriteChunkRequest
-	6,  // 8: sixfold.storage.v1.StorageService.GetChunk:input_type -> sixfold.storage.v1.GetChunkRequest
-	8,  // 9: sixfold.storage.v1.StorageService.ReadChunks:input_type -> sixfold.storage.v1.ReadChunksRequest
-	11, // 10: sixfold.storage.v1.StorageService.DeleteChunk:input_type -> sixfold.storage.v1.DeleteChunkRequest
-	13, // 11: sixfold.storage.v1.StorageService.HealthCheck:input_type -> sixfold.storage.v1.HealthCheckRequest
-	15, // 12: sixfold.storage.v1.StorageService.GetStats:input_type -> sixfold.storage.v1.GetStatsRequest
-	5,  // 13: sixfold.storage.v1.StorageService.PutChunk:output_type -> sixfold.storage.v1.PutChunkResponse
-	5,  // 14: sixfold.storage.v1.StorageService.WriteChunk:output_type -> sixfold.storage.v1.PutChunkResponse
-	7,  // 15: sixfold.storage.v1.StorageService.GetChunk:output_type -> sixfold.storage.v1.GetChunkResponse
-	10, // 16: sixfold.storage.v1.StorageService.ReadChunks:output_type -> sixfold.storage.v1.ReadChunksResponse
-	12, // 17: sixfold.storage.v1.StorageService.DeleteChunk:output_type -> sixfold.storage.v1.DeleteChunkResponse
-	14, // 18: sixfold.storage.v1.StorageService.HealthCheck:output_type -> sixfold.storage.v1.HealthCheckResponse
-	16, // 19: sixfold.storage.v1.StorageService.GetStats:output_type -> sixfold.storage.v1.GetStatsResponse
-	13, // [13:20] is the sub-list for method output_type
-	6,  // [6:13] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	4,  // 3: sixfold.storage.v1.WriteChunksRequest.writes:type_name -> sixfold.storage.v1.WriteChunkRequest
+	8,  // 4: sixfold.storage.v1.ChunkWrite.result:type_name -> sixfold.storage.v1.PutChunkResponse
+	6,  // 5: sixfold.storage.v1.WriteChunksResponse.writes:type_name -> sixfold.storage.v1.ChunkWrite
+	9,  // 6: sixfold.storage.v1.ReadChunksRequest.reads:type_name -> sixfold.storage.v1.GetChunkRequest
+	12, // 7: sixfold.storage.v1.ReadChunksResponse.reads:type_name -> sixfold.storage.v1.ChunkRead
+	1,  // 8: sixfold.storage.v1.HealthCheckResponse.status:type_name -> sixfold.storage.v1.HealthCheckResponse.Status
+	3,  // 9: sixfold.storage.v1.StorageService.PutChunk:input_type -> sixfold.storage.v1.PutChunkRequest
+	4,  // 10: sixfold.storage.v1.StorageService.WriteChunk:input_type -> sixfold.storage.v1.WriteChunkRequest
+	5,  // 11: sixfold.storage.v1.StorageService.WriteChunks:input_type -> sixfold.storage.v1.WriteChunksRequest
+	9,  // 12: sixfold.storage.v1.StorageService.GetChunk:input_type -> sixfold.storage.v1.GetChunkRequest
+	11, // 13: sixfold.storage.v1.StorageService.ReadChunks:input_type -> sixfold.storage.v1.ReadChunksRequest
+	14, // 14: sixfold.storage.v1.StorageService.DeleteChunk:input_type -> sixfold.storage.v1.DeleteChunkRequest
+	16, // 15: sixfold.storage.v1.StorageService.HealthCheck:input_type -> sixfold.storage.v1.HealthCheckRequest
+	18, // 16: sixfold.storage.v1.StorageService.GetStats:input_type -> sixfold.storage.v1.GetStatsRequest
+	8,  // 17: sixfold.storage.v1.StorageService.PutChunk:output_type -> sixfold.storage.v1.PutChunkResponse
+	8,  // 18: sixfold.storage.v1.StorageService.WriteChunk:output_type -> sixfold.storage.v1.PutChunkResponse
+	7,  // 19: sixfold.storage.v1.StorageService.WriteChunks:output_type -> sixfold.storage.v1.WriteChunksResponse
+	10, // 20: sixfold.storage.v1.StorageService.GetChunk:output_type -> sixfold.storage.v1.GetChunkResponse
+	13, // 21: sixfold.storage.v1.StorageService.ReadChunks:output_type -> sixfold.storage.v1.ReadChunksResponse
+	15, // 22: sixfold.storage.v1.StorageService.DeleteChunk:output_type -> sixfold.storage.v1.DeleteChunkResponse
+	17, // 23: sixfold.storage.v1.StorageService.HealthCheck:output_type -> sixfold.storage.v1.HealthCheckResponse
+	19, // 24: sixfold.storage.v1.StorageService.GetStats:output_type -> sixfold.storage.v1.GetStatsResponse
+	17, // [17:25] is the sub-list for method output_type
+	9,  // [9:17] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_storage_proto_init() }
@@ -1111,7 +1281,7 @@ func file_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storage_proto_rawDesc), len(file_storage_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   15,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

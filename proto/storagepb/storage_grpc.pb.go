@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	StorageService_PutChunk_FullMethodName    = "/sixfold.storage.v1.StorageService/PutChunk"
 	StorageService_WriteChunk_FullMethodName  = "/sixfold.storage.v1.StorageService/WriteChunk"
+	StorageService_WriteChunks_FullMethodName = "/sixfold.storage.v1.StorageService/WriteChunks"
 	StorageService_GetChunk_FullMethodName    = "/sixfold.storage.v1.StorageService/GetChunk"
 	StorageService_ReadChunks_FullMethodName  = "/sixfold.storage.v1.StorageService/ReadChunks"
 	StorageService_DeleteChunk_FullMethodName = "/sixfold.storage.v1.StorageService/DeleteChunk"
@@ -47,6 +48,14 @@ type StorageServiceClient interface {
 	// data, and the answer only after the chunk is fsynced and renamed into
 	// place. Nodes must be upgraded before the gateways that call it.
 	WriteChunk(ctx context.Context, in *WriteChunkRequest, opts ...grpc.CallOption) (*PutChunkResponse, error)
+	// WriteChunks stores several chunks sent whole, each as WriteChunk
+	// would, and answers once every one is durable or has failed: a gateway
+	// gathers into one call the small shard writes that concurrent PUTs send
+	// this node, and the node writes them at once, so one sync of its log
+	// covers them all. Each write succeeds or fails on its own, with the
+	// code WriteChunk would have failed with. At most 4 MiB of data in all.
+	// Nodes must be upgraded before the gateways that call it.
+	WriteChunks(ctx context.Context, in *WriteChunksRequest, opts ...grpc.CallOption) (*WriteChunksResponse, error)
 	// GetChunk streams length bytes of a chunk starting at offset
 	// (length 0 = to the end of the chunk).
 	GetChunk(ctx context.Context, in *GetChunkRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetChunkResponse], error)
@@ -90,6 +99,16 @@ func (c *storageServiceClient) WriteChunk(ctx context.Context, in *WriteChunkReq
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PutChunkResponse)
 	err := c.cc.Invoke(ctx, StorageService_WriteChunk_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *storageServiceClient) WriteChunks(ctx context.Context, in *WriteChunksRequest, opts ...grpc.CallOption) (*WriteChunksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WriteChunksResponse)
+	err := c.cc.Invoke(ctx, StorageService_WriteChunks_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +193,14 @@ type StorageServiceServer interface {
 	// data, and the answer only after the chunk is fsynced and renamed into
 	// place. Nodes must be upgraded before the gateways that call it.
 	WriteChunk(context.Context, *WriteChunkRequest) (*PutChunkResponse, error)
+	// WriteChunks stores several chunks sent whole, each as WriteChunk
+	// would, and answers once every one is durable or has failed: a gateway
+	// gathers into one call the small shard writes that concurrent PUTs send
+	// this node, and the node writes them at once, so one sync of its log
+	// covers them all. Each write succeeds or fails on its own, with the
+	// code WriteChunk would have failed with. At most 4 MiB of data in all.
+	// Nodes must be upgraded before the gateways that call it.
+	WriteChunks(context.Context, *WriteChunksRequest) (*WriteChunksResponse, error)
 	// GetChunk streams length bytes of a chunk starting at offset
 	// (length 0 = to the end of the chunk).
 	GetChunk(*GetChunkRequest, grpc.ServerStreamingServer[GetChunkResponse]) error
@@ -205,6 +232,9 @@ func (UnimplementedStorageServiceServer) PutChunk(grpc.ClientStreamingServer[Put
 }
 func (UnimplementedStorageServiceServer) WriteChunk(context.Context, *WriteChunkRequest) (*PutChunkResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method WriteChunk not implemented")
+}
+func (UnimplementedStorageServiceServer) WriteChunks(context.Context, *WriteChunksRequest) (*WriteChunksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WriteChunks not implemented")
 }
 func (UnimplementedStorageServiceServer) GetChunk(*GetChunkRequest, grpc.ServerStreamingServer[GetChunkResponse]) error {
 	return status.Error(codes.Unimplemented, "method GetChunk not implemented")
@@ -263,6 +293,24 @@ func _StorageService_WriteChunk_Handler(srv interface{}, ctx context.Context, de
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(StorageServiceServer).WriteChunk(ctx, req.(*WriteChunkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StorageService_WriteChunks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WriteChunksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StorageServiceServer).WriteChunks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StorageService_WriteChunks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StorageServiceServer).WriteChunks(ctx, req.(*WriteChunksRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -360,6 +408,10 @@ var StorageService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "WriteChunk",
 			Handler:    _StorageService_WriteChunk_Handler,
+		},
+		{
+			MethodName: "WriteChunks",
+			Handler:    _StorageService_WriteChunks_Handler,
 		},
 		{
 			MethodName: "ReadChunks",

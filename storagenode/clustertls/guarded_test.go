@@ -23,15 +23,15 @@ func TestEveryChunkMethodIsGuarded(t *testing.T) {
 		if want := !memberMethods[name]; guarded(full) != want {
 			t.Errorf("guarded(%s) = %v, want %v", full, !want, want)
 		}
-		if name == "WriteChunk" || name == "PutChunk" || name == "GetChunk" || name == "DeleteChunk" {
+		if name == "WriteChunk" || name == "WriteChunks" || name == "PutChunk" || name == "GetChunk" || name == "ReadChunks" || name == "DeleteChunk" {
 			seen++
 			if !guarded(full) {
 				t.Errorf("%s is open to every cluster member", full)
 			}
 		}
 	}
-	if seen != 4 {
-		t.Errorf("found %d of the 4 chunk methods in the service description", seen)
+	if seen != 6 {
+		t.Errorf("found %d of the 6 chunk methods in the service description", seen)
 	}
 	if guarded("/grpc.health.v1.Health/Check") {
 		t.Error("the standard health check needs the gateway's certificate; the health probe holds a node's")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -63,6 +64,37 @@ func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error
 // answer as with PutChunk. A call cancelled by the client leaves nothing
 // behind.
 func (s *Service) WriteChunk(ctx context.Context, req *storagepb.WriteChunkRequest) (*storagepb.PutChunkResponse, error) {
+	return s.writeWhole(ctx, req)
+}
+
+// WriteChunks writes every chunk at once, so the store's log syncs them
+// together, and answers with each one's outcome. Only a malformed request
+// as a whole fails the call.
+func (s *Service) WriteChunks(ctx context.Context, req *storagepb.WriteChunksRequest) (*storagepb.WriteChunksResponse, error) {
+	writes := req.GetWrites()
+	if len(writes) > maxBatchItems {
+		return nil, status.Errorf(codes.InvalidArgument, "%d writes: at most %d in one call", len(writes), maxBatchItems)
+	}
+	resp := &storagepb.WriteChunksResponse{Writes: make([]*storagepb.ChunkWrite, len(writes))}
+	var wg sync.WaitGroup
+	for i, w := range writes {
+		wg.Go(func() {
+			res, err := s.writeWhole(ctx, w)
+			out := &storagepb.ChunkWrite{Result: res}
+			if err != nil {
+				st := status.Convert(err)
+				out.Code, out.Message = uint32(st.Code()), st.Message()
+				logItem(ctx, s.log, "batched write failed", w.GetHeader().GetChunkId(), err)
+			}
+			resp.Writes[i] = out
+		})
+	}
+	wg.Wait()
+	return resp, nil
+}
+
+// writeWhole is WriteChunk's work, for one chunk of a WriteChunks call too.
+func (s *Service) writeWhole(ctx context.Context, req *storagepb.WriteChunkRequest) (*storagepb.PutChunkResponse, error) {
 	h := req.GetHeader()
 	if h == nil {
 		return nil, status.Error(codes.InvalidArgument, "WriteChunk needs a header")
@@ -156,9 +188,10 @@ func (s *Service) sendAll(stream storagepb.StorageService_GetChunkServer, r io.R
 	}
 }
 
-// maxBatchReads bounds the reads of one ReadChunks call, so a request of
-// many empty-looking reads cannot hold the node for long.
-const maxBatchReads = 1024
+// maxBatchItems bounds the reads of one ReadChunks call and the writes of
+// one WriteChunks call, so a request of many tiny ones cannot hold the
+// node for long.
+const maxBatchItems = 1024
 
 // ReadChunks reads each range in turn and answers with all of them. A read
 // fails on its own (its code and message in its answer) for anything that
@@ -166,8 +199,8 @@ const maxBatchReads = 1024
 // malformed request as a whole fails the call.
 func (s *Service) ReadChunks(ctx context.Context, req *storagepb.ReadChunksRequest) (*storagepb.ReadChunksResponse, error) {
 	reads := req.GetReads()
-	if len(reads) > maxBatchReads {
-		return nil, status.Errorf(codes.InvalidArgument, "%d reads: at most %d in one call", len(reads), maxBatchReads)
+	if len(reads) > maxBatchItems {
+		return nil, status.Errorf(codes.InvalidArgument, "%d reads: at most %d in one call", len(reads), maxBatchItems)
 	}
 	var total int64
 	for i, rd := range reads {
@@ -188,7 +221,7 @@ func (s *Service) ReadChunks(ctx context.Context, req *storagepb.ReadChunksReque
 		if err != nil {
 			st := status.Convert(s.fail("get", err))
 			out.Code, out.Message = uint32(st.Code()), st.Message()
-			logRead(ctx, s.log, rd.GetChunkId(), st.Err())
+			logItem(ctx, s.log, "batched read failed", rd.GetChunkId(), st.Err())
 		}
 		s.obs.ChunkRead(int64(len(data)))
 		resp.Reads[i] = out

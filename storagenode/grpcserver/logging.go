@@ -74,10 +74,11 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-// logRead logs a failed read of a ReadChunks call, which the call's own
-// line (it succeeded) does not show, at the level logRPC would have given
-// the GetChunk call it stands for.
-func logRead(ctx context.Context, log zerolog.Logger, chunkID string, err error) {
+// logItem logs a failed read of a ReadChunks call or write of a
+// WriteChunks call, which the call's own line (it succeeded) does not
+// show, at the level logRPC would have given the single call it stands
+// for.
+func logItem(ctx context.Context, log zerolog.Logger, msg, chunkID string, err error) {
 	ev := log.Info()
 	switch status.Code(err) {
 	case codes.Internal, codes.Unknown, codes.DataLoss:
@@ -89,5 +90,5 @@ func logRead(ctx context.Context, log zerolog.Logger, chunkID string, err error)
 	if reqID := requestID(ctx); reqID != "" {
 		ev = ev.Str("request_id", reqID)
 	}
-	ev.Err(err).Str("chunk_id", chunkID).Msg("batched read failed")
+	ev.Err(err).Str("chunk_id", chunkID).Msg(msg)
 }

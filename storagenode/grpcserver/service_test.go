@@ -575,7 +575,7 @@ func TestReadChunksRefusesWhatItCannotAnswer(t *testing.T) {
 		return &storagepb.GetChunkRequest{ChunkId: uuid.NewString(), Length: length}
 	}
 	tooMany := &storagepb.ReadChunksRequest{}
-	for range maxBatchReads + 1 {
+	for range maxBatchItems + 1 {
 		tooMany.Reads = append(tooMany.Reads, read(1))
 	}
 	tests := []struct {
@@ -593,4 +593,57 @@ func TestReadChunksRefusesWhatItCannotAnswer(t *testing.T) {
 			wantCode(t, err, codes.InvalidArgument)
 		})
 	}
+}
+
+// WriteChunks stores every good write and refuses every bad one on its
+// own, answering in order; a refused write leaves no file.
+func TestWriteChunks(t *testing.T) {
+	h := start(t)
+	ctx := context.Background()
+	crc := func(b []byte) uint32 { return crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)) }
+	good := func(data []byte) *storagepb.WriteChunkRequest {
+		return &storagepb.WriteChunkRequest{Data: data,
+			Header: &storagepb.PutChunkHeader{ChunkId: uuid.NewString(), ExpectedSize: int64(len(data)), Digest: storagepb.Digest_DIGEST_CRC32C}}
+	}
+	a, b := randomBytes(t, 683), randomBytes(t, 64<<10)
+	writes := []*storagepb.WriteChunkRequest{
+		good(a),
+		{Data: a, Header: &storagepb.PutChunkHeader{ChunkId: "../x", ExpectedSize: -1}},
+		good(b),
+		{Data: a, Header: &storagepb.PutChunkHeader{ChunkId: uuid.NewString(), ExpectedSize: 1}},
+		{Data: a},
+	}
+	want := []codes.Code{codes.OK, codes.InvalidArgument, codes.OK, codes.InvalidArgument, codes.InvalidArgument}
+	resp, err := h.client.WriteChunks(ctx, &storagepb.WriteChunksRequest{Writes: writes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.GetWrites()) != len(writes) {
+		t.Fatalf("%d answers for %d writes", len(resp.GetWrites()), len(writes))
+	}
+	for i, w := range resp.GetWrites() {
+		if codes.Code(w.GetCode()) != want[i] {
+			t.Errorf("write %d: code %v (%s); want %v", i, codes.Code(w.GetCode()), w.GetMessage(), want[i])
+			continue
+		}
+		if want[i] != codes.OK {
+			continue
+		}
+		data := writes[i].GetData()
+		if res := w.GetResult(); res.GetSize() != int64(len(data)) || res.GetCrc32C() != crc(data) {
+			t.Errorf("write %d = %v; want size %d, crc32c %08x", i, res, len(data), crc(data))
+		}
+		if got, err := h.get(t, writes[i].GetHeader().GetChunkId(), 0, 0); err != nil || !bytes.Equal(got, data) {
+			t.Errorf("write %d read back: %d bytes, %v; want the %d written", i, len(got), err, len(data))
+		}
+	}
+	if n := len(h.chunkFiles(t)); n != 2 {
+		t.Errorf("%d chunk files; want 2, the good writes'", n)
+	}
+	tooMany := &storagepb.WriteChunksRequest{}
+	for range maxBatchItems + 1 {
+		tooMany.Writes = append(tooMany.Writes, good(a[:1]))
+	}
+	_, err = h.client.WriteChunks(ctx, tooMany)
+	wantCode(t, err, codes.InvalidArgument)
 }
