@@ -124,7 +124,7 @@ func (b *nodeBatcher[Req, Res]) take() []*batchItem[Req, Res] {
 	return batch
 }
 
-// wait returns it's outcome once it is done, or ctx's error first.
+// wait returns the item's outcome once it is done, or ctx's error first.
 func (it *batchItem[Req, Res]) wait(ctx context.Context) (Res, error) {
 	select {
 	case <-it.done:
@@ -165,27 +165,12 @@ func (s *Service) sendReads(address string, batch []*frameRead) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.StallTimeout)
 	defer cancel()
-	req := &storagepb.ReadChunksRequest{Reads: make([]*storagepb.GetChunkRequest, len(batch))}
-	for i, it := range batch {
-		req.Reads[i] = it.req
-	}
 	var resp *storagepb.ReadChunksResponse
 	client, err := s.cluster.Client(address)
 	if err == nil {
-		resp, err = client.ReadChunks(ctx, req)
+		resp, err = client.ReadChunks(ctx, &storagepb.ReadChunksRequest{Reads: requests(batch)})
 	}
-	if err == nil && len(resp.GetReads()) != len(batch) {
-		err = status.Errorf(codes.Internal, "node answered %d reads of %d", len(resp.GetReads()), len(batch))
-	}
-	for i, it := range batch {
-		if err != nil {
-			it.err = err
-		} else if got := resp.GetReads()[i]; got.GetCode() != 0 {
-			it.err = status.Error(codes.Code(got.GetCode()), got.GetMessage())
-		} else {
-			it.res = got.GetData()
-		}
-	}
+	settle(batch, resp.GetReads(), err, (*storagepb.ChunkRead).GetData)
 }
 
 // sendWrites makes one WriteChunks call, bounded by the call timeout as a
@@ -199,25 +184,42 @@ func (s *Service) sendWrites(address string, batch []*shardWrite) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CallTimeout)
 	defer cancel()
-	req := &storagepb.WriteChunksRequest{Writes: make([]*storagepb.WriteChunkRequest, len(batch))}
-	for i, it := range batch {
-		req.Writes[i] = it.req
-	}
 	var resp *storagepb.WriteChunksResponse
 	client, err := s.cluster.Client(address)
 	if err == nil {
-		resp, err = client.WriteChunks(ctx, req)
+		resp, err = client.WriteChunks(ctx, &storagepb.WriteChunksRequest{Writes: requests(batch)})
 	}
-	if err == nil && len(resp.GetWrites()) != len(batch) {
-		err = status.Errorf(codes.Internal, "node answered %d writes of %d", len(resp.GetWrites()), len(batch))
+	settle(batch, resp.GetWrites(), err, (*storagepb.ChunkWrite).GetResult)
+}
+
+func requests[Req, Res any](batch []*batchItem[Req, Res]) []Req {
+	reqs := make([]Req, len(batch))
+	for i, it := range batch {
+		reqs[i] = it.req
+	}
+	return reqs
+}
+
+// answer is one read's or write's part of a batched call's answer.
+type answer interface {
+	GetCode() uint32
+	GetMessage() string
+}
+
+// settle gives each item of batch its outcome: the call's error, its
+// answer's own failure, or its answer's result.
+func settle[Req, Res any, A answer](batch []*batchItem[Req, Res], answers []A, err error, result func(A) Res) {
+	if err == nil && len(answers) != len(batch) {
+		err = status.Errorf(codes.Internal, "node gave %d answers to a call of %d", len(answers), len(batch))
 	}
 	for i, it := range batch {
-		if err != nil {
+		switch {
+		case err != nil:
 			it.err = err
-		} else if got := resp.GetWrites()[i]; got.GetCode() != 0 {
-			it.err = status.Error(codes.Code(got.GetCode()), got.GetMessage())
-		} else {
-			it.res = got.GetResult()
+		case answers[i].GetCode() != 0:
+			it.err = status.Error(codes.Code(answers[i].GetCode()), answers[i].GetMessage())
+		default:
+			it.res = result(answers[i])
 		}
 	}
 }

@@ -192,8 +192,9 @@ func (src *stripeSource) gatherSurvivors(stripe int64, blocks [][]byte) error {
 	}
 }
 
-// open starts the streams of the needed shards that are not open yet, all
-// at once, so their first frames arrive in parallel.
+// open starts the reads of the needed shards that are not open yet, all
+// at once, so their first frames arrive in parallel: streams and calls as
+// it goes, batched frames once all of them are queued.
 func (src *stripeSource) open(stripe int64, need []bool, blocks [][]byte) {
 	var queued []*readBatcher
 	defer func() {
