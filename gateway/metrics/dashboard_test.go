@@ -83,6 +83,7 @@ func exportedFamilies(t *testing.T) map[string]bool {
 	h.errors.WithLabelValues(DoorFiles, "c")
 	tr.uploads.WithLabelValues(DoorFiles, ResultOK)
 	tr.downloads.WithLabelValues(ResultOK)
+	tr.Batched("ReadChunks", 1)
 	nc.duration.WithLabelValues("n", "m").Observe(0)
 	nc.errors.WithLabelValues("n", "m", "c")
 	families, err := reg.Gather()
