@@ -3,6 +3,7 @@ package objects
 import (
 	"context"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -143,72 +144,56 @@ type (
 )
 
 // readBatcher returns the batcher of frame reads from the node at address.
+// A ReadChunks call serves many requests, so no one request's cancellation
+// ends it; the stall timeout bounds it as it bounds a single frame's call.
 func (s *Service) readBatcher(address string) *readBatcher {
 	return batcherFor(&s.readBatchers, address, func() *readBatcher {
-		return &readBatcher{send: func(batch []*frameRead) { s.sendReads(address, batch) }}
+		return &readBatcher{send: func(batch []*frameRead) {
+			sendBatch(s, address, "ReadChunks", s.opts.StallTimeout, batch,
+				func(ctx context.Context, client storagepb.StorageServiceClient, reads []*storagepb.GetChunkRequest) ([]*storagepb.ChunkRead, error) {
+					resp, err := client.ReadChunks(ctx, &storagepb.ReadChunksRequest{Reads: reads})
+					return resp.GetReads(), err
+				}, (*storagepb.ChunkRead).GetData)
+		}}
 	})
 }
 
 // writeBatcher returns the batcher of shard writes to the node at address.
+// A WriteChunks call is bounded by the call timeout, as a single WriteChunk
+// call is. It serves many uploads, so no one upload's cancellation ends
+// it: a write given up on may still land, and is then an orphan for the
+// nodes' sweep, as a write that raced its cancellation already could be.
 func (s *Service) writeBatcher(address string) *writeBatcher {
 	return batcherFor(&s.writeBatchers, address, func() *writeBatcher {
-		return &writeBatcher{send: func(batch []*shardWrite) { s.sendWrites(address, batch) }}
+		return &writeBatcher{send: func(batch []*shardWrite) {
+			sendBatch(s, address, "WriteChunks", s.opts.CallTimeout, batch,
+				func(ctx context.Context, client storagepb.StorageServiceClient, writes []*storagepb.WriteChunkRequest) ([]*storagepb.ChunkWrite, error) {
+					resp, err := client.WriteChunks(ctx, &storagepb.WriteChunksRequest{Writes: writes})
+					return resp.GetWrites(), err
+				}, (*storagepb.ChunkWrite).GetResult)
+		}}
 	})
 }
 
-// sendReads makes one ReadChunks call. It serves many requests, so no one
-// request's cancellation ends it; the stall timeout bounds it as it bounds
-// a single frame's call.
-func (s *Service) sendReads(address string, batch []*frameRead) {
+// sendBatch makes one batched call (method) to the node at address within
+// timeout and gives each item of batch its outcome: the call's error, its
+// answer's own failure, or its answer's result.
+func sendBatch[Req, Res any, A answer](s *Service, address, method string, timeout time.Duration, batch []*batchItem[Req, Res],
+	call func(context.Context, storagepb.StorageServiceClient, []Req) ([]A, error), result func(A) Res) {
 	if obs := s.opts.Observer; obs != nil {
-		obs.Batched("ReadChunks", len(batch))
+		obs.Batched(method, len(batch))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.StallTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	var resp *storagepb.ReadChunksResponse
-	client, err := s.cluster.Client(address)
-	if err == nil {
-		resp, err = client.ReadChunks(ctx, &storagepb.ReadChunksRequest{Reads: requests(batch)})
-	}
-	settle(batch, resp.GetReads(), err, (*storagepb.ChunkRead).GetData)
-}
-
-// sendWrites makes one WriteChunks call, bounded by the call timeout as a
-// single WriteChunk call is. It serves many uploads, so no one upload's
-// cancellation ends it: a write given up on may still land, and is then
-// an orphan for the nodes' sweep, as a write that raced its cancellation
-// already could be.
-func (s *Service) sendWrites(address string, batch []*shardWrite) {
-	if obs := s.opts.Observer; obs != nil {
-		obs.Batched("WriteChunks", len(batch))
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CallTimeout)
-	defer cancel()
-	var resp *storagepb.WriteChunksResponse
-	client, err := s.cluster.Client(address)
-	if err == nil {
-		resp, err = client.WriteChunks(ctx, &storagepb.WriteChunksRequest{Writes: requests(batch)})
-	}
-	settle(batch, resp.GetWrites(), err, (*storagepb.ChunkWrite).GetResult)
-}
-
-func requests[Req, Res any](batch []*batchItem[Req, Res]) []Req {
 	reqs := make([]Req, len(batch))
 	for i, it := range batch {
 		reqs[i] = it.req
 	}
-	return reqs
-}
-
-// answer is one read's or write's part of a batched call's answer.
-type answer interface {
-	GetCode() uint32
-	GetMessage() string
-}
-
-// settle gives each item of batch its outcome: the call's error, its
-// answer's own failure, or its answer's result.
-func settle[Req, Res any, A answer](batch []*batchItem[Req, Res], answers []A, err error, result func(A) Res) {
+	var answers []A
+	client, err := s.cluster.Client(address)
+	if err == nil {
+		answers, err = call(ctx, client, reqs)
+	}
 	if err == nil && len(answers) != len(batch) {
 		err = status.Errorf(codes.Internal, "node gave %d answers to a call of %d", len(answers), len(batch))
 	}
@@ -222,4 +207,10 @@ func settle[Req, Res any, A answer](batch []*batchItem[Req, Res], answers []A, e
 			it.res = result(answers[i])
 		}
 	}
+}
+
+// answer is one read's or write's part of a batched call's answer.
+type answer interface {
+	GetCode() uint32
+	GetMessage() string
 }

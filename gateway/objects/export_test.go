@@ -15,17 +15,13 @@ func SetUnrecordedLimit(t *testing.T, d time.Duration) {
 
 // QueuedReads is how many batched frame reads wait for a call to the node
 // at address.
-func (s *Service) QueuedReads(address string) int {
-	b := s.readBatcher(address)
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.queue)
-}
+func (s *Service) QueuedReads(address string) int { return queued(s.readBatcher(address)) }
 
 // QueuedWrites is how many batched shard writes wait for a call to the
 // node at address.
-func (s *Service) QueuedWrites(address string) int {
-	b := s.writeBatcher(address)
+func (s *Service) QueuedWrites(address string) int { return queued(s.writeBatcher(address)) }
+
+func queued[Req, Res any](b *nodeBatcher[Req, Res]) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.queue)

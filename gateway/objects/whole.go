@@ -2,7 +2,6 @@ package objects
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -127,27 +126,7 @@ func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte) s
 // writeShardOnce makes one attempt and says whether a failure is worth
 // another (writeShardWhole).
 func (s *Service) writeShardOnce(ctx context.Context, c *Chunk, req *storagepb.WriteChunkRequest, crc uint32) (retry bool, err error) {
-	client, err := s.cluster.Client(c.ServerAddress)
-	if err != nil {
-		return errors.Is(err, ErrNodeUnavailable), err
-	}
-	var resp *storagepb.PutChunkResponse
-	if len(req.Data) <= batchedFrameMax {
-		b := s.writeBatcher(c.ServerAddress)
-		w := b.add(req, int64(len(req.Data)))
-		b.kick()
-		resp, err = w.wait(ctx)
-		if ctx.Err() != nil {
-			return false, ctx.Err()
-		}
-	} else {
-		callCtx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
-		defer cancel()
-		resp, err = client.WriteChunk(callCtx, req)
-	}
-	if errors.Is(err, ErrNodeUnavailable) {
-		return true, err // no client for the node: as a refused call
-	}
+	resp, err := s.sendShard(ctx, c, req)
 	if err != nil {
 		code := status.Code(err)
 		return code == codes.Unavailable || code == codes.ResourceExhausted, s.nodeError(ctx, c.ServerAddress, err)
@@ -157,4 +136,23 @@ func (s *Service) writeShardOnce(ctx context.Context, c *Chunk, req *storagepb.W
 			ErrNodeUnavailable, c.ServerAddress, resp.GetSize(), resp.GetCrc32C(), c.ID, len(req.Data), crc)
 	}
 	return false, nil
+}
+
+// sendShard sends a shard whole to its node: up to batchedFrameMax through
+// the node's write batcher, larger in a WriteChunk call of its own within
+// the call timeout.
+func (s *Service) sendShard(ctx context.Context, c *Chunk, req *storagepb.WriteChunkRequest) (*storagepb.PutChunkResponse, error) {
+	if len(req.Data) <= batchedFrameMax {
+		b := s.writeBatcher(c.ServerAddress)
+		w := b.add(req, int64(len(req.Data)))
+		b.kick()
+		return w.wait(ctx)
+	}
+	client, err := s.cluster.Client(c.ServerAddress)
+	if err != nil {
+		return nil, err
+	}
+	callCtx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
+	defer cancel()
+	return client.WriteChunk(callCtx, req)
 }

@@ -244,7 +244,7 @@ func createSegment(dir string, seq uint64, size int64) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chunkstore: create log segment: %w", err)
 	}
-	zeroes := make([]byte, min(size, 1<<20))
+	zeroes := make([]byte, min(size, pageSize)) // see pageSize
 	for off := int64(0); off < size; off += int64(len(zeroes)) {
 		if _, err := f.WriteAt(zeroes[:min(int64(len(zeroes)), size-off)], off); err != nil {
 			f.Close()
@@ -259,32 +259,18 @@ func createSegment(dir string, seq uint64, size int64) (*os.File, error) {
 		f.Close()
 		return nil, err
 	}
-	recacheInPages(f, size)
 	return f, nil
 }
 
-// recacheInPages puts a durable segment in the page cache again, one 4 KiB
-// page per folio. Written or read in large pieces, it is cached in large
-// folios (up to 2 MiB since Linux 6.16), and each append of a few hundred
-// bytes then dirties a whole one: the kernel counted 1 MiB written per
-// append (1,049,100 bytes in /proc/PID/io against 4,833 with single pages)
-// and its dirty-page accounting, which throttles writers, counted as much.
-// The disk itself only ever got the dirty blocks, and the CPU per append
-// moved within noise. Appends into a page the cache lacks would read it from
-// the disk first, so the pages are read back now, without readahead, which
-// is what makes them single pages. Failures only cost that accounting, so
-// they are ignored.
-func recacheInPages(f *os.File, size int64) {
-	fd := int(f.Fd())
-	_ = unix.Fadvise(fd, 0, size, unix.FADV_DONTNEED)
-	_ = unix.Fadvise(fd, 0, size, unix.FADV_RANDOM)
-	page := make([]byte, 4<<10)
-	for off := int64(0); off < size; off += int64(len(page)) {
-		if _, err := f.ReadAt(page, off); err != nil {
-			return
-		}
-	}
-}
+// pageSize is the piece a segment is written and read in when it enters
+// the page cache, so that it is cached one 4 KiB page per folio. Written or
+// read in large pieces, a file is cached in large folios (up to 2 MiB since
+// Linux 6.16), and each append of a few hundred bytes then dirties a whole
+// one: the kernel counted 1 MiB written per append (1,049,100 bytes in
+// /proc/PID/io against 4,833 with single pages), and its dirty-page
+// accounting, which throttles writers, counted as much. The disk itself only
+// ever got the dirty blocks, and the CPU per append moved within noise.
+const pageSize = 4 << 10
 
 func segmentPath(dir string, seq uint64) string {
 	return filepath.Join(dir, fmt.Sprintf("%016x.log", seq))
@@ -350,7 +336,6 @@ func (s *Store) openLog(dir string) (int, error) {
 		if err != nil {
 			return restored, fmt.Errorf("chunkstore: open log segment: %w", err)
 		}
-		recacheInPages(seg, l.segmentSize)
 		l.seg = seg
 	}
 	if err := l.rotate(); err != nil {
@@ -372,7 +357,7 @@ func (s *Store) openLog(dir string) (int, error) {
 // ones of its chunk. The records end at the first that is torn or was
 // never written.
 func readSegment(path string, seq uint64, logged map[string][]byte) error {
-	buf, err := os.ReadFile(path)
+	buf, err := readUncached(path)
 	if err != nil {
 		return fmt.Errorf("chunkstore: read log segment: %w", err)
 	}
@@ -398,6 +383,28 @@ func readSegment(path string, seq uint64, logged map[string][]byte) error {
 		}
 	}
 	return nil
+}
+
+// readUncached reads the file at path whole, telling the kernel first that
+// reads of it are random: it then reads only what is asked, into single
+// pages, where its readahead would cache large folios (see pageSize). The
+// newest segment serves again after the replay, through that cache.
+func readUncached(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_RANDOM) // only a hint
+	buf := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // putLogged is Put for a chunk of expectedSize bytes, at most logMaxChunk.

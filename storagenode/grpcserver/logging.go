@@ -42,22 +42,30 @@ func logStream(log zerolog.Logger) grpc.StreamServerInterceptor {
 // A call whose line the level leaves out costs no more than that check:
 // at the default level, that is every call that succeeds.
 func logRPC(ctx context.Context, log zerolog.Logger, method string, start time.Time, err error) {
-	code := status.Code(err)
+	if ev := callEvent(ctx, log, err); ev != nil {
+		ev.Str("method", method).Str("code", status.Code(err).String()).Dur("took", time.Since(start)).Msg("rpc")
+	}
+}
+
+// callEvent starts the line of a call that ended with err, at logRPC's
+// level for it and with the caller's request id, or returns nil when the
+// level leaves the line out.
+func callEvent(ctx context.Context, log zerolog.Logger, err error) *zerolog.Event {
 	ev := log.Debug()
-	switch code {
+	switch status.Code(err) {
 	case codes.OK:
 	case codes.Internal, codes.Unknown, codes.DataLoss:
-		ev = log.Error().Err(err)
+		ev = log.Error()
 	default:
-		ev = log.Info().Err(err)
+		ev = log.Info()
 	}
 	if !ev.Enabled() {
-		return
+		return nil
 	}
 	if reqID := requestID(ctx); reqID != "" {
 		ev = ev.Str("request_id", reqID)
 	}
-	ev.Str("method", method).Str("code", code.String()).Dur("took", time.Since(start)).Msg("rpc")
+	return ev.Err(err)
 }
 
 // requestID returns the caller's x-request-id (the first, if repeated), cut
@@ -79,16 +87,7 @@ func requestID(ctx context.Context) string {
 // show, at the level logRPC would have given the single call it stands
 // for.
 func logItem(ctx context.Context, log zerolog.Logger, msg, chunkID string, err error) {
-	ev := log.Info()
-	switch status.Code(err) {
-	case codes.Internal, codes.Unknown, codes.DataLoss:
-		ev = log.Error()
+	if ev := callEvent(ctx, log, err); ev != nil {
+		ev.Str("chunk_id", chunkID).Msg(msg)
 	}
-	if !ev.Enabled() {
-		return
-	}
-	if reqID := requestID(ctx); reqID != "" {
-		ev = ev.Str("request_id", reqID)
-	}
-	ev.Err(err).Str("chunk_id", chunkID).Msg(msg)
 }
