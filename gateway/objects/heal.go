@@ -292,7 +292,7 @@ func (s *Service) rebuildStriped(ctx context.Context, b Blob, targets []*rebuilt
 			if err := t.stream.Send(&storagepb.PutChunkRequest{Data: f}); err != nil {
 				return s.nodeError(ctx, t.new.ServerAddress, err)
 			}
-			t.crc = erasure.CRC32C(t.crc, f)
+			t.crc = erasure.FrameCRC32C(t.crc, f)
 			t.sent += int64(len(f))
 		}
 	}

@@ -118,7 +118,7 @@ collect:
 func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte) shardOutcome {
 	req := &storagepb.WriteChunkRequest{Data: frame, Header: &storagepb.PutChunkHeader{ChunkId: c.ID.String(),
 		ExpectedSize: int64(len(frame)), Digest: storagepb.Digest_DIGEST_CRC32C}}
-	out := shardOutcome{crc: erasure.CRC32C(0, frame)}
+	out := shardOutcome{crc: erasure.FrameCRC32C(0, frame)}
 	out.err = s.withRetries(ctx, c.ServerAddress, func() (bool, error) { return s.writeShardOnce(ctx, c, req, out.crc) })
 	return out
 }

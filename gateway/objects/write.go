@@ -206,7 +206,7 @@ func (w *shardWriter) run(s *Service, ctx context.Context) {
 			if err := w.stream.Send(&storagepb.PutChunkRequest{Data: frame}); err != nil {
 				w.fail(s.sendError(ctx, w, err))
 			} else {
-				w.crc = erasure.CRC32C(w.crc, frame)
+				w.crc = erasure.FrameCRC32C(w.crc, frame)
 				w.sent += int64(len(frame))
 			}
 		}

@@ -417,7 +417,7 @@ func (s *Store) putLogged(ctx context.Context, id string, r io.Reader, expectedS
 	defer s.bufs.put(buf)
 	rec := *buf
 	data := rec[logHeaderSize : logHeaderSize+expectedSize+1]
-	n, rerr := fill(r, data)
+	n, rerr := fill(r, data, nil)
 	switch {
 	case rerr != nil && !errors.Is(rerr, io.EOF):
 		return PutResult{}, fmt.Errorf("chunkstore: read chunk data: %w", rerr)
