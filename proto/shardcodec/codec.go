@@ -150,8 +150,46 @@ func (Codec) Unmarshal(data mem.BufferSlice, v any) error {
 		payload, err := decode(data, 2, m)
 		m.Data = payload
 		return err
+	case *ReceivedPutChunk:
+		return m.decode(data)
 	}
 	return encoding.GetCodecV2(grpcproto.Name).Unmarshal(data, v)
+}
+
+// ReceivedPutChunk is a PutChunkRequest received by a node, its data left
+// in the buffers gRPC received it in. A node copies a shard's bytes into
+// aligned buffers for its O_DIRECT writes anyway, so decoding them into a
+// pooled buffer first was a copy of every byte for nothing (3 % of the
+// machine under a 1 GiB PUT). Receive one with the stream's RecvMsg; Free
+// hands its buffers back once Data has been read.
+type ReceivedPutChunk struct {
+	Header *storagepb.PutChunkHeader
+	Data   [][]byte // the data field's bytes, piece by piece
+	held   mem.BufferSlice
+}
+
+func (m *ReceivedPutChunk) decode(data mem.BufferSlice) error {
+	var req storagepb.PutChunkRequest
+	c := newCursor(data)
+	if err := decodeFrom(c, 2, &req, func(n int) error {
+		m.Data = c.take(n) // a repeated field: the last one wins
+		return nil
+	}); err != nil {
+		m.Data = nil
+		return err
+	}
+	m.Header = req.GetHeader()
+	if len(m.Data) > 0 {
+		data.Ref()
+		m.held = data
+	}
+	return nil
+}
+
+// Free gives back the buffers behind Data; using Data afterwards is a bug.
+func (m *ReceivedPutChunk) Free() {
+	m.held.Free()
+	m.held, m.Data = nil, nil
 }
 
 // maxGroupDepth bounds the nesting of groups in unknown fields.
@@ -161,46 +199,117 @@ const maxGroupDepth = 100
 // returned in a pooled buffer (nil when absent), and every other field is
 // gathered and unmarshalled into m by protobuf itself.
 func decode(data mem.BufferSlice, dataField protowire.Number, m proto.Message) ([]byte, error) {
-	r := data.Reader()
-	defer r.Close()
-	var payload, rest []byte
-	for r.Remaining() > 0 {
-		tag, rawTag, err := readVarint(r)
-		if err != nil {
-			Release(payload)
-			return nil, err
+	c := newCursor(data)
+	var payload []byte
+	err := decodeFrom(c, dataField, m, func(n int) error {
+		Release(payload) // a repeated field: the last one wins
+		payload = get(n)
+		if _, err := io.ReadFull(c, payload); err != nil {
+			return fmt.Errorf("shardcodec: data field: %w", err)
 		}
-		num, typ := protowire.DecodeTag(tag)
-		if num == dataField && typ == protowire.BytesType {
-			n, _, err := length(r)
-			if err != nil {
-				Release(payload)
-				return nil, err
-			}
-			Release(payload) // a repeated field: the last one wins
-			payload = get(n)
-			if _, err := io.ReadFull(r, payload); err != nil {
-				return nil, fmt.Errorf("shardcodec: data field: %w", err)
-			}
-			continue
-		}
-		rest = append(rest, rawTag...)
-		if rest, err = appendValue(rest, r, num, typ, 0); err != nil {
-			Release(payload)
-			return nil, err
-		}
-	}
-	if err := proto.Unmarshal(rest, m); err != nil {
+		return nil
+	})
+	if err != nil {
 		Release(payload)
 		return nil, err
 	}
 	return payload, nil
 }
 
+// decodeFrom reads a message from c: takeData consumes the value of each
+// occurrence of the bytes field dataField (n bytes), and every other field
+// is gathered and unmarshalled into m by protobuf itself.
+func decodeFrom(c *cursor, dataField protowire.Number, m proto.Message, takeData func(n int) error) error {
+	var rest []byte
+	for c.Remaining() > 0 {
+		tag, rawTag, err := readVarint(c)
+		if err != nil {
+			return err
+		}
+		num, typ := protowire.DecodeTag(tag)
+		if num == dataField && typ == protowire.BytesType {
+			n, _, err := length(c)
+			if err != nil {
+				return err
+			}
+			if err := takeData(n); err != nil {
+				return err
+			}
+			continue
+		}
+		rest = append(rest, rawTag...)
+		if rest, err = appendValue(rest, c, num, typ, 0); err != nil {
+			return err
+		}
+	}
+	return proto.Unmarshal(rest, m)
+}
+
+// cursor reads a received message out of its buffers, and can hand out a
+// run of its bytes where they lie (take) instead of copying them.
+type cursor struct {
+	bufs [][]byte // the bytes not read yet; none empty
+	left int
+}
+
+func newCursor(data mem.BufferSlice) *cursor {
+	c := &cursor{bufs: make([][]byte, 0, len(data))}
+	for _, b := range data {
+		if d := b.ReadOnlyData(); len(d) > 0 {
+			c.bufs = append(c.bufs, d)
+			c.left += len(d)
+		}
+	}
+	return c
+}
+
+// Remaining is how many bytes are left to read.
+func (c *cursor) Remaining() int { return c.left }
+
+func (c *cursor) ReadByte() (byte, error) {
+	if c.left == 0 {
+		return 0, io.EOF
+	}
+	b := c.bufs[0][0]
+	c.advance(1)
+	return b, nil
+}
+
+func (c *cursor) Read(p []byte) (int, error) {
+	if c.left == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.bufs[0])
+	c.advance(n)
+	return n, nil
+}
+
+// take returns the next n bytes (at most Remaining) as the pieces of the
+// buffers that hold them.
+func (c *cursor) take(n int) [][]byte {
+	var out [][]byte
+	for n > 0 {
+		k := min(n, len(c.bufs[0]))
+		out = append(out, c.bufs[0][:k])
+		c.advance(k)
+		n -= k
+	}
+	return out
+}
+
+// advance consumes n bytes of the first buffer.
+func (c *cursor) advance(n int) {
+	c.bufs[0] = c.bufs[0][n:]
+	c.left -= n
+	if len(c.bufs[0]) == 0 {
+		c.bufs = c.bufs[1:]
+	}
+}
+
 // readVarint reads a varint and returns it with its bytes as sent: an
 // unknown field must reach protobuf byte for byte, even a non-minimal
 // encoding.
-func readVarint(r *mem.Reader) (uint64, []byte, error) {
+func readVarint(r *cursor) (uint64, []byte, error) {
 	var raw [binary.MaxVarintLen64]byte
 	for i := range raw {
 		c, err := r.ReadByte()
@@ -220,7 +329,7 @@ func readVarint(r *mem.Reader) (uint64, []byte, error) {
 }
 
 // length reads a length prefix no larger than what is left to read.
-func length(r *mem.Reader) (int, []byte, error) {
+func length(r *cursor) (int, []byte, error) {
 	n, raw, err := readVarint(r)
 	if err != nil {
 		return 0, nil, err
@@ -233,7 +342,7 @@ func length(r *mem.Reader) (int, []byte, error) {
 
 // appendValue copies the value of field num, of wire type typ, from r onto
 // b as sent.
-func appendValue(b []byte, r *mem.Reader, num protowire.Number, typ protowire.Type, depth int) ([]byte, error) {
+func appendValue(b []byte, r *cursor, num protowire.Number, typ protowire.Type, depth int) ([]byte, error) {
 	switch typ {
 	case protowire.VarintType:
 		_, raw, err := readVarint(r)
@@ -256,7 +365,7 @@ func appendValue(b []byte, r *mem.Reader, num protowire.Number, typ protowire.Ty
 
 // appendGroup copies the fields of group num (a long-deprecated encoding
 // that protobuf still keeps as an unknown field) up to its end tag.
-func appendGroup(b []byte, r *mem.Reader, num protowire.Number, depth int) ([]byte, error) {
+func appendGroup(b []byte, r *cursor, num protowire.Number, depth int) ([]byte, error) {
 	if depth >= maxGroupDepth {
 		return b, errors.New("shardcodec: groups nested too deep")
 	}
@@ -279,7 +388,7 @@ func appendGroup(b []byte, r *mem.Reader, num protowire.Number, depth int) ([]by
 	}
 }
 
-func appendN(b []byte, r *mem.Reader, n int) ([]byte, error) {
+func appendN(b []byte, r *cursor, n int) ([]byte, error) {
 	start := len(b)
 	b = append(b, make([]byte, n)...)
 	if _, err := io.ReadFull(r, b[start:]); err != nil {
@@ -329,32 +438,60 @@ func Release(b []byte) {
 }
 
 // Reader turns a stream of shard-data messages into an io.Reader, handing
-// each message's buffer back to the pool once it has been read out. next
-// returns the data of the following message, or the stream's error (io.EOF
-// at a clean end).
+// each message's buffers back once it has been read out.
 type Reader struct {
-	next func() ([]byte, error)
-	msg  []byte // the current message's data
-	rest []byte // its bytes not yet read
+	next func() ([][]byte, func(), error)
+	free func()   // gives back the current message's buffers; nil if none
+	rest [][]byte // its bytes not yet read
 }
 
 // NewReader reads first (data already received, not from this codec's
-// pool), then what next returns.
+// pool), then what next returns: the data of the following message, from
+// this codec's pool, or the stream's error (io.EOF at a clean end).
 func NewReader(first []byte, next func() ([]byte, error)) *Reader {
-	return &Reader{next: next, rest: first}
+	return &Reader{rest: [][]byte{first}, next: func() ([][]byte, func(), error) {
+		data, err := next()
+		if err != nil {
+			return nil, nil, err
+		}
+		return [][]byte{data}, func() { Release(data) }, nil
+	}}
+}
+
+// NewPutChunkReader reads first's data, then that of each message next
+// receives (or the stream's error, io.EOF at a clean end), freeing each
+// message once it has been read out.
+func NewPutChunkReader(first *ReceivedPutChunk, next func() (*ReceivedPutChunk, error)) *Reader {
+	return &Reader{rest: first.Data, free: first.Free, next: func() ([][]byte, func(), error) {
+		m, err := next()
+		if err != nil {
+			return nil, nil, err
+		}
+		return m.Data, m.Free, nil
+	}}
 }
 
 func (r *Reader) Read(p []byte) (int, error) {
-	for len(r.rest) == 0 {
-		Release(r.msg)
-		r.msg = nil
-		data, err := r.next()
+	for {
+		n := 0
+		for n < len(p) && len(r.rest) > 0 {
+			k := copy(p[n:], r.rest[0])
+			n += k
+			if r.rest[0] = r.rest[0][k:]; len(r.rest[0]) == 0 {
+				r.rest = r.rest[1:]
+			}
+		}
+		if n > 0 || len(p) == 0 {
+			return n, nil
+		}
+		if r.free != nil {
+			r.free()
+			r.free = nil
+		}
+		rest, free, err := r.next()
 		if err != nil {
 			return 0, err
 		}
-		r.msg, r.rest = data, data
+		r.rest, r.free = rest, free
 	}
-	n := copy(p, r.rest)
-	r.rest = r.rest[n:]
-	return n, nil
 }

@@ -2,9 +2,12 @@ package shardcodec
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
+	"slices"
 	"testing"
+	"unsafe"
 
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -238,4 +241,107 @@ func TestChunkDataEncodesAGetChunkResponse(t *testing.T) {
 		}
 		got.Free()
 	}
+}
+
+func TestReceivedPutChunkLeavesDataWhereItArrived(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), 70_000)
+	hdr := &storagepb.PutChunkHeader{ChunkId: "c-1", ExpectedSize: int64(len(big)), Digest: storagepb.Digest_DIGEST_CRC32C}
+	unknown := protowire.AppendBytes(protowire.AppendTag(nil, 9, protowire.BytesType), []byte("future field"))
+	repeated := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), []byte("first"))
+	repeated = protowire.AppendBytes(protowire.AppendTag(repeated, 2, protowire.BytesType), []byte("second"))
+	for name, wire := range map[string][]byte{
+		"header only":     mustMarshal(t, &storagepb.PutChunkRequest{Header: hdr}),
+		"data only":       mustMarshal(t, &storagepb.PutChunkRequest{Data: big}),
+		"header and data": mustMarshal(t, &storagepb.PutChunkRequest{Header: hdr, Data: []byte("hello")}),
+		"unknown field":   append(mustMarshal(t, &storagepb.PutChunkRequest{Data: []byte("x")}), unknown...),
+		"repeated data":   repeated,
+	} {
+		for _, size := range []int{1, 7, 16384} {
+			in := split(wire, size)
+			var got ReceivedPutChunk
+			if err := (Codec{}).Unmarshal(in, &got); err != nil {
+				t.Fatalf("%s, %d-byte frames: %v", name, size, err)
+			}
+			var want storagepb.PutChunkRequest
+			if err := proto.Unmarshal(wire, &want); err != nil {
+				t.Fatal(err)
+			}
+			if !proto.Equal(got.Header, want.GetHeader()) || !bytes.Equal(bytes.Join(got.Data, nil), want.GetData()) {
+				t.Fatalf("%s, %d-byte frames: header %v, %d bytes of data; want %v, %d bytes", name, size, got.Header, len(bytes.Join(got.Data, nil)), want.GetHeader(), len(want.GetData()))
+			}
+			if !within(got.Data, in) {
+				t.Fatalf("%s, %d-byte frames: data was copied out of the received buffers", name, size)
+			}
+			got.Free()
+		}
+	}
+	// Malformed input fails as protobuf's own decoding does.
+	short := mustMarshal(t, &storagepb.PutChunkRequest{Data: []byte("hello")})
+	if err := (Codec{}).Unmarshal(split(short[:len(short)-1], 2), &ReceivedPutChunk{}); err == nil {
+		t.Fatal("a data field cut short decoded")
+	}
+}
+
+func TestPutChunkReaderReadsEveryMessageInOrder(t *testing.T) {
+	var msgs []*ReceivedPutChunk
+	var want []byte
+	for i, n := range []int{0, 5, 70_000, 1, 300_000} {
+		data := bytes.Repeat([]byte{byte('a' + i)}, n)
+		want = append(want, data...)
+		m := new(ReceivedPutChunk)
+		if err := (Codec{}).Unmarshal(split(mustMarshal(t, &storagepb.PutChunkRequest{Data: data}), 16384), m); err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	next := 1
+	r := NewPutChunkReader(msgs[0], func() (*ReceivedPutChunk, error) {
+		if next == len(msgs) {
+			return nil, io.EOF
+		}
+		next++
+		return msgs[next-1], nil
+	})
+	got, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("read %d bytes, %v; want %d bytes", len(got), err, len(want))
+	}
+	for i, m := range msgs {
+		if m.Data != nil {
+			t.Fatalf("message %d not freed once read", i)
+		}
+	}
+}
+
+func mustMarshal(t *testing.T, m proto.Message) []byte {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// within says whether every piece lies inside one of s's buffers.
+func within(pieces [][]byte, s mem.BufferSlice) bool {
+	type span struct{ start, end uintptr }
+	var spans []span
+	for _, b := range s {
+		if d := b.ReadOnlyData(); len(d) > 0 {
+			start := uintptr(unsafe.Pointer(&d[0]))
+			spans = append(spans, span{start, start + uintptr(len(d))})
+		}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	for _, p := range pieces {
+		if len(p) == 0 {
+			continue
+		}
+		at := uintptr(unsafe.Pointer(&p[0]))
+		i, _ := slices.BinarySearchFunc(spans, at, func(sp span, at uintptr) int { return cmp.Compare(sp.start, at+1) })
+		if i == 0 || at+uintptr(len(p)) > spans[i-1].end {
+			return false
+		}
+	}
+	return true
 }

@@ -22,15 +22,19 @@ import (
 // header checks out the node says so in its response headers
 // (storagepb.AcceptedHeader); the answer is sent only once the chunk is
 // durable. A stream cancelled by the client leaves nothing behind.
+//
+// Messages are received as shardcodec.ReceivedPutChunk, their data read
+// out of the buffers it arrived in.
 func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error {
-	first, err := stream.Recv()
+	first := new(shardcodec.ReceivedPutChunk)
+	err := stream.RecvMsg(first)
 	if errors.Is(err, io.EOF) {
 		return status.Error(codes.InvalidArgument, "empty PutChunk stream: the first message must carry the header")
 	}
 	if err != nil {
 		return toStatus(err)
 	}
-	h := first.GetHeader()
+	h := first.Header
 	if h == nil {
 		return status.Error(codes.InvalidArgument, "the first PutChunk message must carry the header")
 	}
@@ -46,12 +50,16 @@ func (s *Service) PutChunk(stream storagepb.StorageService_PutChunkServer) error
 	}
 	// Data after the first message only; io.EOF is a clean end of the
 	// client's side.
-	r := shardcodec.NewReader(first.GetData(), func() ([]byte, error) {
-		msg, err := stream.Recv()
-		if err == nil && msg.GetHeader() != nil {
+	r := shardcodec.NewPutChunkReader(first, func() (*shardcodec.ReceivedPutChunk, error) {
+		msg := new(shardcodec.ReceivedPutChunk)
+		if err := stream.RecvMsg(msg); err != nil {
+			return nil, err
+		}
+		if msg.Header != nil {
+			msg.Free()
 			return nil, status.Error(codes.InvalidArgument, "PutChunk header repeated after the first message")
 		}
-		return msg.GetData(), err
+		return msg, nil
 	})
 	resp, err := s.put(stream.Context(), h.GetChunkId(), r, h.GetExpectedSize(), digest)
 	if err != nil {
