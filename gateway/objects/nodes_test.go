@@ -22,6 +22,7 @@ import (
 	"sixfold/gateway/cluster"
 	"sixfold/gateway/objects"
 	"sixfold/gateway/placement"
+	"sixfold/proto/shardcodec"
 	"sixfold/proto/storagepb"
 	"sixfold/storagenode/chunkstore"
 	"sixfold/storagenode/grpcserver"
@@ -402,11 +403,14 @@ func (s *faultyStream) RecvMsg(m any) error {
 	if err := s.ServerStream.RecvMsg(m); err != nil {
 		return err
 	}
-	req, ok := m.(*storagepb.PutChunkRequest)
-	if !ok {
+	switch req := m.(type) {
+	case *storagepb.PutChunkRequest:
+		s.received += int64(len(req.GetData()))
+	case *shardcodec.ReceivedPutChunk: // how a node receives them
+		s.received += int64(req.Len())
+	default:
 		return nil
 	}
-	s.received += int64(len(req.GetData()))
 	s.f.mu.Lock()
 	cutAfter := s.f.cutAfter
 	s.f.mu.Unlock()
