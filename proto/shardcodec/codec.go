@@ -6,7 +6,8 @@
 // field again into a fresh allocation, so every byte a node stores or a
 // gateway serves was copied twice and allocated once more than it needs.
 // On the send side they are encoded into the same pools (see Marshal), or
-// built there in place by a node (ChunkData).
+// built there in place by a node (ChunkData). A node receives PutChunk's
+// messages without even that copy (ReceivedPutChunk).
 //
 // Both ends install it (grpc.ForceCodecV2 on the gateway's connections,
 // grpc.ForceServerCodecV2 on the node's server); the bytes on the wire are
