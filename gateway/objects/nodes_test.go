@@ -386,13 +386,14 @@ func (f *faults) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerIn
 	if err := f.check(ss.Context(), info.FullMethod); err != nil {
 		return err
 	}
-	return handler(srv, &faultyStream{ServerStream: ss, f: f})
+	return handler(srv, &faultyStream{ServerStream: ss, f: f, method: info.FullMethod})
 }
 
 // faultyStream applies the node's faults to every message of a stream.
 type faultyStream struct {
 	grpc.ServerStream
 	f        *faults
+	method   string
 	received int64 // PutChunk data bytes so far
 }
 
@@ -409,6 +410,10 @@ func (s *faultyStream) RecvMsg(m any) error {
 	case *shardcodec.ReceivedPutChunk: // how a node receives them
 		s.received += int64(req.Len())
 	default:
+		if s.method == storagepb.StorageService_PutChunk_FullMethodName {
+			// Passing it through would quietly disarm the cut fault.
+			return status.Errorf(codes.Internal, "fault injector: PutChunk message of unknown type %T", m)
+		}
 		return nil
 	}
 	s.f.mu.Lock()
