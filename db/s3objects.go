@@ -1,9 +1,11 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -248,9 +250,27 @@ func (t *Tx) RetireBlobs(ctx context.Context, files []uuid.UUID, grace time.Dura
 	if len(files) == 0 {
 		return nil
 	}
-	if _, err := t.q.LockFiles(ctx, files); err != nil {
-		return Translate(err)
+	// In id order, as every writer that locks several blobs does, so two
+	// of them cannot each hold one the other waits for.
+	files = slices.SortedFunc(slices.Values(files), func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	if err := execBatch(t.q.LockFile(ctx, files)); err != nil {
+		return err
 	}
-	return Translate(t.q.RetireUnreferencedFiles(ctx, dbq.RetireUnreferencedFilesParams{FileIds: files,
-		GraceSeconds: grace.Seconds()}))
+	retire := make([]dbq.RetireUnreferencedFileParams, len(files))
+	for i, id := range files {
+		retire[i] = dbq.RetireUnreferencedFileParams{FileID: id, GraceSeconds: grace.Seconds()}
+	}
+	return execBatch(t.q.RetireUnreferencedFile(ctx, retire))
+}
+
+// execBatch runs the statements of a batch (sent in one round trip) and
+// returns the first one's error.
+func execBatch(b interface{ Exec(func(int, error)) }) error {
+	var first error
+	b.Exec(func(_ int, err error) {
+		if first == nil && err != nil {
+			first = Translate(err)
+		}
+	})
+	return first
 }

@@ -1456,33 +1456,6 @@ func (q *Queries) LockBucket(ctx context.Context, name string) (Bucket, error) {
 	return i, err
 }
 
-const lockFiles = `-- name: LockFiles :many
-SELECT id FROM files WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
-`
-
-// Taken before a blob's references are counted (FOR UPDATE) or added
-// (FOR SHARE, LockFilesShared), so a copy and the deletion of the last
-// other reference cannot both go ahead on a stale count.
-func (q *Queries) LockFiles(ctx context.Context, fileIds []uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := q.db.Query(ctx, lockFiles, fileIds)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []uuid.UUID{}
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const lockFilesShared = `-- name: LockFilesShared :many
 SELECT id FROM files WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE
 `
@@ -1619,34 +1592,6 @@ type PromoteNewestParams struct {
 // After the latest version is deleted, the newest remaining one is latest.
 func (q *Queries) PromoteNewest(ctx context.Context, arg PromoteNewestParams) error {
 	_, err := q.db.Exec(ctx, promoteNewest, arg.Bucket, arg.Key)
-	return err
-}
-
-const retireUnreferencedFiles = `-- name: RetireUnreferencedFiles :exec
-WITH gone AS (
-    SELECT f.id FROM files f
-    WHERE f.id = ANY($1::uuid[])
-      AND NOT EXISTS (SELECT 1 FROM object_parts p WHERE p.file_id = f.id)
-      AND NOT EXISTS (SELECT 1 FROM multipart_parts m WHERE m.file_id = f.id)
-), queued AS (
-    INSERT INTO chunk_deletions (chunk_id, storage_server_id, next_attempt_at)
-    SELECT c.id, c.storage_server_id, now() + make_interval(secs => $2::float8)
-    FROM chunks c WHERE c.file_id IN (SELECT id FROM gone)
-    ON CONFLICT (chunk_id) DO NOTHING
-)
-DELETE FROM files WHERE id IN (SELECT id FROM gone)
-`
-
-type RetireUnreferencedFilesParams struct {
-	FileIds      []uuid.UUID
-	GraceSeconds float64
-}
-
-// Retires the given blobs that no object part and no upload part points at
-// any more: their chunks are queued with a grace delay (reads that began
-// before may still stream them) and their rows go now.
-func (q *Queries) RetireUnreferencedFiles(ctx context.Context, arg RetireUnreferencedFilesParams) error {
-	_, err := q.db.Exec(ctx, retireUnreferencedFiles, arg.FileIds, arg.GraceSeconds)
 	return err
 }
 
