@@ -408,7 +408,9 @@ func (s *faultyStream) RecvMsg(m any) error {
 	case *storagepb.PutChunkRequest:
 		s.received += int64(len(req.GetData()))
 	case *shardcodec.ReceivedPutChunk: // how a node receives them
-		s.received += int64(req.Len())
+		for _, piece := range req.Data {
+			s.received += int64(len(piece))
+		}
 	default:
 		if s.method == storagepb.StorageService_PutChunk_FullMethodName {
 			// Passing it through would quietly disarm the cut fault.

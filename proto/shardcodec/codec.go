@@ -187,15 +187,6 @@ func (m *ReceivedPutChunk) decode(data mem.BufferSlice) error {
 	return nil
 }
 
-// Len is the length of Data.
-func (m *ReceivedPutChunk) Len() int {
-	n := 0
-	for _, p := range m.Data {
-		n += len(p)
-	}
-	return n
-}
-
 // Free gives back the buffers behind Data; using Data afterwards is a bug.
 func (m *ReceivedPutChunk) Free() {
 	m.held.Free()
