@@ -47,6 +47,7 @@ func TestWrites(t *testing.T) {
 	t.Run("dropped call retried", func(t *testing.T) { testDroppedCallRetried(t, e) })
 	t.Run("no checksum asked", func(t *testing.T) { testNoChecksum(t, e) })
 	t.Run("small writes batched per node", func(t *testing.T) { testBatchedWrites(t, e) })
+	t.Run("a node's shards of one upload in one call", func(t *testing.T) { testShardsOfANodeTogether(t, e) })
 }
 
 // The S3 door, which needs no SHA-256 (NoChecksum), gets a blob without
@@ -546,4 +547,38 @@ func testBatchedWrites(t *testing.T, e *env) {
 		e.checkStored(t, got)
 		checkRange(t, s, got, datas[i], 0, int64(len(datas[i])))
 	}
+}
+
+// An upload's small shards bound for the same node go to it in one call
+// (where the node's log syncs them together), even on an idle gateway,
+// whose batchers would otherwise send each shard the moment it comes.
+func testShardsOfANodeTogether(t *testing.T, e *env) {
+	e.cluster.reset()
+	defer e.cluster.reset()
+	s := e.service(4) // ten shards on eight nodes: two nodes hold two
+	count := func(method string) (n int) {
+		for _, node := range e.cluster.nodes {
+			n += node.faults.count(method)
+		}
+		return n
+	}
+	batched, single := storagepb.StorageService_WriteChunks_FullMethodName, storagepb.StorageService_WriteChunk_FullMethodName
+	before := count(batched)
+	data := payload(testStripe-9, 77)
+	b := e.stat(t, s, e.put(t, s, data).ID)
+	holders := map[string]int{}
+	for _, c := range b.Chunks {
+		holders[c.ServerAddress]++
+	}
+	if len(b.Chunks) != 10 || len(holders) != len(e.cluster.nodes) {
+		t.Fatalf("%d shards on %d nodes; want 10 on %d", len(b.Chunks), len(holders), len(e.cluster.nodes))
+	}
+	if calls := count(batched) - before; calls != len(holders) {
+		t.Errorf("%d WriteChunks calls for %d shards on %d nodes; want one per node", calls, len(b.Chunks), len(holders))
+	}
+	if calls := count(single); calls != 0 {
+		t.Errorf("%d WriteChunk calls; want none", calls)
+	}
+	e.checkStored(t, b)
+	checkRange(t, s, b, data, 0, int64(len(data)))
 }

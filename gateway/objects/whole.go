@@ -55,9 +55,10 @@ func (s *Service) writeWhole(ctx context.Context, b *Blob, codec *erasure.Codec,
 	calls, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sentAt := time.Now()
+	queued := s.queueShards(b.Chunks, frames)
 	for i := range frames {
 		go func() {
-			outcomes[i] = s.writeShardWhole(calls, &b.Chunks[i], frames[i])
+			outcomes[i] = s.writeShardWhole(calls, &b.Chunks[i], frames[i], queued[i])
 			done <- i
 		}()
 	}
@@ -105,28 +106,68 @@ collect:
 	return outcomes, sentAt, nil
 }
 
+// queueShards queues the frames that go through their nodes' write
+// batchers, all of them before any batcher sends, so that the shards an
+// object has on one node go in one call, where the node's log syncs them
+// together. It returns each frame's first attempt: nil for a frame sent
+// in a call of its own.
+func (s *Service) queueShards(chunks []Chunk, frames [][]byte) []*shardWrite {
+	queued := make([]*shardWrite, len(frames))
+	var batchers []*writeBatcher
+	for i, frame := range frames {
+		if len(frame) > batchedFrameMax {
+			continue
+		}
+		b := s.writeBatcher(chunks[i].ServerAddress)
+		queued[i] = b.add(shardRequest(&chunks[i], frame), int64(len(frame)))
+		batchers = append(batchers, b)
+	}
+	for _, b := range batchers {
+		b.kick()
+	}
+	return queued
+}
+
+// shardRequest asks a node to store frame as shard c.
+func shardRequest(c *Chunk, frame []byte) *storagepb.WriteChunkRequest {
+	return &storagepb.WriteChunkRequest{Data: frame, Header: &storagepb.PutChunkHeader{ChunkId: c.ID.String(),
+		ExpectedSize: int64(len(frame)), Digest: storagepb.Digest_DIGEST_CRC32C}}
+}
+
 // writeShardWhole sends one shard whole: up to batchedFrameMax through the
 // node's write batcher (in a WriteChunks call, perhaps with other
 // uploads' shards), larger in a WriteChunk call of its own; each attempt
-// bounded by the call timeout (storage.grpc_timeout). Only a call that
+// bounded by the call timeout (storage.grpc_timeout). queued, if not nil,
+// is the first attempt, already queued (queueShards). Only a call that
 // did not reach the node's store is retried, as only a refused stream
 // open is: no connection, or the node answering Unavailable or
 // ResourceExhausted (starting, or shedding load). A node that tried and
 // failed (a broken disk answers Internal) or ran out of time would fail
 // again, and its shard is left to the healer at once rather than holding
 // the upload through max_retries × retry_delay.
-func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte) shardOutcome {
-	req := &storagepb.WriteChunkRequest{Data: frame, Header: &storagepb.PutChunkHeader{ChunkId: c.ID.String(),
-		ExpectedSize: int64(len(frame)), Digest: storagepb.Digest_DIGEST_CRC32C}}
+func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte, queued *shardWrite) shardOutcome {
+	req := shardRequest(c, frame)
+	if queued != nil {
+		req = queued.req
+	}
 	out := shardOutcome{crc: erasure.FrameCRC32C(0, frame)}
-	out.err = s.withRetries(ctx, c.ServerAddress, func() (bool, error) { return s.writeShardOnce(ctx, c, req, out.crc) })
+	out.err = s.withRetries(ctx, c.ServerAddress, func() (bool, error) {
+		attempt := queued
+		queued = nil
+		return s.writeShardOnce(ctx, c, req, out.crc, attempt)
+	})
 	return out
 }
 
-// writeShardOnce makes one attempt and says whether a failure is worth
-// another (writeShardWhole).
-func (s *Service) writeShardOnce(ctx context.Context, c *Chunk, req *storagepb.WriteChunkRequest, crc uint32) (retry bool, err error) {
-	resp, err := s.sendShard(ctx, c, req)
+// writeShardOnce makes one attempt, or waits for queued, and says whether
+// a failure is worth another (writeShardWhole).
+func (s *Service) writeShardOnce(ctx context.Context, c *Chunk, req *storagepb.WriteChunkRequest, crc uint32, queued *shardWrite) (retry bool, err error) {
+	var resp *storagepb.PutChunkResponse
+	if queued != nil {
+		resp, err = queued.wait(ctx)
+	} else {
+		resp, err = s.sendShard(ctx, c, req)
+	}
 	if err != nil {
 		code := status.Code(err)
 		return code == codes.Unavailable || code == codes.ResourceExhausted, s.nodeError(ctx, c.ServerAddress, err)

@@ -409,9 +409,25 @@ func readUncached(path string) ([]byte, error) {
 
 // putLogged is Put for a chunk of expectedSize bytes, at most logMaxChunk.
 func (s *Store) putLogged(ctx context.Context, id string, r io.Reader, expectedSize int64, digest Digest) (PutResult, error) {
-	h, err := newHash(digest)
+	res, mark, err := s.logChunk(ctx, id, r, expectedSize, digest)
 	if err != nil {
 		return PutResult{}, err
+	}
+	if err := mark.wait(); err != nil {
+		s.remove(id, time.Time{})
+		return PutResult{}, err
+	}
+	return res, nil
+}
+
+// logChunk writes a chunk of expectedSize bytes, at most logMaxChunk, and
+// appends it to the log; it is durable once the returned mark is. A chunk
+// already present is replaced durably on its own instead (putFile), and
+// its mark is the zero mark.
+func (s *Store) logChunk(ctx context.Context, id string, r io.Reader, expectedSize int64, digest Digest) (PutResult, logMark, error) {
+	h, err := newHash(digest)
+	if err != nil {
+		return PutResult{}, logMark{}, err
 	}
 	buf := s.bufs.get()
 	defer s.bufs.put(buf)
@@ -420,29 +436,26 @@ func (s *Store) putLogged(ctx context.Context, id string, r io.Reader, expectedS
 	n, rerr := fill(r, data, nil)
 	switch {
 	case rerr != nil && !errors.Is(rerr, io.EOF):
-		return PutResult{}, fmt.Errorf("chunkstore: read chunk data: %w", rerr)
+		return PutResult{}, logMark{}, fmt.Errorf("chunkstore: read chunk data: %w", rerr)
 	case int64(n) != expectedSize:
-		return PutResult{}, &SizeMismatchError{Expected: expectedSize, Got: int64(n)}
+		return PutResult{}, logMark{}, &SizeMismatchError{Expected: expectedSize, Got: int64(n)}
 	}
 	data = data[:n]
 	if err := ctx.Err(); err != nil {
-		return PutResult{}, err
+		return PutResult{}, logMark{}, err
 	}
 	binary.LittleEndian.PutUint32(rec[4:], uint32(n))
 	copy(rec[16:logHeaderSize], id)
 	seq, end, created, err := s.createLogged(id, s.path(id), rec[:logHeaderSize+n])
 	if err != nil {
-		return PutResult{}, err
+		return PutResult{}, logMark{}, err
 	}
 	if !created {
-		return s.putFile(ctx, id, bytes.NewReader(data), expectedSize, digest)
-	}
-	if err := s.log.waitDurable(seq, end); err != nil {
-		s.remove(id, time.Time{})
-		return PutResult{}, err
+		res, err := s.putFile(ctx, id, bytes.NewReader(data), expectedSize, digest)
+		return res, logMark{}, err
 	}
 	h.Write(data)
-	return result(h, int64(n)), nil
+	return result(h, int64(n)), logMark{s.log, seq, end}, nil
 }
 
 // createLogged writes rec's data into an unnamed file, links it as final

@@ -62,10 +62,15 @@ func (s *Store) Put(ctx context.Context, id string, r io.Reader, expectedSize in
 	if err := ValidateID(id); err != nil {
 		return PutResult{}, err
 	}
-	if s.log != nil && s.anonErr == nil && expectedSize >= 0 && expectedSize <= logMaxChunk {
+	if s.logs(expectedSize) {
 		return s.putLogged(ctx, id, r, expectedSize, digest)
 	}
 	return s.putFile(ctx, id, r, expectedSize, digest)
+}
+
+// logs says whether a new chunk of expectedSize bytes goes through the log.
+func (s *Store) logs(expectedSize int64) bool {
+	return s.log != nil && s.anonErr == nil && expectedSize >= 0 && expectedSize <= logMaxChunk
 }
 
 // putFile is Put for a chunk that is made durable on its own: a large one,

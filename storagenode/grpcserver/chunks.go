@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"sync"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -75,50 +74,83 @@ func (s *Service) WriteChunk(ctx context.Context, req *storagepb.WriteChunkReque
 	return s.writeWhole(ctx, req)
 }
 
-// WriteChunks writes every chunk at once, so the store's log syncs them
-// together, and answers with each one's outcome. Only a malformed request
-// as a whole fails the call.
+// WriteChunks writes every chunk at once, in one group of the store's
+// (chunkstore.PutGroup), so the small ones share one sync of its log, and
+// answers with each one's outcome. Only a malformed request as a whole
+// fails the call.
 func (s *Service) WriteChunks(ctx context.Context, req *storagepb.WriteChunksRequest) (*storagepb.WriteChunksResponse, error) {
 	writes := req.GetWrites()
 	if len(writes) > maxBatchItems {
 		return nil, status.Errorf(codes.InvalidArgument, "%d writes: at most %d in one call", len(writes), maxBatchItems)
 	}
+	// The data is in pooled buffers when the node's codec decoded it
+	// (shardcodec): back to the pool once it is on disk.
+	defer func() {
+		for _, w := range writes {
+			shardcodec.Release(w.GetData())
+		}
+	}()
 	resp := &storagepb.WriteChunksResponse{Writes: make([]*storagepb.ChunkWrite, len(writes))}
-	var wg sync.WaitGroup
+	puts := make([]chunkstore.GroupPut, 0, len(writes))
+	grouped := make([]int, 0, len(writes)) // the write each of puts is
 	for i, w := range writes {
-		wg.Go(func() {
-			res, err := s.writeWhole(ctx, w)
-			out := &storagepb.ChunkWrite{Result: res}
-			if err != nil {
-				st := status.Convert(err)
-				out.Code, out.Message = uint32(st.Code()), st.Message()
-				logItem(ctx, s.log, "batched write failed", w.GetHeader().GetChunkId(), err)
-			}
-			resp.Writes[i] = out
-		})
+		put, err := wholeChunk(w)
+		if err != nil {
+			resp.Writes[i] = s.writeOutcome(ctx, w, nil, err)
+			continue
+		}
+		puts, grouped = append(puts, put), append(grouped, i)
 	}
-	wg.Wait()
+	for j, res := range s.store.PutGroup(ctx, puts) {
+		i := grouped[j]
+		var out *storagepb.PutChunkResponse
+		err := res.Err
+		if err == nil {
+			out = s.written(puts[j].ID, res.PutResult)
+		} else {
+			err = s.fail("put", err)
+		}
+		resp.Writes[i] = s.writeOutcome(ctx, writes[i], out, err)
+	}
 	return resp, nil
 }
 
-// writeWhole is WriteChunk's work, for one chunk of a WriteChunks call too.
+// writeOutcome is one write's part of a WriteChunks answer.
+func (s *Service) writeOutcome(ctx context.Context, w *storagepb.WriteChunkRequest, res *storagepb.PutChunkResponse, err error) *storagepb.ChunkWrite {
+	out := &storagepb.ChunkWrite{Result: res}
+	if err != nil {
+		st := status.Convert(err)
+		out.Code, out.Message = uint32(st.Code()), st.Message()
+		logItem(ctx, s.log, "batched write failed", w.GetHeader().GetChunkId(), err)
+	}
+	return out
+}
+
+// writeWhole is WriteChunk's work.
 func (s *Service) writeWhole(ctx context.Context, req *storagepb.WriteChunkRequest) (*storagepb.PutChunkResponse, error) {
-	h := req.GetHeader()
-	if h == nil {
-		return nil, status.Error(codes.InvalidArgument, "WriteChunk needs a header")
-	}
-	data := req.GetData()
-	if size := h.GetExpectedSize(); size != -1 && size != int64(len(data)) {
-		return nil, status.Errorf(codes.InvalidArgument, "expected_size %d with %d bytes of data: want -1 or the data's length", size, len(data))
-	}
-	digest, err := storeDigest(h.GetDigest())
+	defer shardcodec.Release(req.GetData())
+	put, err := wholeChunk(req)
 	if err != nil {
 		return nil, err
 	}
-	// The data is in a pooled buffer when the node's codec decoded it
-	// (shardcodec): back to the pool once it is on disk.
-	defer shardcodec.Release(data)
-	return s.put(ctx, h.GetChunkId(), bytes.NewReader(data), int64(len(data)), digest)
+	return s.put(ctx, put.ID, bytes.NewReader(put.Data), int64(len(put.Data)), put.Digest)
+}
+
+// wholeChunk checks a chunk sent whole in one message.
+func wholeChunk(req *storagepb.WriteChunkRequest) (chunkstore.GroupPut, error) {
+	h := req.GetHeader()
+	if h == nil {
+		return chunkstore.GroupPut{}, status.Error(codes.InvalidArgument, "WriteChunk needs a header")
+	}
+	data := req.GetData()
+	if size := h.GetExpectedSize(); size != -1 && size != int64(len(data)) {
+		return chunkstore.GroupPut{}, status.Errorf(codes.InvalidArgument, "expected_size %d with %d bytes of data: want -1 or the data's length", size, len(data))
+	}
+	digest, err := storeDigest(h.GetDigest())
+	if err != nil {
+		return chunkstore.GroupPut{}, err
+	}
+	return chunkstore.GroupPut{ID: h.GetChunkId(), Data: data, Digest: digest}, nil
 }
 
 // put makes a chunk durable and answers what the node now holds.
@@ -127,8 +159,13 @@ func (s *Service) put(ctx context.Context, id string, r io.Reader, expectedSize 
 	if err != nil {
 		return nil, s.fail("put", err)
 	}
+	return s.written(id, res), nil
+}
+
+// written counts a chunk made durable and answers what the node now holds.
+func (s *Service) written(id string, res chunkstore.PutResult) *storagepb.PutChunkResponse {
 	s.obs.ChunkWritten(res.Size)
-	return &storagepb.PutChunkResponse{ChunkId: id, Size: res.Size, Sha256: res.SHA256, Crc32C: res.CRC32C}, nil
+	return &storagepb.PutChunkResponse{ChunkId: id, Size: res.Size, Sha256: res.SHA256, Crc32C: res.CRC32C}
 }
 
 // storeDigest maps the wire's digest choice onto the store's. proto3 enums

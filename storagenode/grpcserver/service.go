@@ -39,9 +39,11 @@ const (
 	keepaliveTimeout = 5 * time.Second
 )
 
-// ChunkPutter stores a chunk; see chunkstore.Store.Put for the contract.
+// ChunkPutter stores a chunk, or several at once; see chunkstore.Store.Put
+// and chunkstore.Store.PutGroup for the contract.
 type ChunkPutter interface {
 	Put(ctx context.Context, id string, r io.Reader, expectedSize int64, digest chunkstore.Digest) (chunkstore.PutResult, error)
+	PutGroup(ctx context.Context, puts []chunkstore.GroupPut) []chunkstore.GroupResult
 }
 
 // ChunkOpener reads a byte range of a chunk; see chunkstore.Store.Open.
