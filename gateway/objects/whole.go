@@ -146,9 +146,11 @@ func shardRequest(c *Chunk, frame []byte) *storagepb.WriteChunkRequest {
 // again, and its shard is left to the healer at once rather than holding
 // the upload through max_retries × retry_delay.
 func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte, queued *shardWrite) shardOutcome {
-	req := shardRequest(c, frame)
+	var req *storagepb.WriteChunkRequest
 	if queued != nil {
 		req = queued.req
+	} else {
+		req = shardRequest(c, frame)
 	}
 	out := shardOutcome{crc: erasure.FrameCRC32C(0, frame)}
 	out.err = s.withRetries(ctx, c.ServerAddress, func() (bool, error) {

@@ -33,15 +33,8 @@ func (s *Store) PutGroup(ctx context.Context, puts []GroupPut) []GroupResult {
 	var wg sync.WaitGroup
 	for i, p := range puts {
 		wg.Go(func() {
-			res, size := &results[i], int64(len(p.Data))
-			if res.Err = ValidateID(p.ID); res.Err != nil {
-				return
-			}
-			if s.logs(size) {
-				res.PutResult, marks[i], res.Err = s.logChunk(ctx, p.ID, bytes.NewReader(p.Data), size, p.Digest)
-			} else {
-				res.PutResult, res.Err = s.putFile(ctx, p.ID, bytes.NewReader(p.Data), size, p.Digest)
-			}
+			res := &results[i]
+			res.PutResult, marks[i], res.Err = s.stage(ctx, p.ID, bytes.NewReader(p.Data), int64(len(p.Data)), p.Digest)
 		})
 	}
 	wg.Wait()

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -405,19 +404,6 @@ func readUncached(path string) ([]byte, error) {
 		return nil, err
 	}
 	return buf, nil
-}
-
-// putLogged is Put for a chunk of expectedSize bytes, at most logMaxChunk.
-func (s *Store) putLogged(ctx context.Context, id string, r io.Reader, expectedSize int64, digest Digest) (PutResult, error) {
-	res, mark, err := s.logChunk(ctx, id, r, expectedSize, digest)
-	if err != nil {
-		return PutResult{}, err
-	}
-	if err := mark.wait(); err != nil {
-		s.remove(id, time.Time{})
-		return PutResult{}, err
-	}
-	return res, nil
 }
 
 // logChunk writes a chunk of expectedSize bytes, at most logMaxChunk, and

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // MaxChunkSize bounds one chunk, so that a stream of unknown size cannot fill
@@ -59,18 +60,29 @@ type PutResult struct {
 // ending, nothing is left behind and an earlier chunk of the same id is
 // untouched. Put does not close r.
 func (s *Store) Put(ctx context.Context, id string, r io.Reader, expectedSize int64, digest Digest) (PutResult, error) {
-	if err := ValidateID(id); err != nil {
+	res, mark, err := s.stage(ctx, id, r, expectedSize, digest)
+	if err != nil {
 		return PutResult{}, err
 	}
-	if s.logs(expectedSize) {
-		return s.putLogged(ctx, id, r, expectedSize, digest)
+	if err := mark.wait(); err != nil {
+		s.remove(id, time.Time{})
+		return PutResult{}, err
 	}
-	return s.putFile(ctx, id, r, expectedSize, digest)
+	return res, nil
 }
 
-// logs says whether a new chunk of expectedSize bytes goes through the log.
-func (s *Store) logs(expectedSize int64) bool {
-	return s.log != nil && s.anonErr == nil && expectedSize >= 0 && expectedSize <= logMaxChunk
+// stage is Put up to the wait for the log: the chunk is durable once the
+// returned mark is, at once for the zero mark (a chunk put on its own:
+// large, of unknown size, or replacing one already there).
+func (s *Store) stage(ctx context.Context, id string, r io.Reader, expectedSize int64, digest Digest) (PutResult, logMark, error) {
+	if err := ValidateID(id); err != nil {
+		return PutResult{}, logMark{}, err
+	}
+	if s.log != nil && s.anonErr == nil && expectedSize >= 0 && expectedSize <= logMaxChunk {
+		return s.logChunk(ctx, id, r, expectedSize, digest)
+	}
+	res, err := s.putFile(ctx, id, r, expectedSize, digest)
+	return res, logMark{}, err
 }
 
 // putFile is Put for a chunk that is made durable on its own: a large one,
