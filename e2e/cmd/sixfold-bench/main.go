@@ -102,7 +102,8 @@ func (b *bench) newReport(started time.Time, args []string) report {
 		Command: strings.TrimSpace("sixfold-bench " + strings.Join(args, " ")),
 		Started: started,
 		Machine: readMachine(b.t.scratch),
-		Target:  targetInfo{Endpoint: b.t.ep.url, Started: b.t.started(), Nodes: b.nodes(), DataDir: b.t.scratch},
+		Target: targetInfo{Endpoint: b.t.ep.url, Started: b.t.started(), Nodes: b.nodes(), DataDir: b.t.scratch,
+			OwnPostgres: b.t.postgresPID() != 0},
 		Settings: settings{
 			Runs: b.cfg.runs, Warmup: b.cfg.warmup, Quick: b.cfg.quick,
 			LargeBytes: b.cfg.largeSize, BaselineBytes: b.bl.diskBytes(),

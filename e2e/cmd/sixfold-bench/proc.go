@@ -43,25 +43,81 @@ func readUsage(pid int) (procUsage, error) {
 	return procUsage{cpu: cpu, writeBytes: wb, readChars: rc}, err
 }
 
-// parseStatCPU is utime + stime in seconds. The command name (field 2) is
+// procStat is what /proc/PID/stat says of a process's parent and CPU time.
+type procStat struct {
+	ppid      int
+	cpu       float64 // its own user + system seconds, all threads
+	reapedCPU float64 // the same of the children it has waited for
+}
+
+// parseStat reads /proc/PID/stat's fields. The command name (field 2) is
 // in parentheses and may itself hold spaces or parentheses, so fields are
 // counted from the last ')'.
-func parseStatCPU(stat []byte) (float64, error) {
+func parseStat(stat []byte) (procStat, error) {
 	i := bytes.LastIndexByte(stat, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("no ')' in %q", stat)
+		return procStat{}, fmt.Errorf("no ')' in %q", stat)
 	}
 	f := strings.Fields(string(stat[i+1:]))
-	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
-	if len(f) < 13 {
-		return 0, fmt.Errorf("only %d fields after the name", len(f))
+	// f[0] is field 3 (state), so field n is f[n-3]: ppid is field 4,
+	// utime and stime 14 and 15, cutime and cstime 16 and 17.
+	if len(f) < 15 {
+		return procStat{}, fmt.Errorf("only %d fields after the name", len(f))
 	}
-	utime, err1 := strconv.ParseUint(f[11], 10, 64)
-	stime, err2 := strconv.ParseUint(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("utime %q stime %q", f[11], f[12])
+	var ticks [4]uint64
+	for j := range ticks {
+		v, err := strconv.ParseUint(f[11+j], 10, 64)
+		if err != nil {
+			return procStat{}, fmt.Errorf("field %d: %q", 14+j, f[11+j])
+		}
+		ticks[j] = v
 	}
-	return float64(utime+stime) / userHZ, nil
+	ppid, err := strconv.Atoi(f[1])
+	if err != nil {
+		return procStat{}, fmt.Errorf("ppid %q", f[1])
+	}
+	return procStat{ppid: ppid, cpu: float64(ticks[0]+ticks[1]) / userHZ,
+		reapedCPU: float64(ticks[2]+ticks[3]) / userHZ}, nil
+}
+
+// parseStatCPU is utime + stime in seconds.
+func parseStatCPU(stat []byte) (float64, error) {
+	st, err := parseStat(stat)
+	return st.cpu, err
+}
+
+// treeCPU is the CPU seconds of pid and of its children, live or reaped.
+// PostgreSQL does its work in backends the postmaster forks, one per
+// connection, which may end at any time: only this sum grows steadily
+// between two samples.
+func treeCPU(pid int) (float64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	root, err := parseStat(raw)
+	if err != nil {
+		return 0, err
+	}
+	total := root.cpu + root.reapedCPU
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range procs {
+		child, err := strconv.Atoi(p.Name())
+		if err != nil || child == pid {
+			continue
+		}
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child))
+		if err != nil {
+			continue // ended since the listing
+		}
+		if st, err := parseStat(raw); err == nil && st.ppid == pid {
+			total += st.cpu + st.reapedCPU
+		}
+	}
+	return total, nil
 }
 
 // parseProcField is the number after key on its line of a /proc file, as in

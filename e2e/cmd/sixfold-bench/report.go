@@ -42,6 +42,9 @@ type targetInfo struct {
 	Started bool   `json:"started"`
 	Nodes   int    `json:"nodes,omitempty"`
 	DataDir string `json:"data_dir"` // where the disk baselines ran
+	// OwnPostgres is true when the cluster ran a PostgreSQL of its own, whose
+	// CPU the cost columns then count ("pg").
+	OwnPostgres bool `json:"own_postgres"`
 }
 
 type settings struct {
@@ -104,6 +107,10 @@ type cost struct {
 	// The same per operation, for the small-object cases.
 	GatewayCPUMsPerOp float64 `json:"gateway_cpu_ms_per_op,omitempty"`
 	NodesCPUMsPerOp   float64 `json:"nodes_cpu_ms_per_op,omitempty"`
+	// The cluster's own PostgreSQL (postmaster and backends), per GiB moved
+	// and per operation; absent when the server is shared or not ours.
+	PostgresCPUPerGiB  *float64 `json:"postgres_cpu_s_per_gib,omitempty"`
+	PostgresCPUMsPerOp *float64 `json:"postgres_cpu_ms_per_op,omitempty"`
 	// DiskBytesPerByte is what the nodes wrote to storage per object byte
 	// stored; PUTs only.
 	DiskBytesPerByte *float64 `json:"disk_bytes_per_byte,omitempty"`
@@ -118,18 +125,20 @@ type cost struct {
 }
 
 type runResult struct {
-	Value          float64 `json:"value"`
-	Seconds        float64 `json:"seconds"`
-	Bytes          int64   `json:"bytes"`
-	Ops            int     `json:"ops"`
-	P50Ms          float64 `json:"p50_ms,omitempty"`
-	P99Ms          float64 `json:"p99_ms,omitempty"`
-	GatewayCPU     float64 `json:"gateway_cpu_s"`
-	NodesCPU       float64 `json:"nodes_cpu_s"`
-	ClientCPU      float64 `json:"client_cpu_s"`
-	NodesDiskWrite int64   `json:"nodes_disk_write_bytes"`
-	NodesRead      int64   `json:"nodes_read_bytes"`
-	Verified       bool    `json:"verified"`
+	Value      float64 `json:"value"`
+	Seconds    float64 `json:"seconds"`
+	Bytes      int64   `json:"bytes"`
+	Ops        int     `json:"ops"`
+	P50Ms      float64 `json:"p50_ms,omitempty"`
+	P99Ms      float64 `json:"p99_ms,omitempty"`
+	GatewayCPU float64 `json:"gateway_cpu_s"`
+	NodesCPU   float64 `json:"nodes_cpu_s"`
+	// PostgresCPU is nil when the database is not the cluster's own.
+	PostgresCPU    *float64 `json:"postgres_cpu_s,omitempty"`
+	ClientCPU      float64  `json:"client_cpu_s"`
+	NodesDiskWrite int64    `json:"nodes_disk_write_bytes"`
+	NodesRead      int64    `json:"nodes_read_bytes"`
+	Verified       bool     `json:"verified"`
 }
 
 // writeJSON writes r to path, making its directory.
@@ -222,7 +231,11 @@ func printTable(w io.Writer, r report) {
 
 func targetKind(t targetInfo) string {
 	if t.Started {
-		return fmt.Sprintf("started by this command: %d nodes, data in %s", t.Nodes, filepath.Dir(t.DataDir))
+		db := "a shared PostgreSQL (its CPU not counted)"
+		if t.OwnPostgres {
+			db = "its own PostgreSQL"
+		}
+		return fmt.Sprintf("started by this command: %d nodes and %s, data in %s", t.Nodes, db, filepath.Dir(t.DataDir))
 	}
 	return "given by -endpoint"
 }
@@ -246,7 +259,7 @@ func printLarge(w io.Writer, r report) {
 	if len(cases) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%s OBJECTS\tMiB/s\tmedian\tmin–max\t× bound\tbound\tCPU s/GiB: gw\tnodes\tclient\tdisk B/B\tnode rd B/B\tRSS MiB: gw\tnode max\tload\t\n", formatSize(r.Settings.LargeBytes))
+	fmt.Fprintf(w, "\n%s OBJECTS\tMiB/s\tmedian\tmin–max\t× bound\tbound\tCPU s/GiB: gw\tnodes\tpg\tclient\tdisk B/B\tnode rd B/B\tRSS MiB: gw\tnode max\tload\t\n", formatSize(r.Settings.LargeBytes))
 	for _, c := range cases {
 		if row, ok := naRow(c); ok {
 			fmt.Fprint(w, row)
@@ -262,7 +275,7 @@ func printSmall(w io.Writer, r report) {
 	if len(cases) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\nSMALL OBJECTS\tops/s\tmedian\tmin–max\tp50 ms\tp99 ms\t× bound\tbound\tCPU s/GiB: gw\tnodes\tclient\tdisk B/B\tnode rd B/B\tRSS MiB: gw\tnode max\tCPU ms/op: gw\tnodes\tload\t")
+	fmt.Fprintln(w, "\nSMALL OBJECTS\tops/s\tmedian\tmin–max\tp50 ms\tp99 ms\t× bound\tbound\tCPU s/GiB: gw\tnodes\tpg\tclient\tdisk B/B\tnode rd B/B\tRSS MiB: gw\tnode max\tCPU ms/op: gw\tnodes\tpg\tload\t")
 	for _, c := range cases {
 		if row, ok := naRow(c); ok {
 			fmt.Fprint(w, row)
@@ -323,13 +336,13 @@ func boundName(c caseResult) string {
 	return strings.TrimPrefix(c.Bound.Baseline, "baseline-")
 }
 
-// costColumns are gateway, nodes and client CPU per GiB, disk bytes per
+// costColumns are gateway, nodes, PostgreSQL and client CPU per GiB, disk bytes per
 // byte stored, node bytes read per byte, and peak RSS of the gateway and
 // of the largest node.
 func costColumns(c caseResult) string {
 	k := c.Cost
 	if k == nil {
-		return "–\t–\t–\t–\t–\t–\t–\t"
+		return "–\t–\t–\t–\t–\t–\t–\t–\t"
 	}
 	disk := "–"
 	if k.DiskBytesPerByte != nil {
@@ -339,16 +352,26 @@ func costColumns(c caseResult) string {
 	if len(k.NodePeakRSS) > 0 {
 		nodeMax = slices.Max(k.NodePeakRSS)
 	}
-	return fmt.Sprintf("%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t", formatRate(k.GatewayCPUPerGiB), formatRate(k.NodesCPUPerGiB),
-		formatRate(k.ClientCPUPerGiB), disk, k.NodesReadPerByte, formatMiB(k.GatewayPeakRSS), formatMiB(nodeMax))
+	return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t", formatRate(k.GatewayCPUPerGiB), formatRate(k.NodesCPUPerGiB),
+		formatOptional(k.PostgresCPUPerGiB), formatRate(k.ClientCPUPerGiB), disk, k.NodesReadPerByte, formatMiB(k.GatewayPeakRSS), formatMiB(nodeMax))
 }
 
-// perOpColumns are the gateway's and the nodes' CPU milliseconds per operation.
+// perOpColumns are the gateway's, the nodes' and PostgreSQL's CPU
+// milliseconds per operation.
 func perOpColumns(c caseResult) string {
 	if c.Cost == nil {
-		return "–\t–\t"
+		return "–\t–\t–\t"
 	}
-	return formatRate(c.Cost.GatewayCPUMsPerOp) + "\t" + formatRate(c.Cost.NodesCPUMsPerOp) + "\t"
+	return formatRate(c.Cost.GatewayCPUMsPerOp) + "\t" + formatRate(c.Cost.NodesCPUMsPerOp) + "\t" +
+		formatOptional(c.Cost.PostgresCPUMsPerOp) + "\t"
+}
+
+// formatOptional is v, or – when it was not measured.
+func formatOptional(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return formatRate(*v)
 }
 
 // verifiedMark flags a case whose bytes did not check out, or that failed

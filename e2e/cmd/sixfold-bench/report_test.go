@@ -63,21 +63,21 @@ func TestFormatRange(t *testing.T) {
 
 // sampleReport has one of everything the JSON can hold.
 func sampleReport() report {
-	disk := 1.34
+	disk, pgPerGiB, pgRun := 1.34, 0.05, 0.05
 	return report{
 		Tool: "sixfold-bench", Version: reportVersion, Command: "sixfold-bench -quick",
 		Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Seconds: 90,
 		Machine:   machine{NProc: 2, Kernel: "6.1", LoadBefore: []float64{1, 2, 3}, LoadAfter: []float64{1, 2, 3}},
-		Target:    targetInfo{Endpoint: "http://127.0.0.1:8080", Started: true, Nodes: 6, DataDir: "/d/cluster/baseline"},
+		Target:    targetInfo{Endpoint: "http://127.0.0.1:8080", Started: true, Nodes: 6, DataDir: "/d/cluster/baseline", OwnPostgres: true},
 		Settings:  settings{Runs: 3, LargeBytes: gib},
 		Baselines: []baselineResult{{ID: "baseline-disk-write-direct", Title: "disk write", Unit: unitMiBs, stat: summarise([]float64{1500, 1400, 1600})}},
 		Cases: []caseResult{{
 			ID: "put1g-unsigned", Title: "PUT", Unit: unitMiBs, Group: "large",
 			Rate:     summarise([]float64{214, 210, 220}),
 			Bound:    &bound{Baseline: "baseline-disk-write-direct", Value: 1500, Ratio: 214.0 / 1500},
-			Cost:     &cost{GatewayCPUPerGiB: 4.1, NodesCPUPerGiB: 3.2, ClientCPUPerGiB: 0.5, DiskBytesPerByte: &disk, GatewayPeakRSS: 80 * mib, NodePeakRSS: []int64{40 * mib}},
+			Cost:     &cost{GatewayCPUPerGiB: 4.1, NodesCPUPerGiB: 3.2, ClientCPUPerGiB: 0.5, PostgresCPUPerGiB: &pgPerGiB, DiskBytesPerByte: &disk, GatewayPeakRSS: 80 * mib, NodePeakRSS: []int64{40 * mib}},
 			Verified: true,
-			Runs:     []runResult{{Value: 214, Seconds: 4.8, Bytes: gib, Ops: 1, GatewayCPU: 4.1, NodesCPU: 3.2, NodesDiskWrite: gib * 4 / 3, Verified: true}},
+			Runs:     []runResult{{Value: 214, Seconds: 4.8, Bytes: gib, Ops: 1, GatewayCPU: 4.1, NodesCPU: 3.2, PostgresCPU: &pgRun, NodesDiskWrite: gib * 4 / 3, Verified: true}},
 		}, {
 			ID: "get1g-s3-cold", Title: "GET cold", Unit: unitMiBs, Group: "large", NA: errNeedsCluster.Error(), Runs: []runResult{},
 		}},
@@ -102,11 +102,12 @@ func TestReportJSONShape(t *testing.T) {
 	for _, p := range []string{
 		"tool", "version", "command", "started", "seconds",
 		"machine.nproc", "machine.kernel", "machine.load_before", "machine.disk.device",
-		"target.endpoint", "target.started", "settings.runs", "settings.large_bytes",
+		"target.endpoint", "target.started", "target.own_postgres", "settings.runs", "settings.large_bytes",
 		"baselines.0.id", "baselines.0.unit", "baselines.0.median", "baselines.0.min", "baselines.0.max", "baselines.0.runs",
 		"cases.0.id", "cases.0.group", "cases.0.rate.median", "cases.0.rate.runs", "cases.0.verified",
 		"cases.0.bound.baseline", "cases.0.bound.value", "cases.0.bound.ratio",
 		"cases.0.cost.gateway_cpu_s_per_gib", "cases.0.cost.nodes_cpu_s_per_gib", "cases.0.cost.client_cpu_s_per_gib",
+		"cases.0.cost.postgres_cpu_s_per_gib", "cases.0.runs.0.postgres_cpu_s",
 		"cases.0.cost.disk_bytes_per_byte", "cases.0.cost.nodes_read_bytes_per_byte", "cases.0.cost.gateway_peak_rss_bytes", "cases.0.cost.node_peak_rss_bytes",
 		"cases.0.runs.0.value", "cases.0.runs.0.bytes", "cases.0.runs.0.gateway_cpu_s", "cases.0.runs.0.nodes_cpu_s",
 		"cases.0.load", "baselines.0.load", "cases.0.runs.0.client_cpu_s", "cases.0.runs.0.nodes_disk_write_bytes", "cases.0.runs.0.nodes_read_bytes", "cases.0.runs.0.verified",

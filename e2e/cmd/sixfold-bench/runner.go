@@ -159,11 +159,15 @@ func (b *bench) runResult(s caseSpec, o outcome, before, after snapshot) runResu
 	gw, nodes := usageDelta(before.gateway, after.gateway), usageDelta(before.nodes, after.nodes)
 	rr.GatewayCPU, rr.NodesCPU, rr.ClientCPU = gw.cpu, nodes.cpu, after.client-before.client
 	rr.NodesDiskWrite, rr.NodesRead = nodes.writeBytes, nodes.readChars
+	rr.PostgresCPU = postgresDelta(before, after)
 	return rr
 }
 
 func runDetail(rr runResult, o outcome) string {
 	s := fmt.Sprintf("  (CPU s: gateway %.2f, nodes %.2f, client %.2f", rr.GatewayCPU, rr.NodesCPU, rr.ClientCPU)
+	if rr.PostgresCPU != nil {
+		s += fmt.Sprintf(", postgres %.2f", *rr.PostgresCPU)
+	}
 	if len(o.latencies) > 0 {
 		s += fmt.Sprintf("; %d ops, p50 %.2f ms, p99 %.2f ms", rr.Ops, rr.P50Ms, rr.P99Ms)
 	}
@@ -193,6 +197,15 @@ func (b *bench) summarise(s caseSpec, res *caseResult) {
 		res.P50Ms, res.P99Ms = &p50, &p99
 	}
 	res.Cost = b.cost(s, res.Runs)
+}
+
+func everyRunHas(runs []runResult, f func(runResult) bool) bool {
+	for _, r := range runs {
+		if !f(r) {
+			return false
+		}
+	}
+	return len(runs) > 0
 }
 
 func collect(runs []runResult, f func(runResult) float64) []float64 {
@@ -232,6 +245,16 @@ func (b *bench) cost(s caseSpec, runs []runResult) *cost {
 		}
 		k.GatewayCPUMsPerOp = perOp(func(r runResult) float64 { return r.GatewayCPU })
 		k.NodesCPUMsPerOp = perOp(func(r runResult) float64 { return r.NodesCPU })
+	}
+	if everyRunHas(runs, func(r runResult) bool { return r.PostgresCPU != nil }) {
+		pg := func(r runResult) float64 { return *r.PostgresCPU }
+		if v := perGiB(pg); runs[0].Bytes > 0 {
+			k.PostgresCPUPerGiB = &v
+		}
+		if s.unit == unitOps {
+			v := median(collect(runs, func(r runResult) float64 { return 1000 * pg(r) / float64(r.Ops) }))
+			k.PostgresCPUMsPerOp = &v
+		}
 	}
 	if runs[0].Bytes > 0 {
 		k.NodesReadPerByte = median(collect(runs, func(r runResult) float64 { return float64(r.NodesRead) / float64(r.Bytes) }))

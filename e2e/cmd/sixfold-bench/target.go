@@ -152,6 +152,15 @@ func (t *target) pids() (gateway, nodes []int) {
 	return gateway, nodes
 }
 
+// postgresPID is the postmaster of the PostgreSQL this command started
+// for its cluster, or 0 (a shared server, or -endpoint).
+func (t *target) postgresPID() int {
+	if t.cluster == nil || t.cluster.Postgres() == nil {
+		return 0
+	}
+	return t.cluster.Postgres().PID()
+}
+
 // dropCaches evicts every file under every node's data dir from the page
 // cache, so the next read of a shard comes from the disk.
 func (t *target) dropCaches() error {

@@ -5,11 +5,32 @@ package main
 type snapshot struct {
 	client         float64
 	gateway, nodes map[int]procUsage
+	// postgres is the CPU seconds of the cluster's own PostgreSQL (its
+	// postmaster and every backend); postgresPID 0 when there is none to
+	// read: a shared server's time is other work's too.
+	postgres    float64
+	postgresPID int
 }
 
 func (b *bench) snapshot() snapshot {
 	gw, nodes := b.t.pids()
-	return snapshot{client: selfCPU(), gateway: readUsages(gw), nodes: readUsages(nodes)}
+	s := snapshot{client: selfCPU(), gateway: readUsages(gw), nodes: readUsages(nodes)}
+	if pid := b.t.postgresPID(); pid != 0 {
+		if cpu, err := treeCPU(pid); err == nil {
+			s.postgres, s.postgresPID = cpu, pid
+		}
+	}
+	return s
+}
+
+// postgresDelta is the PostgreSQL CPU seconds between two samples of the
+// same server, or nil.
+func postgresDelta(before, after snapshot) *float64 {
+	if before.postgresPID == 0 || before.postgresPID != after.postgresPID {
+		return nil
+	}
+	d := after.postgres - before.postgres
+	return &d
 }
 
 // readUsages reads each pid; one that cannot be read (gone, or not ours)
