@@ -103,11 +103,17 @@ type NewBlob struct {
 	SessionTimeout time.Duration
 	ClientIP       string
 	Chunks         []Chunk // every field but ServerAddress; Status stored or missing
+	// Settle, when set, runs after the blob's statements and onCommit,
+	// before the COMMIT. The rows were then written with Chunks' statuses
+	// as hoped for while the shards were still on their way; Settle waits
+	// for their writes and names the chunks that were not stored, which
+	// are recorded missing. An error from it rolls everything back.
+	Settle func() (unwritten []uuid.UUID, err error)
 }
 
 // RecordBlob records a blob written whole as completed, with its session
-// and chunks, in one statement, then runs onCommit (when not nil) in the
-// same transaction. It returns the blob's created_at. An error matching
+// and chunks, in one statement, then runs onCommit (when not nil) and
+// nb.Settle (likewise) in the same transaction. It returns the blob's created_at. An error matching
 // ErrNotCommitted means nothing was recorded, so the blob's shards are
 // known to no row and may be deleted outright; after any other error the
 // blob may be recorded.
@@ -127,10 +133,22 @@ func (b *Blobs) RecordBlob(ctx context.Context, nb NewBlob, onCommit func(tx *Tx
 	var createdAt time.Time
 	err := WithTx(ctx, b.pool, func(q *dbq.Queries) error {
 		var err error
-		if createdAt, err = q.RecordBlob(ctx, p); err != nil || onCommit == nil {
+		if createdAt, err = q.RecordBlob(ctx, p); err != nil {
 			return err
 		}
-		return onCommit(&Tx{q: q}, createdAt)
+		if onCommit != nil {
+			if err := onCommit(&Tx{q: q}, createdAt); err != nil {
+				return err
+			}
+		}
+		if nb.Settle == nil {
+			return nil
+		}
+		unwritten, err := nb.Settle()
+		if err != nil || len(unwritten) == 0 {
+			return err
+		}
+		return q.MarkUnwrittenChunks(ctx, unwritten)
 	})
 	return createdAt, err
 }

@@ -121,6 +121,70 @@ func TestUploadRowsInOneStatement(t *testing.T) {
 	}
 }
 
+// TestRecordBlobSettles: RecordBlob writes the rows as hoped for, then
+// Settle decides: the chunks it names are recorded missing, without a
+// hash; an error from it records nothing, onCommit's writes included.
+func TestRecordBlobSettles(t *testing.T) {
+	pool, _ := dbtest.NewPool(t)
+	ctx := context.Background()
+	blobs := db.NewBlobs(pool)
+	server := newServer(t, pool)
+	newBlob := func() db.NewBlob {
+		u := newUpload(server, 4096)
+		return db.NewBlob{File: u.File, Door: u.Door, SessionID: u.SessionID, StartedAt: time.Now(),
+			SessionTimeout: u.SessionTimeout, ClientIP: u.ClientIP, Chunks: stored(u)}
+	}
+	count := func(query string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := pool.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	nb := newBlob()
+	settled := false
+	nb.Settle = func() ([]uuid.UUID, error) {
+		settled = true
+		return []uuid.UUID{nb.Chunks[2].ID, nb.Chunks[7].ID}, nil
+	}
+	if _, err := blobs.RecordBlob(ctx, nb, nil); err != nil || !settled {
+		t.Fatalf("RecordBlob = %v (settled: %v)", err, settled)
+	}
+	if got := count(`SELECT count(*) FROM chunks WHERE file_id = $1 AND status = 'missing' AND hash IS NULL AND uploaded_at IS NULL AND id = ANY($2)`,
+		nb.File.ID, []uuid.UUID{nb.Chunks[2].ID, nb.Chunks[7].ID}); got != 2 {
+		t.Errorf("chunks recorded missing: %d; want 2", got)
+	}
+	if got := count(`SELECT count(*) FROM chunks WHERE file_id = $1 AND status = 'stored' AND hash IS NOT NULL`, nb.File.ID); got != 6 {
+		t.Errorf("chunks recorded stored: %d; want 6", got)
+	}
+
+	failed := newBlob()
+	quorumLost := errors.New("write quorum lost")
+	failed.Settle = func() ([]uuid.UUID, error) { return nil, quorumLost }
+	if _, err := db.NewStore(pool).CreateBucket(ctx, "settle", "s3"); err != nil {
+		t.Fatal(err)
+	}
+	hookRan := false
+	_, err := blobs.RecordBlob(ctx, failed, func(tx *db.Tx, _ time.Time) error {
+		hookRan = true
+		if _, err := tx.LockKeyForWrite(ctx, "settle", "k", "null"); err != nil {
+			return err
+		}
+		obj := db.Object{ID: failed.File.ID, Bucket: "settle", Key: "k", VersionID: "null", Size: 4096,
+			ETag: "e", Meta: []byte("{}"), Checksums: []byte("{}")}
+		return tx.InsertObject(ctx, obj, []db.ObjectPart{{PartNumber: 1, FileID: failed.File.ID, Size: 4096, ETag: "e", Checksums: []byte("{}")}})
+	})
+	if !errors.Is(err, quorumLost) || !errors.Is(err, db.ErrNotCommitted) || !hookRan {
+		t.Fatalf("RecordBlob with a failing Settle = %v (onCommit ran: %v); want the failure, not committed", err, hookRan)
+	}
+	if got := count(`SELECT (SELECT count(*) FROM files WHERE id = $1) + (SELECT count(*) FROM chunks WHERE file_id = $1) +
+		(SELECT count(*) FROM upload_sessions WHERE file_id = $1) + (SELECT count(*) FROM objects WHERE id = $1)`, failed.File.ID); got != 0 {
+		t.Errorf("rows of a blob whose Settle failed: %d; want none", got)
+	}
+}
+
 // BenchmarkUploadMetadata is the metadata a small PUT writes: BeginUpload,
 // then CompleteUpload (without an S3 object's onCommit writes).
 func BenchmarkUploadMetadata(b *testing.B) {

@@ -48,6 +48,13 @@ WITH f AS (
 )
 SELECT created_at FROM f;
 
+-- name: MarkUnwrittenChunks :exec
+-- Chunks of a blob being recorded (RecordBlob, in the same transaction)
+-- whose shards, written while its rows were, did not become durable: they
+-- are recorded missing, for the healer.
+UPDATE chunks SET status = 'missing', hash = NULL, uploaded_at = NULL
+WHERE id = ANY(sqlc.arg(ids)::uuid[]);
+
 -- name: CompleteUpload :one
 -- CompleteChunks, CompleteFile and CompleteUploadSession in one statement
 -- (one round trip instead of three). No row means the file is no longer

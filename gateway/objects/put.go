@@ -78,42 +78,38 @@ func (s *Service) put(ctx context.Context, in PutInput) (Blob, error) {
 	if in.Owner == "" {
 		in.Owner = "files"
 	}
-	// A blob of known size that fits one stripe is written whole and only
-	// then recorded; any other is recorded first, so that its chunks are
-	// known to the cleanup for as long as it streams.
-	whole := in.Exact && in.Size <= blob.Layout().StripeBytes()
-	if !whole {
-		if err := s.beginUpload(ctx, &blob, in, sessionID); err != nil {
-			return Blob{}, err
-		}
-	}
-	sentAt, err := s.streamShards(ctx, &blob, in, whole, sessionID)
-	switch {
-	case err != nil && whole:
-		s.discardUnrecorded(ctx, blob) // no row knows its shards
-		return Blob{}, err
-	case err != nil:
-		s.abandon(ctx, blob)
-		return Blob{}, err
-	case whole:
-		err = s.recordWhole(ctx, &blob, in, sessionID, started, sentAt)
-		if errors.Is(err, db.ErrNotCommitted) {
-			s.discardUnrecorded(ctx, blob)
-			return Blob{}, err
-		}
-	default:
-		err = s.finishUpload(ctx, &blob, in.OnCommit)
+	// A blob of known size that fits one stripe is written whole and
+	// recorded as it is written; any other is recorded first, so that its
+	// chunks are known to the cleanup for as long as it streams.
+	if in.Exact && in.Size <= blob.Layout().StripeBytes() {
+		err = s.putWhole(ctx, &blob, in, sessionID, started)
+	} else {
+		err = s.putStreamed(ctx, &blob, in, sessionID)
 	}
 	if err != nil {
-		// The blob's rows may exist (a COMMIT whose outcome is unknown):
-		// only the metadata may say whether its shards can go.
-		s.abandon(ctx, blob)
 		return Blob{}, err
 	}
 	if blob.missingShards() > 0 {
 		s.KickHealer()
 	}
 	return blob, nil
+}
+
+// putStreamed records the blob as uploading, streams it and completes it.
+func (s *Service) putStreamed(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID) error {
+	if err := s.beginUpload(ctx, b, in, sessionID); err != nil {
+		return err
+	}
+	err := s.streamShards(ctx, b, in, sessionID)
+	if err == nil {
+		err = s.finishUpload(ctx, b, in.OnCommit)
+	}
+	if err != nil {
+		// The blob's rows may exist (a COMMIT whose outcome is unknown):
+		// only the metadata may say whether its shards can go.
+		s.abandon(ctx, *b)
+	}
+	return err
 }
 
 func (b Blob) missingShards() int {
@@ -195,52 +191,85 @@ func (s *Service) beginUpload(ctx context.Context, b *Blob, in PutInput, session
 	return metadataError(err)
 }
 
-// streamShards reads the body once and writes its shards, all at once:
-// whole, in one call per shard (writeWhole), or a stripe at a time through
-// one stream per shard (streamStripes). It records each shard's outcome in
-// b.Chunks and fails only when fewer than the write quorum of shards
-// became durable. For a whole write it returns when the shards were sent.
-func (s *Service) streamShards(ctx context.Context, b *Blob, in PutInput, whole bool, sessionID uuid.UUID) (time.Time, error) {
+// streamShards reads the body once and streams its shards, a stripe at a
+// time through one stream per shard (streamStripes), all at once. It
+// records each shard's outcome in b.Chunks and fails only when fewer than
+// the write quorum of shards became durable.
+func (s *Service) streamShards(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID) error {
 	l := b.Layout()
 	codec, err := s.codec(l.Data, l.Parity)
 	if err != nil {
-		return time.Time{}, err
+		return err
 	}
+	body := newHashingReader(in)
+	size, outcomes, err := s.streamStripes(ctx, b, codec, body, in, sessionID)
+	if err != nil {
+		return err
+	}
+	b.Size = size
+	if err := b.setChecksum(body, in); err != nil {
+		return err
+	}
+	final := b.Layout()
+	for i := range b.Chunks {
+		b.Chunks[i].Size = final.ShardSize()
+	}
+	s.settleShards(b, outcomes)
+	return nil
+}
+
+// newHashingReader reads in.Body, computing its SHA-256 unless it is known
+// or not wanted.
+func newHashingReader(in PutInput) *hashingReader {
 	body := &hashingReader{r: in.Body}
 	if in.KnownSHA256 == nil && !in.NoChecksum {
 		body.h = sha256.New()
 		body.pipe = hashpipe.New(body.h)
 	}
-	size, outcomes, sentAt := in.Size, []shardOutcome(nil), time.Time{}
-	if whole {
-		outcomes, sentAt, err = s.writeWhole(ctx, b, codec, body)
-	} else {
-		size, outcomes, err = s.streamStripes(ctx, b, codec, body, in, sessionID)
+	return body
+}
+
+// setChecksum records the body's SHA-256 once body has reached its end,
+// when it was computed or is known.
+func (b *Blob) setChecksum(body *hashingReader, in PutInput) error {
+	if body.h == nil && in.KnownSHA256 == nil {
+		return nil
 	}
+	sum, err := body.sum(in.KnownSHA256)
 	if err != nil {
-		return time.Time{}, err
+		return err
 	}
-	b.Size = size
-	if body.h != nil || in.KnownSHA256 != nil {
-		sum, err := body.sum(in.KnownSHA256)
-		if err != nil {
-			return time.Time{}, err
-		}
-		b.Checksum = hex.EncodeToString(sum)
-	}
-	final := b.Layout()
+	b.Checksum = hex.EncodeToString(sum)
+	return nil
+}
+
+// settleShards records each shard's outcome in b.Chunks: stored with its
+// CRC32C, or missing for the healer.
+func (s *Service) settleShards(b *Blob, outcomes []shardOutcome) {
 	for i, o := range outcomes {
 		c := &b.Chunks[i]
-		c.Size = final.ShardSize()
 		if o.err == nil {
-			c.Status, c.Hash = ChunkStored, fmt.Sprintf("%08x", o.crc)
-		} else {
-			c.Status, c.Hash = ChunkMissing, ""
-			s.log.Warn().Err(o.err).Str("file_id", b.ID.String()).Int("shard", c.Number).
-				Str("server", c.ServerAddress).Msg("shard not written; the write quorum held, the healer will rebuild it")
+			c.Status, c.Hash = ChunkStored, shardHash(o.crc)
+			continue
+		}
+		c.Status, c.Hash = ChunkMissing, ""
+		s.log.Warn().Err(o.err).Str("file_id", b.ID.String()).Int("shard", c.Number).
+			Str("server", c.ServerAddress).Msg("shard not written; the write quorum held, the healer will rebuild it")
+	}
+}
+
+// shardHash is a shard's CRC32C as its chunks row holds it.
+func shardHash(crc uint32) string { return fmt.Sprintf("%08x", crc) }
+
+// unwritten are the ids of the chunks not stored.
+func unwritten(chunks []Chunk) []uuid.UUID {
+	var ids []uuid.UUID
+	for _, c := range chunks {
+		if c.Status != ChunkStored {
+			ids = append(ids, c.ID)
 		}
 	}
-	return sentAt, nil
+	return ids
 }
 
 // streamStripes reads the body a stripe at a time, encodes each stripe and
@@ -377,15 +406,16 @@ var unrecordedLimit = 30 * time.Second // a variable for the tests only
 
 // recordWhole records a blob written whole, whose upload started at
 // started and whose shards were sent at sentAt, as completed, with its
-// session, running in.OnCommit in the same transaction.
-func (s *Service) recordWhole(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID, started, sentAt time.Time) error {
+// session, running in.OnCommit and then settle (db.NewBlob.Settle) in the
+// same transaction.
+func (s *Service) recordWhole(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID, started, sentAt time.Time, settle func() ([]uuid.UUID, error)) error {
 	ctx, cancel := context.WithDeadline(ctx, sentAt.Add(unrecordedLimit))
 	defer cancel()
 	createdAt, err := s.blobs.RecordBlob(ctx, db.NewBlob{
 		File: db.File{ID: b.ID, Filename: b.Filename, ContentType: b.ContentType, Size: b.Size, Checksum: b.Checksum,
 			Metadata: b.Metadata, DataShards: b.DataShards, ParityShards: b.ParityShards, BlockSize: b.BlockSize},
 		Door: in.Owner, SessionID: sessionID, StartedAt: started, SessionTimeout: s.opts.SessionTimeout, ClientIP: clientIP(ctx),
-		Chunks: dbChunks(b.Chunks)}, commitHook(ctx, b, in.OnCommit))
+		Chunks: dbChunks(b.Chunks), Settle: settle}, commitHook(ctx, b, in.OnCommit))
 	if err != nil {
 		return metadataError(err)
 	}

@@ -35,6 +35,37 @@ func TestWholeBlobRecordedOnce(t *testing.T) {
 	checkRange(t, s, stored, data, 0, int64(len(data)))
 }
 
+// TestWholeBlobRecordedWhileWritten: a whole blob's rows, its commit
+// hook's included, are written while its shards are on their way. One
+// node is held until the hook runs, and still stores its shard: had the
+// statements waited for the writes, the hook would have run only once that
+// node's shard was given up (after the stall timeout) and left missing.
+func TestWholeBlobRecordedWhileWritten(t *testing.T) {
+	e := newEnv(t, 8)
+	s := e.service(2)
+	defer e.cluster.reset()
+	held := e.cluster.nodes[5]
+	held.faults.freeze()
+	data := payload(testStripe/3, 43)
+	in := putInput(data, true)
+	hookRan := false
+	in.OnCommit = func(ctx context.Context, tx *db.Tx, b objects.Blob) error {
+		hookRan = true
+		held.faults.thaw()
+		return nil
+	}
+	b, err := s.Put(context.Background(), in)
+	if err != nil || !hookRan {
+		t.Fatalf("Put = %v (hook ran: %v)", err, hookRan)
+	}
+	if got := e.count(t, `SELECT count(*) FROM chunks WHERE file_id = $1 AND status = 'stored' AND hash IS NOT NULL`, b.ID); got != len(b.Chunks) {
+		t.Errorf("stored chunk rows: %d; want all %d (the held node's shard given up?)", got, len(b.Chunks))
+	}
+	stored := e.stat(t, s, b.ID)
+	e.checkStored(t, stored)
+	checkRange(t, s, stored, data, 0, int64(len(data)))
+}
+
 // TestWholeBlobNotRecordedLate: a blob whose shards were sent longer ago
 // than the limit (here the commit hook outlasts it) is not recorded but
 // abandoned, so a node's sweep can never take a shard of a recorded blob.

@@ -2,13 +2,16 @@ package objects
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"sixfold/db"
 	"sixfold/gateway/erasure"
 	"sixfold/proto/storagepb"
 )
@@ -20,51 +23,133 @@ type shardOutcome struct {
 	err error
 }
 
-// writeWhole stores a blob of known size that fits one stripe: the body
-// is read and encoded first, then every shard goes to its node whole, in
-// one message, all at once. A small object thereby skips what a
-// stream costs per shard: its set-up, the round trip that waits for the
-// node to accept it, and the separate messages for data and close. Once
-// the write quorum is durable, the other shards get one stall timeout
-// more, as streamed writes do; a shard not written is left to the healer.
-// It returns each shard's outcome and when the shards were sent.
-func (s *Service) writeWhole(ctx context.Context, b *Blob, codec *erasure.Codec, body io.Reader) ([]shardOutcome, time.Time, error) {
+// putWhole stores and records a blob of known size that fits one stripe.
+// Its rows are written while its shards are on their way, in a
+// transaction that commits only once the write quorum is durable
+// (db.NewBlob.Settle): a small PUT waits for the nodes and for
+// PostgreSQL's statements at once rather than one after the other. No row
+// of the blob is visible before that COMMIT, so whatever fails before it
+// leaves nothing to read, and the shards are deleted outright.
+func (s *Service) putWhole(ctx context.Context, b *Blob, in PutInput, sessionID uuid.UUID, started time.Time) error {
+	l := b.Layout()
+	codec, err := s.codec(l.Data, l.Parity)
+	if err != nil {
+		return err
+	}
+	body := newHashingReader(in)
+	st, frames, err := s.readWhole(ctx, b, codec, body)
+	if err != nil {
+		return err
+	}
+	if err := b.setChecksum(body, in); err != nil {
+		s.recycleStripe(st, l.Data, l.Shards())
+		return err
+	}
+	for i := range b.Chunks { // as hoped for; Settle records what was not
+		c := &b.Chunks[i]
+		c.Size, c.Status, c.Hash = l.ShardSize(), ChunkStored, shardHash(erasure.FrameCRC32C(0, frames[i]))
+	}
+	writes := s.sendWhole(ctx, b, st, frames)
+	settle := func() ([]uuid.UUID, error) {
+		outcomes, err := writes.wait()
+		if err != nil {
+			return nil, err
+		}
+		s.settleShards(b, outcomes)
+		return unwritten(b.Chunks), nil
+	}
+	err = s.recordWhole(ctx, b, in, sessionID, started, writes.sentAt, settle)
+	if _, writeErr := writes.wait(); writeErr != nil {
+		s.discardUnrecorded(ctx, *b) // Settle failed or never ran: nothing committed
+		return writeErr
+	}
+	switch {
+	case errors.Is(err, db.ErrNotCommitted):
+		s.discardUnrecorded(ctx, *b) // no row knows its shards
+	case err != nil:
+		// A COMMIT whose outcome is unknown: only the metadata may say
+		// whether its shards can go.
+		s.abandon(ctx, *b)
+	}
+	return err
+}
+
+// readWhole reads a whole blob's body into one stripe and encodes it,
+// returning the stripe and its shards' frames (nil for an empty blob).
+func (s *Service) readWhole(ctx context.Context, b *Blob, codec *erasure.Codec, body io.Reader) (*erasure.Stripe, [][]byte, error) {
 	l := b.Layout()
 	st := s.newStripe(l.Data, l.Shards(), max(1, min(l.BlockSize, l.BlockLen(0))))
 	n, err := st.Fill(body, b.Size)
 	if err != nil && err != io.EOF {
-		return nil, time.Time{}, BodyError(ctx, err)
+		return nil, nil, BodyError(ctx, err)
 	}
 	if n < b.Size {
-		return nil, time.Time{}, ErrIncompleteBody
+		return nil, nil, ErrIncompleteBody
 	}
 	if err := expectEOF(ctx, body); err != nil {
-		return nil, time.Time{}, err
+		return nil, nil, err
 	}
 	frames := make([][]byte, l.Shards())
 	if n > 0 {
 		if err := codec.Encode(st); err != nil {
-			return nil, time.Time{}, err
+			return nil, nil, err
 		}
 		for i := range frames {
 			frames[i] = st.Frame(i)
 		}
 	}
-	outcomes := make([]shardOutcome, len(frames))
+	return st, frames, nil
+}
+
+// wholeWrite is the writing of a whole blob's shards (sendWhole).
+type wholeWrite struct {
+	sentAt   time.Time
+	done     chan struct{} // closed when every call has returned
+	outcomes []shardOutcome
+	err      error // fewer shards durable than the write quorum
+}
+
+// wait returns each shard's outcome once the writes are over.
+func (w *wholeWrite) wait() ([]shardOutcome, error) {
+	<-w.done
+	return w.outcomes, w.err
+}
+
+// sendWhole sends every shard of st to its node whole, in one message,
+// all at once. A small object thereby skips what a stream costs per
+// shard: its set-up, the round trip that waits for the node to accept it,
+// and the separate messages for data and close. Once the write quorum is
+// durable, the other shards get one stall timeout more, as streamed writes
+// do; a shard not written is left to the healer. The stripe is recycled
+// once every call has returned.
+func (s *Service) sendWhole(ctx context.Context, b *Blob, st *erasure.Stripe, frames [][]byte) *wholeWrite {
+	l := b.Layout()
+	w := &wholeWrite{sentAt: time.Now(), done: make(chan struct{}), outcomes: make([]shardOutcome, len(frames))}
 	done := make(chan int, len(frames))
 	calls, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sentAt := time.Now()
 	queued := s.queueShards(b.Chunks, frames)
 	for i := range frames {
 		go func() {
-			outcomes[i] = s.writeShardWhole(calls, &b.Chunks[i], frames[i], queued[i])
+			w.outcomes[i] = s.writeShardWhole(calls, &b.Chunks[i], frames[i], queued[i])
 			done <- i
 		}()
 	}
+	go func() {
+		defer close(w.done)
+		defer cancel()
+		w.err = s.collectWhole(ctx, b, w.outcomes, done, cancel)
+		s.recycleStripe(st, l.Data, l.Shards())
+	}()
+	return w
+}
+
+// collectWhole waits for sendWhole's calls, as sendWhole says, and fails
+// when fewer than the write quorum of shards became durable.
+func (s *Service) collectWhole(ctx context.Context, b *Blob, outcomes []shardOutcome, done <-chan int, cancel func()) error {
+	l := b.Layout()
 	quorum := WriteQuorum(l.Data, l.Parity)
-	finished := make([]bool, len(frames))
-	ok, pending := 0, len(frames)
+	finished := make([]bool, len(outcomes))
+	ok, pending := 0, len(outcomes)
 	var late <-chan time.Time
 collect:
 	for pending > 0 && ok+pending >= quorum {
@@ -92,18 +177,17 @@ collect:
 			outcomes[i].err = fmt.Errorf("%w: node %s did not confirm shard %d", errStalled, b.Chunks[i].ServerAddress, i)
 		}
 	}
-	s.recycleStripe(st, l.Data, l.Shards())
 	if ok < quorum {
 		if err := ctx.Err(); err != nil {
-			return nil, time.Time{}, err
+			return err
 		}
 		errs := make([]error, len(outcomes))
 		for i, o := range outcomes {
 			errs[i] = o.err
 		}
-		return nil, time.Time{}, quorumFailure(errs, ok, quorum)
+		return quorumFailure(errs, ok, quorum)
 	}
-	return outcomes, sentAt, nil
+	return nil
 }
 
 // queueShards queues the frames that go through their nodes' write

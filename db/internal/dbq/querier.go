@@ -246,6 +246,10 @@ type Querier interface {
 	// flagged (a row deleted meanwhile, with its file, is not).
 	MarkChunksMissingOnServer(ctx context.Context, arg MarkChunksMissingOnServerParams) ([]uuid.UUID, error)
 	MarkStaleServersInactive(ctx context.Context, staleAfterSeconds float64) ([]MarkStaleServersInactiveRow, error)
+	// Chunks of a blob being recorded (RecordBlob, in the same transaction)
+	// whose shards, written while its rows were, did not become durable: they
+	// are recorded missing, for the healer.
+	MarkUnwrittenChunks(ctx context.Context, ids []uuid.UUID) error
 	PostponeChunkDeletion(ctx context.Context, arg PostponeChunkDeletionParams) error
 	// After the latest version is deleted, the newest remaining one is latest.
 	PromoteNewest(ctx context.Context, arg PromoteNewestParams) error

@@ -139,6 +139,19 @@ func (q *Queries) CompleteUpload(ctx context.Context, arg CompleteUploadParams) 
 	return i, err
 }
 
+const markUnwrittenChunks = `-- name: MarkUnwrittenChunks :exec
+UPDATE chunks SET status = 'missing', hash = NULL, uploaded_at = NULL
+WHERE id = ANY($1::uuid[])
+`
+
+// Chunks of a blob being recorded (RecordBlob, in the same transaction)
+// whose shards, written while its rows were, did not become durable: they
+// are recorded missing, for the healer.
+func (q *Queries) MarkUnwrittenChunks(ctx context.Context, ids []uuid.UUID) error {
+	_, err := q.db.Exec(ctx, markUnwrittenChunks, ids)
+	return err
+}
+
 const recordBlob = `-- name: RecordBlob :one
 WITH f AS (
     INSERT INTO files (id, filename, content_type, size, checksum, status, metadata, owner, data_shards, parity_shards,
