@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"sixfold/db/internal/dbq"
 )
@@ -131,7 +133,7 @@ func (b *Blobs) RecordBlob(ctx context.Context, nb NewBlob, onCommit func(tx *Tx
 		p.ChunkStatuses = append(p.ChunkStatuses, c.Status)
 	}
 	var createdAt time.Time
-	err := WithTx(ctx, b.pool, func(q *dbq.Queries) error {
+	err := withTx(ctx, b.pool, func(tx pgx.Tx, q *dbq.Queries) error {
 		var err error
 		if createdAt, err = q.RecordBlob(ctx, p); err != nil {
 			return err
@@ -144,13 +146,51 @@ func (b *Blobs) RecordBlob(ctx context.Context, nb NewBlob, onCommit func(tx *Tx
 		if nb.Settle == nil {
 			return nil
 		}
-		unwritten, err := nb.Settle()
+		unwritten, err := whileIdle(ctx, tx.Conn().PgConn(), nb.Settle)
 		if err != nil || len(unwritten) == 0 {
 			return err
 		}
 		return q.MarkUnwrittenChunks(ctx, unwritten)
 	})
 	return createdAt, err
+}
+
+// whileIdle runs wait while conn sits idle in its transaction, watching
+// the connection meanwhile. A server that ends the session then (a
+// shutdown, a terminated backend, a crash) says so on the connection, or
+// closes it, before any COMMIT was sent: the transaction is then known not
+// to have committed, and whileIdle fails. Otherwise a COMMIT sent on a
+// connection that died during the wait would fail with an outcome nobody
+// can know, and the blob's shards could only be cleaned up through the
+// metadata, which is the very thing that is gone.
+func whileIdle[T any](ctx context.Context, conn *pgconn.PgConn, wait func() (T, error)) (T, error) {
+	watching, stop := context.WithCancel(ctx)
+	ended := make(chan error, 1)
+	go func() {
+		for {
+			msg, err := conn.ReceiveMessage(watching)
+			switch {
+			case err != nil && watching.Err() != nil && (pgconn.Timeout(err) || errors.Is(err, context.Canceled)):
+				ended <- nil // stopped: the session was alive as far as it showed
+				return
+			case err != nil:
+				ended <- err
+				return
+			}
+			if e, ok := msg.(*pgproto3.ErrorResponse); ok {
+				ended <- pgconn.ErrorResponseToPgError(e)
+				return
+			}
+			// A notice or a parameter's new value: the session goes on.
+		}
+	}()
+	res, err := wait()
+	stop()
+	if lost := <-ended; lost != nil {
+		var zero T
+		return zero, fmt.Errorf("%w: the session ended while the transaction waited: %w", ErrUnavailable, lost)
+	}
+	return res, err
 }
 
 // AbandonUpload queues every chunk of a failed upload for deletion after

@@ -185,6 +185,41 @@ func TestRecordBlobSettles(t *testing.T) {
 	}
 }
 
+// TestRecordBlobSessionEndsWhileSettling: a backend terminated while its
+// transaction waits in Settle (as a fast shutdown of PostgreSQL does) makes
+// RecordBlob fail as not committed, since no COMMIT was sent: the caller may
+// then delete the blob's shards outright. A COMMIT sent regardless would
+// fail with an outcome nobody can know (57P01 may follow a commit).
+func TestRecordBlobSessionEndsWhileSettling(t *testing.T) {
+	pool, _ := dbtest.NewPool(t)
+	ctx := context.Background()
+	blobs := db.NewBlobs(pool)
+	u := newUpload(newServer(t, pool), 4096)
+	nb := db.NewBlob{File: u.File, Door: u.Door, SessionID: u.SessionID, StartedAt: time.Now(),
+		SessionTimeout: u.SessionTimeout, ClientIP: u.ClientIP, Chunks: stored(u)}
+	nb.Settle = func() ([]uuid.UUID, error) {
+		var pid int
+		err := pool.QueryRow(ctx, `SELECT pid FROM pg_stat_activity
+			WHERE datname = current_database() AND state = 'idle in transaction'`).Scan(&pid)
+		if err != nil {
+			return nil, fmt.Errorf("finding the waiting transaction: %w", err)
+		}
+		if _, err := pool.Exec(ctx, `SELECT pg_terminate_backend($1, 5000)`, pid); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	_, err := blobs.RecordBlob(ctx, nb, nil)
+	if !errors.Is(err, db.ErrNotCommitted) || !errors.Is(err, db.ErrUnavailable) {
+		t.Fatalf("RecordBlob whose session ended in Settle = %v; want not committed, unavailable", err)
+	}
+	var rows int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM files WHERE id = $1) + (SELECT count(*) FROM chunks WHERE file_id = $1)`,
+		nb.File.ID).Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("rows of the blob: %d, %v; want none", rows, err)
+	}
+}
+
 // BenchmarkUploadMetadata is the metadata a small PUT writes: BeginUpload,
 // then CompleteUpload (without an S3 object's onCommit writes).
 func BenchmarkUploadMetadata(b *testing.B) {
