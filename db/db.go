@@ -208,17 +208,17 @@ func Open(ctx context.Context, c Config) (*pgxpool.Pool, error) {
 // through Translate, matching ErrNotCommitted when the transaction is known
 // not to have committed.
 func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries) error) error {
-	return withTx(ctx, pool, func(_ pgx.Tx, q *dbq.Queries) error { return fn(q) })
+	return withTx(ctx, pool, func(tx pgx.Tx) error { return fn(dbq.New(tx)) })
 }
 
 // withTx is WithTx for a caller that also needs the transaction itself.
-func withTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx, q *dbq.Queries) error) error {
+func withTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return notCommitted{Translate(err)}
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
-	if err := fn(tx, dbq.New(tx)); err != nil {
+	if err := fn(tx); err != nil {
 		// A query inside fn fails as the connection dies (a failover) as
 		// surely as Begin or Commit does: callers must see ErrUnavailable,
 		// not a raw driver error that would be answered 500.

@@ -114,9 +114,9 @@ type NewBlob struct {
 }
 
 // RecordBlob records a blob written whole as completed, with its session
-// and chunks, in one statement, then runs onCommit (when not nil) and
-// nb.Settle (likewise) in the same transaction. It returns the blob's created_at. An error matching
-// ErrNotCommitted means nothing was recorded, so the blob's shards are
+// and chunks, in one statement, then runs onCommit and nb.Settle (each when
+// not nil) in the same transaction. It returns the blob's created_at. An
+// error matching ErrNotCommitted means nothing was recorded, so the blob's shards are
 // known to no row and may be deleted outright; after any other error the
 // blob may be recorded.
 func (b *Blobs) RecordBlob(ctx context.Context, nb NewBlob, onCommit func(tx *Tx, createdAt time.Time) error) (time.Time, error) {
@@ -133,7 +133,8 @@ func (b *Blobs) RecordBlob(ctx context.Context, nb NewBlob, onCommit func(tx *Tx
 		p.ChunkStatuses = append(p.ChunkStatuses, c.Status)
 	}
 	var createdAt time.Time
-	err := withTx(ctx, b.pool, func(tx pgx.Tx, q *dbq.Queries) error {
+	err := withTx(ctx, b.pool, func(tx pgx.Tx) error {
+		q := dbq.New(tx)
 		var err error
 		if createdAt, err = q.RecordBlob(ctx, p); err != nil {
 			return err
@@ -146,7 +147,11 @@ func (b *Blobs) RecordBlob(ctx context.Context, nb NewBlob, onCommit func(tx *Tx
 		if nb.Settle == nil {
 			return nil
 		}
-		unwritten, err := whileIdle(ctx, tx.Conn().PgConn(), nb.Settle)
+		var unwritten []uuid.UUID
+		err = whileIdle(ctx, tx.Conn().PgConn(), func() (err error) {
+			unwritten, err = nb.Settle()
+			return err
+		})
 		if err != nil || len(unwritten) == 0 {
 			return err
 		}
@@ -163,7 +168,7 @@ func (b *Blobs) RecordBlob(ctx context.Context, nb NewBlob, onCommit func(tx *Tx
 // connection that died during the wait would fail with an outcome nobody
 // can know, and the blob's shards could only be cleaned up through the
 // metadata, which is the very thing that is gone.
-func whileIdle[T any](ctx context.Context, conn *pgconn.PgConn, wait func() (T, error)) (T, error) {
+func whileIdle(ctx context.Context, conn *pgconn.PgConn, wait func() error) error {
 	watching, stop := context.WithCancel(ctx)
 	ended := make(chan error, 1)
 	go func() {
@@ -184,13 +189,12 @@ func whileIdle[T any](ctx context.Context, conn *pgconn.PgConn, wait func() (T, 
 			// A notice or a parameter's new value: the session goes on.
 		}
 	}()
-	res, err := wait()
+	err := wait()
 	stop()
 	if lost := <-ended; lost != nil {
-		var zero T
-		return zero, fmt.Errorf("%w: the session ended while the transaction waited: %w", ErrUnavailable, lost)
+		return fmt.Errorf("%w: the session ended while the transaction waited: %w", ErrUnavailable, lost)
 	}
-	return res, err
+	return err
 }
 
 // AbandonUpload queues every chunk of a failed upload for deletion after

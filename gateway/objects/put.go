@@ -89,7 +89,7 @@ func (s *Service) put(ctx context.Context, in PutInput) (Blob, error) {
 	if err != nil {
 		return Blob{}, err
 	}
-	if blob.missingShards() > 0 {
+	if len(unwritten(blob.Chunks)) > 0 {
 		s.KickHealer()
 	}
 	return blob, nil
@@ -110,16 +110,6 @@ func (s *Service) putStreamed(ctx context.Context, b *Blob, in PutInput, session
 		s.abandon(ctx, *b)
 	}
 	return err
-}
-
-func (b Blob) missingShards() int {
-	n := 0
-	for _, c := range b.Chunks {
-		if c.Status != ChunkStored {
-			n++
-		}
-	}
-	return n
 }
 
 // place picks n nodes for a blob's shards, skipping (and re-placing around)

@@ -45,11 +45,13 @@ func (s *Service) putWhole(ctx context.Context, b *Blob, in PutInput, sessionID 
 		s.recycleStripe(st, l.Data, l.Shards())
 		return err
 	}
+	crcs := make([]uint32, len(frames))
 	for i := range b.Chunks { // as hoped for; Settle records what was not
 		c := &b.Chunks[i]
-		c.Size, c.Status, c.Hash = l.ShardSize(), ChunkStored, shardHash(erasure.FrameCRC32C(0, frames[i]))
+		crcs[i] = erasure.FrameCRC32C(0, frames[i])
+		c.Size, c.Status, c.Hash = l.ShardSize(), ChunkStored, shardHash(crcs[i])
 	}
-	writes := s.sendWhole(ctx, b, st, frames)
+	writes := s.sendWhole(ctx, b, st, frames, crcs)
 	settle := func() ([]uuid.UUID, error) {
 		outcomes, err := writes.wait()
 		if err != nil {
@@ -121,8 +123,8 @@ func (w *wholeWrite) wait() ([]shardOutcome, error) {
 // and the separate messages for data and close. Once the write quorum is
 // durable, the other shards get one stall timeout more, as streamed writes
 // do; a shard not written is left to the healer. The stripe is recycled
-// once every call has returned.
-func (s *Service) sendWhole(ctx context.Context, b *Blob, st *erasure.Stripe, frames [][]byte) *wholeWrite {
+// once every call has returned. crcs are the frames' CRC32Cs.
+func (s *Service) sendWhole(ctx context.Context, b *Blob, st *erasure.Stripe, frames [][]byte, crcs []uint32) *wholeWrite {
 	l := b.Layout()
 	w := &wholeWrite{sentAt: time.Now(), done: make(chan struct{}), outcomes: make([]shardOutcome, len(frames))}
 	done := make(chan int, len(frames))
@@ -130,13 +132,12 @@ func (s *Service) sendWhole(ctx context.Context, b *Blob, st *erasure.Stripe, fr
 	queued := s.queueShards(b.Chunks, frames)
 	for i := range frames {
 		go func() {
-			w.outcomes[i] = s.writeShardWhole(calls, &b.Chunks[i], frames[i], queued[i])
+			w.outcomes[i] = s.writeShardWhole(calls, &b.Chunks[i], frames[i], crcs[i], queued[i])
 			done <- i
 		}()
 	}
 	go func() {
 		defer close(w.done)
-		defer cancel()
 		w.err = s.collectWhole(ctx, b, w.outcomes, done, cancel)
 		s.recycleStripe(st, l.Data, l.Shards())
 	}()
@@ -221,22 +222,23 @@ func shardRequest(c *Chunk, frame []byte) *storagepb.WriteChunkRequest {
 // writeShardWhole sends one shard whole: up to batchedFrameMax through the
 // node's write batcher (in a WriteChunks call, perhaps with other
 // uploads' shards), larger in a WriteChunk call of its own; each attempt
-// bounded by the call timeout (storage.grpc_timeout). queued, if not nil,
-// is the first attempt, already queued (queueShards). Only a call that
+// bounded by the call timeout (storage.grpc_timeout); crc is the frame's
+// CRC32C, which the node must report back. queued, if not nil, is the
+// first attempt, already queued (queueShards). Only a call that
 // did not reach the node's store is retried, as only a refused stream
 // open is: no connection, or the node answering Unavailable or
 // ResourceExhausted (starting, or shedding load). A node that tried and
 // failed (a broken disk answers Internal) or ran out of time would fail
 // again, and its shard is left to the healer at once rather than holding
 // the upload through max_retries × retry_delay.
-func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte, queued *shardWrite) shardOutcome {
+func (s *Service) writeShardWhole(ctx context.Context, c *Chunk, frame []byte, crc uint32, queued *shardWrite) shardOutcome {
 	var req *storagepb.WriteChunkRequest
 	if queued != nil {
 		req = queued.req
 	} else {
 		req = shardRequest(c, frame)
 	}
-	out := shardOutcome{crc: erasure.FrameCRC32C(0, frame)}
+	out := shardOutcome{crc: crc}
 	out.err = s.withRetries(ctx, c.ServerAddress, func() (bool, error) {
 		attempt := queued
 		queued = nil

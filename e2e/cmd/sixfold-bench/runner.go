@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -199,15 +200,6 @@ func (b *bench) summarise(s caseSpec, res *caseResult) {
 	res.Cost = b.cost(s, res.Runs)
 }
 
-func everyRunHas(runs []runResult, f func(runResult) bool) bool {
-	for _, r := range runs {
-		if !f(r) {
-			return false
-		}
-	}
-	return len(runs) > 0
-}
-
 func collect(runs []runResult, f func(runResult) float64) []float64 {
 	out := make([]float64, len(runs))
 	for i, r := range runs {
@@ -239,20 +231,21 @@ func (b *bench) cost(s caseSpec, runs []runResult) *cost {
 		NodesCPUPerGiB:   perGiB(func(r runResult) float64 { return r.NodesCPU }),
 		ClientCPUPerGiB:  perGiB(func(r runResult) float64 { return r.ClientCPU }),
 	}
+	perOp := func(f func(runResult) float64) float64 {
+		return median(collect(runs, func(r runResult) float64 { return 1000 * f(r) / float64(r.Ops) }))
+	}
 	if s.unit == unitOps {
-		perOp := func(f func(runResult) float64) float64 {
-			return median(collect(runs, func(r runResult) float64 { return 1000 * f(r) / float64(r.Ops) }))
-		}
 		k.GatewayCPUMsPerOp = perOp(func(r runResult) float64 { return r.GatewayCPU })
 		k.NodesCPUMsPerOp = perOp(func(r runResult) float64 { return r.NodesCPU })
 	}
-	if everyRunHas(runs, func(r runResult) bool { return r.PostgresCPU != nil }) {
+	if !slices.ContainsFunc(runs, func(r runResult) bool { return r.PostgresCPU == nil }) {
 		pg := func(r runResult) float64 { return *r.PostgresCPU }
-		if v := perGiB(pg); runs[0].Bytes > 0 {
+		if runs[0].Bytes > 0 {
+			v := perGiB(pg)
 			k.PostgresCPUPerGiB = &v
 		}
 		if s.unit == unitOps {
-			v := median(collect(runs, func(r runResult) float64 { return 1000 * pg(r) / float64(r.Ops) }))
+			v := perOp(pg)
 			k.PostgresCPUMsPerOp = &v
 		}
 	}
