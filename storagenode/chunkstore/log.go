@@ -31,10 +31,17 @@ import (
 // place over zeroes laid down when its segment was created, so an append
 // changes no file-system metadata and its sync is a data flush alone.
 //
-// When a segment is full, one syncfs(2) makes every chunk file written so
-// far durable, and the segment is reused for the next. After a crash, Open
-// replays the segments still there: a chunk whose file is missing or
-// differs is written again, durably, before the store serves anything.
+// The log has two segment files. When the current one is full, appends
+// move at once to the other, and the full one retires in the background:
+// one syncfs(2) makes every chunk file written so far durable, and then
+// the file is renamed to serve as the next segment. Until then a deletion
+// of a chunk the retiring segment holds is logged too. Only a segment that
+// fills while the one before it still retires makes puts wait: the syncfs
+// flushes the whole filesystem, other tenants' dirty pages included, and
+// puts that waited behind it at each rotation saw their p99 grow fourfold.
+// After a crash, Open replays the segments still there: a chunk whose file
+// is missing or differs is written again, durably, before the store serves
+// anything.
 //
 // A chunk already present is never overwritten through the log: a
 // replacement must not be named before its bytes are durable, or a crash
@@ -80,6 +87,22 @@ type chunkLog struct {
 	durableOff int64
 	err        error                 // once a sync has failed, nothing the log holds can be trusted
 	logged     map[chunkKey]struct{} // the chunks the current segment holds
+
+	// While the segment before seq retires, retired delivers its file
+	// once that is done, and retiring holds its chunks; otherwise spare
+	// is that file, already named seq+1.
+	spare    *os.File
+	retiring map[chunkKey]struct{}
+	retired  chan retirement
+
+	beforeRetire func() // tests hold a retirement here
+}
+
+// retirement is the outcome of retiring a segment: its file, ready to
+// serve as the next segment, or why it is not.
+type retirement struct {
+	file *os.File
+	err  error
 }
 
 // chunkKey is a chunk id as a record holds it.
@@ -114,10 +137,13 @@ func (l *chunkLog) append(rec []byte) (seq uint64, end int64, err error) {
 // chunk's, if the log holds any, and returns where that record ends for
 // waitDurable; seq 0 when it logged nothing.
 func (l *chunkLog) supersede(id string) (seq uint64, end int64, err error) {
+	key := chunkKey([]byte(id))
 	l.mu.Lock()
-	_, held := l.logged[chunkKey([]byte(id))]
+	l.collect(false)
+	_, held := l.logged[key]
+	_, retiring := l.retiring[key]
 	l.mu.Unlock()
-	if !held {
+	if !held && !retiring {
 		return 0, 0, nil
 	}
 	rec := make([]byte, logHeaderSize)
@@ -183,41 +209,75 @@ func (l *chunkLog) waitDurable(seq uint64, end int64) error {
 	return l.err
 }
 
-// rotate makes the current segment and every chunk file durable, then
-// starts the next segment in the same file, renamed: its old records carry
-// the old sequence number, so they end the new segment's records, and
-// appends still overwrite bytes already allocated. The caller holds l.mu;
-// puts wait meanwhile, once per segment's worth of small chunks.
+// rotate starts the next segment in the spare file and retires the full
+// one in the background. It makes the full segment durable first, so that
+// a put waiting on a record there is answered by its own segment's sync,
+// and waits for the segment before it to retire, so that at most two are
+// ever live. The caller holds l.mu.
 func (l *chunkLog) rotate() error {
-	if l.seg == nil {
-		seg, err := createSegment(l.dir, l.seq+1, l.segmentSize)
-		if err != nil {
-			return err
-		}
-		l.seg = seg
-	} else {
-		if err := fdatasync(l.seg); err != nil {
-			return fmt.Errorf("chunkstore: sync log: %w", err)
-		}
-		if err := syncfs(l.fsDir); err != nil {
-			return err
-		}
-		if err := os.Rename(segmentPath(l.dir, l.seq), segmentPath(l.dir, l.seq+1)); err != nil {
-			return fmt.Errorf("chunkstore: recycle log segment: %w", err)
-		}
-		if err := syncDir(l.dir); err != nil {
-			return err
-		}
+	if err := l.collect(true); err != nil {
+		return err
 	}
+	if err := fdatasync(l.seg); err != nil {
+		return fmt.Errorf("chunkstore: sync log: %w", err)
+	}
+	full, fullSeq := l.seg, l.seq
+	l.seg, l.spare = l.spare, nil
 	l.seq, l.off = l.seq+1, 0
 	l.durableSeq, l.durableOff = l.seq, 0
-	l.logged = make(map[chunkKey]struct{})
+	l.retiring, l.logged = l.logged, make(map[chunkKey]struct{})
+	l.retired = make(chan retirement, 1)
+	go func(done chan<- retirement) {
+		done <- l.retire(full, fullSeq)
+	}(l.retired)
 	return nil
 }
 
-// close closes the current segment; the store must not put afterwards.
-// A clean stop leaves nothing to replay: it makes every chunk file durable
-// and retires the segment, so the next Open reads no chunk back.
+// retire makes every chunk file durable, so that segment seq's records
+// are needed no more, then names its file seq+2: the segment after the
+// current one, whose records its stale ones (numbered seq) cannot be
+// mistaken for.
+func (l *chunkLog) retire(f *os.File, seq uint64) retirement {
+	if l.beforeRetire != nil {
+		l.beforeRetire()
+	}
+	if err := syncfs(l.fsDir); err != nil {
+		return retirement{f, err}
+	}
+	if err := os.Rename(segmentPath(l.dir, seq), segmentPath(l.dir, seq+2)); err != nil {
+		return retirement{f, fmt.Errorf("chunkstore: recycle log segment: %w", err)}
+	}
+	return retirement{f, syncDir(l.dir)}
+}
+
+// collect takes in the retired segment's file as the spare, waiting for
+// it when wait is set. A failed retirement fails the log: chunk files it
+// could not make durable may be lost in a crash while the log no longer
+// offers to replay them. The caller holds l.mu.
+func (l *chunkLog) collect(wait bool) error {
+	if l.retired == nil {
+		return l.err
+	}
+	var r retirement
+	if wait {
+		r = <-l.retired
+	} else {
+		select {
+		case r = <-l.retired:
+		default:
+			return l.err
+		}
+	}
+	l.retired, l.retiring, l.spare = nil, nil, r.file
+	if r.err != nil && l.err == nil {
+		l.err = r.err
+	}
+	return l.err
+}
+
+// close closes the segment files; the store must not put afterwards. A
+// clean stop leaves nothing to replay: it retires the current segment as
+// well, so the next Open reads no chunk back.
 func (l *chunkLog) close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -226,13 +286,22 @@ func (l *chunkLog) close() error {
 	}
 	var err error
 	if l.err == nil {
-		err = l.rotate()
+		if err = l.rotate(); err == nil {
+			err = l.collect(true)
+		}
 		l.err = errors.New("chunkstore: store closed")
+	} else {
+		l.collect(true)
 	}
-	if cerr := l.seg.Close(); err == nil {
-		err = cerr
+	for _, f := range []*os.File{l.seg, l.spare} {
+		if f == nil {
+			continue
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
 	}
-	l.seg = nil
+	l.seg, l.spare = nil, nil
 	return err
 }
 
@@ -326,30 +395,59 @@ func (s *Store) openLog(dir string) (int, error) {
 		}
 		restored++
 	}
-	if len(seqs) > 0 {
-		// The newest segment's file serves again. Rotating it first makes
-		// the files found intact durable too (they may be only in the page
-		// cache: the process died, not the machine), and only then do the
-		// records that could restore them go.
-		seg, err := os.OpenFile(segmentPath(l.dir, l.seq), os.O_RDWR, 0)
-		if err != nil {
-			return restored, fmt.Errorf("chunkstore: open log segment: %w", err)
-		}
-		l.seg = seg
-	}
-	if err := l.rotate(); err != nil {
-		if l.seg != nil {
-			l.seg.Close()
-		}
+	// Files found intact may be only in the page cache (the process died,
+	// not the machine): they are made durable before the records that
+	// could restore them go.
+	if err := syncfs(l.fsDir); err != nil {
 		return restored, err
 	}
-	for _, seq := range seqs[:max(len(seqs)-1, 0)] {
-		if err := os.Remove(segmentPath(l.dir, seq)); err != nil {
-			return restored, fmt.Errorf("chunkstore: drop log segment: %w", err)
-		}
+	if err := l.reuseSegments(seqs); err != nil {
+		return restored, err
 	}
 	s.log = l
 	return restored, nil
+}
+
+// reuseSegments makes the two newest of the replayed segments' files the
+// next two segments, l.seq+1 and l.seq+2 (creating what is missing), and
+// drops the others. Their stale records, numbered l.seq or less, end
+// their new segments' records.
+func (l *chunkLog) reuseSegments(seqs []uint64) error {
+	next := l.seq + 1
+	reused := seqs[max(len(seqs)-2, 0):]
+	for _, seq := range seqs[:len(seqs)-len(reused)] {
+		if err := os.Remove(segmentPath(l.dir, seq)); err != nil {
+			return fmt.Errorf("chunkstore: drop log segment: %w", err)
+		}
+	}
+	files := make([]*os.File, 2)
+	for i, seq := range reused {
+		if err := os.Rename(segmentPath(l.dir, seq), segmentPath(l.dir, next+uint64(i))); err != nil {
+			return fmt.Errorf("chunkstore: recycle log segment: %w", err)
+		}
+	}
+	if err := syncDir(l.dir); err != nil {
+		return err
+	}
+	for i := range files {
+		var err error
+		if i < len(reused) {
+			files[i], err = os.OpenFile(segmentPath(l.dir, next+uint64(i)), os.O_RDWR, 0)
+		} else {
+			files[i], err = createSegment(l.dir, next+uint64(i), l.segmentSize)
+		}
+		if err != nil {
+			for _, f := range files[:i] {
+				f.Close()
+			}
+			return fmt.Errorf("chunkstore: open log segment: %w", err)
+		}
+	}
+	l.seg, l.spare = files[0], files[1]
+	l.seq, l.off = next, 0
+	l.durableSeq, l.durableOff = next, 0
+	l.logged = make(map[chunkKey]struct{})
+	return nil
 }
 
 // readSegment adds segment seq's records to logged, each over the earlier

@@ -3,6 +3,7 @@ package chunkstore
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -88,8 +89,8 @@ func TestLogReplaysChunksACrashLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	reopenWant(t, dir, 3, data)
-	if segs := segmentFiles(t, dir); len(segs) != 1 {
-		t.Fatalf("log segments after replay: %v; want only the new one", segs)
+	if segs := segmentFiles(t, dir); len(segs) != 2 {
+		t.Fatalf("log segments after replay: %v; want the two new ones", segs)
 	}
 	reopenWant(t, dir, 0, data) // a second restart finds nothing to do
 }
@@ -148,8 +149,8 @@ func TestLogReplayKeepsDeletions(t *testing.T) {
 	reopenWant(t, dir, 0, map[string][]byte{ids[1]: data[ids[1]]})
 }
 
-// A full segment makes the chunk files durable and gives way to the next:
-// one segment stays, and every chunk stays readable.
+// A full segment gives way to the next and retires once the chunk files
+// are durable: two segment files stay, and every chunk stays readable.
 func TestLogSegmentsRoll(t *testing.T) {
 	s, dir := openStore(t)
 	s.log.segmentSize = 8 << 10
@@ -157,11 +158,63 @@ func TestLogSegmentsRoll(t *testing.T) {
 	if seq := s.log.seq; seq < 5 {
 		t.Fatalf("log at segment %d after 40 KiB in 8 KiB segments", seq)
 	}
-	if segs := segmentFiles(t, dir); len(segs) != 1 {
-		t.Fatalf("log segments: %v; want one", segs)
+	if segs := segmentFiles(t, dir); len(segs) != 2 {
+		t.Fatalf("log segments: %v; want two", segs)
 	}
 	wantChunks(t, s, data)
 	reopenWant(t, dir, 0, data)
+}
+
+// Puts go on into the next segment while a full one retires, and a crash
+// before it has retired loses none of its chunks, nor brings back one
+// deleted meanwhile.
+func TestLogPutsGoOnWhileASegmentRetires(t *testing.T) {
+	s, dir := openStore(t)
+	s.log.segmentSize = 8 << 10
+	hold, held := make(chan struct{}), make(chan struct{}, 1)
+	s.log.beforeRetire = func() {
+		held <- struct{}{}
+		<-hold
+	}
+	t.Cleanup(func() { close(hold) }) // after the reopened store closes
+	seq := s.log.seq
+	var ids []string
+	data := make(map[string][]byte)
+	for s.log.seq == seq {
+		more, moreData := putSmall(t, s, 1, 1000)
+		ids = append(ids, more...)
+		maps.Copy(data, moreData)
+	}
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the full segment did not start retiring")
+	}
+	// The next segment holds several of these; none may wait for the
+	// retirement, which the test holds until it ends.
+	put := make(chan struct{})
+	go func() {
+		defer close(put)
+		more, moreData := putSmall(t, s, 4, 1000)
+		ids = append(ids, more...)
+		maps.Copy(data, moreData)
+	}()
+	select {
+	case <-put:
+	case <-time.After(10 * time.Second):
+		t.Fatal("puts waited for the full segment to retire")
+	}
+	if existed, err := s.Delete(ids[0]); err != nil || !existed {
+		t.Fatalf("Delete(%s) = %v, %v", ids[0], existed, err)
+	}
+	delete(data, ids[0])
+	// The crash takes every chunk file the log holds: none was synced.
+	for _, id := range ids[1:] {
+		if err := os.Remove(s.path(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reopenWant(t, dir, len(data), data)
 }
 
 // Puts at once share syncs of the log, and each is durable when it
@@ -228,7 +281,7 @@ func TestLogCleanCloseLeavesNothingToReplay(t *testing.T) {
 	}
 	delete(data, ids[0])
 	reopenWant(t, dir, 0, data)
-	if segs := segmentFiles(t, dir); len(segs) != 1 {
-		t.Fatalf("log segments: %v; want one", segs)
+	if segs := segmentFiles(t, dir); len(segs) != 2 {
+		t.Fatalf("log segments: %v; want two", segs)
 	}
 }
