@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -118,16 +119,18 @@ func BenchmarkPut(b *testing.B) {
 					b.Logf("unnamed temp files unavailable, measuring named ones: %v", why)
 				}
 				var elapsed, cpu time.Duration
+				var took []time.Duration
 				for b.Loop() {
 					ids := make([]string, c.puts)
 					for i := range ids {
 						ids[i] = uuid.NewString()
 					}
 					start, startCPU := time.Now(), cpuTime(b)
-					putAll(b, s, src, ids, c.size, c.conc)
+					took = append(took, putAll(b, s, src, ids, c.size, c.conc)...)
 					elapsed += time.Since(start)
 					cpu += cpuTime(b) - startCPU
 				}
+				reportLatency(b, took)
 				total := float64(b.N * c.puts)
 				b.ReportMetric(total*float64(c.size)/(1<<20)/elapsed.Seconds(), "MiB/s")
 				b.ReportMetric(total/elapsed.Seconds(), "puts/s")
@@ -138,8 +141,10 @@ func BenchmarkPut(b *testing.B) {
 	}
 }
 
-// putAll puts one shard of size bytes per id, conc at a time.
-func putAll(b *testing.B, s *Store, src []byte, ids []string, size int64, conc int) {
+// putAll puts one shard of size bytes per id, conc at a time, and returns
+// how long each put took.
+func putAll(b *testing.B, s *Store, src []byte, ids []string, size int64, conc int) []time.Duration {
+	took := make([]time.Duration, len(ids))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range conc {
@@ -150,14 +155,25 @@ func putAll(b *testing.B, s *Store, src []byte, ids []string, size int64, conc i
 					return
 				}
 				r := &messageReader{src: src, left: size, off: i * 4099 % len(src), msg: 256 << 10}
+				start := time.Now()
 				if _, err := s.Put(context.Background(), ids[i], r, size, DigestCRC32C); err != nil {
 					b.Error(err)
 					return
 				}
+				took[i] = time.Since(start)
 			}
 		})
 	}
 	wg.Wait()
+	return took
+}
+
+// reportLatency reports the 99th percentile and the longest of took, where
+// a put that waits for a log segment to be retired shows.
+func reportLatency(b *testing.B, took []time.Duration) {
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(took[len(took)-1].Microseconds())/1000, "max-ms")
 }
 
 // cpuTime is the CPU time this process has used, user and system. The
