@@ -559,11 +559,6 @@ func (s *Store) createLogged(id, final string, rec []byte) (seq uint64, end int6
 	if _, err := f.Write(data); err != nil {
 		return 0, 0, false, fmt.Errorf("chunkstore: write: %w", err)
 	}
-	// Start writing the file back now, so that the retirement's syncfs
-	// finds little left to write: a segment's worth of chunk files flushed
-	// at once held up the log syncs of the puts meanwhile. Only a hint: the
-	// log keeps the chunk durable either way.
-	_ = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err = linkAnon(f, final)
