@@ -185,24 +185,28 @@ func TestLogPutsGoOnWhileASegmentRetires(t *testing.T) {
 		ids = append(ids, more...)
 		maps.Copy(data, moreData)
 	}
-	select {
-	case <-held:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the full segment did not start retiring")
-	}
+	waitFor(t, held, "the full segment did not start retiring")
 	// The next segment holds several of these; none may wait for the
 	// retirement, which the test holds until it ends.
+	more := make([]string, 4)
+	for i := range more {
+		more[i] = uuid.NewString()
+		data[more[i]] = randomBytes(t, 1000+i)
+	}
+	ids = append(ids, more...)
 	put := make(chan struct{})
+	var putErr error
 	go func() {
 		defer close(put)
-		more, moreData := putSmall(t, s, 4, 1000)
-		ids = append(ids, more...)
-		maps.Copy(data, moreData)
+		for _, id := range more {
+			if _, putErr = s.Put(context.Background(), id, bytes.NewReader(data[id]), int64(len(data[id])), DigestCRC32C); putErr != nil {
+				return
+			}
+		}
 	}()
-	select {
-	case <-put:
-	case <-time.After(10 * time.Second):
-		t.Fatal("puts waited for the full segment to retire")
+	waitFor(t, put, "puts waited for the full segment to retire")
+	if putErr != nil {
+		t.Fatal(putErr)
 	}
 	if existed, err := s.Delete(ids[0]); err != nil || !existed {
 		t.Fatalf("Delete(%s) = %v, %v", ids[0], existed, err)
@@ -215,6 +219,16 @@ func TestLogPutsGoOnWhileASegmentRetires(t *testing.T) {
 		}
 	}
 	reopenWant(t, dir, len(data), data)
+}
+
+// waitFor fails the test unless done delivers within 10 s.
+func waitFor(t *testing.T, done <-chan struct{}, failure string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal(failure)
+	}
 }
 
 // Puts at once share syncs of the log, and each is durable when it
