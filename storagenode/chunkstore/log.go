@@ -412,7 +412,10 @@ func (s *Store) openLog(dir string) (int, error) {
 // reuseSegments makes the two newest of the replayed segments' files the
 // next two segments, l.seq+1 and l.seq+2 (creating what is missing), and
 // drops the others. Their stale records, numbered l.seq or less, end
-// their new segments' records.
+// their new segments' records. Oldest first, so that a crash at any step
+// leaves a newest part of the log to replay, which is safe on its own: the
+// caller made the older segments' chunk files durable, and a deletion is
+// logged after the put it undoes.
 func (l *chunkLog) reuseSegments(seqs []uint64) error {
 	next := l.seq + 1
 	reused := seqs[max(len(seqs)-2, 0):]
@@ -434,6 +437,9 @@ func (l *chunkLog) reuseSegments(seqs []uint64) error {
 		var err error
 		if i < len(reused) {
 			files[i], err = os.OpenFile(segmentPath(l.dir, next+uint64(i)), os.O_RDWR, 0)
+			if err != nil {
+				err = fmt.Errorf("chunkstore: open log segment: %w", err)
+			}
 		} else {
 			files[i], err = createSegment(l.dir, next+uint64(i), l.segmentSize)
 		}
@@ -441,7 +447,7 @@ func (l *chunkLog) reuseSegments(seqs []uint64) error {
 			for _, f := range files[:i] {
 				f.Close()
 			}
-			return fmt.Errorf("chunkstore: open log segment: %w", err)
+			return err
 		}
 	}
 	l.seg, l.spare = files[0], files[1]
