@@ -80,7 +80,8 @@ func TestFailoverPostgresPrimaryKilled(t *testing.T) {
 		t.Errorf("reads with a 200 but wrong bytes: %v", bad)
 	}
 	if len(during) == 0 || len(after) == 0 || acked.during(promoted, time.Now()) == 0 {
-		t.Fatalf("%d requests between kill and promotion, %d after; want some of each and uploads acknowledged after the switch", len(during), len(after))
+		t.Fatalf("%d requests between kill and promotion, %d after; want some of each and uploads acknowledged after the switch; the calls in flight across the kill:\n%s",
+			len(during), len(after), strings.Join(log.spanning(killed, cl), "\n"))
 	}
 	back := log.firstSuccessAfter(killed)
 	t.Logf("primary killed, standby promoted %s later: %d requests, %d answered 503 with Retry-After, first success %s after the kill (%s after the promotion); %d uploads acknowledged",

@@ -383,6 +383,21 @@ func (l *faultLog) split(from, to, recovered time.Time) (during, after []faultCa
 	return during, after
 }
 
+// spanning describes the calls that started before at and ended after it,
+// with the gateway's log lines for each: what a window without new calls
+// was waiting for.
+func (l *faultLog) spanning(at time.Time, cl *harness.Cluster) []string {
+	var lines []string
+	for _, call := range l.calls {
+		if call.started.Before(at) && call.started.Add(call.dur).After(at) {
+			lines = append(lines, fmt.Sprintf("%s: started %s before, took %s, status %d, err %v",
+				call.op, at.Sub(call.started).Round(time.Millisecond), call.dur.Round(time.Millisecond), call.status, call.err))
+			lines = append(lines, failoverLogLines(cl, call.requestID)...)
+		}
+	}
+	return lines
+}
+
 func (l *faultLog) firstSuccessAfter(at time.Time) time.Duration {
 	first := time.Duration(-1)
 	for _, call := range l.calls {
