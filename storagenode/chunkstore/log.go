@@ -398,9 +398,13 @@ func (s *Store) openLog(dir string) (int, error) {
 	}
 	// Files found intact may be only in the page cache (the process died,
 	// not the machine): they are made durable before the records that
-	// could restore them go.
-	if err := syncfs(l.fsDir); err != nil {
-		return restored, err
+	// could restore them go. Without records (a new store, a clean stop)
+	// there is nothing to protect, and a syncfs would flush every other
+	// tenant's dirty pages at each start.
+	if len(logged) > 0 {
+		if err := syncfs(l.fsDir); err != nil {
+			return restored, err
+		}
 	}
 	if err := l.reuseSegments(seqs); err != nil {
 		return restored, err
@@ -424,7 +428,6 @@ func (l *chunkLog) reuseSegments(seqs []uint64) error {
 			return fmt.Errorf("chunkstore: drop log segment: %w", err)
 		}
 	}
-	files := make([]*os.File, 2)
 	for i, seq := range reused {
 		if err := os.Rename(segmentPath(l.dir, seq), segmentPath(l.dir, next+uint64(i))); err != nil {
 			return fmt.Errorf("chunkstore: recycle log segment: %w", err)
@@ -433,6 +436,7 @@ func (l *chunkLog) reuseSegments(seqs []uint64) error {
 	if err := syncDir(l.dir); err != nil {
 		return err
 	}
+	var files [2]*os.File
 	for i := range files {
 		var err error
 		if i < len(reused) {
