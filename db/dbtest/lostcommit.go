@@ -31,10 +31,13 @@ type LostCommit struct {
 	ln     net.Listener
 	server string // host:port of the test server
 
-	mu     sync.Mutex // protects marker
-	marker []byte     // armed: cut the COMMIT of a transaction that sent this
+	mu       sync.Mutex    // protects marker, withhold and outage
+	marker   []byte        // armed: cut the COMMIT of a transaction that sent this
+	withhold bool          // the armed cut keeps the COMMIT from the server
+	outage   time.Duration // after the armed cut, how long every connection is refused
 
-	cuts atomic.Int32
+	downUntil atomic.Int64 // unix nanoseconds; before it, the proxy refuses everything
+	cuts      atomic.Int32
 }
 
 // NewLostCommitPool creates a migrated database and returns a pool on it
@@ -73,12 +76,35 @@ func NewLostCommitPool(t testing.TB) (*pgxpool.Pool, *LostCommit) {
 // contain marker (a sqlc query's "-- name: X" line, say) commits, but its
 // COMMIT's reply is dropped and the connection closed. One cut per arming.
 func (p *LostCommit) CutCommitAfter(marker string) {
+	p.arm(marker, false)
+}
+
+// WithholdCommitAfter arms the proxy as CutCommitAfter does, except that
+// the COMMIT never reaches the server, which rolls the transaction back
+// when the connection closes: the client's view is the same, the outcome
+// the opposite.
+func (p *LostCommit) WithholdCommitAfter(marker string) {
+	p.arm(marker, true)
+}
+
+func (p *LostCommit) arm(marker string, withhold bool) {
 	p.mu.Lock()
-	p.marker = []byte(marker)
+	p.marker, p.withhold = []byte(marker), withhold
 	p.mu.Unlock()
 }
 
-// Cuts is how many COMMIT replies the proxy has dropped.
+// RefuseAfterCut makes the next cut begin an outage of d: every
+// connection, new or pooled, is refused, as while a server restarts.
+func (p *LostCommit) RefuseAfterCut(d time.Duration) {
+	p.mu.Lock()
+	p.outage = d
+	p.mu.Unlock()
+}
+
+func (p *LostCommit) down() bool { return time.Now().UnixNano() < p.downUntil.Load() }
+
+// Cuts is how many COMMITs the proxy has cut: replies dropped or COMMITs
+// withheld.
 func (p *LostCommit) Cuts() int { return int(p.cuts.Load()) }
 
 func (p *LostCommit) serve() {
@@ -87,6 +113,10 @@ func (p *LostCommit) serve() {
 		if err != nil {
 			return
 		}
+		if p.down() {
+			_ = client.Close()
+			continue
+		}
 		go p.relay(client)
 	}
 }
@@ -94,7 +124,9 @@ func (p *LostCommit) serve() {
 // relay carries one connection. The client's bytes are watched for the
 // armed marker and then for a COMMIT; once that COMMIT has gone to the
 // server, the server's next bytes (its reply: PostgreSQL answers only once
-// the commit is durable) close both sides instead of being passed on.
+// the commit is durable) close both sides instead of being passed on. A
+// withheld COMMIT closes both sides at once. During an outage, any bytes
+// either way close both sides.
 func (p *LostCommit) relay(client net.Conn) {
 	server, err := net.Dial("tcp", p.server)
 	if err != nil {
@@ -112,6 +144,9 @@ func (p *LostCommit) relay(client net.Conn) {
 				p.cuts.Add(1)
 				return
 			}
+			if n > 0 && p.down() {
+				return
+			}
 			if n > 0 {
 				if _, werr := client.Write(buf[:n]); werr != nil {
 					return
@@ -127,8 +162,12 @@ func (p *LostCommit) relay(client net.Conn) {
 	sawMarker := false
 	for {
 		n, err := client.Read(buf)
+		if n > 0 && p.down() {
+			return
+		}
 		if n > 0 {
 			chunk := buf[:n]
+			withheld := false
 			p.mu.Lock()
 			if p.marker != nil && bytes.Contains(chunk, p.marker) {
 				sawMarker = true
@@ -138,9 +177,19 @@ func (p *LostCommit) relay(client net.Conn) {
 			}
 			if sawMarker && bytes.Contains(chunk, commitMessage) {
 				p.marker, sawMarker = nil, false
-				cut.Store(true)
+				p.downUntil.Store(time.Now().Add(p.outage).UnixNano())
+				p.outage = 0
+				if p.withhold {
+					withheld = true
+					p.cuts.Add(1)
+				} else {
+					cut.Store(true)
+				}
 			}
 			p.mu.Unlock()
+			if withheld {
+				return
+			}
 			if _, werr := server.Write(chunk); werr != nil {
 				return
 			}

@@ -13,6 +13,14 @@ func SetUnrecordedLimit(t *testing.T, d time.Duration) {
 	t.Cleanup(func() { unrecordedLimit = old })
 }
 
+// SetAbandonWaits shortens how long a failed upload's cleanup keeps the
+// client waiting for PostgreSQL, and then keeps trying without it, for t.
+func SetAbandonWaits(t *testing.T, patience, horizon time.Duration) {
+	oldPatience, oldHorizon := abandonPatience, abandonHorizon
+	abandonPatience, abandonHorizon = patience, horizon
+	t.Cleanup(func() { abandonPatience, abandonHorizon = oldPatience, oldHorizon })
+}
+
 // QueuedReads is how many batched frame reads wait for a call to the node
 // at address.
 func (s *Service) QueuedReads(address string) int { return queued(s.readBatcher(address)) }

@@ -3,8 +3,10 @@ package objects_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"sixfold/db/dbtest"
+	"sixfold/gateway/objects"
 )
 
 // TestLostCommitReply runs writes whose transaction commits while its
@@ -76,4 +78,43 @@ func TestLostCommitReply(t *testing.T) {
 		healOnce(t, s, 0)
 		checkRange(t, s, after, data, 0, after.Size)
 	})
+}
+
+// TestAbandonOutlastsOutage: a whole blob's COMMIT breaks off with
+// PostgreSQL, which then stays away for longer than the client is kept
+// waiting. Whether the COMMIT went through (its rows committed) or never
+// reached the server (its shards have no row, and no session will expire
+// to name them), the failed upload is cleaned up once PostgreSQL is back,
+// not left to the nodes' sweep hours later.
+func TestAbandonOutlastsOutage(t *testing.T) {
+	pool, proxy := dbtest.NewLostCommitPool(t)
+	e := newEnvOn(t, pool, 8)
+	objects.SetAbandonWaits(t, 200*time.Millisecond, time.Minute)
+	const outage = 1500 * time.Millisecond
+	for _, tt := range []struct {
+		name string
+		arm  func()
+	}{
+		{"commit withheld", func() { proxy.WithholdCommitAfter("-- name: RecordBlob "); proxy.RefuseAfterCut(outage) }},
+		{"commit reply lost", func() { proxy.CutCommitAfter("-- name: RecordBlob "); proxy.RefuseAfterCut(outage) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := e.service(2)
+			before := e.tally(t)
+			tt.arm()
+			cuts := proxy.Cuts()
+			if _, err := s.Put(context.Background(), putInput(payload(testStripe-100, 82), true)); err == nil {
+				t.Fatal("Put succeeded although its COMMIT broke off")
+			}
+			if proxy.Cuts() != cuts+1 {
+				t.Fatalf("the proxy cut %d commits; want 1", proxy.Cuts()-cuts)
+			}
+			time.Sleep(outage) // the test's own queries go through the proxy too
+			deadline := time.Now().Add(20 * time.Second)
+			for !sameTally(e.tally(t), before) && time.Now().Before(deadline) {
+				time.Sleep(100 * time.Millisecond)
+			}
+			e.checkNothingLeft(t, before)
+		})
+	}
 }

@@ -437,26 +437,56 @@ func dbChunks(chunks []Chunk) []db.Chunk {
 }
 
 // abandon queues every chunk of a failed upload for deletion and removes
-// its rows. It runs even when the client's context is gone; if PostgreSQL
-// is unreachable too, the upload session expires and the cleanup job
-// finishes the work.
+// its rows. It runs even when the client's context is gone. The client's
+// answer waits for it up to abandonPatience, which rides out a failover;
+// if PostgreSQL is still unreachable then, abandon goes on in the
+// background for up to abandonHorizon, since no job may ever revisit the
+// upload: a blob written whole has no session to expire unless its COMMIT,
+// whose outcome is unknown here, went through, and without its rows its
+// shards would wait for the nodes' sweep (sweep.min_age, two hours by
+// default).
 func (s *Service) abandon(ctx context.Context, b Blob) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	ctx = context.WithoutCancel(ctx)
+	err := s.abandonWithin(ctx, b, abandonPatience)
+	if errors.Is(err, db.ErrUnavailable) {
+		horizon := abandonHorizon
+		s.log.Warn().Err(err).Str("file_id", b.ID.String()).Dur("horizon", horizon).
+			Msg("failed upload not cleaned up yet; retrying in the background")
+		go func() { s.logAbandoned(b, s.abandonWithin(ctx, b, horizon)) }()
+		return
+	}
+	s.logAbandoned(b, err)
+}
+
+// abandonPatience and abandonHorizon bound abandon (see there).
+var (
+	abandonPatience = 10 * time.Second // variables for the tests only
+	abandonHorizon  = 15 * time.Minute
+)
+
+// abandonWithin is abandon's work, trying for up to d.
+func (s *Service) abandonWithin(ctx context.Context, b Blob, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	err := untilAvailable(ctx, func() error {
 		return s.blobs.AbandonUpload(ctx, b.ID, locations(b.Chunks), deletingHold)
 	})
+	if err == nil {
+		s.deleteChunksNow(ctx, b.Chunks)
+	}
+	return err
+}
+
+func (s *Service) logAbandoned(b Blob, err error) {
 	switch {
 	case errors.Is(err, db.ErrMissingParent):
 		// The blob's row is still referenced (an S3 version names it): the
 		// write whose outcome was unknown committed, so the blob stays.
 		s.log.Warn().Err(err).Str("file_id", b.ID.String()).Msg("failed upload had committed after all; its blob stays, whole")
-		return
 	case err != nil:
-		s.log.Warn().Err(err).Str("file_id", b.ID.String()).Msg("failed upload not cleaned up now; its session will expire")
-		return
+		s.log.Warn().Err(err).Str("file_id", b.ID.String()).
+			Msg("failed upload not cleaned up; its session expires if it has one, and the nodes' sweep removes shards no row names")
 	}
-	s.deleteChunksNow(ctx, b.Chunks)
 }
 
 // untilAvailable runs op until it succeeds, fails otherwise than with

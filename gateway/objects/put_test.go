@@ -464,6 +464,20 @@ func (e *env) tally(t *testing.T) tally {
 	return tl
 }
 
+// sameTally: nothing added or removed between before and after.
+func sameTally(after, before tally) bool {
+	if after.files != before.files || after.chunks != before.chunks || after.sessions != before.sessions ||
+		after.deletions != before.deletions {
+		return false
+	}
+	for n, files := range before.nodeFiles {
+		if after.nodeFiles[n] != files {
+			return false
+		}
+	}
+	return true
+}
+
 func checkSameRows(t *testing.T, before, after tally) {
 	t.Helper()
 	if after.files != before.files || after.chunks != before.chunks || after.sessions != before.sessions {
