@@ -23,6 +23,12 @@ func binariesIn(dir string) Binaries {
 	}
 }
 
+// BinariesIn returns the storagenode and gateway prebuilt in dir.
+func BinariesIn(dir string) (Binaries, error) {
+	b := binariesIn(dir)
+	return b, b.check()
+}
+
 func (b Binaries) check() error {
 	for _, path := range []string{b.StorageNode, b.Gateway} {
 		if !isExecutable(path) {
@@ -37,8 +43,7 @@ func (b Binaries) check() error {
 // builds nothing and returns the prebuilt programs there instead.
 func BuildBinaries(ctx context.Context, repoRoot, outDir string) (Binaries, error) {
 	if dir := os.Getenv(EnvBinDir); dir != "" {
-		b := binariesIn(dir)
-		return b, b.check()
+		return BinariesIn(dir)
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return Binaries{}, err

@@ -44,6 +44,10 @@ type config struct {
 	dataDir       string // -endpoint's data filesystem, for the disk baselines
 	bucket        string
 	copyBufferLen int // the client's read buffer for large GETs
+
+	binDir  string   // the gateway and storagenode to run; empty: $SIXFOLD_BIN_DIR, or build them
+	compare []string // -compare: two binary dirs to measure in alternated rounds
+	rounds  int      // -compare's rounds
 }
 
 const usageText = `usage: sixfold-bench [flags]
@@ -61,6 +65,12 @@ Cases (-cases takes ids or their prefixes, comma-separated; default all):
   listing  listing-{1m,10m}-{flat,deep,delimiter,delimiter-mid,prefix}: ListObjectsV2 pages over
            keys generated in SQL (needs the cluster this command starts; -listing-keys)
   baseline the baselines alone (they also run for the cases they bound, unless -baselines=false)
+
+-compare A,B measures two builds (directories each holding a gateway and a
+storagenode binary) in -rounds rounds: each round runs the selected cases on
+a fresh cluster of each build, one after the other, swapping which goes first
+every round; it prints each build's figures per round and the ratio B/A of
+each pair, and writes DIR/compare.json (with every run's report in DIR).
 
 Flags:
 `
@@ -87,8 +97,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 
 // rawFlags are the flags that need parsing or depend on -quick.
 type rawFlags struct {
-	cases, large, baselineSize, gatewayPIDs, nodePIDs, listingKeys string
-	duration                                                       time.Duration
+	cases, large, baselineSize, gatewayPIDs, nodePIDs, listingKeys, compare string
+	duration                                                                time.Duration
 }
 
 func (r *rawFlags) define(fs *flag.FlagSet, cfg *config) {
@@ -113,6 +123,8 @@ func (r *rawFlags) define(fs *flag.FlagSet, cfg *config) {
 	fs.StringVar(&r.nodePIDs, "node-pids", "", "comma-separated `pids` of -endpoint's storage processes, for CPU, RSS and disk writes")
 	fs.StringVar(&cfg.dataDir, "data-dir", "", "`dir` on -endpoint's data disk for the disk baselines (default DIR/scratch)")
 	fs.StringVar(&cfg.bucket, "bucket", "sixfold-bench", "bucket the S3 cases use (created if missing)")
+	fs.StringVar(&r.compare, "compare", "", "measure two builds, `A,B` (binary dirs), in alternated rounds (see above)")
+	fs.IntVar(&cfg.rounds, "rounds", 3, "-compare's rounds")
 }
 
 func (r *rawFlags) apply(cfg *config) error {
@@ -145,7 +157,10 @@ func (r *rawFlags) apply(cfg *config) error {
 	cfg.listingKeys = slices.Compact(cfg.listingKeys)
 	cfg.copyBufferLen = mib
 	cfg.endpoint.url = strings.TrimRight(cfg.endpoint.url, "/")
-	cfg.jsonPath = cmp.Or(cfg.jsonPath, filepath.Join(cfg.dir, "bench.json"))
+	if r.compare != "" {
+		cfg.compare = splitList(r.compare)
+	}
+	cfg.jsonPath = cmp.Or(cfg.jsonPath, filepath.Join(cfg.dir, pick(cfg.compare != nil, "compare.json", "bench.json")))
 	return cfg.check()
 }
 
@@ -159,6 +174,12 @@ func (cfg *config) check() error {
 		return errors.New("-cases: want at least one case")
 	case cfg.endpoint.url == "" && (len(cfg.gatewayPIDs)+len(cfg.nodePIDs) > 0 || cfg.dataDir != "" || cfg.filesAPI):
 		return errors.New("-gateway-pids, -node-pids, -data-dir and -files-api go with -endpoint")
+	case cfg.compare != nil && len(cfg.compare) != 2:
+		return fmt.Errorf("-compare %q: want two binary dirs, comma-separated", strings.Join(cfg.compare, ","))
+	case cfg.compare != nil && cfg.endpoint.url != "":
+		return errors.New("-compare starts its own clusters: it does not go with -endpoint")
+	case cfg.compare != nil && cfg.rounds < 1:
+		return errors.New("-rounds: want at least 1")
 	case cfg.endpoint.url != "" && !strings.HasPrefix(cfg.endpoint.url, "http://") && !strings.HasPrefix(cfg.endpoint.url, "https://"):
 		return fmt.Errorf("-endpoint %q: want an http:// or https:// URL", cfg.endpoint.url)
 	}

@@ -26,6 +26,10 @@ func TestParseFlagsDefaults(t *testing.T) {
 	if quick.largeSize != 64*mib || quick.duration != time.Second || quick.baselineSize != 64*mib {
 		t.Errorf("-quick: %s, %v, baselines %s", formatSize(quick.largeSize), quick.duration, formatSize(quick.baselineSize))
 	}
+	pair, err := parseFlags([]string{"-compare", "/tmp/a,/tmp/b", "-dir", "/tmp/cmp"}, io.Discard)
+	if err != nil || !slices.Equal(pair.compare, []string{"/tmp/a", "/tmp/b"}) || pair.rounds != 3 || pair.jsonPath != "/tmp/cmp/compare.json" {
+		t.Errorf("-compare: builds %q, %d rounds, json %q, %v", pair.compare, pair.rounds, pair.jsonPath, err)
+	}
 	both, err := parseFlags([]string{"-quick", "-large", "16MiB", "--endpoint", "http://h:9000/"}, io.Discard)
 	if err != nil || both.largeSize != 16*mib || both.endpoint.url != "http://h:9000" {
 		t.Errorf("-quick -large 16MiB --endpoint: %s %q, %v", formatSize(both.largeSize), both.endpoint.url, err)
@@ -40,6 +44,10 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"-gateway-pids", "12"},
 		{"--endpoint", "127.0.0.1:9000"},
 		{"--endpoint", "http://h", "-gateway-pids", "x"},
+		{"-compare", "/tmp/a"},
+		{"-compare", "/tmp/a,/tmp/b,/tmp/c"},
+		{"-compare", "/tmp/a,/tmp/b", "-rounds", "0"},
+		{"-compare", "/tmp/a,/tmp/b", "--endpoint", "http://h:9000"},
 		{"stray"},
 	} {
 		if _, err := parseFlags(args, io.Discard); err == nil {

@@ -28,6 +28,8 @@
 //	sixfold-bench                                  # everything, 7–9 minutes on 2 cores
 //	sixfold-bench -quick                           # a 1–2 minute smoke run
 //	sixfold-bench -cases put1g-unsigned,small-4k   # rerun some cases (ids or prefixes)
+//	sixfold-bench -compare /tmp/old,/tmp/new -rounds 3 -cases small-4k -baselines=false
+//	                                               # two builds in alternated rounds, side by side
 //	sixfold-bench --endpoint http://127.0.0.1:9000 --access-key minio --secret-key minio123 \
 //	    -gateway-pids "$(pgrep -d, minio)" -data-dir /srv/minio   # another S3 server, same cases
 //
@@ -65,12 +67,20 @@ func main() {
 // errFailed says some case or baseline failed; the report has the details.
 var errFailed = errors.New("some measurements failed; see the report")
 
-// run is the whole command: flags, target, measurements, report.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+// run is the whole command: flags, then one measurement or a comparison.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
+	if cfg.compare != nil {
+		return runCompare(ctx, cfg, args, stdout, stderr)
+	}
+	return measure(ctx, cfg, args, stdout, stderr)
+}
+
+// measure runs the selected cases once against one target and reports them.
+func measure(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) (err error) {
 	b := newBench(cfg, stderr)
 	baselines, cases, err := b.plan()
 	if err != nil {

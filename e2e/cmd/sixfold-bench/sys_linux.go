@@ -31,3 +31,14 @@ func openDirect(path string) (*os.File, error) {
 }
 
 func fdatasync(f *os.File) error { return unix.Fdatasync(int(f.Fd())) }
+
+// syncFilesystem writes back every dirty page of the filesystem that holds
+// dir, and waits for it.
+func syncFilesystem(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
+}

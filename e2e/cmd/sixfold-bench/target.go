@@ -52,7 +52,7 @@ func startTarget(ctx context.Context, cfg config, log io.Writer) (*target, error
 	if err := freshDir(dir); err != nil {
 		return nil, err
 	}
-	bins, err := buildBinaries(ctx, cfg.dir, log)
+	bins, err := buildBinaries(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -96,9 +96,14 @@ func freshDir(dir string) error {
 	return os.WriteFile(filepath.Join(dir, markerFile), nil, 0o644)
 }
 
-// buildBinaries builds storagenode and gateway from this checkout into
-// dir/bin, or takes them from SIXFOLD_BIN_DIR, as sixfold-dev does.
-func buildBinaries(ctx context.Context, dir string, log io.Writer) (harness.Binaries, error) {
+// buildBinaries takes the binaries in -compare's dir or in
+// SIXFOLD_BIN_DIR, or builds storagenode and gateway from this checkout
+// into dir/bin, as sixfold-dev does.
+func buildBinaries(ctx context.Context, cfg config, log io.Writer) (harness.Binaries, error) {
+	if cfg.binDir != "" {
+		fmt.Fprintf(log, "binaries from %s\n", cfg.binDir)
+		return harness.BinariesIn(cfg.binDir)
+	}
 	if bin := os.Getenv(harness.EnvBinDir); bin != "" {
 		fmt.Fprintf(log, "binaries from %s=%s\n", harness.EnvBinDir, bin)
 		return harness.BuildBinaries(ctx, "", "")
@@ -108,7 +113,7 @@ func buildBinaries(ctx context.Context, dir string, log io.Writer) (harness.Bina
 		return harness.Binaries{}, err
 	}
 	fmt.Fprintf(log, "building storagenode and gateway from %s\n", root)
-	return harness.BuildBinaries(ctx, root, filepath.Join(dir, "bin"))
+	return harness.BuildBinaries(ctx, root, filepath.Join(cfg.dir, "bin"))
 }
 
 // watch reports members that die during the run; the run goes on, and the
