@@ -62,6 +62,9 @@ type Options struct {
 	RingRefreshInterval, HeartbeatTimeout, SessionTimeout, CleanupInterval time.Duration
 	// NodeMetrics gives every node a metrics port (NodeMetricsURL).
 	NodeMetrics bool
+	// Profilers has the first gateway and every node serve Go's profiler
+	// on a loopback port of its own (ProfilerAddrs).
+	Profilers bool
 	// NodeLinks puts a Link (a TCP relay a test can cut) between the
 	// gateways and every node; NodeLink(i) returns it.
 	NodeLinks bool
@@ -75,6 +78,8 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// Log receives progress lines. Nil discards them.
 	Log io.Writer
+
+	gatewayProfiler string // the first gateway's PPROF_ADDR, set by withDefaults for Profilers
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -102,6 +107,13 @@ func (o Options) withDefaults() (Options, error) {
 			return o, err
 		}
 		o.GatewayAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	}
+	if o.Profilers && o.gatewayProfiler == "" {
+		port, err := FreePort()
+		if err != nil {
+			return o, err
+		}
+		o.gatewayProfiler = fmt.Sprintf("127.0.0.1:%d", port)
 	}
 	return o, nil
 }

@@ -26,6 +26,7 @@ type node struct {
 	port                         int
 	link                         *Link    // nil unless Options.NodeLinks; addr is then its address
 	metricsPort                  int      // 0 unless Options.NodeMetrics
+	profilerPort                 int      // 0 unless Options.Profilers
 	proc                         *process // nil while stopped; guarded by Cluster.mu
 }
 
@@ -54,6 +55,12 @@ func (c *Cluster) newNode(i int) (*node, error) {
 			return nil, err
 		}
 	}
+	if c.opts.Profilers {
+		var err error
+		if n.profilerPort, err = FreePort(); err != nil {
+			return nil, err
+		}
+	}
 	if c.opts.NodeLinks {
 		var err error
 		if n.link, err = newLink(n.addr); err != nil {
@@ -76,6 +83,9 @@ func (c *Cluster) nodeEnv(n *node) []string {
 	}
 	if n.metricsPort != 0 {
 		env = append(env, "METRICS_PORT="+strconv.Itoa(n.metricsPort))
+	}
+	if n.profilerPort != 0 {
+		env = append(env, "PPROF_ADDR="+profilerAddr(n.profilerPort))
 	}
 	return append(env, c.opts.NodeEnv...)
 }
@@ -338,6 +348,31 @@ func (c *Cluster) NodeRunning(i int) bool {
 	return n.proc != nil && !n.proc.exited()
 }
 
+// firstGatewayEnv is gatewayEnv with what only the first gateway gets.
+func (c *Cluster) firstGatewayEnv() []string {
+	env := c.gatewayEnv()
+	if c.opts.gatewayProfiler != "" {
+		env = append(env, "PPROF_ADDR="+c.opts.gatewayProfiler)
+	}
+	return env
+}
+
+// ProfilerAddrs are the host:port addresses where the first gateway and
+// each node serve Go's profiler (/debug/pprof/), for Options.Profilers;
+// empty otherwise.
+func (c *Cluster) ProfilerAddrs() (gateway string, nodes []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range c.nodes {
+		if n.profilerPort != 0 {
+			nodes = append(nodes, profilerAddr(n.profilerPort))
+		}
+	}
+	return c.opts.gatewayProfiler, nodes
+}
+
+func profilerAddr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+
 func (c *Cluster) gatewayEnv() []string {
 	env := []string{
 		"SIXFOLD_ADDR=" + c.opts.GatewayAddr,
@@ -378,7 +413,7 @@ func (c *Cluster) startGateway(ctx context.Context) error {
 		return errors.New("harness: gateway is already running")
 	}
 	p, err := startProcess(procSpec{
-		name: "gateway", path: c.bins.Gateway, env: c.gatewayEnv(),
+		name: "gateway", path: c.bins.Gateway, env: c.firstGatewayEnv(),
 		dir: c.opts.Dir, logPath: c.GatewayLogPath(), deathSig: syscall.SIGKILL,
 	})
 	if err == nil {

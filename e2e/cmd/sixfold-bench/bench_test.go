@@ -32,9 +32,10 @@ func TestQuickRun(t *testing.T) {
 	// Large objects of 192 MiB: CPU is read per process in /proc's 10 ms
 	// ticks, and a degraded GET of 32 MiB cost each of the five nodes left
 	// under one, so their CPU read as 0.
+	profiles := filepath.Join(dir, "profiles")
 	err := run(t.Context(), []string{
 		"-quick", "-dir", dir, "-json", jsonPath, "-runs", "1", "-cases", quickCases,
-		"-large", "192MiB", "-baseline-size", "32MiB", "-duration", "500ms",
+		"-large", "192MiB", "-baseline-size", "32MiB", "-duration", "500ms", "-cpu-profiles", profiles,
 	}, &stdout, lineLog{t})
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, stdout.String())
@@ -60,6 +61,19 @@ func TestQuickRun(t *testing.T) {
 	}
 	if len(rep.Crashes) > 0 {
 		t.Errorf("server processes died: %q", rep.Crashes)
+	}
+	checkProfiles(t, profiles)
+}
+
+// checkProfiles checks -cpu-profiles left a first piece for the gateway
+// and each node, each a gzipped profile as pprof writes it.
+func checkProfiles(t *testing.T, dir string) {
+	t.Helper()
+	for _, name := range []string{"gateway", "node-1", "node-2", "node-3", "node-4", "node-5", "node-6"} {
+		raw, err := os.ReadFile(filepath.Join(dir, name+"-01.pprof"))
+		if err != nil || len(raw) < 2 || raw[0] != 0x1f || raw[1] != 0x8b {
+			t.Errorf("%s's first CPU profile: %d bytes, %v; want a gzipped profile", name, len(raw), err)
+		}
 	}
 }
 

@@ -48,6 +48,8 @@ type config struct {
 	binDir  string   // the gateway and storagenode to run; empty: $SIXFOLD_BIN_DIR, or build them
 	compare []string // -compare: two binary dirs to measure in alternated rounds
 	rounds  int      // -compare's rounds
+
+	cpuProfiles string // -cpu-profiles: record the gateway's and nodes' CPU profiles into this dir
 }
 
 const usageText = `usage: sixfold-bench [flags]
@@ -125,6 +127,7 @@ func (r *rawFlags) define(fs *flag.FlagSet, cfg *config) {
 	fs.StringVar(&cfg.bucket, "bucket", "sixfold-bench", "bucket the S3 cases use (created if missing)")
 	fs.StringVar(&r.compare, "compare", "", "measure two builds, `A,B` (binary dirs), in alternated rounds (see above)")
 	fs.IntVar(&cfg.rounds, "rounds", 3, "-compare's rounds")
+	fs.StringVar(&cfg.cpuProfiles, "cpu-profiles", "", "record CPU profiles of the gateway and each node, back to back while the cases run, into `dir` (go tool pprof -proto merges a program's pieces)")
 }
 
 func (r *rawFlags) apply(cfg *config) error {
@@ -178,6 +181,8 @@ func (cfg *config) check() error {
 		return fmt.Errorf("-compare %q: want two binary dirs, comma-separated", strings.Join(cfg.compare, ","))
 	case cfg.compare != nil && cfg.endpoint.url != "":
 		return errors.New("-compare starts its own clusters: it does not go with -endpoint")
+	case cfg.cpuProfiles != "" && (cfg.endpoint.url != "" || cfg.compare != nil):
+		return errors.New("-cpu-profiles needs the cluster this command starts, once (not -endpoint or -compare)")
 	case cfg.compare != nil && cfg.rounds < 1:
 		return errors.New("-rounds: want at least 1")
 	case cfg.endpoint.url != "" && !strings.HasPrefix(cfg.endpoint.url, "http://") && !strings.HasPrefix(cfg.endpoint.url, "https://"):

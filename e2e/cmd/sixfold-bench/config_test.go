@@ -48,6 +48,8 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"-compare", "/tmp/a,/tmp/b,/tmp/c"},
 		{"-compare", "/tmp/a,/tmp/b", "-rounds", "0"},
 		{"-compare", "/tmp/a,/tmp/b", "--endpoint", "http://h:9000"},
+		{"-cpu-profiles", "/tmp/p", "--endpoint", "http://h:9000"},
+		{"-cpu-profiles", "/tmp/p", "-compare", "/tmp/a,/tmp/b"},
 		{"stray"},
 	} {
 		if _, err := parseFlags(args, io.Discard); err == nil {

@@ -99,7 +99,17 @@ func measure(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	if err := b.connect(ctx); err != nil {
 		return err
 	}
+	var profiles *profileRecorder
+	if cfg.cpuProfiles != "" {
+		if profiles, err = recordProfiles(ctx, cfg.cpuProfiles, t, stderr); err != nil {
+			return err
+		}
+	}
 	rep.Baselines, rep.Cases = b.measurePlan(ctx, baselines, cases)
+	if profiles != nil {
+		profiles.wait()
+		fmt.Fprintf(stderr, "CPU profiles of the gateway and the nodes: %s\n", cfg.cpuProfiles)
+	}
 	if err := b.cleanup(); err != nil {
 		fmt.Fprintf(stderr, "cleanup: %v\n", err)
 	}

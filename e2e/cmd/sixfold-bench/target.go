@@ -56,7 +56,8 @@ func startTarget(ctx context.Context, cfg config, log io.Writer) (*target, error
 	if err != nil {
 		return nil, err
 	}
-	c, err := harness.StartCluster(ctx, harness.Options{Dir: dir, Nodes: clusterNodes, Binaries: &bins, Log: log})
+	c, err := harness.StartCluster(ctx, harness.Options{Dir: dir, Nodes: clusterNodes, Binaries: &bins, Log: log,
+		Profilers: cfg.cpuProfiles != ""})
 	if err != nil {
 		return nil, err
 	}
