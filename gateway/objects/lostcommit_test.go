@@ -110,11 +110,7 @@ func TestAbandonOutlastsOutage(t *testing.T) {
 				t.Fatalf("the proxy cut %d commits; want 1", proxy.Cuts()-cuts)
 			}
 			time.Sleep(outage) // the test's own queries go through the proxy too
-			deadline := time.Now().Add(20 * time.Second)
-			for !sameTally(e.tally(t), before) && time.Now().Before(deadline) {
-				time.Sleep(100 * time.Millisecond)
-			}
-			e.checkNothingLeft(t, before)
+			e.waitNothingLeft(t, before, 20*time.Second)
 		})
 	}
 }

@@ -464,42 +464,58 @@ func (e *env) tally(t *testing.T) tally {
 	return tl
 }
 
-// sameTally: nothing added or removed between before and after.
-func sameTally(after, before tally) bool {
-	if after.files != before.files || after.chunks != before.chunks || after.sessions != before.sessions ||
-		after.deletions != before.deletions {
-		return false
+// rowsChanged says how the rows after differ from before, or "".
+func rowsChanged(before, after tally) string {
+	if after.files == before.files && after.chunks == before.chunks && after.sessions == before.sessions {
+		return ""
 	}
-	for n, files := range before.nodeFiles {
-		if after.nodeFiles[n] != files {
-			return false
-		}
-	}
-	return true
+	return fmt.Sprintf("files, chunks, upload_sessions rows: got %d, %d, %d; want %d, %d, %d as before the Put",
+		after.files, after.chunks, after.sessions, before.files, before.chunks, before.sessions)
 }
 
 func checkSameRows(t *testing.T, before, after tally) {
 	t.Helper()
-	if after.files != before.files || after.chunks != before.chunks || after.sessions != before.sessions {
-		t.Errorf("files, chunks, upload_sessions rows: got %d, %d, %d; want %d, %d, %d as before the Put",
-			after.files, after.chunks, after.sessions, before.files, before.chunks, before.sessions)
+	if changed := rowsChanged(before, after); changed != "" {
+		t.Error(changed)
 	}
 }
 
-// checkNothingLeft checks a failed Put added no row, no file and no queued
-// deletion: every node confirmed its deletion at once.
-func (e *env) checkNothingLeft(t *testing.T, before tally) {
-	t.Helper()
-	after := e.tally(t)
-	checkSameRows(t, before, after)
+// leftSince is what a failed Put left that was not there before: rows,
+// queued deletions, chunk files; nothing when every node confirmed its
+// deletion at once.
+func (e *env) leftSince(before, after tally) []string {
+	var left []string
+	if changed := rowsChanged(before, after); changed != "" {
+		left = append(left, changed)
+	}
 	if after.deletions != before.deletions {
-		t.Errorf("%d chunk deletions queued; want %d as before the Put", after.deletions, before.deletions)
+		left = append(left, fmt.Sprintf("%d chunk deletions queued; want %d as before the Put", after.deletions, before.deletions))
 	}
 	for _, n := range e.cluster.nodes {
 		if got, want := after.nodeFiles[n], before.nodeFiles[n]; got != want {
-			t.Errorf("%s holds %d chunk files; want %d as before the Put", n.address, got, want)
+			left = append(left, fmt.Sprintf("%s holds %d chunk files; want %d as before the Put", n.address, got, want))
 		}
 	}
+	return left
+}
+
+// checkNothingLeft checks a failed Put added no row, no file and no queued
+// deletion.
+func (e *env) checkNothingLeft(t *testing.T, before tally) {
+	t.Helper()
+	for _, left := range e.leftSince(before, e.tally(t)) {
+		t.Error(left)
+	}
+}
+
+// waitNothingLeft is checkNothingLeft once what a failed Put left has
+// gone, or within has passed.
+func (e *env) waitNothingLeft(t *testing.T, before tally, within time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(within); time.Now().Before(deadline) && len(e.leftSince(before, e.tally(t))) > 0; {
+		time.Sleep(100 * time.Millisecond)
+	}
+	e.checkNothingLeft(t, before)
 }
 
 // Small shard writes bound for a node whose calls are all out wait, and

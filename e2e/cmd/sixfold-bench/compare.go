@@ -57,7 +57,7 @@ type caseCompare struct {
 // build is faster.
 func runCompare(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	builds := []compareBuild{{Label: "A", BinDir: cfg.compare[0]}, {Label: "B", BinDir: cfg.compare[1]}}
-	result := comparison{Tool: "sixfold-bench", Command: strings.TrimSpace("sixfold-bench " + strings.Join(args, " ")), Builds: builds}
+	result := comparison{Tool: "sixfold-bench", Command: commandLine(args), Builds: builds}
 	if err := os.MkdirAll(cfg.dir, 0o755); err != nil {
 		return err
 	}
@@ -81,15 +81,13 @@ func runCompare(ctx context.Context, cfg config, args []string, stdout, stderr i
 				return err
 			}
 			run := compareRun{Build: b.Label, Report: one.jsonPath}
-			err := measure(ctx, one, args, io.Discard, stderr)
+			var err error
+			run.rep, err = measure(ctx, one, args, io.Discard, stderr)
 			switch {
 			case errors.Is(err, errFailed):
 				run.Error, failed = err.Error(), errFailed
 			case err != nil:
 				return fmt.Errorf("round %d, build %s: %w", r+1, b.Label, err)
-			}
-			if run.rep, err = readReport(one.jsonPath); err != nil {
-				return err
 			}
 			var loads []float64
 			for _, c := range run.rep.Cases {
@@ -103,31 +101,12 @@ func runCompare(ctx context.Context, cfg config, args []string, stdout, stderr i
 		result.Rounds = append(result.Rounds, round)
 	}
 	result.Cases = compareCases(result.Rounds, builds)
-	raw, err := json.MarshalIndent(result, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(cfg.jsonPath), 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(cfg.jsonPath, append(raw, '\n'), 0o644); err != nil {
+	if err := writeJSON(cfg.jsonPath, result); err != nil {
 		return err
 	}
 	printComparison(stdout, result)
 	fmt.Fprintf(stdout, "\nJSON: %s (each run's report in %s)\n", cfg.jsonPath, cfg.dir)
 	return failed
-}
-
-func readReport(path string) (report, error) {
-	var rep report
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return rep, err
-	}
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		return rep, fmt.Errorf("%s: %w", path, err)
-	}
-	return rep, nil
 }
 
 // compareFigures are the figures a comparison shows for each case, by

@@ -116,3 +116,12 @@ func TestCompareRun(t *testing.T) {
 		t.Errorf("cases %+v; want small-4k-put-c1 with a ratio per round", got.Cases)
 	}
 }
+
+func readReport(path string) (report, error) {
+	var rep report
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return rep, err
+	}
+	return rep, json.Unmarshal(raw, &rep)
+}

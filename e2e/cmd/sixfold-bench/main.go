@@ -76,15 +76,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.compare != nil {
 		return runCompare(ctx, cfg, args, stdout, stderr)
 	}
-	return measure(ctx, cfg, args, stdout, stderr)
+	_, err = measure(ctx, cfg, args, stdout, stderr)
+	return err
 }
 
-// measure runs the selected cases once against one target and reports them.
-func measure(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) (err error) {
+// measure runs the selected cases once against one target, reports them
+// and returns the report.
+func measure(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) (rep report, err error) {
 	b := newBench(cfg, stderr)
 	baselines, cases, err := b.plan()
 	if err != nil {
-		return err
+		return rep, err
 	}
 	started := time.Now()
 	t, err := startTarget(ctx, cfg, stderr)
@@ -92,17 +94,17 @@ func measure(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 		defer func() { err = errors.Join(err, t.close()) }()
 	}
 	if err != nil {
-		return err
+		return rep, err
 	}
 	b.t, b.bl.scratch = t, t.scratch
-	rep := b.newReport(started, args)
+	rep = b.newReport(started, args)
 	if err := b.connect(ctx); err != nil {
-		return err
+		return rep, err
 	}
 	var profiles *profileRecorder
 	if cfg.cpuProfiles != "" {
 		if profiles, err = recordProfiles(ctx, cfg.cpuProfiles, t, stderr); err != nil {
-			return err
+			return rep, err
 		}
 	}
 	rep.Baselines, rep.Cases = b.measurePlan(ctx, baselines, cases)
@@ -113,13 +115,13 @@ func measure(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	if err := b.cleanup(); err != nil {
 		fmt.Fprintf(stderr, "cleanup: %v\n", err)
 	}
-	return b.finish(rep, started, stdout)
+	return rep, b.finish(&rep, started, stdout)
 }
 
 func (b *bench) newReport(started time.Time, args []string) report {
 	return report{
 		Tool: "sixfold-bench", Version: reportVersion,
-		Command: strings.TrimSpace("sixfold-bench " + strings.Join(args, " ")),
+		Command: commandLine(args),
 		Started: started,
 		Machine: readMachine(b.t.scratch),
 		Target: targetInfo{Endpoint: b.t.ep.url, Started: b.t.started(), Nodes: b.nodes(), DataDir: b.t.scratch,
@@ -133,6 +135,11 @@ func (b *bench) newReport(started time.Time, args []string) report {
 	}
 }
 
+// commandLine is how the reports name the command that made them.
+func commandLine(args []string) string {
+	return strings.TrimSpace("sixfold-bench " + strings.Join(args, " "))
+}
+
 func (b *bench) nodes() int {
 	if b.t.cluster == nil {
 		return len(b.cfg.nodePIDs)
@@ -142,12 +149,12 @@ func (b *bench) nodes() int {
 
 // finish writes the JSON and the table, and fails the command if anything
 // failed or was not verified.
-func (b *bench) finish(rep report, started time.Time, stdout io.Writer) error {
+func (b *bench) finish(rep *report, started time.Time, stdout io.Writer) error {
 	rep.Seconds = time.Since(started).Seconds()
 	rep.Machine.LoadAfter = loadAvg()
 	rep.Crashes = b.t.crashed()
 	err := writeJSON(b.cfg.jsonPath, rep)
-	printTable(stdout, rep)
+	printTable(stdout, *rep)
 	fmt.Fprintf(stdout, "\nJSON: %s\n", b.cfg.jsonPath)
 	if err != nil {
 		return err

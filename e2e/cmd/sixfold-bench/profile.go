@@ -54,9 +54,10 @@ func recordProfiles(ctx context.Context, dir string, t *target, log io.Writer) (
 // profiles, and the measurements go on.
 func (r *profileRecorder) record(ctx context.Context, dir, name, addr string) {
 	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(profilePiece/time.Second))
+	client := &http.Client{Timeout: profilePiece + 30*time.Second}
 	for piece := 1; ctx.Err() == nil; piece++ {
 		path := filepath.Join(dir, fmt.Sprintf("%s-%02d.pprof", name, piece))
-		if err := fetchProfile(url, path); err != nil {
+		if err := fetchProfile(client, url, path); err != nil {
 			r.mu.Lock()
 			fmt.Fprintf(r.log, "profile of %s skipped: %v\n", name, err)
 			r.mu.Unlock()
@@ -69,8 +70,7 @@ func (r *profileRecorder) record(ctx context.Context, dir, name, addr string) {
 }
 
 // fetchProfile is one piece, not cancelled: a profile cut short is lost.
-func fetchProfile(url, path string) error {
-	client := &http.Client{Timeout: profilePiece + 30*time.Second}
+func fetchProfile(client *http.Client, url, path string) error {
 	resp, err := client.Get(url)
 	if err != nil {
 		return err

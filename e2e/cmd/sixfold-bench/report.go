@@ -141,8 +141,9 @@ type runResult struct {
 	Verified       bool     `json:"verified"`
 }
 
-// writeJSON writes r to path, making its directory.
-func writeJSON(path string, r report) error {
+// writeJSON writes r (a report or a comparison) to path, making its
+// directory.
+func writeJSON(path string, r any) error {
 	raw, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
