@@ -250,25 +250,15 @@ func (c *Cluster) conn(address string) (*grpc.ClientConn, error) {
 	if conn, ok := c.conns[address]; ok {
 		return conn, nil
 	}
-	conn, err := grpc.NewClient(address,
+	conn, err := grpc.NewClient(address, append(shardcodec.DialOptions(),
 		grpc.WithTransportCredentials(c.transportCredentials(address)),
-		// Fixed windows instead of BDP growth keep the memory a download
-		// can pin in gRPC buffers bounded.
-		grpc.WithInitialWindowSize(4<<20),
-		grpc.WithInitialConnWindowSize(16<<20),
-		// shardcodec reads shard data out of the frames once, into pooled
-		// buffers (handed back by shardcodec.Reader).
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(8<<20), grpc.ForceCodecV2(shardcodec.Codec{})),
-		// Shards move in 1 MiB messages: 32 KiB socket buffers (gRPC's
-		// default) cost a read or write syscall per 32 KiB.
-		grpc.WithReadBufferSize(256<<10),
-		grpc.WithWriteBufferSize(256<<10),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(8<<20)),
 		// A node that vanishes without closing its connections (power
 		// loss, a partition, SIGSTOP) is noticed within Time+Timeout.
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}),
 		grpc.WithChainUnaryInterceptor(append([]grpc.UnaryClientInterceptor{reqid.UnaryClientInterceptor}, c.opts.UnaryInterceptors...)...),
 		grpc.WithChainStreamInterceptor(append([]grpc.StreamClientInterceptor{reqid.StreamClientInterceptor}, c.opts.StreamInterceptors...)...),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("storage node %s: %w", address, err)
 	}

@@ -17,7 +17,7 @@ import (
 
 // BenchmarkTransport moves 1 MiB shard messages through this codec over a
 // real gRPC connection, PutChunk (gateway to node) and GetChunk (node to
-// gateway), with the gateway's and the node's windows and socket buffers:
+// gateway), set up with DialOptions and ServerOptions as both ends are:
 // once over loopback TCP, what a gateway dials, and once over a Unix
 // socket, the alternative for a node on the gateway's machine that
 // BENCHMARKS.md weighs (2026-12-07). Both ends run in this process:
@@ -112,9 +112,7 @@ func dialSink(b *testing.B, network string) storagepb.StorageServiceClient {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := grpc.NewServer(grpc.ForceServerCodecV2(Codec{}),
-		grpc.InitialWindowSize(4<<20), grpc.InitialConnWindowSize(16<<20),
-		grpc.ReadBufferSize(256<<10), grpc.WriteBufferSize(256<<10))
+	srv := grpc.NewServer(ServerOptions()...)
 	storagepb.RegisterStorageServiceServer(srv, sink{})
 	go func() { _ = srv.Serve(lis) }()
 	b.Cleanup(srv.Stop)
@@ -122,11 +120,9 @@ func dialSink(b *testing.B, network string) storagepb.StorageServiceClient {
 	if network == "unix" {
 		target = "unix://" + target
 	}
-	conn, err := grpc.NewClient(target,
+	conn, err := grpc.NewClient(target, append(DialOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(8<<20), grpc.ForceCodecV2(Codec{})),
-		grpc.WithInitialWindowSize(4<<20), grpc.WithInitialConnWindowSize(16<<20),
-		grpc.WithReadBufferSize(256<<10), grpc.WithWriteBufferSize(256<<10))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(8<<20)))...)
 	if err != nil {
 		b.Fatal(err)
 	}

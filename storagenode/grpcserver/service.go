@@ -101,31 +101,20 @@ func New(store ChunkStore, log zerolog.Logger, opts ...Option) *Service {
 // service registered, the receive limit raised to MaxRecvMsgSize, keepalives
 // in both directions, and RPCs logged. extra options are appended.
 func NewServer(s *Service, extra ...grpc.ServerOption) *grpc.Server {
-	opts := append([]grpc.ServerOption{
+	opts := append(shardcodec.ServerOptions(),
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
-		// shardcodec reads shard data out of the frames once, into pooled
-		// buffers (handed back by shardcodec.Reader).
-		grpc.ForceServerCodecV2(shardcodec.Codec{}),
-		// A shard upload is one stream of 1 MiB messages: a fixed 4 MiB
-		// window keeps it from waiting on window updates (the default
-		// starts at 64 KiB and grows by estimate), and 256 KiB socket
-		// buffers spare a syscall per 32 KiB.
-		grpc.InitialWindowSize(4 << 20),
-		grpc.InitialConnWindowSize(16 << 20),
-		grpc.ReadBufferSize(256 << 10),
-		grpc.WriteBufferSize(256 << 10),
 		// Streams are served by long-lived workers instead of a fresh
 		// goroutine each: a small PUT opens one stream per shard, and a
 		// fresh goroutine grew its stack (runtime.copystack, ~9 % of a
 		// node's CPU under 4 KiB PUTs at 16 at once) on every one. When
 		// all workers are busy grpc still starts a goroutine.
-		grpc.NumStreamWorkers(uint32(4 * runtime.GOMAXPROCS(0))),
+		grpc.NumStreamWorkers(uint32(4*runtime.GOMAXPROCS(0))),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveMinTime, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}),
 		grpc.ChainUnaryInterceptor(logUnary(s.log)),
 		grpc.ChainStreamInterceptor(logStream(s.log)),
-	}, extra...)
-	gs := grpc.NewServer(opts...)
+	)
+	gs := grpc.NewServer(append(opts, extra...)...)
 	storagepb.RegisterStorageServiceServer(gs, s)
 	healthpb.RegisterHealthServer(gs, s.health)
 	return gs
