@@ -150,37 +150,53 @@ func (st *Stripe) blocks() [][]byte {
 // so r is never read past a known stripe end.
 func (st *Stripe) Fill(r io.Reader, want int64) (int64, error) {
 	want = min(want, int64(st.data)*st.capacity)
+	// Blocks are filled at the length want gives them, so a short stripe
+	// of known size (every multipart part's last) lands in place; only a
+	// reader that ends early makes layOut move bytes.
+	stride := ceilDiv(want, int64(st.data))
 	var n int64
 	var err error
 	for i := 0; i < st.data && n < want && err == nil; i++ {
 		var k int
-		k, err = fill(r, st.frames[i][FrameHeader:FrameHeader+min(st.capacity, want-n)])
+		k, err = fill(r, st.frames[i][FrameHeader:FrameHeader+min(stride, want-n)])
 		n += int64(k)
 	}
-	st.layOut(n)
+	st.layOut(n, stride)
 	return n, err
 }
 
-// layOut spreads n bytes, read into the data blocks at full capacity, into
-// blocks of ceil(n/data) bytes, and zeroes the rest of every data block.
-func (st *Stripe) layOut(n int64) {
+// layOut spreads n bytes, read into the data blocks stride bytes apart,
+// into blocks of ceil(n/data) bytes, and zeroes the rest of every data
+// block.
+func (st *Stripe) layOut(n, stride int64) {
 	blockLen := ceilDiv(n, int64(st.data))
-	if blockLen < st.capacity && n > 0 {
-		// Only a short stripe (the last, or a small blob) moves: gather
-		// then scatter, through a buffer of its own size.
-		tmp := make([]byte, n)
-		for i, off := 0, int64(0); off < n; i++ {
-			off += int64(copy(tmp[off:], st.frames[i][FrameHeader:FrameHeader+min(st.capacity, n-off)]))
-		}
-		for i := 0; i < st.data; i++ {
-			lo := min(int64(i)*blockLen, n)
-			copy(st.frames[i][FrameHeader:], tmp[lo:min(lo+blockLen, n)])
-		}
+	if blockLen < stride {
+		st.compact(n, stride, blockLen)
 	}
 	st.blockLen = blockLen
 	for i := 0; i < st.data; i++ {
 		used := min(max(n-int64(i)*blockLen, 0), blockLen)
 		clear(st.frames[i][FrameHeader+used : FrameHeader+blockLen])
+	}
+}
+
+// compact moves n bytes held stride apart to blockLen (< stride) apart, in
+// place: no buffer to allocate, and each byte moves once. Target block i
+// draws only on source blocks up to i, and the source bytes in block i are
+// needed only by targets from i on; so targets go last to first, and
+// within one the piece already in its own block moves before earlier
+// blocks' pieces overwrite where it was.
+func (st *Stripe) compact(n, stride, blockLen int64) {
+	for i := int64(st.data) - 1; i >= 0; i-- {
+		lo, hi := i*blockLen, min((i+1)*blockLen, n)
+		if lo >= hi {
+			continue
+		}
+		target := st.frames[i][FrameHeader:]
+		for k := (hi - 1) / stride; k >= lo/stride; k-- {
+			from, to := max(lo, k*stride), min(hi, (k+1)*stride)
+			copy(target[from-lo:to-lo], st.frames[k][FrameHeader+from-k*stride:FrameHeader+to-k*stride])
+		}
 	}
 }
 

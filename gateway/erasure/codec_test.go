@@ -202,6 +202,45 @@ func TestFillStopsAtWant(t *testing.T) {
 	}
 }
 
+func TestFillShortOfWant(t *testing.T) {
+	// A body that ends before the size it declared leaves Fill holding
+	// fewer bytes than it laid blocks out for: they must still end up in
+	// the layout of the bytes it got, with zeros after them.
+	const data, capacity = 6, 16
+	st := NewStripe(data, data+2, capacity)
+	for want := int64(1); want <= data*capacity; want++ {
+		for have := int64(0); have <= want; have++ {
+			st.SetBlockLen(capacity)
+			for i := range data {
+				for j := range st.Block(i) {
+					st.Block(i)[j] = 0xff
+				}
+			}
+			blob := randomBlob(have)
+			n, err := st.Fill(bytes.NewReader(blob), want)
+			wantErr := error(nil)
+			if have < want {
+				wantErr = io.EOF
+			}
+			if n != have || err != wantErr {
+				t.Fatalf("Fill(%d) of %d bytes: got %d, %v; want %d, %v", want, have, n, err, have, wantErr)
+			}
+			l := Layout{Data: data, Parity: 2, BlockSize: capacity, Size: have}
+			if got, want := st.BlockLen(), l.BlockLen(0); got != want {
+				t.Fatalf("Fill(%d) of %d bytes: BlockLen %d; want %d", want, have, got, want)
+			}
+			b := st.BlockLen()
+			for i := range int64(data) {
+				expect := make([]byte, b)
+				copy(expect, blob[min(i*b, have):min((i+1)*b, have)])
+				if !bytes.Equal(st.Block(int(i)), expect) {
+					t.Fatalf("Fill(%d) of %d bytes: block %d = %x; want %x", want, have, i, st.Block(int(i)), expect)
+				}
+			}
+		}
+	}
+}
+
 func TestFillEmpty(t *testing.T) {
 	st := NewStripe(6, 8, 16)
 	n, err := st.Fill(bytes.NewReader(nil), 96)
