@@ -249,6 +249,17 @@ func TestFillEmpty(t *testing.T) {
 	}
 }
 
+func TestFillNothingWanted(t *testing.T) {
+	for _, want := range []int64{0, -1} {
+		st := NewStripe(6, 8, 16)
+		r := bytes.NewReader(randomBlob(10))
+		n, err := st.Fill(r, want)
+		if n != 0 || err != nil || st.BlockLen() != 0 || r.Len() != 10 {
+			t.Errorf("Fill(%d): got %d, %v, BlockLen %d, %d bytes left; want 0, nil, 0, 10 left", want, n, err, st.BlockLen(), r.Len())
+		}
+	}
+}
+
 func TestFillPassesReaderError(t *testing.T) {
 	// A body cut short must not look like a clean end of the blob.
 	boom := errors.New("connection reset")
