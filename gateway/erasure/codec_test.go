@@ -49,13 +49,7 @@ func writeShards(t testing.TB, l Layout, blob []byte, knownSize bool, wrap func(
 		t.Fatalf("NewCodec(%d, %d): %v", l.Data, l.Parity, err)
 	}
 	st := NewStripe(l.Data, l.Shards(), l.BlockSize)
-	// Stale bytes from a previous stripe must never reach a shard.
-	for i := range l.Shards() {
-		st.SetBlockLen(l.BlockSize)
-		for j := range st.Block(i) {
-			st.Block(i)[j] = 0xff
-		}
-	}
+	stain(st, l.Shards())
 	shards := make([][]byte, l.Shards())
 	r := wrap(bytes.NewReader(blob)) // once: a wrapper may read ahead
 	consumed := int64(0)
@@ -103,6 +97,18 @@ func writeShards(t testing.TB, l Layout, blob []byte, knownSize bool, wrap func(
 		t.Fatalf("Fill read %d bytes in all; want %d", consumed, l.Size)
 	}
 	return shards
+}
+
+// stain fills the first shards blocks of st, at full capacity, with bytes
+// no blob here holds, as a previous stripe would leave them: stale bytes
+// must never reach a shard.
+func stain(st *Stripe, shards int) {
+	st.SetBlockLen(st.Capacity())
+	for i := range shards {
+		for j := range st.Block(i) {
+			st.Block(i)[j] = 0xff
+		}
+	}
 }
 
 // checkZeroTail checks the data blocks hold zeros past the blob's end, as
@@ -210,12 +216,7 @@ func TestFillShortOfWant(t *testing.T) {
 	st := NewStripe(data, data+2, capacity)
 	for want := int64(1); want <= data*capacity; want++ {
 		for have := int64(0); have <= want; have++ {
-			st.SetBlockLen(capacity)
-			for i := range data {
-				for j := range st.Block(i) {
-					st.Block(i)[j] = 0xff
-				}
-			}
+			stain(st, data)
 			blob := randomBlob(have)
 			n, err := st.Fill(bytes.NewReader(blob), want)
 			wantErr := error(nil)

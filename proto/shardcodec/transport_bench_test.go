@@ -120,9 +120,7 @@ func dialSink(b *testing.B, network string) storagepb.StorageServiceClient {
 	if network == "unix" {
 		target = "unix://" + target
 	}
-	conn, err := grpc.NewClient(target, append(DialOptions(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(8<<20)))...)
+	conn, err := grpc.NewClient(target, append(DialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		b.Fatal(err)
 	}
