@@ -147,13 +147,13 @@ type KeyForWrite struct {
 // LockKeyForWrite serialises the writers of one key (put, complete,
 // delete) for the rest of the transaction, then reads and locks what the
 // write needs (KeyForWrite): two statements, because the read must see
-// what the previous holder of the key committed. ErrNotFound when there
-// is no such bucket.
+// what the previous holder of the key committed. They share one round
+// trip: PostgreSQL takes the second's snapshot only once the first has
+// returned, with the lock held. ErrNotFound when there is no such bucket.
 func (t *Tx) LockKeyForWrite(ctx context.Context, bucket, key, versionID string) (KeyForWrite, error) {
-	if err := t.LockObjectName(ctx, bucket, key); err != nil {
-		return KeyForWrite{}, err
-	}
-	rows, err := t.q.LockKeyForWrite(ctx, dbq.LockKeyForWriteParams{Bucket: bucket, Key: key, VersionID: versionID})
+	q := aheadOf(t.db)
+	q.LockObjectName(ctx, dbq.LockObjectNameParams{Bucket: bucket, Key: key}) //nolint:errcheck // its error comes back with the rows
+	rows, err := q.LockKeyForWrite(ctx, dbq.LockKeyForWriteParams{Bucket: bucket, Key: key, VersionID: versionID})
 	if err != nil {
 		return KeyForWrite{}, Translate(err)
 	}

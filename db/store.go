@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sixfold/db/internal/dbq"
@@ -39,7 +40,7 @@ func (s *Store) q() *dbq.Queries { return dbq.New(s.pool) }
 // WithTx runs fn in a transaction, committed when fn returns nil. Errors
 // come back translated, fn's own included.
 func (s *Store) WithTx(ctx context.Context, fn func(*Tx) error) error {
-	return WithTx(ctx, s.pool, func(q *dbq.Queries) error { return fn(&Tx{q: q}) })
+	return withTx(ctx, s.pool, func(tx pgx.Tx) error { return fn(newTx(tx)) })
 }
 
 // convertRows returns a query's error translated, or each of its rows

@@ -17,7 +17,12 @@ import (
 // Tx is an open metadata transaction: Store.WithTx's, or one lent by
 // CompleteUpload to code whose rows must commit atomically with a blob's
 // (an S3 object or part pointing at the blob).
-type Tx struct{ q *dbq.Queries }
+type Tx struct {
+	db dbq.DBTX
+	q  *dbq.Queries
+}
+
+func newTx(tx pgx.Tx) *Tx { return &Tx{db: tx, q: dbq.New(tx)} }
 
 // NewUpload is a blob about to be streamed to its nodes: its row, its
 // upload session's and its planned chunks'.
@@ -82,15 +87,15 @@ func (b *Blobs) CompleteUpload(ctx context.Context, id uuid.UUID, size int64, ch
 		return row.CreatedAt, nil
 	}
 	var createdAt time.Time
-	err := WithTx(ctx, b.pool, func(q *dbq.Queries) error {
+	err := withTx(ctx, b.pool, func(tx pgx.Tx) error {
 		var err error
-		if createdAt, err = complete(q); err != nil {
+		if createdAt, err = complete(dbq.New(tx)); err != nil {
 			return err
 		}
 		if onCommit == nil {
 			return nil
 		}
-		return onCommit(&Tx{q: q}, createdAt)
+		return onCommit(newTx(tx), createdAt)
 	})
 	return createdAt, err
 }
@@ -134,13 +139,14 @@ func (b *Blobs) RecordBlob(ctx context.Context, nb NewBlob, onCommit func(tx *Tx
 	}
 	var createdAt time.Time
 	err := withTx(ctx, b.pool, func(tx pgx.Tx) error {
-		q := dbq.New(tx)
+		q := aheadOf(tx)
+		q.PreferGenericPlans(ctx) //nolint:errcheck // its error comes back from RecordBlob
 		var err error
 		if createdAt, err = q.RecordBlob(ctx, p); err != nil {
 			return err
 		}
 		if onCommit != nil {
-			if err := onCommit(&Tx{q: q}, createdAt); err != nil {
+			if err := onCommit(newTx(tx), createdAt); err != nil {
 				return err
 			}
 		}

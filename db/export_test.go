@@ -1,0 +1,4 @@
+package db
+
+// AheadOf exposes aheadOf to the external tests.
+var AheadOf = aheadOf
