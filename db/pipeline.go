@@ -12,11 +12,10 @@ import (
 // aheadOf returns queries whose statements without results (:exec) wait,
 // and go to PostgreSQL in one round trip (a pgx batch) with the first
 // statement that returns rows; from then on every statement goes straight
-// to db. A round trip is two context switches and a read and a write on
-// each side, which on two shared cores cost a small PUT more than most of
-// its statements do. The statements held back report no error of their
-// own: a failure comes back from the query they travel with, and aborts
-// the transaction all the same.
+// to db. Each round trip saved is a write, a read and a wake-up on both
+// sides. The statements held back report no error of their own: a
+// failure comes back from the query they travel with, and aborts the
+// transaction all the same.
 func aheadOf(db dbq.DBTX) *dbq.Queries {
 	return dbq.New(&aheadDBTX{db: db})
 }

@@ -139,8 +139,7 @@ func (b *Blobs) RecordBlob(ctx context.Context, nb NewBlob, onCommit func(tx *Tx
 	}
 	var createdAt time.Time
 	err := withTx(ctx, b.pool, func(tx pgx.Tx) error {
-		q := aheadOf(tx)
-		q.PreferGenericPlans(ctx) //nolint:errcheck // its error comes back from RecordBlob
+		q := dbq.New(tx)
 		var err error
 		if createdAt, err = q.RecordBlob(ctx, p); err != nil {
 			return err

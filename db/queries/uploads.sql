@@ -19,15 +19,6 @@ SELECT unnest(sqlc.arg(chunk_ids)::uuid[]), sqlc.arg(id), unnest(sqlc.arg(chunk_
        unnest(sqlc.arg(chunk_offsets)::bigint[]), unnest(sqlc.arg(chunk_sizes)::bigint[]),
        unnest(sqlc.arg(chunk_servers)::uuid[]), 'pending';
 
--- name: PreferGenericPlans :exec
--- For the rest of the transaction, run prepared statements on their
--- generic plans. PostgreSQL otherwise plans RecordBlob and
--- InsertObjectWithParts afresh on every execution: their generic plans
--- assume more elements in their array parameters than a small object's
--- custom plan does, so they always look dearer, and the planning cost a
--- small PUT more CPU than the plan could save.
-SET LOCAL plan_cache_mode = force_generic_plan;
-
 -- name: RecordBlob :one
 -- A blob written whole (its shards sent before any row of it existed),
 -- recorded completed with its session and chunks in one statement: one

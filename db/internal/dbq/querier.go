@@ -251,13 +251,6 @@ type Querier interface {
 	// are recorded missing, for the healer.
 	MarkUnwrittenChunks(ctx context.Context, ids []uuid.UUID) error
 	PostponeChunkDeletion(ctx context.Context, arg PostponeChunkDeletionParams) error
-	// For the rest of the transaction, run prepared statements on their
-	// generic plans. PostgreSQL otherwise plans RecordBlob and
-	// InsertObjectWithParts afresh on every execution: their generic plans
-	// assume more elements in their array parameters than a small object's
-	// custom plan does, so they always look dearer, and the planning cost a
-	// small PUT more CPU than the plan could save.
-	PreferGenericPlans(ctx context.Context) error
 	// After the latest version is deleted, the newest remaining one is latest.
 	PromoteNewest(ctx context.Context, arg PromoteNewestParams) error
 	// A blob written whole (its shards sent before any row of it existed),

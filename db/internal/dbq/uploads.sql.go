@@ -152,21 +152,6 @@ func (q *Queries) MarkUnwrittenChunks(ctx context.Context, ids []uuid.UUID) erro
 	return err
 }
 
-const preferGenericPlans = `-- name: PreferGenericPlans :exec
-SET LOCAL plan_cache_mode = force_generic_plan
-`
-
-// For the rest of the transaction, run prepared statements on their
-// generic plans. PostgreSQL otherwise plans RecordBlob and
-// InsertObjectWithParts afresh on every execution: their generic plans
-// assume more elements in their array parameters than a small object's
-// custom plan does, so they always look dearer, and the planning cost a
-// small PUT more CPU than the plan could save.
-func (q *Queries) PreferGenericPlans(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, preferGenericPlans)
-	return err
-}
-
 const recordBlob = `-- name: RecordBlob :one
 WITH f AS (
     INSERT INTO files (id, filename, content_type, size, checksum, status, metadata, owner, data_shards, parity_shards,
