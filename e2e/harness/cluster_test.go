@@ -2,10 +2,14 @@ package harness
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -88,6 +92,16 @@ func TestClusterPassesContract(t *testing.T) {
 	}
 	if got, want := string(identity), "storage-2 "+c.NodeAddr(1)+" 10s"; got != want {
 		t.Errorf("node identity = %q; want %q", got, want)
+	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", c.NodePID(0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "GOMAXPROCS=" + strconv.Itoa(nodeProcs(runtime.NumCPU(), opts.Nodes))
+		if !slices.Contains(strings.Split(string(environ), "\x00"), want) {
+			t.Errorf("node environment lacks %s: its share of the host's cores", want)
+		}
 	}
 }
 

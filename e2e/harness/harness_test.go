@@ -145,3 +145,14 @@ func TestProcessStop(t *testing.T) {
 		t.Errorf("process still running after stop")
 	}
 }
+
+// Nodes on one host split its cores between them, each at least one.
+func TestNodeProcs(t *testing.T) {
+	for _, c := range []struct{ cpus, nodes, want int }{
+		{2, 6, 1}, {16, 6, 2}, {4, 1, 4}, {8, 8, 1}, {1, 0, 1},
+	} {
+		if got := nodeProcs(c.cpus, c.nodes); got != c.want {
+			t.Errorf("nodeProcs(%d cores, %d nodes) = %d; want %d", c.cpus, c.nodes, got, c.want)
+		}
+	}
+}

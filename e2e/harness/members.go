@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -87,7 +88,20 @@ func (c *Cluster) nodeEnv(n *node) []string {
 	if n.profilerPort != 0 {
 		env = append(env, "PPROF_ADDR="+profilerAddr(n.profilerPort))
 	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		env = append(env, "GOMAXPROCS="+strconv.Itoa(nodeProcs(runtime.NumCPU(), c.opts.Nodes)))
+	}
 	return append(env, c.opts.NodeEnv...)
+}
+
+// nodeProcs is the GOMAXPROCS of each of nodes storage nodes on a host of
+// cpus cores: its share of them. Left at the default, each node's Go
+// runtime keeps threads spinning for work on every core the host has,
+// and six nodes on two cores spent more CPU on that than on their shards
+// (BENCHMARKS.md, session of 2026-12-07 07:15 UTC: with their share, the
+// nodes' CPU per operation fell by 10–27 %).
+func nodeProcs(cpus, nodes int) int {
+	return max(1, cpus/max(1, nodes))
 }
 
 // launchNode starts n's process without waiting for it; a process that
