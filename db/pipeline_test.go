@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sixfold/db"
 	"sixfold/db/dbtest"
@@ -49,11 +50,7 @@ func TestAheadSendsHeldStatementsWithTheQuery(t *testing.T) {
 	if _, err := db.NewStore(pool).CreateBucket(ctx, "ahead", ""); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	tx := begin(t, pool)
 	trips := &roundTrips{DBTX: tx}
 	q := db.AheadOf(trips)
 
@@ -74,11 +71,7 @@ func TestAheadSendsHeldStatementsWithTheQuery(t *testing.T) {
 		t.Fatalf("round trips = %v; want %v", trips.calls, want)
 	}
 
-	var taken bool
-	if err := pool.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtextextended('ahead/k', 0))").Scan(&taken); err != nil {
-		t.Fatal(err)
-	}
-	if taken {
+	if !lockedElsewhere(t, pool, "ahead/k") {
 		t.Fatal("another session took the key's lock: the held LockObjectName did not run")
 	}
 
@@ -95,26 +88,18 @@ func TestAheadSendsHeldStatementsWithTheQuery(t *testing.T) {
 func TestAheadReportsHeldStatementsError(t *testing.T) {
 	ctx := context.Background()
 	pool, _ := dbtest.NewPool(t)
-	holder, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Rollback(ctx)
+	holder := begin(t, pool)
 	if err := dbq.New(holder).LockObjectName(ctx, dbq.LockObjectNameParams{Bucket: "b", Key: "k"}); err != nil {
 		t.Fatal(err)
 	}
 
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	tx := begin(t, pool)
 	if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '50ms'"); err != nil {
 		t.Fatal(err)
 	}
 	q := db.AheadOf(tx)
 	q.LockObjectName(ctx, dbq.LockObjectNameParams{Bucket: "b", Key: "k"}) //nolint:errcheck // comes back below
-	_, err = q.LockKeyForWrite(ctx, dbq.LockKeyForWriteParams{Bucket: "b", Key: "k", VersionID: "null"})
+	_, err := q.LockKeyForWrite(ctx, dbq.LockKeyForWriteParams{Bucket: "b", Key: "k", VersionID: "null"})
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != "55P03" {
 		t.Fatalf("LockKeyForWrite = %v; want the held lock's timeout (55P03)", err)
@@ -126,11 +111,7 @@ func TestAheadReportsHeldStatementsError(t *testing.T) {
 func TestAheadSendsHeldStatementsBeforeABatch(t *testing.T) {
 	ctx := context.Background()
 	pool, _ := dbtest.NewPool(t)
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	tx := begin(t, pool)
 	trips := &roundTrips{DBTX: tx}
 	q := db.AheadOf(trips)
 	q.LockObjectName(ctx, dbq.LockObjectNameParams{Bucket: "b", Key: "k"}) //nolint:errcheck // sent before the batch
@@ -142,11 +123,30 @@ func TestAheadSendsHeldStatementsBeforeABatch(t *testing.T) {
 	if want := []string{"SendBatch", "SendBatch"}; !slices.Equal(trips.calls, want) {
 		t.Fatalf("round trips = %v; want %v", trips.calls, want)
 	}
-	var taken bool
-	if err := pool.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtextextended('b/k', 0))").Scan(&taken); err != nil {
-		t.Fatal(err)
-	}
-	if taken {
+	if !lockedElsewhere(t, pool, "b/k") {
 		t.Fatal("another session took the key's lock: the held LockObjectName did not run")
 	}
+}
+
+// lockedElsewhere reports whether a session of pool other than the
+// caller's transaction finds the advisory lock LockObjectName takes for
+// bucketKey ("bucket/key") held.
+func lockedElsewhere(t *testing.T, pool *pgxpool.Pool, bucketKey string) bool {
+	t.Helper()
+	var taken bool
+	if err := pool.QueryRow(context.Background(), "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", bucketKey).Scan(&taken); err != nil {
+		t.Fatal(err)
+	}
+	return !taken
+}
+
+// begin begins a transaction that the test's end rolls back.
+func begin(t *testing.T, pool *pgxpool.Pool) pgx.Tx {
+	t.Helper()
+	tx, err := pool.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	return tx
 }
