@@ -10,8 +10,8 @@ import (
 )
 
 // aheadOf returns queries whose statements without results (:exec) wait,
-// and go to PostgreSQL in one round trip (a pgx batch) with the first
-// statement that returns rows; from then on every statement goes straight
+// and go to PostgreSQL in one round trip (a pgx batch) with the next
+// Query (a :many statement); from then on every statement goes straight
 // to db. Each round trip saved is a write, a read and a wake-up on both
 // sides. The statements held back report no error of their own: a
 // failure comes back from the query they travel with, and aborts the
@@ -50,28 +50,19 @@ func (a *aheadDBTX) Query(ctx context.Context, sql string, args ...any) (pgx.Row
 	return batchRows{rows, br}, nil
 }
 
+// QueryRow and SendBatch send the statements held back on their own
+// first: only Query's rows can carry a batch's last statement, and a
+// batch's results are read by position.
 func (a *aheadDBTX) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if a.flushed {
-		return a.db.QueryRow(ctx, sql, args...)
-	}
-	br, err := a.send(ctx, sql, args)
-	if err != nil {
+	if err := a.flush(ctx); err != nil {
 		return errRow{err}
 	}
-	return batchRow{br.QueryRow(), br}
+	return a.db.QueryRow(ctx, sql, args...)
 }
 
-// SendBatch sends the statements held back on their own first: a batch's
-// results are read by position, so none may run ahead of it unseen.
 func (a *aheadDBTX) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	if !a.flushed {
-		held := a.ahead
-		a.ahead, a.flushed = pgx.Batch{}, true
-		if len(held.QueuedQueries) > 0 {
-			if err := a.db.SendBatch(ctx, &held).Close(); err != nil {
-				return pgx.FailedBatchResults(b, err)
-			}
-		}
+	if err := a.flush(ctx); err != nil {
+		return pgx.FailedBatchResults(b, err)
 	}
 	return a.db.SendBatch(ctx, b)
 }
@@ -79,10 +70,9 @@ func (a *aheadDBTX) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResult
 // send sends the statements held back and then sql, and reads the held
 // statements' results, leaving sql's to the caller.
 func (a *aheadDBTX) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
-	held := len(a.ahead.QueuedQueries)
-	a.ahead.Queue(sql, args...)
-	b := a.ahead
-	a.ahead, a.flushed = pgx.Batch{}, true
+	b := a.take()
+	held := len(b.QueuedQueries)
+	b.Queue(sql, args...)
 	br := a.db.SendBatch(ctx, &b)
 	for range held {
 		if _, err := br.Exec(); err != nil {
@@ -91,6 +81,22 @@ func (a *aheadDBTX) send(ctx context.Context, sql string, args []any) (pgx.Batch
 		}
 	}
 	return br, nil
+}
+
+// flush sends the statements held back, if any, in a batch of their own.
+func (a *aheadDBTX) flush(ctx context.Context) error {
+	b := a.take()
+	if len(b.QueuedQueries) == 0 {
+		return nil
+	}
+	return a.db.SendBatch(ctx, &b).Close()
+}
+
+// take returns the statements held back; from then on none are held.
+func (a *aheadDBTX) take() pgx.Batch {
+	b := a.ahead
+	a.ahead, a.flushed = pgx.Batch{}, true
+	return b
 }
 
 // batchRows is the rows of a batch's last statement; closing them closes
@@ -103,19 +109,6 @@ type batchRows struct {
 func (r batchRows) Close() {
 	r.Rows.Close()
 	r.br.Close()
-}
-
-type batchRow struct {
-	row pgx.Row
-	br  pgx.BatchResults
-}
-
-func (r batchRow) Scan(dest ...any) error {
-	err := r.row.Scan(dest...)
-	if cerr := r.br.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 type errRow struct{ err error }
