@@ -251,7 +251,7 @@ type Service struct {
 	codecMu sync.Mutex // protects codecs
 	codecs  map[[2]int]*erasure.Codec
 
-	stripes sync.Pool // *erasure.Stripe of the default shape, full size
+	stripes []sync.Pool // *erasure.Stripe of the default shape, by stripeClass
 
 	heal healCounters
 
@@ -261,8 +261,14 @@ type Service struct {
 
 // New wires a Service to its metadata (db.NewBlobs) and its nodes.
 func New(blobs *db.Blobs, c Nodes, opts Options, log zerolog.Logger) *Service {
-	return &Service{blobs: blobs, cluster: c, opts: opts.withDefaults(), log: log,
+	s := &Service{blobs: blobs, cluster: c, opts: opts.withDefaults(), log: log,
 		kick: make(chan struct{}, 1), healNow: make(chan struct{}, 1), codecs: map[[2]int]*erasure.Codec{}}
+	classes := 1 // the block size's own
+	for c := int64(minPooledBlock); c < s.opts.BlockSize; c <<= 1 {
+		classes++
+	}
+	s.stripes = make([]sync.Pool, classes)
+	return s
 }
 
 // codec returns the shared codec of a shape.
@@ -281,20 +287,54 @@ func (s *Service) codec(data, parity int) (*erasure.Codec, error) {
 	return c, nil
 }
 
-// newStripe returns a stripe for blocks up to capacity bytes: a pooled one
-// when it has the service's own full shape, so large uploads reuse memory,
-// and a right-sized new one otherwise (a small blob needs little).
-func (s *Service) newStripe(data, shards int, capacity int64) *erasure.Stripe {
-	if data == DataShards && shards == DataShards+s.opts.ParityShards && capacity == s.opts.BlockSize {
-		if st, ok := s.stripes.Get().(*erasure.Stripe); ok {
-			return st
-		}
+// minPooledBlock is the smallest block capacity stripes are pooled at: a
+// 4 KiB object's blocks are 683 bytes.
+const minPooledBlock = 1 << 10
+
+// stripeClass returns the block capacity that a stripe for blocks of up to
+// capacity bytes is made and pooled at, and the index of its pool: the next
+// power of two from minPooledBlock on, or the block size itself once that
+// is reached. Rounding up costs a small object at most twice its stripe,
+// and lets whole small PUTs reuse stripes instead of leaving one right-sized
+// stripe of garbage each (a 1 MiB PUT's is 1.4 MiB).
+func (s *Service) stripeClass(capacity int64) (int, int64) {
+	class, c := 0, int64(minPooledBlock)
+	for c < capacity && c < s.opts.BlockSize {
+		class, c = class+1, c<<1
 	}
-	return erasure.NewStripe(data, shards, capacity)
+	if c >= s.opts.BlockSize {
+		return len(s.stripes) - 1, s.opts.BlockSize
+	}
+	return class, c
 }
 
+// pooledShape reports whether stripes of a shape are pooled: the service's
+// own, which every new blob has.
+func (s *Service) pooledShape(data, shards int) bool {
+	return data == DataShards && shards == DataShards+s.opts.ParityShards
+}
+
+// newStripe returns a stripe for blocks of up to capacity bytes, perhaps
+// more: a pooled one of its class (stripeClass) when it has the service's
+// own shape, and a right-sized new one otherwise.
+func (s *Service) newStripe(data, shards int, capacity int64) *erasure.Stripe {
+	if !s.pooledShape(data, shards) || capacity > s.opts.BlockSize {
+		return erasure.NewStripe(data, shards, capacity)
+	}
+	class, classCapacity := s.stripeClass(capacity)
+	if st, ok := s.stripes[class].Get().(*erasure.Stripe); ok {
+		return st
+	}
+	return erasure.NewStripe(data, shards, classCapacity)
+}
+
+// recycleStripe pools a stripe that newStripe may hand out again; no frame
+// of it may be in use any more.
 func (s *Service) recycleStripe(st *erasure.Stripe, data, shards int) {
-	if data == DataShards && shards == DataShards+s.opts.ParityShards && st.Capacity() == s.opts.BlockSize {
-		s.stripes.Put(st)
+	if !s.pooledShape(data, shards) || st.Capacity() > s.opts.BlockSize {
+		return
+	}
+	if class, classCapacity := s.stripeClass(st.Capacity()); classCapacity == st.Capacity() {
+		s.stripes[class].Put(st)
 	}
 }

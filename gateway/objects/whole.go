@@ -82,20 +82,23 @@ func (s *Service) readWhole(ctx context.Context, b *Blob, codec *erasure.Codec, 
 	l := b.Layout()
 	st := s.newStripe(l.Data, l.Shards(), max(1, min(l.BlockSize, l.BlockLen(0))))
 	n, err := st.Fill(body, b.Size)
-	if err != nil && err != io.EOF {
-		return nil, nil, BodyError(ctx, err)
+	switch {
+	case err != nil && err != io.EOF:
+		err = BodyError(ctx, err)
+	case n < b.Size:
+		err = ErrIncompleteBody
+	default:
+		err = expectEOF(ctx, body)
 	}
-	if n < b.Size {
-		return nil, nil, ErrIncompleteBody
+	if err == nil && n > 0 {
+		err = codec.Encode(st)
 	}
-	if err := expectEOF(ctx, body); err != nil {
+	if err != nil {
+		s.recycleStripe(st, l.Data, l.Shards())
 		return nil, nil, err
 	}
 	frames := make([][]byte, l.Shards())
 	if n > 0 {
-		if err := codec.Encode(st); err != nil {
-			return nil, nil, err
-		}
 		for i := range frames {
 			frames[i] = st.Frame(i)
 		}
