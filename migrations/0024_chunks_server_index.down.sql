@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY chunks_server;
