@@ -263,11 +263,8 @@ type Service struct {
 func New(blobs *db.Blobs, c Nodes, opts Options, log zerolog.Logger) *Service {
 	s := &Service{blobs: blobs, cluster: c, opts: opts.withDefaults(), log: log,
 		kick: make(chan struct{}, 1), healNow: make(chan struct{}, 1), codecs: map[[2]int]*erasure.Codec{}}
-	classes := 1 // the block size's own
-	for c := int64(minPooledBlock); c < s.opts.BlockSize; c <<= 1 {
-		classes++
-	}
-	s.stripes = make([]sync.Pool, classes)
+	top, _ := s.stripeClass(s.opts.BlockSize)
+	s.stripes = make([]sync.Pool, top+1)
 	return s
 }
 
@@ -302,10 +299,7 @@ func (s *Service) stripeClass(capacity int64) (int, int64) {
 	for c < capacity && c < s.opts.BlockSize {
 		class, c = class+1, c<<1
 	}
-	if c >= s.opts.BlockSize {
-		return len(s.stripes) - 1, s.opts.BlockSize
-	}
-	return class, c
+	return class, min(c, s.opts.BlockSize)
 }
 
 // pooledShape reports whether stripes of a shape are pooled: the service's
