@@ -53,22 +53,44 @@ func TestMigrateConcurrentlyThenDown(t *testing.T) {
 	}
 }
 
-// createdTables counts the distinct tables the up migrations create, so
-// that the test follows the schema as it grows.
-func createdTables(t *testing.T) int {
+// createTable matches a CREATE TABLE and captures the table's name.
+var createTable = regexp.MustCompile(`(?i)CREATE TABLE (?:IF NOT EXISTS )?([a-z_][a-z0-9_]*)`)
+
+// upMigration is one up migration: its number and its SQL.
+type upMigration struct {
+	name   string
+	number int
+	sql    string
+}
+
+// upMigrations reads every up migration, in order.
+func upMigrations(t *testing.T) []upMigration {
 	t.Helper()
-	ups, err := fs.Glob(migrations.FS, "*.up.sql")
+	names, err := fs.Glob(migrations.FS, "*.up.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	create := regexp.MustCompile(`(?i)CREATE TABLE (?:IF NOT EXISTS )?([a-z_][a-z0-9_]*)`)
-	tables := map[string]bool{}
-	for _, name := range ups {
+	ups := make([]upMigration, len(names))
+	for i, name := range names {
 		sql, err := fs.ReadFile(migrations.FS, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range create.FindAllStringSubmatch(string(sql), -1) {
+		ups[i] = upMigration{name: name, sql: string(sql)}
+		if _, err := fmt.Sscanf(name, "%d_", &ups[i].number); err != nil {
+			t.Fatalf("%s: no number: %v", name, err)
+		}
+	}
+	return ups
+}
+
+// createdTables counts the distinct tables the up migrations create, so
+// that the test follows the schema as it grows.
+func createdTables(t *testing.T) int {
+	t.Helper()
+	tables := map[string]bool{}
+	for _, up := range upMigrations(t) {
+		for _, m := range createTable.FindAllStringSubmatch(up.sql, -1) {
 			tables[strings.ToLower(m[1])] = true
 		}
 	}
@@ -208,34 +230,21 @@ const firstConcurrentBuild = 24
 // TestMigrateConcurrentlyThenDown runs them all) or on a table the same
 // file creates, which is still empty.
 func TestLaterIndexesBuildConcurrently(t *testing.T) {
-	ups, err := fs.Glob(migrations.FS, "*.up.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
 	index := regexp.MustCompile(`(?i)CREATE (?:UNIQUE )?INDEX (CONCURRENTLY )?(?:IF NOT EXISTS )?[a-z_][a-z0-9_]* ON (?:ONLY )?([a-z_][a-z0-9_]*)`)
-	table := regexp.MustCompile(`(?i)CREATE TABLE (?:IF NOT EXISTS )?([a-z_][a-z0-9_]*)`)
 	checked := 0
-	for _, name := range ups {
-		var number int
-		if _, err := fmt.Sscanf(name, "%d_", &number); err != nil {
-			t.Fatalf("%s: no number: %v", name, err)
-		}
-		if number < firstConcurrentBuild {
+	for _, up := range upMigrations(t) {
+		if up.number < firstConcurrentBuild {
 			continue
 		}
-		raw, err := fs.ReadFile(migrations.FS, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sql := stripSQLComments(string(raw))
+		sql := stripSQLComments(up.sql)
 		created := map[string]bool{}
-		for _, m := range table.FindAllStringSubmatch(sql, -1) {
+		for _, m := range createTable.FindAllStringSubmatch(sql, -1) {
 			created[strings.ToLower(m[1])] = true
 		}
 		for _, m := range index.FindAllStringSubmatch(sql, -1) {
 			checked++
 			if m[1] == "" && !created[strings.ToLower(m[2])] {
-				t.Errorf("%s: %q builds an index on %s, which holds rows, without CONCURRENTLY", name, m[0], m[2])
+				t.Errorf("%s: %q builds an index on %s, which holds rows, without CONCURRENTLY", up.name, m[0], m[2])
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -16,7 +15,6 @@ import (
 
 	"sixfold/db"
 	"sixfold/db/dbtest"
-	"sixfold/db/internal/dbq"
 )
 
 // TestQueriesWalkTheirIndexes checks that each query an index of the
@@ -30,13 +28,8 @@ func TestQueriesWalkTheirIndexes(t *testing.T) {
 	ctx := context.Background()
 	blobs := db.NewBlobs(pool)
 	var servers []uuid.UUID
-	for i := range 6 {
-		s, err := dbq.New(pool).UpsertStorageServer(ctx, dbq.UpsertStorageServerParams{
-			ID: uuid.New(), Name: fmt.Sprintf("n%d", i), Address: fmt.Sprintf("127.0.0.1:%d", 1+i)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		servers = append(servers, s.ID)
+	for range 6 {
+		servers = append(servers, newServer(t, pool))
 	}
 	for i := range 120 {
 		u := newUpload(servers[i%len(servers)], 4096)

@@ -20,6 +20,9 @@ import (
 // sum is a checksum as the schema wants one: SHA-256 in lowercase hex.
 var sum = strings.Repeat("ab", 32)
 
+// serversMade numbers the servers newServer registers.
+var serversMade atomic.Int64
+
 // newUpload plans a 6+2 blob of size bytes on server.
 func newUpload(server uuid.UUID, size int64) db.NewUpload {
 	u := db.NewUpload{File: db.File{ID: uuid.New(), Filename: "o", ContentType: "application/octet-stream", Size: size,
@@ -41,9 +44,11 @@ func stored(u db.NewUpload) []db.Chunk {
 	return done
 }
 
+// newServer registers a storage server of its own at each call.
 func newServer(t testing.TB, pool *pgxpool.Pool) uuid.UUID {
+	n := serversMade.Add(1)
 	s, err := dbq.New(pool).UpsertStorageServer(context.Background(),
-		dbq.UpsertStorageServerParams{ID: uuid.New(), Name: "n1", Address: "127.0.0.1:1"})
+		dbq.UpsertStorageServerParams{ID: uuid.New(), Name: fmt.Sprintf("n%d", n), Address: fmt.Sprintf("127.0.0.1:%d", n)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -302,21 +302,27 @@ func (s *Service) stripeClass(capacity int64) (int, int64) {
 	return class, min(c, s.opts.BlockSize)
 }
 
-// pooledShape reports whether stripes of a shape are pooled: the service's
-// own, which every new blob has.
-func (s *Service) pooledShape(data, shards int) bool {
-	return data == DataShards && shards == DataShards+s.opts.ParityShards
+// stripePool returns the pool of stripes of a shape whose blocks hold up to
+// capacity bytes, and the block capacity its stripes have; nil when such
+// stripes are not pooled. Only the service's own shape, which every new
+// blob has, is pooled.
+func (s *Service) stripePool(data, shards int, capacity int64) (*sync.Pool, int64) {
+	if data != DataShards || shards != DataShards+s.opts.ParityShards || capacity > s.opts.BlockSize {
+		return nil, 0
+	}
+	class, classCapacity := s.stripeClass(capacity)
+	return &s.stripes[class], classCapacity
 }
 
 // newStripe returns a stripe for blocks of up to capacity bytes, perhaps
-// more: a pooled one of its class (stripeClass) when it has the service's
-// own shape, and a right-sized new one otherwise.
+// more: a pooled one of its class (stripeClass) when its shape is pooled,
+// and a right-sized new one otherwise.
 func (s *Service) newStripe(data, shards int, capacity int64) *erasure.Stripe {
-	if !s.pooledShape(data, shards) || capacity > s.opts.BlockSize {
+	pool, classCapacity := s.stripePool(data, shards, capacity)
+	if pool == nil {
 		return erasure.NewStripe(data, shards, capacity)
 	}
-	class, classCapacity := s.stripeClass(capacity)
-	if st, ok := s.stripes[class].Get().(*erasure.Stripe); ok {
+	if st, ok := pool.Get().(*erasure.Stripe); ok {
 		return st
 	}
 	return erasure.NewStripe(data, shards, classCapacity)
@@ -325,10 +331,7 @@ func (s *Service) newStripe(data, shards int, capacity int64) *erasure.Stripe {
 // recycleStripe pools a stripe that newStripe may hand out again; no frame
 // of it may be in use any more.
 func (s *Service) recycleStripe(st *erasure.Stripe, data, shards int) {
-	if !s.pooledShape(data, shards) || st.Capacity() > s.opts.BlockSize {
-		return
-	}
-	if class, classCapacity := s.stripeClass(st.Capacity()); classCapacity == st.Capacity() {
-		s.stripes[class].Put(st)
+	if pool, classCapacity := s.stripePool(data, shards, st.Capacity()); pool != nil && classCapacity == st.Capacity() {
+		pool.Put(st)
 	}
 }
